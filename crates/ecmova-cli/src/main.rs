@@ -1,0 +1,48 @@
+//! `ecmova`: the command-line glue over the ecmova libraries.
+//!
+//! Every subcommand lives in its own module and owns its argument struct; this file only
+//! dispatches. Errors are `anyhow` here, at the binary edge, and are printed with their
+//! whole cause chain before a non-zero exit.
+
+mod clinical;
+mod simulate;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// ecmova: a veno-arterial ECMO simulator and clinical decision support toolkit.
+///
+/// Research and teaching tool; not a certified medical device.
+#[derive(Debug, Parser)]
+#[command(name = "ecmova", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario file and write its summary and time series.
+    Simulate(simulate::SimulateArgs),
+    /// Compute a published prognosis score for a patient file.
+    #[command(subcommand)]
+    Score(clinical::ScoreCommand),
+    /// Full VA-ECMO assessment of a patient file.
+    Assess(clinical::AssessArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Simulate(args) => simulate::run(args),
+        Command::Score(cmd) => clinical::run_score(cmd),
+        Command::Assess(args) => clinical::run_assess(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,2 @@
+//! Clinical library (placeholder).
+#![deny(missing_docs)]
