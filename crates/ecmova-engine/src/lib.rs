@@ -1,2 +1,5 @@
 //! placeholder
 #![deny(missing_docs)]
+
+pub mod devices;
+pub mod gas;

@@ -1,0 +1,1 @@
+//! ECMO circuit devices (cannulae, centrifugal pumps, oxygenators).

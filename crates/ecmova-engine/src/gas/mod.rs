@@ -1,0 +1,1 @@
+//! Blood gas transport primitives.
