@@ -1,0 +1,152 @@
+//! Venous drainage limit: collapse of the drained vein (Starling-resistor /
+//! tube-law behaviour).
+//!
+//! A collapsible vessel conducts freely while its transmural pressure is
+//! positive; as transmural pressure falls through zero its cross-section
+//! collapses and resistance rises steeply (tube law: Shapiro AH, "Steady flow
+//! in collapsible tubes", J Biomech Eng 1977;99:126-47). In ECMO this is
+//! the drainage "suction" event with line chatter when the vena cava / right
+//! atrium empties (reference/physiology.md, venous collapse).
+//!
+//! We model it as a smooth, monotone multiplier on the drainage cannula
+//! resistance, a logistic step in the drained compartment pressure `p`:
+//!
+//! `m(p) = 1 + (m_max - 1) / (1 + exp((p - p_c) / w))`.
+//!
+//! `m` falls monotonically from `m_max` (collapsed) to 1 (open), with
+//! half-rise at `p = p_c`. It never divides by zero: `exp` saturates to
+//! `+inf` for very large arguments, which makes the fraction 0, not NaN.
+//! Multiply the cannula pressure drop by `m(p)` (or divide its conductance).
+//!
+//! Parameter values are **estimates** (no published ECMO parameter set was
+//! found in the sources available to this work): `p_c = 0 mmHg` (tube-law
+//! collapse at zero transmural pressure, Shapiro 1977; the drained
+//! compartment pressure is taken as transmural, i.e. relative to the
+//! surrounding tissue/thoracic pressure), `w = 1 mmHg`, `m_max = 50`, alarm
+//! threshold 2 mmHg.
+
+use super::{check_range, DeviceError};
+
+/// Drainage-limit law and suction alarm.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VenousDrainageLimit {
+    /// Transmural pressure at half collapse, mmHg.
+    pub p_collapse_mmhg: f64,
+    /// Transition width, mmHg (> 0).
+    pub width_mmhg: f64,
+    /// Resistance multiplier when fully collapsed (>= 1).
+    pub max_multiplier: f64,
+    /// Suction alarm when the compartment pressure is below this, mmHg.
+    pub alarm_threshold_mmhg: f64,
+}
+
+impl Default for VenousDrainageLimit {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+impl VenousDrainageLimit {
+    /// Estimated default (see module docs).
+    pub const DEFAULT: Self = Self {
+        p_collapse_mmhg: 0.0,
+        width_mmhg: 1.0,
+        max_multiplier: 50.0,
+        alarm_threshold_mmhg: 2.0,
+    };
+
+    /// Builds and validates a drainage limit.
+    pub fn new(
+        p_collapse_mmhg: f64,
+        width_mmhg: f64,
+        max_multiplier: f64,
+        alarm_threshold_mmhg: f64,
+    ) -> Result<Self, DeviceError> {
+        let d = Self {
+            p_collapse_mmhg,
+            width_mmhg,
+            max_multiplier,
+            alarm_threshold_mmhg,
+        };
+        d.validate()?;
+        Ok(d)
+    }
+
+    /// Checks: `p_collapse` in `[-20, 20]`, `width` in `[0.05, 20]`,
+    /// `max_multiplier` in `[1, 1e4]`, alarm threshold in `[-20, 30]` mmHg.
+    pub fn validate(&self) -> Result<(), DeviceError> {
+        check_range(
+            "VenousDrainageLimit",
+            "p_collapse_mmhg",
+            self.p_collapse_mmhg,
+            -20.0,
+            20.0,
+            "[-20, 20] mmHg",
+        )?;
+        check_range(
+            "VenousDrainageLimit",
+            "width_mmhg",
+            self.width_mmhg,
+            0.05,
+            20.0,
+            "[0.05, 20] mmHg",
+        )?;
+        check_range(
+            "VenousDrainageLimit",
+            "max_multiplier",
+            self.max_multiplier,
+            1.0,
+            1e4,
+            "[1, 1e4]",
+        )?;
+        check_range(
+            "VenousDrainageLimit",
+            "alarm_threshold_mmhg",
+            self.alarm_threshold_mmhg,
+            -20.0,
+            30.0,
+            "[-20, 30] mmHg",
+        )
+    }
+
+    /// Resistance multiplier `m(p) >= 1`, non-increasing in `p_mmhg`. NaN
+    /// input is treated as fully collapsed (`m_max`).
+    #[inline]
+    pub fn resistance_multiplier(&self, p_mmhg: f64) -> f64 {
+        if p_mmhg.is_nan() {
+            return self.max_multiplier;
+        }
+        let e = ((p_mmhg - self.p_collapse_mmhg) / self.width_mmhg).exp();
+        1.0 + (self.max_multiplier - 1.0) / (1.0 + e)
+    }
+
+    /// Conductance factor `1 / m(p)` in `[1/m_max, 1]`, non-decreasing in p.
+    #[inline]
+    pub fn conductance_factor(&self, p_mmhg: f64) -> f64 {
+        1.0 / self.resistance_multiplier(p_mmhg)
+    }
+
+    /// True when the drained compartment pressure is below the alarm
+    /// threshold (suction / chatter risk).
+    #[inline]
+    pub fn suction_alarm(&self, p_mmhg: f64) -> bool {
+        !(p_mmhg >= self.alarm_threshold_mmhg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits() {
+        let d = VenousDrainageLimit::default();
+        assert!((d.resistance_multiplier(20.0) - 1.0).abs() < 1e-6);
+        assert!((d.resistance_multiplier(-20.0) - 50.0).abs() < 1e-6);
+        assert!((d.resistance_multiplier(0.0) - 25.5).abs() < 1e-12);
+        for p in [f64::MAX, f64::MIN, 1e308, -1e308, f64::NAN] {
+            assert!(d.resistance_multiplier(p).is_finite());
+        }
+        assert!(d.suction_alarm(1.0) && !d.suction_alarm(5.0) && d.suction_alarm(f64::NAN));
+    }
+}
