@@ -108,8 +108,11 @@ pub enum CannulaKind {
 /// Source: Avalon Elite manufacturer charts as digitised and fitted by
 /// N. Mark, `nickmmark/ecmo-calculations` `cannula_flow_v4.html`. The
 /// Avalon 31 Fr drainage fit has a small negative linear term (-0.6194) in
-/// the source; it is kept as published in this table, and the preset clamps
-/// `b` at 0 so the law stays monotone.
+/// the source; it is kept as published in this table. Because a negative
+/// linear term makes the law non-monotone near zero flow, the preset uses the
+/// constrained refit `b = 0`, `a` = relative least squares of `a Q^2` over the
+/// chart at 2-7 L/min (`a = 1.8976`, max error 7.9 %; see
+/// [`monotone_refit_l_min`]).
 pub const AVALON_WATER_FITS: [(&str, CannulaKind, f64, f64); 8] = [
     ("avalon-20-drainage", CannulaKind::Drainage, 17.187, 11.117),
     ("avalon-23-drainage", CannulaKind::Drainage, 7.7468, 8.4351),
@@ -169,7 +172,12 @@ impl Cannula {
     pub fn by_name(name: &str) -> Result<Self, DeviceError> {
         for &(n, kind, a, b) in AVALON_WATER_FITS.iter() {
             if n == name {
-                return Self::from_chart_l_min(kind, a, b.max(0.0), default_blood_factor(kind));
+                let (a, b) = if b < 0.0 {
+                    (monotone_refit_l_min(a, b), 0.0)
+                } else {
+                    (a, b)
+                };
+                return Self::from_chart_l_min(kind, a, b, default_blood_factor(kind));
             }
         }
         Err(DeviceError::UnknownPreset {
@@ -282,6 +290,27 @@ impl Cannula {
             return 0.0;
         }
         (2.0 * d / den).copysign(dp_mmhg)
+    }
+}
+
+/// Refits a chart `a Q^2 + b Q` (L/min) with `b < 0` as `a' Q^2`, minimising the
+/// relative error at Q = 2, 3, ..., 7 L/min. Returns `a'` in mmHg/(L/min)^2.
+pub fn monotone_refit_l_min(a: f64, b: f64) -> f64 {
+    let mut su = 0.0;
+    let mut suu = 0.0;
+    for i in 2..=7 {
+        let q = i as f64;
+        let dp = a * q * q + b * q;
+        if dp > 0.0 {
+            let u = q * q / dp;
+            su += u;
+            suu += u * u;
+        }
+    }
+    if suu > 0.0 {
+        su / suu
+    } else {
+        a.max(0.0)
     }
 }
 

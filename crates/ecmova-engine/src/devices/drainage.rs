@@ -130,7 +130,7 @@ impl VenousDrainageLimit {
     /// threshold (suction / chatter risk).
     #[inline]
     pub fn suction_alarm(&self, p_mmhg: f64) -> bool {
-        !(p_mmhg >= self.alarm_threshold_mmhg)
+        p_mmhg.is_nan() || p_mmhg < self.alarm_threshold_mmhg
     }
 }
 
