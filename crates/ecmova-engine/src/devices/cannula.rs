@@ -56,6 +56,16 @@
 //! * return: `n = 4.9`, `A_ref = 12.08`, `B_ref = 2.238` — max error 3.2 %,
 //!   close to the Blasius exponent 4.75.
 //!
+//! **Limitation (important):** `french` in the scaling law is the *outer*
+//! size of an Avalon-type dual-lumen cannula, whose drainage and return
+//! lumens are much narrower than a single-lumen cannula of the same French
+//! size. Applied to single-lumen femoral cannulae the law grossly over-states
+//! the pressure drop (it gives ~195 mmHg for a 25 Fr 38 cm drainage and
+//! ~1070 mmHg for a 17 Fr 15 cm return cannula at 4 L/min, several times
+//! typical clinical values). Until single-lumen pressure-flow data are
+//! fitted, VA-ECMO single-lumen cannulae must be built with
+//! [`Cannula::from_chart_l_min`] from their own chart.
+//!
 //! Length enters linearly in both terms (Poiseuille and Blasius friction
 //! are both proportional to L), which over-states the length effect for short
 //! cannulae where tip losses dominate. The Avalon chart length is not
