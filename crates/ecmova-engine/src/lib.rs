@@ -1,5 +1,39 @@
-//! placeholder
+//! # ecmova-engine: the physiology engine
+//!
+//! A closed-loop, lumped-parameter model of the human circulation (four time-varying
+//! elastance chambers, valves, compliant vessels with resistance and inertance), with the
+//! VA-ECMO circuit devices and blood-gas transport primitives.
+//!
+//! ## Design
+//! - **Data model apart from the solver** (as in the Pulse engine): [`CirculationParams`] is
+//!   plain data; [`Model`] is its validated, compiled form; [`State`] is what changes.
+//! - **Caller-owned state** (as in rapier): [`step`]`(&model, &mut state)` advances one fixed
+//!   step. A state clone is a snapshot; runs are pure functions of the parameters.
+//! - **No I/O, no clock, no global state, no allocation in the step loop.**
+//! - **Validated first**: [`Model::new`] and [`Model::update`] reject any out-of-range or
+//!   non-finite parameter with a [`ParamError`] naming the field, value and allowed range, so
+//!   no NaN or infinity can enter; a run that still diverges is reported, not returned.
+//! - **Two integrators**: the fast beat-synchronous RK4 ([`step`]) and the adaptive
+//!   Dormand-Prince 5(4) [`reference::ReferenceIntegrator`] used by tests as the oracle.
+//!
+//! Units are clinical: mmHg, mL, mL/s, s (see [`units`]).
 #![deny(missing_docs)]
 
+pub mod activation;
+pub mod components;
 pub mod devices;
 pub mod gas;
+pub mod metrics;
+pub mod model;
+pub mod presets;
+pub mod reference;
+mod sim;
+pub mod units;
+
+pub use components::{
+    Chamber, Compartment, CompartmentKind, Connection, ConnectionKind, Passive, Resistor, Valve,
+    Vessel, VesselSegment,
+};
+pub use metrics::{BeatMetrics, BeatRecorder, SteadyStateDetector};
+pub use model::{CirculationParams, IntegrationParams, Model, ParamError, Sites};
+pub use sim::{step, State};

@@ -1,0 +1,428 @@
+//! Beat detection and per-beat haemodynamic metrics, and periodic steady-state detection.
+//!
+//! Beats are exact: the integrator is beat-synchronous, so a beat is the run of steps
+//! between two beat starts (the onset of atrial activation). A [`BeatRecorder`] is fed the
+//! state after every step and returns the [`BeatMetrics`] of each completed beat. Means are
+//! time averages by the trapezoidal rule over the beat's samples.
+
+use crate::model::Model;
+use crate::State;
+
+macro_rules! beat_metrics {
+    ($($(#[$doc:meta])* $field:ident),* $(,)?) => {
+        /// Haemodynamic metrics of one beat (or an average of beats).
+        ///
+        /// Units are in the names. Arterial pressures are given at the right radial artery
+        /// (`*_radial_*`, where clinicians measure under VA-ECMO), the femoral artery and the
+        /// aortic root.
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct BeatMetrics {
+            $($(#[$doc])* pub $field: f64,)*
+            /// Whether the aortic valve opened in this beat (for an average: the fraction of
+            /// beats in which it opened is `aortic_valve_opening_fraction`).
+            pub aortic_valve_opened: bool,
+        }
+
+        impl BeatMetrics {
+            /// Field-by-field mean of `beats` (`aortic_valve_opening_fraction` becomes the
+            /// fraction of beats in which the valve opened). `None` for no beats.
+            pub fn average(beats: &[BeatMetrics]) -> Option<BeatMetrics> {
+                if beats.is_empty() {
+                    return None;
+                }
+                let n = beats.len() as f64;
+                let mut out = BeatMetrics::default();
+                $(out.$field = beats.iter().map(|b| b.$field).sum::<f64>() / n;)*
+                out.aortic_valve_opening_fraction =
+                    beats.iter().filter(|b| b.aortic_valve_opened).count() as f64 / n;
+                out.aortic_valve_opened = out.aortic_valve_opening_fraction > 0.0;
+                Some(out)
+            }
+
+            /// Every numeric metric as `(name, value)`, in declaration order.
+            pub fn named_values(&self) -> Vec<(&'static str, f64)> {
+                vec![$((stringify!($field), self.$field),)*]
+            }
+        }
+    };
+}
+
+beat_metrics! {
+    /// Index of the beat (0 = first); for an average, the mean index.
+    beat_index,
+    /// Time at which the beat started, s.
+    start_s,
+    /// Beat length, s.
+    period_s,
+    /// Heart rate, bpm.
+    hr_bpm,
+    /// Right radial systolic pressure, mmHg.
+    sbp_mmhg,
+    /// Right radial diastolic pressure, mmHg.
+    dbp_mmhg,
+    /// Right radial mean pressure, mmHg.
+    map_mmhg,
+    /// Femoral systolic pressure, mmHg.
+    sbp_femoral_mmhg,
+    /// Femoral diastolic pressure, mmHg.
+    dbp_femoral_mmhg,
+    /// Femoral mean pressure, mmHg.
+    map_femoral_mmhg,
+    /// Aortic root systolic pressure, mmHg.
+    sbp_aortic_root_mmhg,
+    /// Aortic root diastolic pressure, mmHg.
+    dbp_aortic_root_mmhg,
+    /// Aortic root mean pressure, mmHg.
+    map_aortic_root_mmhg,
+    /// Aortic root pulse pressure, mmHg.
+    pulse_pressure_aortic_root_mmhg,
+    /// Right radial pulse pressure, mmHg.
+    pulse_pressure_mmhg,
+    /// Pulmonary artery systolic pressure, mmHg.
+    pa_systolic_mmhg,
+    /// Pulmonary artery diastolic pressure, mmHg.
+    pa_diastolic_mmhg,
+    /// Pulmonary artery mean pressure, mmHg.
+    pa_mean_mmhg,
+    /// Central venous pressure (right atrial mean), mmHg.
+    cvp_mmhg,
+    /// Left atrial mean pressure (PCWP proxy), mmHg.
+    lap_mmhg,
+    /// LV peak systolic pressure, mmHg.
+    lv_systolic_mmhg,
+    /// LV end-diastolic pressure (at mitral valve closure; at maximal volume if the mitral
+    /// valve did not open), mmHg.
+    lvedp_mmhg,
+    /// LV end-diastolic volume, mL.
+    lvedv_ml,
+    /// LV end-systolic volume, mL.
+    lvesv_ml,
+    /// LV stroke volume (EDV − ESV), mL.
+    lv_stroke_volume_ml,
+    /// LV ejection fraction, %.
+    lvef_percent,
+    /// RV peak systolic pressure, mmHg.
+    rv_systolic_mmhg,
+    /// RV end-diastolic pressure, mmHg.
+    rvedp_mmhg,
+    /// RV end-diastolic volume, mL.
+    rvedv_ml,
+    /// RV end-systolic volume, mL.
+    rvesv_ml,
+    /// RV ejection fraction, %.
+    rvef_percent,
+    /// Native cardiac output: net flow through the aortic valve, L/min.
+    cardiac_output_l_min,
+    /// Right ventricular output: net flow through the pulmonary valve, L/min.
+    rv_output_l_min,
+    /// LV stroke work (area of the pressure-volume loop), mmHg·mL.
+    lv_stroke_work_mmhg_ml,
+    /// Cardiac power output = MAP × CO / 451, W (Fincke, J Am Coll Cardiol 2004;44:340).
+    cardiac_power_output_w,
+    /// Fraction of beats in which the aortic valve opened (1 or 0 for a single beat).
+    aortic_valve_opening_fraction,
+    /// Total blood volume at the end of the beat, mL.
+    blood_volume_ml,
+}
+
+/// Pressure sites tracked per beat, in this order.
+const SITES: usize = 8;
+
+#[derive(Clone, Debug)]
+struct Acc {
+    min: [f64; SITES],
+    max: [f64; SITES],
+    integral: [f64; SITES],
+    lv_v_max: f64,
+    lv_v_filling_max: f64,
+    lv_p_end_diastole: f64,
+    lv_v_min: f64,
+    rv_v_max: f64,
+    rv_p_at_v_max: f64,
+    rv_v_min: f64,
+    lv_work: f64,
+    av_volume: f64,
+    pv_volume: f64,
+    av_opened: bool,
+    duration: f64,
+}
+
+impl Acc {
+    fn new() -> Self {
+        Acc {
+            min: [f64::INFINITY; SITES],
+            max: [f64::NEG_INFINITY; SITES],
+            integral: [0.0; SITES],
+            lv_v_max: f64::NEG_INFINITY,
+            lv_v_filling_max: f64::NEG_INFINITY,
+            lv_p_end_diastole: f64::NAN,
+            lv_v_min: f64::INFINITY,
+            rv_v_max: f64::NEG_INFINITY,
+            rv_p_at_v_max: 0.0,
+            rv_v_min: f64::INFINITY,
+            lv_work: 0.0,
+            av_volume: 0.0,
+            pv_volume: 0.0,
+            av_opened: false,
+            duration: 0.0,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Sample {
+    p: [f64; SITES],
+    lv_v: f64,
+    rv_v: f64,
+    q_av: f64,
+    q_pv: f64,
+    q_mv: f64,
+}
+
+/// Accumulates per-step samples into per-beat metrics.
+#[derive(Clone, Debug)]
+pub struct BeatRecorder {
+    acc: Acc,
+    prev: Sample,
+    prev_t: f64,
+    beat_index: u64,
+    start_s: f64,
+}
+
+fn sample(model: &Model, state: &State) -> Sample {
+    let s = &model.params().sites;
+    let p = state.pressures_mmhg();
+    let v = state.volumes_ml();
+    let q = state.flows_ml_s();
+    Sample {
+        p: [
+            p[s.right_radial],
+            p[s.femoral],
+            p[s.aortic_root],
+            p[s.pulmonary_artery],
+            p[s.lv],
+            p[s.rv],
+            p[s.ra],
+            p[s.la],
+        ],
+        lv_v: v[s.lv],
+        rv_v: v[s.rv],
+        q_av: q[s.aortic_valve],
+        q_pv: q[s.pulmonary_valve],
+        q_mv: q[s.mitral_valve],
+    }
+}
+
+impl BeatRecorder {
+    /// Starts recording at `state`, which must be at the start of a beat (as a fresh
+    /// [`State`] is).
+    pub fn new(model: &Model, state: &State) -> Self {
+        let mut r = BeatRecorder {
+            acc: Acc::new(),
+            prev: sample(model, state),
+            prev_t: state.time_s(),
+            beat_index: state.beat_index(),
+            start_s: state.time_s(),
+        };
+        r.point(r.prev);
+        r
+    }
+
+    fn point(&mut self, s: Sample) {
+        let a = &mut self.acc;
+        for i in 0..SITES {
+            a.min[i] = a.min[i].min(s.p[i]);
+            a.max[i] = a.max[i].max(s.p[i]);
+        }
+        if s.lv_v > a.lv_v_max {
+            a.lv_v_max = s.lv_v;
+            if a.lv_p_end_diastole.is_nan() || s.q_mv > 0.0 {
+                a.lv_p_end_diastole = s.p[4];
+            }
+        }
+        // End-diastole: the largest LV volume while the mitral valve still carries forward
+        // flow, i.e. mitral closure. (With leaky valves the volume can keep rising through
+        // isovolumic contraction, so the plain volume maximum would read a systolic pressure.)
+        if s.q_mv > 0.0 && s.lv_v > a.lv_v_filling_max {
+            a.lv_v_filling_max = s.lv_v;
+            a.lv_p_end_diastole = s.p[4];
+        }
+        a.lv_v_min = a.lv_v_min.min(s.lv_v);
+        if s.rv_v > a.rv_v_max {
+            a.rv_v_max = s.rv_v;
+            a.rv_p_at_v_max = s.p[5];
+        }
+        a.rv_v_min = a.rv_v_min.min(s.rv_v);
+        if s.q_av > 0.0 {
+            a.av_opened = true;
+        }
+    }
+
+    /// Records the state after a step. Returns the metrics of the beat that this step
+    /// completed, if any.
+    pub fn record(&mut self, model: &Model, state: &State) -> Option<BeatMetrics> {
+        let s = sample(model, state);
+        let dt = state.time_s() - self.prev_t;
+        self.prev_t = state.time_s();
+        {
+            let a = &mut self.acc;
+            let prev = self.prev;
+            for i in 0..SITES {
+                a.integral[i] += 0.5 * (prev.p[i] + s.p[i]) * dt;
+            }
+            a.lv_work -= 0.5 * (prev.p[4] + s.p[4]) * (s.lv_v - prev.lv_v);
+            a.av_volume += 0.5 * (prev.q_av + s.q_av) * dt;
+            a.pv_volume += 0.5 * (prev.q_pv + s.q_pv) * dt;
+            a.duration += dt;
+        }
+        self.point(s);
+        self.prev = s;
+        if state.step_in_beat() != 0 {
+            return None;
+        }
+        let metrics = self.finish(state.blood_volume_ml());
+        self.acc = Acc::new();
+        self.beat_index = state.beat_index();
+        self.start_s = state.time_s();
+        self.point(s);
+        Some(metrics)
+    }
+
+    fn finish(&self, blood_volume_ml: f64) -> BeatMetrics {
+        let a = &self.acc;
+        let t = a.duration;
+        let mean = |i: usize| a.integral[i] / t;
+        let lv_sv = a.lv_v_max - a.lv_v_min;
+        let rv_sv = a.rv_v_max - a.rv_v_min;
+        let co = a.av_volume / t * 0.06;
+        let map = mean(0);
+        BeatMetrics {
+            beat_index: self.beat_index as f64,
+            start_s: self.start_s,
+            period_s: t,
+            hr_bpm: 60.0 / t,
+            sbp_mmhg: a.max[0],
+            dbp_mmhg: a.min[0],
+            map_mmhg: map,
+            sbp_femoral_mmhg: a.max[1],
+            dbp_femoral_mmhg: a.min[1],
+            map_femoral_mmhg: mean(1),
+            sbp_aortic_root_mmhg: a.max[2],
+            dbp_aortic_root_mmhg: a.min[2],
+            map_aortic_root_mmhg: mean(2),
+            pulse_pressure_aortic_root_mmhg: a.max[2] - a.min[2],
+            pulse_pressure_mmhg: a.max[0] - a.min[0],
+            pa_systolic_mmhg: a.max[3],
+            pa_diastolic_mmhg: a.min[3],
+            pa_mean_mmhg: mean(3),
+            cvp_mmhg: mean(6),
+            lap_mmhg: mean(7),
+            lv_systolic_mmhg: a.max[4],
+            lvedp_mmhg: a.lv_p_end_diastole,
+            lvedv_ml: a.lv_v_max,
+            lvesv_ml: a.lv_v_min,
+            lv_stroke_volume_ml: lv_sv,
+            lvef_percent: if a.lv_v_max > 0.0 {
+                100.0 * lv_sv / a.lv_v_max
+            } else {
+                0.0
+            },
+            rv_systolic_mmhg: a.max[5],
+            rvedp_mmhg: a.rv_p_at_v_max,
+            rvedv_ml: a.rv_v_max,
+            rvesv_ml: a.rv_v_min,
+            rvef_percent: if a.rv_v_max > 0.0 {
+                100.0 * rv_sv / a.rv_v_max
+            } else {
+                0.0
+            },
+            cardiac_output_l_min: co,
+            rv_output_l_min: a.pv_volume / t * 0.06,
+            lv_stroke_work_mmhg_ml: a.lv_work,
+            cardiac_power_output_w: map * co / 451.0,
+            aortic_valve_opening_fraction: if a.av_opened { 1.0 } else { 0.0 },
+            blood_volume_ml,
+            aortic_valve_opened: a.av_opened,
+        }
+    }
+}
+
+/// Detects the periodic steady state: the first beat from which the beat-to-beat change of
+/// the key metrics stayed below a tolerance for a number of consecutive beats.
+///
+/// The change of a metric is `|x_n − x_{n−1}| / max(|x_{n−1}|, floor)`, with a floor of 1
+/// (mmHg, mL or L/min) so that quantities near zero (CVP, or native output under full
+/// support) do not demand impossible relative precision.
+#[derive(Clone, Debug)]
+pub struct SteadyStateDetector {
+    tolerance: f64,
+    consecutive: u32,
+    prev: Option<[f64; 9]>,
+    run: u32,
+    steady_beat: Option<u64>,
+}
+
+impl SteadyStateDetector {
+    /// Default relative tolerance: 0.1 % beat to beat.
+    pub const DEFAULT_TOLERANCE: f64 = 1e-3;
+    /// Default number of consecutive beats below the tolerance.
+    pub const DEFAULT_CONSECUTIVE: u32 = 3;
+
+    /// A detector with the given relative tolerance and run length.
+    pub fn new(tolerance: f64, consecutive: u32) -> Self {
+        SteadyStateDetector {
+            tolerance,
+            consecutive: consecutive.max(1),
+            prev: None,
+            run: 0,
+            steady_beat: None,
+        }
+    }
+
+    fn key(m: &BeatMetrics) -> [f64; 9] {
+        [
+            m.map_mmhg,
+            m.sbp_mmhg,
+            m.dbp_mmhg,
+            m.cvp_mmhg,
+            m.lap_mmhg,
+            m.pa_mean_mmhg,
+            m.lvedv_ml,
+            m.lvesv_ml,
+            m.cardiac_output_l_min,
+        ]
+    }
+
+    /// Feeds one beat; returns `true` once steady (and for every later beat).
+    pub fn observe(&mut self, m: &BeatMetrics) -> bool {
+        let k = Self::key(m);
+        if let Some(prev) = self.prev {
+            let change = k
+                .iter()
+                .zip(prev.iter())
+                .map(|(a, b)| (a - b).abs() / b.abs().max(1.0))
+                .fold(0.0, f64::max);
+            if change < self.tolerance {
+                self.run += 1;
+            } else {
+                self.run = 0;
+            }
+            if self.steady_beat.is_none() && self.run >= self.consecutive {
+                self.steady_beat = Some(m.beat_index as u64);
+            }
+        }
+        self.prev = Some(k);
+        self.steady_beat.is_some()
+    }
+
+    /// The beat at which the steady state was reached, if it was.
+    pub fn steady_beat(&self) -> Option<u64> {
+        self.steady_beat
+    }
+}
+
+impl Default for SteadyStateDetector {
+    fn default() -> Self {
+        Self::new(Self::DEFAULT_TOLERANCE, Self::DEFAULT_CONSECUTIVE)
+    }
+}

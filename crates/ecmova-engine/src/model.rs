@@ -1,0 +1,587 @@
+//! Circulation parameters, their validation, and the compiled [`Model`].
+
+use crate::activation::{ActivationScaling, TwoHill};
+use crate::components::{Compartment, CompartmentKind, Connection, ConnectionKind, Passive};
+
+/// Where clinicians measure: the compartments and connections that the per-beat metrics and
+/// the summary read. Every circulation names all of them (several may share a compartment in
+/// a coarse model such as the single systemic artery of `regazzoni-2022`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sites {
+    /// Left ventricle.
+    pub lv: usize,
+    /// Right ventricle.
+    pub rv: usize,
+    /// Left atrium (its mean pressure is the PCWP proxy).
+    pub la: usize,
+    /// Right atrium (its mean pressure is the CVP).
+    pub ra: usize,
+    /// Ascending aorta / aortic root.
+    pub aortic_root: usize,
+    /// Right radial artery (upper-body arteries).
+    pub right_radial: usize,
+    /// Femoral artery (lower-body arteries).
+    pub femoral: usize,
+    /// Pulmonary artery.
+    pub pulmonary_artery: usize,
+    /// Aortic valve connection.
+    pub aortic_valve: usize,
+    /// Mitral valve connection.
+    pub mitral_valve: usize,
+    /// Tricuspid valve connection.
+    pub tricuspid_valve: usize,
+    /// Pulmonary valve connection.
+    pub pulmonary_valve: usize,
+}
+
+/// The complete parameter set of a closed-loop circulation (the data model; no behaviour).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CirculationParams {
+    /// Compartments (vessels and chambers).
+    pub compartments: Vec<Compartment>,
+    /// Connections between compartments.
+    pub connections: Vec<Connection>,
+    /// Activation functions referenced by the chambers.
+    pub activations: Vec<TwoHill>,
+    /// How activation time constants follow the heart period.
+    pub activation_scaling: ActivationScaling,
+    /// Heart rate, beats per minute.
+    pub heart_rate_bpm: f64,
+    /// Measurement sites.
+    pub sites: Sites,
+    /// Initial volume of every compartment, mL (same order as `compartments`).
+    pub initial_volumes_ml: Vec<f64>,
+    /// Initial flow of every connection, mL/s (used only by [`ConnectionKind::Segment`]s,
+    /// whose flow is a state).
+    pub initial_flows_ml_s: Vec<f64>,
+}
+
+/// Integration parameters (rapier-style: one documented struct).
+///
+/// The fixed-step integrator is the classical 4th-order Runge-Kutta method. The step is
+/// chosen per beat as `h = T / ceil(T / max_step_s)` so that every beat holds a whole number
+/// of steps: beat boundaries fall on step boundaries (exact per-beat metrics) and the
+/// activation functions can be tabulated once per beat length.
+///
+/// Choosing `max_step_s`: RK4 is stable for real eigenvalues with `h·|λ| < 2.78`. The stiffest
+/// mode of the built-in presets is the ejecting ventricle coupled to the aortic root through
+/// the open aortic valve; `tests/stability.rs` computes the Jacobian's eigenvalues over a beat
+/// for every preset and checks the default step against them. Smaller steps buy accuracy
+/// (error ∝ h⁴), larger steps speed, until the stability limit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IntegrationParams {
+    /// Upper bound of the fixed step, s (default 1 ms).
+    pub max_step_s: f64,
+}
+
+impl Default for IntegrationParams {
+    fn default() -> Self {
+        IntegrationParams { max_step_s: 1.0e-3 }
+    }
+}
+
+/// A parameter outside its allowed range, or an inconsistent topology.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParamError {
+    /// A number outside its allowed range (or not finite).
+    #[error("{field} = {value} is out of range: allowed {min} to {max} {unit}")]
+    OutOfRange {
+        /// Dotted path of the parameter, e.g. `compartment.aortic_root.compliance_ml_per_mmhg`.
+        field: String,
+        /// The rejected value.
+        value: f64,
+        /// Lowest allowed value.
+        min: f64,
+        /// Highest allowed value.
+        max: f64,
+        /// Unit of the value.
+        unit: &'static str,
+    },
+    /// The graph or the site table is inconsistent.
+    #[error("invalid circulation: {0}")]
+    Topology(String),
+}
+
+/// Checks `min <= value <= max` (and finiteness), naming the field on failure.
+pub fn check_range(
+    field: impl FnOnce() -> String,
+    value: f64,
+    min: f64,
+    max: f64,
+    unit: &'static str,
+) -> Result<(), ParamError> {
+    if value.is_finite() && value >= min && value <= max {
+        Ok(())
+    } else {
+        Err(ParamError::OutOfRange {
+            field: field(),
+            value,
+            min,
+            max,
+            unit,
+        })
+    }
+}
+
+/// Allowed heart rate range, bpm.
+pub const HEART_RATE_RANGE_BPM: (f64, f64) = (20.0, 250.0);
+
+impl CirculationParams {
+    /// Validates every number and the topology. Returns the first problem found.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        let n = self.compartments.len();
+        let m = self.connections.len();
+        check_range(
+            || "heart_rate_bpm".into(),
+            self.heart_rate_bpm,
+            HEART_RATE_RANGE_BPM.0,
+            HEART_RATE_RANGE_BPM.1,
+            "bpm",
+        )?;
+        for (i, a) in self.activations.iter().enumerate() {
+            let f = |k: &'static str| move || format!("activation.{i}.{k}");
+            check_range(f("t_shift_s"), a.t_shift_s, 0.0, 2.0, "s")?;
+            check_range(f("tau1_s"), a.tau1_s, 0.005, 2.0, "s")?;
+            check_range(f("tau2_s"), a.tau2_s, 0.005, 2.0, "s")?;
+            check_range(f("m1"), a.m1, 0.5, 60.0, "")?;
+            check_range(f("m2"), a.m2, 0.5, 60.0, "")?;
+        }
+        if let ActivationScaling::SqrtPeriod { reference_period_s } = self.activation_scaling {
+            check_range(
+                || "activation_scaling.reference_period_s".into(),
+                reference_period_s,
+                0.2,
+                3.0,
+                "s",
+            )?;
+        }
+        for c in &self.compartments {
+            let name = &c.name;
+            match &c.kind {
+                CompartmentKind::Vessel(v) => {
+                    check_range(
+                        || format!("compartment.{name}.compliance_ml_per_mmhg"),
+                        v.compliance_ml_per_mmhg,
+                        1e-3,
+                        1000.0,
+                        "mL/mmHg",
+                    )?;
+                    check_range(
+                        || format!("compartment.{name}.unstressed_volume_ml"),
+                        v.unstressed_volume_ml,
+                        0.0,
+                        5000.0,
+                        "mL",
+                    )?;
+                }
+                CompartmentKind::Chamber(ch) => {
+                    check_range(
+                        || format!("chamber.{name}.ees_mmhg_per_ml"),
+                        ch.ees_mmhg_per_ml,
+                        0.0,
+                        20.0,
+                        "mmHg/mL",
+                    )?;
+                    check_range(
+                        || format!("chamber.{name}.v0_ml"),
+                        ch.v0_ml,
+                        -100.0,
+                        500.0,
+                        "mL",
+                    )?;
+                    match ch.passive {
+                        Passive::Linear {
+                            elastance_mmhg_per_ml,
+                        } => check_range(
+                            || format!("chamber.{name}.passive_elastance_mmhg_per_ml"),
+                            elastance_mmhg_per_ml,
+                            1e-3,
+                            10.0,
+                            "mmHg/mL",
+                        )?,
+                        Passive::Exponential { a_mmhg, b_per_ml } => {
+                            check_range(
+                                || format!("chamber.{name}.edpvr_a_mmhg"),
+                                a_mmhg,
+                                1e-3,
+                                50.0,
+                                "mmHg",
+                            )?;
+                            check_range(
+                                || format!("chamber.{name}.edpvr_b_per_ml"),
+                                b_per_ml,
+                                1e-3,
+                                0.5,
+                                "1/mL",
+                            )?;
+                        }
+                    }
+                    if ch.activation >= self.activations.len() {
+                        return Err(ParamError::Topology(format!(
+                            "chamber {name} uses activation {} but only {} are defined",
+                            ch.activation,
+                            self.activations.len()
+                        )));
+                    }
+                }
+            }
+        }
+        for c in &self.connections {
+            let name = &c.name;
+            if c.from >= n || c.to >= n || c.from == c.to {
+                return Err(ParamError::Topology(format!(
+                    "connection {name} joins compartments {} and {} (there are {n})",
+                    c.from, c.to
+                )));
+            }
+            match &c.kind {
+                ConnectionKind::Resistor(r) => check_range(
+                    || format!("connection.{name}.resistance_mmhg_s_per_ml"),
+                    r.resistance_mmhg_s_per_ml,
+                    1e-5,
+                    1000.0,
+                    "mmHg·s/mL",
+                )?,
+                ConnectionKind::Segment(s) => {
+                    check_range(
+                        || format!("connection.{name}.resistance_mmhg_s_per_ml"),
+                        s.resistance_mmhg_s_per_ml,
+                        0.0,
+                        1000.0,
+                        "mmHg·s/mL",
+                    )?;
+                    check_range(
+                        || format!("connection.{name}.inertance_mmhg_s2_per_ml"),
+                        s.inertance_mmhg_s2_per_ml,
+                        1e-7,
+                        1.0,
+                        "mmHg·s²/mL",
+                    )?;
+                }
+                ConnectionKind::Valve(v) => {
+                    check_range(
+                        || format!("valve.{name}.open_resistance_mmhg_s_per_ml"),
+                        v.open_resistance_mmhg_s_per_ml,
+                        1e-5,
+                        10.0,
+                        "mmHg·s/mL",
+                    )?;
+                    check_range(
+                        || format!("valve.{name}.regurgitant_conductance_ml_per_s_mmhg"),
+                        v.regurgitant_conductance_ml_per_s_mmhg,
+                        0.0,
+                        100.0,
+                        "mL/(s·mmHg)",
+                    )?;
+                }
+            }
+        }
+        if self.initial_volumes_ml.len() != n || self.initial_flows_ml_s.len() != m {
+            return Err(ParamError::Topology(format!(
+                "initial state has {} volumes and {} flows for {n} compartments and {m} connections",
+                self.initial_volumes_ml.len(),
+                self.initial_flows_ml_s.len()
+            )));
+        }
+        for (c, v) in self.compartments.iter().zip(&self.initial_volumes_ml) {
+            check_range(
+                || format!("initial.{}.volume_ml", c.name),
+                *v,
+                0.0,
+                10_000.0,
+                "mL",
+            )?;
+        }
+        for (c, q) in self.connections.iter().zip(&self.initial_flows_ml_s) {
+            check_range(
+                || format!("initial.{}.flow_ml_s", c.name),
+                *q,
+                -10_000.0,
+                10_000.0,
+                "mL/s",
+            )?;
+        }
+        let s = &self.sites;
+        let chamber = |i: usize, what: &str| -> Result<(), ParamError> {
+            match self.compartments.get(i).map(|c| &c.kind) {
+                Some(CompartmentKind::Chamber(_)) => Ok(()),
+                _ => Err(ParamError::Topology(format!(
+                    "site {what} is not a chamber"
+                ))),
+            }
+        };
+        chamber(s.lv, "lv")?;
+        chamber(s.rv, "rv")?;
+        chamber(s.la, "la")?;
+        chamber(s.ra, "ra")?;
+        for (i, what) in [
+            (s.aortic_root, "aortic_root"),
+            (s.right_radial, "right_radial"),
+            (s.femoral, "femoral"),
+            (s.pulmonary_artery, "pulmonary_artery"),
+        ] {
+            if i >= n {
+                return Err(ParamError::Topology(format!(
+                    "site {what} is not a compartment"
+                )));
+            }
+        }
+        for (i, what) in [
+            (s.aortic_valve, "aortic_valve"),
+            (s.mitral_valve, "mitral_valve"),
+            (s.tricuspid_valve, "tricuspid_valve"),
+            (s.pulmonary_valve, "pulmonary_valve"),
+        ] {
+            if !matches!(
+                self.connections.get(i).map(|c| &c.kind),
+                Some(ConnectionKind::Valve(_))
+            ) {
+                return Err(ParamError::Topology(format!("site {what} is not a valve")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Index of the compartment named `name`.
+    pub fn compartment_index(&self, name: &str) -> Option<usize> {
+        self.compartments.iter().position(|c| c.name == name)
+    }
+
+    /// Index of the connection named `name`.
+    pub fn connection_index(&self, name: &str) -> Option<usize> {
+        self.connections.iter().position(|c| c.name == name)
+    }
+
+    /// Total blood volume of the initial state, mL.
+    pub fn initial_blood_volume_ml(&self) -> f64 {
+        self.initial_volumes_ml.iter().sum()
+    }
+}
+
+/// A compiled compartment: what the right-hand side evaluates.
+#[derive(Clone, Debug)]
+pub(crate) enum NodeOp {
+    Vessel {
+        elastance: f64,
+        v0: f64,
+    },
+    LinearChamber {
+        e_pass: f64,
+        e_max: f64,
+        v0: f64,
+        act: usize,
+    },
+    ExpChamber {
+        ees: f64,
+        v0: f64,
+        a: f64,
+        b: f64,
+        act: usize,
+    },
+}
+
+/// A compiled connection.
+#[derive(Clone, Debug)]
+pub(crate) enum LinkOp {
+    Conductance {
+        from: usize,
+        to: usize,
+        g: f64,
+    },
+    Valve {
+        from: usize,
+        to: usize,
+        g_open: f64,
+        g_leak: f64,
+    },
+    Inertial {
+        from: usize,
+        to: usize,
+        r: f64,
+        inv_l: f64,
+        state: usize,
+    },
+}
+
+/// A validated circulation, compiled for fast evaluation.
+///
+/// A `Model` is immutable while it steps; parameter changes (events) go through
+/// [`Model::update`], which validates, recompiles, and bumps a generation counter so that any
+/// [`crate::State`] notices that its cached derivative is stale.
+#[derive(Clone, Debug)]
+pub struct Model {
+    params: CirculationParams,
+    integration: IntegrationParams,
+    pub(crate) nodes: Vec<NodeOp>,
+    pub(crate) links: Vec<LinkOp>,
+    pub(crate) n_inertial: usize,
+    /// State index of each connection's flow, for segments.
+    pub(crate) link_state: Vec<Option<usize>>,
+    pub(crate) generation: u64,
+}
+
+impl Model {
+    /// Validates and compiles a circulation.
+    pub fn new(
+        params: CirculationParams,
+        integration: IntegrationParams,
+    ) -> Result<Self, ParamError> {
+        check_range(
+            || "simulation.max_step_s".into(),
+            integration.max_step_s,
+            1e-5,
+            5e-3,
+            "s",
+        )?;
+        params.validate()?;
+        let mut model = Model {
+            params,
+            integration,
+            nodes: Vec::new(),
+            links: Vec::new(),
+            n_inertial: 0,
+            link_state: Vec::new(),
+            generation: 0,
+        };
+        model.compile();
+        Ok(model)
+    }
+
+    fn compile(&mut self) {
+        let n = self.params.compartments.len();
+        self.nodes = self
+            .params
+            .compartments
+            .iter()
+            .map(|c| match &c.kind {
+                CompartmentKind::Vessel(v) => NodeOp::Vessel {
+                    elastance: 1.0 / v.compliance_ml_per_mmhg,
+                    v0: v.unstressed_volume_ml,
+                },
+                CompartmentKind::Chamber(ch) => match ch.passive {
+                    Passive::Linear {
+                        elastance_mmhg_per_ml,
+                    } => NodeOp::LinearChamber {
+                        e_pass: elastance_mmhg_per_ml,
+                        e_max: ch.ees_mmhg_per_ml,
+                        v0: ch.v0_ml,
+                        act: ch.activation,
+                    },
+                    Passive::Exponential { a_mmhg, b_per_ml } => NodeOp::ExpChamber {
+                        ees: ch.ees_mmhg_per_ml,
+                        v0: ch.v0_ml,
+                        a: a_mmhg,
+                        b: b_per_ml,
+                        act: ch.activation,
+                    },
+                },
+            })
+            .collect();
+        let mut next_state = n;
+        self.link_state = Vec::with_capacity(self.params.connections.len());
+        self.links = self
+            .params
+            .connections
+            .iter()
+            .map(|c| match &c.kind {
+                ConnectionKind::Resistor(r) => {
+                    self.link_state.push(None);
+                    LinkOp::Conductance {
+                        from: c.from,
+                        to: c.to,
+                        g: 1.0 / r.resistance_mmhg_s_per_ml,
+                    }
+                }
+                ConnectionKind::Valve(v) => {
+                    self.link_state.push(None);
+                    LinkOp::Valve {
+                        from: c.from,
+                        to: c.to,
+                        g_open: 1.0 / v.open_resistance_mmhg_s_per_ml,
+                        g_leak: v.regurgitant_conductance_ml_per_s_mmhg,
+                    }
+                }
+                ConnectionKind::Segment(s) => {
+                    let state = next_state;
+                    next_state += 1;
+                    self.link_state.push(Some(state));
+                    LinkOp::Inertial {
+                        from: c.from,
+                        to: c.to,
+                        r: s.resistance_mmhg_s_per_ml,
+                        inv_l: 1.0 / s.inertance_mmhg_s2_per_ml,
+                        state,
+                    }
+                }
+            })
+            .collect();
+        self.n_inertial = next_state - n;
+    }
+
+    /// The parameters this model was built from.
+    pub fn params(&self) -> &CirculationParams {
+        &self.params
+    }
+
+    /// The integration parameters.
+    pub fn integration(&self) -> &IntegrationParams {
+        &self.integration
+    }
+
+    /// Number of compartments.
+    pub fn n_compartments(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Number of connections.
+    pub fn n_connections(&self) -> usize {
+        self.links.len()
+    }
+
+    /// Length of the state vector: one volume per compartment, then one flow per segment.
+    pub fn n_state(&self) -> usize {
+        self.nodes.len() + self.n_inertial
+    }
+
+    /// Heart period at the current heart rate, s.
+    pub fn period_s(&self) -> f64 {
+        60.0 / self.params.heart_rate_bpm
+    }
+
+    /// Generation counter, bumped by every accepted [`Model::update`].
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Changes parameters through `edit`, then validates and recompiles. On a validation
+    /// error the model is left exactly as it was. The topology (compartments, connections,
+    /// sites) must not change: the state vector's layout depends on it.
+    ///
+    /// A heart-rate change takes effect at the start of the next beat; every other change
+    /// takes effect at the next step.
+    pub fn update(&mut self, edit: impl FnOnce(&mut CirculationParams)) -> Result<(), ParamError> {
+        let mut next = self.params.clone();
+        edit(&mut next);
+        if next.compartments.len() != self.params.compartments.len()
+            || next.connections.len() != self.params.connections.len()
+            || next
+                .connections
+                .iter()
+                .zip(&self.params.connections)
+                .any(|(a, b)| {
+                    a.from != b.from
+                        || a.to != b.to
+                        || std::mem::discriminant(&a.kind) != std::mem::discriminant(&b.kind)
+                })
+        {
+            return Err(ParamError::Topology(
+                "an update may change parameter values but not the topology".into(),
+            ));
+        }
+        next.validate()?;
+        self.params = next;
+        self.compile();
+        self.generation += 1;
+        Ok(())
+    }
+}

@@ -1,0 +1,487 @@
+//! Built-in patients: complete, cited parameter sets (see `docs/methodology/cardiovascular.md`
+//! for the tables, sources and calibration notes).
+//!
+//! - `regazzoni-2022`: exactly the peer model of Regazzoni et al. (J Comput Phys
+//!   2022;457:111083) as shipped with svZeroDSolver (`closed_loop_two_hill.json`, commit
+//!   c7b0ca0): four linear-elastance chambers, two-Hill activation, piecewise valves, four
+//!   R-L vessels with the compliance at their inlet.
+//! - `healthy-adult`: a 70 kg adult at rest with the systemic arterial tree split at the
+//!   sites clinicians measure and ECMO cannulae attach.
+//! - `cardiogenic-shock-ami`: the same adult with a failing left ventricle after acute
+//!   myocardial infarction (SCAI stage C haemodynamics).
+
+use crate::activation::{ActivationScaling, TwoHill};
+use crate::components::*;
+use crate::model::{CirculationParams, Sites};
+use crate::units::*;
+
+/// Names of the built-in presets.
+pub const NAMES: &[&str] = &["healthy-adult", "regazzoni-2022", "cardiogenic-shock-ami"];
+
+/// An unknown preset name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown preset \"{name}\": allowed presets are {}", NAMES.join(", "))]
+pub struct UnknownPreset {
+    /// The name asked for.
+    pub name: String,
+}
+
+/// The parameter set of a built-in preset.
+pub fn by_name(name: &str) -> Result<CirculationParams, UnknownPreset> {
+    match name {
+        "healthy-adult" => Ok(healthy_adult()),
+        "regazzoni-2022" => Ok(regazzoni_2022()),
+        "cardiogenic-shock-ami" => Ok(cardiogenic_shock_ami()),
+        _ => Err(UnknownPreset { name: name.into() }),
+    }
+}
+
+/// Assembles a circulation compartment by compartment.
+struct Builder {
+    compartments: Vec<Compartment>,
+    connections: Vec<Connection>,
+    volumes: Vec<f64>,
+    flows: Vec<f64>,
+}
+
+impl Builder {
+    fn new() -> Self {
+        Builder {
+            compartments: Vec::new(),
+            connections: Vec::new(),
+            volumes: Vec::new(),
+            flows: Vec::new(),
+        }
+    }
+
+    /// A vessel starting at pressure `p0_mmhg`.
+    fn vessel(&mut self, name: &str, c_ml_per_mmhg: f64, v0_ml: f64, p0_mmhg: f64) -> usize {
+        self.compartments.push(Compartment {
+            name: name.into(),
+            kind: CompartmentKind::Vessel(Vessel {
+                compliance_ml_per_mmhg: c_ml_per_mmhg,
+                unstressed_volume_ml: v0_ml,
+            }),
+        });
+        self.volumes.push(v0_ml + c_ml_per_mmhg * p0_mmhg);
+        self.compartments.len() - 1
+    }
+
+    fn chamber(&mut self, name: &str, chamber: Chamber, v_init_ml: f64) -> usize {
+        self.compartments.push(Compartment {
+            name: name.into(),
+            kind: CompartmentKind::Chamber(chamber),
+        });
+        self.volumes.push(v_init_ml);
+        self.compartments.len() - 1
+    }
+
+    fn connect(
+        &mut self,
+        name: &str,
+        from: usize,
+        to: usize,
+        kind: ConnectionKind,
+        q0: f64,
+    ) -> usize {
+        self.connections.push(Connection {
+            name: name.into(),
+            from,
+            to,
+            kind,
+        });
+        self.flows.push(q0);
+        self.connections.len() - 1
+    }
+
+    fn resistor(&mut self, name: &str, from: usize, to: usize, r: f64) -> usize {
+        self.connect(
+            name,
+            from,
+            to,
+            ConnectionKind::Resistor(Resistor {
+                resistance_mmhg_s_per_ml: r,
+            }),
+            0.0,
+        )
+    }
+
+    fn segment(&mut self, name: &str, from: usize, to: usize, r: f64, l: f64, q0: f64) -> usize {
+        self.connect(
+            name,
+            from,
+            to,
+            ConnectionKind::Segment(VesselSegment {
+                resistance_mmhg_s_per_ml: r,
+                inertance_mmhg_s2_per_ml: l,
+            }),
+            q0,
+        )
+    }
+
+    fn valve(&mut self, name: &str, from: usize, to: usize, r_open: f64, g_leak: f64) -> usize {
+        self.connect(
+            name,
+            from,
+            to,
+            ConnectionKind::Valve(Valve {
+                open_resistance_mmhg_s_per_ml: r_open,
+                regurgitant_conductance_ml_per_s_mmhg: g_leak,
+            }),
+            0.0,
+        )
+    }
+}
+
+/// Regazzoni 2022 as in the svZeroDSolver peer file (SI values converted exactly).
+pub fn regazzoni_2022() -> CirculationParams {
+    let mut b = Builder::new();
+    let e = elastance_si_to_mmhg_ml;
+    let linear = |emax: f64, epass: f64, vrest_m3: f64, act: usize| Chamber {
+        ees_mmhg_per_ml: e(emax),
+        v0_ml: m3_to_ml(vrest_m3),
+        passive: Passive::Linear {
+            elastance_mmhg_per_ml: e(epass),
+        },
+        activation: act,
+    };
+    let la = b.chamber(
+        "la",
+        linear(2.666e7, 2.0449931e7, 4.0e-6, 0),
+        m3_to_ml(5.624441188959639e-5),
+    );
+    let lv = b.chamber(
+        "lv",
+        linear(3.33878537e8, 1.2605372e7, 1.9763060505362944e-6, 1),
+        m3_to_ml(8.142759737438905e-5),
+    );
+    let ra = b.chamber(
+        "ra",
+        linear(7.999343e6, 4.932281e6, 4.0e-6, 0),
+        m3_to_ml(8.913584459023032e-5),
+    );
+    let rv = b.chamber(
+        "rv",
+        linear(6.5719659e7, 5.406837e6, 54.31634509432495e-6, 1),
+        m3_to_ml(1.1868964658139649e-4),
+    );
+    let c = compliance_si_to_ml_mmhg;
+    let ar_sys = b.vessel(
+        "ar_sys",
+        c(6.93626e-9),
+        0.0,
+        pa_to_mmhg(9926.0311597251620697),
+    );
+    let ven_sys = b.vessel("ven_sys", c(4.5004e-7), 0.0, pa_to_mmhg(1358.6946929956583));
+    let ar_pul = b.vessel(
+        "ar_pul",
+        c(7.5006e-8),
+        0.0,
+        pa_to_mmhg(2075.0626413038780811),
+    );
+    let ven_pul = b.vessel(
+        "ven_pul",
+        c(1.2001e-7),
+        0.0,
+        pa_to_mmhg(1744.2583185734633844),
+    );
+    let r = resistance_si_to_mmhg_s_ml;
+    let l = inertance_si_to_mmhg_s2_ml;
+    let q = m3_s_to_ml_s;
+    let (rmin, gleak) = (r(6.666e5), 1.0 / r(6.666e9));
+    let mitral = b.valve("mitral_valve", la, lv, rmin, gleak);
+    let aortic = b.valve("aortic_valve", lv, ar_sys, rmin, gleak);
+    b.segment(
+        "ar_sys",
+        ar_sys,
+        ven_sys,
+        r(9.0219259e7),
+        l(6.66611e5),
+        q(96.12211741415929e-6),
+    );
+    b.segment(
+        "ven_sys",
+        ven_sys,
+        ra,
+        r(8.506913e6),
+        l(6.66611e4),
+        q(110.34140583655498e-6),
+    );
+    let tricuspid = b.valve("tricuspid_valve", ra, rv, rmin, gleak);
+    let pulmonary = b.valve("pulmonary_valve", rv, ar_pul, rmin, gleak);
+    b.segment(
+        "ar_pul",
+        ar_pul,
+        ven_pul,
+        r(4.266316e6),
+        l(6.66611e4),
+        q(79.3375172471186e-6),
+    );
+    b.segment(
+        "ven_pul",
+        ven_pul,
+        la,
+        r(4.666283e6),
+        l(6.66611e4),
+        q(46.21258343525287e-6),
+    );
+    let atrial = TwoHill {
+        t_shift_s: 0.025,
+        tau1_s: 0.07586206896551724,
+        tau2_s: 0.12413793103448276,
+        m1: 1.32,
+        m2: 13.1,
+    };
+    let ventricular = TwoHill {
+        t_shift_s: 0.207,
+        tau1_s: 0.18551724137931036,
+        tau2_s: 0.31172413793103454,
+        m1: 1.32,
+        m2: 27.4,
+    };
+    CirculationParams {
+        compartments: b.compartments,
+        connections: b.connections,
+        activations: vec![atrial, ventricular],
+        activation_scaling: ActivationScaling::Fixed,
+        heart_rate_bpm: 60.0 / 0.689655,
+        sites: Sites {
+            lv,
+            rv,
+            la,
+            ra,
+            aortic_root: ar_sys,
+            right_radial: ar_sys,
+            femoral: ar_sys,
+            pulmonary_artery: ar_pul,
+            aortic_valve: aortic,
+            mitral_valve: mitral,
+            tricuspid_valve: tricuspid,
+            pulmonary_valve: pulmonary,
+        },
+        initial_volumes_ml: b.volumes,
+        initial_flows_ml_s: b.flows,
+    }
+}
+
+/// Blood viscosity for Poiseuille resistances, P (g/(cm·s)): 3.5 mPa·s.
+const BLOOD_VISCOSITY_POISE: f64 = 0.035;
+/// Blood density, g/cm³.
+const BLOOD_DENSITY_G_CM3: f64 = 1.06;
+/// dyn·s/cm⁵ per mmHg·s/mL.
+const CGS_PER_MMHG_S_ML: f64 = 1333.22;
+
+/// Damping ratio of each arterial inertance-compliance stage.
+const ARTERIAL_DAMPING_RATIO: f64 = 0.1;
+
+/// Resistance and inertance of `count` parallel arterial tubes of length `l_cm` and radius
+/// `r_cm` draining into a compartment of compliance `c_down_ml_per_mmhg`.
+///
+/// Inertance is ρl/(πr²). Resistance is the larger of Poiseuille's 8μl/(πr⁴) and the value
+/// that gives the L-C stage a damping ratio ζ = R/2·√(C/L) of [`ARTERIAL_DAMPING_RATIO`]:
+/// a lumped tree has no wave dissipation, viscoelastic wall losses or impedance matching,
+/// and with Poiseuille resistance alone it rings at its L-C resonance, which the real
+/// distributed tree does not (Westerhof, Stergiopulos, Noble, Snapshots of Hemodynamics,
+/// 2nd ed. 2010, ch. 21-23 on lumped models and wall viscosity).
+fn arterial_segment(l_cm: f64, r_cm: f64, count: f64, c_down_ml_per_mmhg: f64) -> (f64, f64) {
+    let pi = std::f64::consts::PI;
+    let r_poiseuille =
+        8.0 * BLOOD_VISCOSITY_POISE * l_cm / (pi * r_cm.powi(4)) / CGS_PER_MMHG_S_ML / count;
+    let l = BLOOD_DENSITY_G_CM3 * l_cm / (pi * r_cm * r_cm) / CGS_PER_MMHG_S_ML / count;
+    let r_damping = 2.0 * ARTERIAL_DAMPING_RATIO * (l / c_down_ml_per_mmhg).sqrt();
+    (r_poiseuille.max(r_damping), l)
+}
+
+/// Compliances of the systemic arterial compartments, mL/mmHg (total 1.6).
+const C_ROOT: f64 = 0.25;
+const C_ARCH: f64 = 0.25;
+const C_THORACIC: f64 = 0.30;
+const C_ABDOMINAL: f64 = 0.20;
+const C_UPPER: f64 = 0.35;
+const C_FEMORAL: f64 = 0.25;
+
+/// The healthy adult at rest (70 kg, HR 70 bpm).
+pub fn healthy_adult() -> CirculationParams {
+    AdultSpec::healthy().build()
+}
+
+/// Acute-MI cardiogenic shock (SCAI stage C).
+pub fn cardiogenic_shock_ami() -> CirculationParams {
+    AdultSpec::cardiogenic_shock_ami().build()
+}
+
+/// The knobs that distinguish the adult presets.
+struct AdultSpec {
+    heart_rate_bpm: f64,
+    lv_ees: f64,
+    lv_edpvr_a: f64,
+    rv_ees: f64,
+    svr_scale: f64,
+    venous_unstressed_scale: f64,
+    blood_volume_ml: f64,
+}
+
+impl AdultSpec {
+    fn healthy() -> Self {
+        AdultSpec {
+            heart_rate_bpm: 70.0,
+            lv_ees: 2.21,
+            lv_edpvr_a: 0.34,
+            rv_ees: 0.5,
+            svr_scale: 1.0,
+            venous_unstressed_scale: 0.88,
+            blood_volume_ml: 5000.0,
+        }
+    }
+
+    fn cardiogenic_shock_ami() -> Self {
+        AdultSpec {
+            heart_rate_bpm: 105.0,
+            lv_ees: 0.5,
+            lv_edpvr_a: 0.34,
+            rv_ees: 0.3,
+            svr_scale: 1.2,
+            venous_unstressed_scale: 0.68,
+            blood_volume_ml: 5000.0,
+        }
+    }
+
+    fn build(&self) -> CirculationParams {
+        let mut b = Builder::new();
+        let exp_chamber = |ees: f64, v0: f64, a: f64, bb: f64, act: usize| Chamber {
+            ees_mmhg_per_ml: ees,
+            v0_ml: v0,
+            passive: Passive::Exponential {
+                a_mmhg: a,
+                b_per_ml: bb,
+            },
+            activation: act,
+        };
+        let atrium = |emax: f64, epass: f64| Chamber {
+            ees_mmhg_per_ml: emax,
+            v0_ml: 4.0,
+            passive: Passive::Linear {
+                elastance_mmhg_per_ml: epass,
+            },
+            activation: 0,
+        };
+        // Heart. Atria: Regazzoni 2022 linear elastances. Ventricles: Burkhoff/Sunagawa-type
+        // time-varying elastance with exponential EDPVR (see methodology table).
+        let la = b.chamber("la", atrium(0.2, 0.153), 60.0);
+        let lv = b.chamber(
+            "lv",
+            exp_chamber(self.lv_ees, 5.0, self.lv_edpvr_a, 0.025, 1),
+            120.0,
+        );
+        let ra = b.chamber("ra", atrium(0.06, 0.037), 70.0);
+        let rv = b.chamber("rv", exp_chamber(self.rv_ees, 10.0, 0.25, 0.024, 1), 140.0);
+        // Systemic arteries (compliance mL/mmHg, unstressed volume mL, initial pressure).
+        let root = b.vessel("aortic_root", C_ROOT, 60.0, 90.0);
+        let arch = b.vessel("aortic_arch", C_ARCH, 60.0, 90.0);
+        let thoracic = b.vessel("thoracic_aorta", C_THORACIC, 120.0, 90.0);
+        let abdominal = b.vessel("abdominal_aorta", C_ABDOMINAL, 150.0, 90.0);
+        let upper_a = b.vessel("upper_body_arteries", C_UPPER, 200.0, 90.0);
+        let femoral = b.vessel("femoral_arteries", C_FEMORAL, 125.0, 90.0);
+        // Systemic veins (Heldt 2002 / CVSim compliances and zero-pressure volumes, lumped).
+        let vu = self.venous_unstressed_scale;
+        let upper_v = b.vessel("upper_body_veins", 10.0, 660.0 * vu, 5.0);
+        let splanchnic_v = b.vessel("splanchnic_veins", 60.0, 1450.0 * vu, 6.0);
+        let lower_v = b.vessel("lower_body_veins", 20.0, 350.0 * vu, 6.0);
+        let ivc = b.vessel("inferior_vena_cava", 40.0, 325.0 * vu, 4.0);
+        // Pulmonary circulation (Heldt 2002).
+        let pa = b.vessel("pulmonary_arteries", 4.3, 90.0, 15.0);
+        let pv = b.vessel("pulmonary_veins", 8.4, 490.0, 8.0);
+
+        let mitral = b.valve("mitral_valve", la, lv, 0.005, 0.0);
+        let aortic = b.valve("aortic_valve", lv, root, 0.006, 0.0);
+        let tricuspid = b.valve("tricuspid_valve", ra, rv, 0.003, 0.0);
+        let pulmonary = b.valve("pulmonary_valve", rv, pa, 0.003, 0.0);
+        // Aortic segments from adult aortic dimensions (length cm, radius cm).
+        let (r, l) = arterial_segment(5.0, 1.45, 1.0, C_ARCH);
+        b.segment("ascending_aorta", root, arch, r, l, 60.0);
+        let (r, l) = arterial_segment(6.0, 1.2, 1.0, C_THORACIC);
+        b.segment("aortic_arch_segment", arch, thoracic, r, l, 60.0);
+        let (r, l) = arterial_segment(18.0, 1.0, 1.0, C_ABDOMINAL);
+        b.segment("descending_thoracic_aorta", thoracic, abdominal, r, l, 60.0);
+        let (r, l) = arterial_segment(25.0, 0.45, 2.0, C_FEMORAL);
+        b.segment("iliac_arteries", abdominal, femoral, r, l, 20.0);
+        let (r, l) = arterial_segment(10.0, 0.6, 1.0, C_UPPER);
+        b.segment("brachiocephalic_arteries", arch, upper_a, r, l, 22.0);
+        // Peripheral beds: resistances from the resting distribution of cardiac output.
+        let s = self.svr_scale;
+        b.resistor("coronary_circulation", root, ra, 23.6 * s);
+        b.resistor("upper_body_microcirculation", upper_a, upper_v, 3.8 * s);
+        b.resistor(
+            "splanchnic_microcirculation",
+            abdominal,
+            splanchnic_v,
+            1.82 * s,
+        );
+        b.resistor("lower_body_microcirculation", femoral, lower_v, 4.0 * s);
+        b.resistor("superior_vena_cava", upper_v, ra, 0.06);
+        b.resistor("splanchnic_venous_return", splanchnic_v, ivc, 0.05);
+        b.resistor("lower_body_venous_return", lower_v, ivc, 0.1);
+        b.resistor("inferior_vena_cava_return", ivc, ra, 0.015);
+        b.resistor("pulmonary_microcirculation", pa, pv, 0.08);
+        b.resistor("pulmonary_venous_return", pv, la, 0.01);
+
+        // Scale the initial vessel volumes so that the total blood volume is exact: the
+        // difference is spread over the vessels in proportion to their compliance (one
+        // common pressure shift).
+        let total: f64 = b.volumes.iter().sum();
+        let c_total: f64 = b
+            .compartments
+            .iter()
+            .map(|c| match &c.kind {
+                CompartmentKind::Vessel(v) => v.compliance_ml_per_mmhg,
+                CompartmentKind::Chamber(_) => 0.0,
+            })
+            .sum();
+        let dp = (self.blood_volume_ml - total) / c_total;
+        for (v, c) in b.volumes.iter_mut().zip(&b.compartments) {
+            if let CompartmentKind::Vessel(ves) = &c.kind {
+                *v += ves.compliance_ml_per_mmhg * dp;
+            }
+        }
+
+        let atrial = TwoHill {
+            t_shift_s: 0.0,
+            tau1_s: 0.07586206896551724,
+            tau2_s: 0.12413793103448276,
+            m1: 1.32,
+            m2: 13.1,
+        };
+        let ventricular = TwoHill {
+            t_shift_s: 0.16,
+            tau1_s: 0.18551724137931036,
+            tau2_s: 0.31172413793103454,
+            m1: 1.32,
+            m2: 27.4,
+        };
+        CirculationParams {
+            compartments: b.compartments,
+            connections: b.connections,
+            activations: vec![atrial, ventricular],
+            activation_scaling: ActivationScaling::SqrtPeriod {
+                reference_period_s: 0.689655,
+            },
+            heart_rate_bpm: self.heart_rate_bpm,
+            sites: Sites {
+                lv,
+                rv,
+                la,
+                ra,
+                aortic_root: root,
+                right_radial: upper_a,
+                femoral,
+                pulmonary_artery: pa,
+                aortic_valve: aortic,
+                mitral_valve: mitral,
+                tricuspid_valve: tricuspid,
+                pulmonary_valve: pulmonary,
+            },
+            initial_volumes_ml: b.volumes,
+            initial_flows_ml_s: b.flows,
+        }
+    }
+}
