@@ -36,4 +36,4 @@ pub use components::{
 };
 pub use metrics::{BeatMetrics, BeatRecorder, SteadyStateDetector};
 pub use model::{CirculationParams, IntegrationParams, Model, ParamError, Sites};
-pub use sim::{step, State};
+pub use sim::{derivative, step, State};

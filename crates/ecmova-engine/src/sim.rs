@@ -166,6 +166,18 @@ impl State {
         self.refresh(model);
     }
 
+    /// A copy of this state (same clock) with the state vector replaced by `y`
+    /// (e.g. for numerical Jacobians). Panics if `y` has the wrong length: that is a
+    /// programming error, not an input error.
+    pub fn with_vector(&self, model: &Model, y: &[f64]) -> State {
+        assert_eq!(y.len(), self.y.len(), "state vector length");
+        let mut s = self.clone();
+        s.y.copy_from_slice(y);
+        s.cache.derivative_generation = None;
+        s.refresh(model);
+        s
+    }
+
     /// Whether every state variable is finite.
     pub fn is_finite(&self) -> bool {
         self.y.iter().all(|v| v.is_finite())
@@ -325,6 +337,13 @@ pub(crate) fn rhs(
             }
         }
     }
+}
+
+/// Writes the time derivative of the state vector at the state's current time into `out`
+/// (after bringing the state's cache up to date).
+pub fn derivative(model: &Model, state: &mut State, out: &mut [f64]) {
+    state.refresh(model);
+    out.copy_from_slice(&state.cache.k[0]);
 }
 
 /// Advances `state` by one fixed step of the classical 4th-order Runge-Kutta method.
