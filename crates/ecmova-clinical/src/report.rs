@@ -1,0 +1,230 @@
+//! Markdown rendering of an [`Assessment`] (a pure function: string in memory).
+
+use crate::assess::{Assessment, Eligibility, Section, Status};
+use crate::scores::{num, ScoreResult};
+use std::fmt::Write;
+
+fn score_md(out: &mut String, title: &str, s: &Section<ScoreResult>) {
+    let _ = writeln!(out, "### {title}\n");
+    match &s.result {
+        None => {
+            let _ = writeln!(
+                out,
+                "Not computed: {}\n",
+                s.reason.as_deref().unwrap_or("-")
+            );
+        }
+        Some(r) => {
+            let outcome = r
+                .outcome_percent()
+                .map(|x| format!("{}%", num(x)))
+                .unwrap_or_else(|| "-".into());
+            let _ = writeln!(
+                out,
+                "**Score {} (range {} to {}), class {}: {}** ({}).\n",
+                r.score, r.range[0], r.range[1], r.class, outcome, r.outcome
+            );
+            let _ = writeln!(
+                out,
+                "| Item | Value | Criterion | Points |\n|---|---|---|---:|"
+            );
+            for i in &r.items {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {:+} |",
+                    i.item, i.value, i.criterion, i.points
+                );
+            }
+            let _ = writeln!(out);
+            for d in &r.derived {
+                let _ = writeln!(
+                    out,
+                    "- Derived `{}` = {} from {} ({})",
+                    d.field, d.value, d.derived_from, d.citation
+                );
+            }
+            for w in &r.warnings {
+                let _ = writeln!(out, "- Warning: {w}");
+            }
+            let _ = writeln!(out, "\nSource: {}\n", r.citation);
+        }
+    }
+}
+
+/// Renders the assessment as a readable Markdown report.
+pub fn markdown(a: &Assessment) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "# VA-ECMO assessment{}\n",
+        a.patient_id
+            .as_deref()
+            .map(|i| format!(": {i}"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(o, "> {}\n", a.disclaimer);
+    let _ = writeln!(o, "## Summary\n\n{}\n", a.summary);
+
+    let _ = writeln!(o, "## SCAI SHOCK stage\n");
+    match &a.scai.result {
+        Some(s) => {
+            let _ = writeln!(
+                o,
+                "**Stage {} ({})**; in-hospital mortality of the stage {}% ({}).\n",
+                s.display,
+                s.label,
+                num(s.mortality_percent),
+                s.mortality_citation
+            );
+            for c in &s.criteria_met {
+                let _ = writeln!(
+                    o,
+                    "- {}: {} ({})",
+                    c.stage.letter(),
+                    c.criterion,
+                    c.citation
+                );
+            }
+            if s.criteria_met.is_empty() {
+                let _ = writeln!(o, "- no criterion of stages B-E met");
+            }
+            let _ = writeln!(o, "\nSource: {}\n", s.citation);
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "Not computed: {}\n",
+                a.scai.reason.as_deref().unwrap_or("-")
+            );
+        }
+    }
+
+    let _ = writeln!(o, "## Indication\n\n{}\n", a.indication.summary);
+    for r in &a.indication.recommendations {
+        let _ = writeln!(
+            o,
+            "- *{}*: {} (class {}, level {}; {})",
+            r.applies_to, r.statement, r.class, r.level, r.citation
+        );
+    }
+    for n in &a.indication.notes {
+        let _ = writeln!(o, "- Note: {} ({})", n.text, n.citation);
+    }
+    let _ = writeln!(o);
+
+    let _ = writeln!(o, "## Contraindications\n\n| Kind | Contraindication | Status | Evidence |\n|---|---|---|---|");
+    for c in &a.contraindications.items {
+        let st = match c.status {
+            Status::Present => "**PRESENT**",
+            Status::Absent => "absent",
+            Status::Unknown => "unknown",
+            Status::Judgement => "judgement",
+        };
+        let _ = writeln!(o, "| {} | {} | {} | {} |", c.kind, c.name, st, c.evidence);
+    }
+    if let Some(c) = a.contraindications.items.first() {
+        let _ = writeln!(o, "\nSource: {}\n", c.citation);
+    }
+
+    let _ = writeln!(o, "## ECPR eligibility\n");
+    if !a.ecpr.applicable {
+        let _ = writeln!(o, "Not applicable: no cardiac arrest.\n");
+    }
+    for t in &a.ecpr.trials {
+        let v = match t.eligibility {
+            Eligibility::Eligible => "eligible",
+            Eligibility::NotEligible => "NOT eligible",
+            Eligibility::Undetermined => "undetermined",
+        };
+        let _ = writeln!(o, "### {}: {}\n", t.trial, v);
+        for f in &t.failed {
+            let _ = writeln!(o, "- fails: {f}");
+        }
+        for u in &t.unknown {
+            let _ = writeln!(o, "- not checked: {u}");
+        }
+        for m in &t.met {
+            let _ = writeln!(o, "- meets: {m}");
+        }
+        let _ = writeln!(o, "\nSource: {}\n", t.citation);
+    }
+    for n in &a.ecpr.notes {
+        let _ = writeln!(o, "- {} ({})", n.text, n.citation);
+    }
+    let _ = writeln!(o);
+
+    let _ = writeln!(
+        o,
+        "## Expected survival by aetiology\n\nRange {}-{}%.\n",
+        num(a.expected_survival.range_percent[0]),
+        num(a.expected_survival.range_percent[1])
+    );
+    for f in &a.expected_survival.figures {
+        let _ = writeln!(
+            o,
+            "- {}: {}% {} ({})",
+            f.etiology,
+            num(f.percent),
+            f.measure,
+            f.citation
+        );
+    }
+    let _ = writeln!(o);
+
+    let _ = writeln!(o, "## Complications to anticipate\n");
+    for c in &a.complications {
+        let _ = writeln!(o, "### {} ({})\n", c.complication, c.concern);
+        for f in &c.patient_factors {
+            let _ = writeln!(o, "- patient factor: {f}");
+        }
+        for n in &c.facts {
+            let _ = writeln!(o, "- {} ({})", n.text, n.citation);
+        }
+        let _ = writeln!(o);
+    }
+
+    let _ = writeln!(o, "## Scores\n");
+    score_md(&mut o, "SAVE", &a.save);
+    score_md(&mut o, "ENCOURAGE", &a.encourage);
+    score_md(&mut o, "CardShock", &a.cardshock);
+    score_md(&mut o, "TiPS65", &a.tips65);
+    for l in &a.left_out {
+        let _ = writeln!(o, "- {} left out: {}", l.score, l.reason);
+    }
+    let _ = writeln!(o);
+
+    let _ = writeln!(o, "## Weaning readiness\n");
+    match &a.weaning.result {
+        None => {
+            let _ = writeln!(
+                o,
+                "Not computed: {}\n",
+                a.weaning.reason.as_deref().unwrap_or("-")
+            );
+        }
+        Some(w) => {
+            let _ = writeln!(
+                o,
+                "**{:?}**\n\n| Criterion | Value | Threshold | Result |\n|---|---|---|---|",
+                w.readiness
+            );
+            for c in &w.criteria {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {}{} |",
+                    c.criterion,
+                    c.value,
+                    c.threshold,
+                    c.result,
+                    if c.verified { "" } else { " (UNVERIFIED)" }
+                );
+            }
+            let _ = writeln!(o);
+            for r in &w.reasons {
+                let _ = writeln!(o, "- {r}");
+            }
+            let _ = writeln!(o, "\nSource: {}\n", w.citation);
+        }
+    }
+    o
+}
