@@ -34,7 +34,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Simulate(args) => simulate::run(args),
+        Command::Simulate(args) => simulate::run_simulate(args),
         Command::Score(cmd) => clinical::run_score(cmd),
         Command::Assess(args) => clinical::run_assess(args),
     };

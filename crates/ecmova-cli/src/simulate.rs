@@ -1,13 +1,118 @@
-//! `ecmova simulate` (placeholder).
+//! `ecmova simulate SCENARIO`: run a scenario file, write its summary and time series.
+
+use anyhow::{Context, Result};
 use clap::Args;
+use ecmova_scenario::{build, run, summary::summary_json, RunOptions, Scenario};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 /// Arguments of `ecmova simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// Scenario TOML file.
-    pub scenario: std::path::PathBuf,
+    /// Scenario file (`.toml`, or `.json`).
+    pub scenario: PathBuf,
+    /// Write the summary JSON (metrics averaged over the last 5 beats) to PATH, or to
+    /// standard output with `-`.
+    #[arg(long, value_name = "PATH|-")]
+    pub summary_json: Option<String>,
+    /// Write the CSV time series of every pressure, volume and flow to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub series: Option<PathBuf>,
+    /// Stop at the periodic steady state instead of simulating the whole duration.
+    #[arg(long)]
+    pub until_steady: bool,
 }
 
-pub fn run(_args: SimulateArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+fn read_scenario(path: &Path) -> Result<Scenario> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read scenario file {}", path.display()))?;
+    let parsed = match path.extension().and_then(|e| e.to_str()) {
+        Some("json") => Scenario::from_json(&text),
+        _ => Scenario::from_toml(&text),
+    };
+    parsed.with_context(|| format!("in {}", path.display()))
+}
+
+/// Runs `ecmova simulate`.
+pub fn run_simulate(args: SimulateArgs) -> Result<()> {
+    let scenario = read_scenario(&args.scenario)?;
+    let built = build(&scenario).with_context(|| format!("in {}", args.scenario.display()))?;
+    let options = RunOptions {
+        until_steady: args.until_steady,
+        record_series: args.series.is_some(),
+    };
+    let out = run(&built, options)?;
+    let summary = summary_json(&built, &out);
+    if let Some(path) = &args.series {
+        let series = out.series.as_ref().expect("series requested");
+        let file = File::create(path)
+            .with_context(|| format!("cannot create series file {}", path.display()))?;
+        series
+            .write_csv(BufWriter::new(file))
+            .with_context(|| format!("cannot write series file {}", path.display()))?;
+    }
+    match args.summary_json.as_deref() {
+        Some("-") => {
+            let mut stdout = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut stdout, &summary)?;
+            writeln!(stdout)?;
+        }
+        Some(path) => {
+            let file = File::create(path).with_context(|| format!("cannot create {path}"))?;
+            let mut w = BufWriter::new(file);
+            serde_json::to_writer_pretty(&mut w, &summary)?;
+            writeln!(w)?;
+            w.flush()?;
+        }
+        None => print_human(&summary),
+    }
+    Ok(())
+}
+
+fn print_human(summary: &serde_json::Value) {
+    let get = |k: &str| summary.get(k).and_then(|v| v.as_f64()).unwrap_or(f64::NAN);
+    println!(
+        "ecmova {} · preset {} · {:.1} s simulated, {} beats, steady state at beat {}",
+        summary["ecmova_version"].as_str().unwrap_or("?"),
+        summary["preset"].as_str().unwrap_or("?"),
+        get("simulated_s"),
+        summary["beats_simulated"],
+        summary["steady_state_beat"],
+    );
+    println!(
+        "(averaged over the last {} beats)",
+        summary["beats_averaged"]
+    );
+    println!("  HR            {:6.0} bpm", get("hr_bpm"));
+    println!(
+        "  ABP (R radial) {:5.0}/{:.0} ({:.0}) mmHg",
+        get("sbp_mmhg"),
+        get("dbp_mmhg"),
+        get("map_mmhg")
+    );
+    println!(
+        "  PA            {:5.0}/{:.0} ({:.0}) mmHg",
+        get("pa_systolic_mmhg"),
+        get("pa_diastolic_mmhg"),
+        get("pa_mean_mmhg")
+    );
+    println!(
+        "  CVP           {:6.1} mmHg   LAP (PCWP) {:.1} mmHg",
+        get("cvp_mmhg"),
+        get("lap_mmhg")
+    );
+    println!(
+        "  LV            EDV {:.0} mL  ESV {:.0} mL  EF {:.0} %  EDP {:.1} mmHg",
+        get("lvedv_ml"),
+        get("lvesv_ml"),
+        get("lvef_percent"),
+        get("lvedp_mmhg")
+    );
+    println!(
+        "  CO            {:6.2} L/min  CPO {:.2} W  aortic valve opening {:.0} % of beats",
+        get("cardiac_output_l_min"),
+        get("cardiac_power_output_w"),
+        100.0 * get("aortic_valve_opening_fraction")
+    );
 }

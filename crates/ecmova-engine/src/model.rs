@@ -260,14 +260,14 @@ impl CirculationParams {
                 }
                 ConnectionKind::Valve(v) => {
                     check_range(
-                        || format!("valve.{name}.open_resistance_mmhg_s_per_ml"),
+                        || format!("connection.{name}.open_resistance_mmhg_s_per_ml"),
                         v.open_resistance_mmhg_s_per_ml,
                         1e-5,
                         10.0,
                         "mmHg·s/mL",
                     )?;
                     check_range(
-                        || format!("valve.{name}.regurgitant_conductance_ml_per_s_mmhg"),
+                        || format!("connection.{name}.regurgitant_conductance_ml_per_s_mmhg"),
                         v.regurgitant_conductance_ml_per_s_mmhg,
                         0.0,
                         100.0,

@@ -1,0 +1,110 @@
+//! Playing a scenario: the step loop, beats, steady state and the time series.
+
+use crate::build::{Built, ScenarioError};
+use crate::series::Series;
+use ecmova_engine::{step, BeatMetrics, BeatRecorder, State, SteadyStateDetector};
+
+/// What to do besides simulating.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Stop at the beat where the periodic steady state is reached (otherwise the whole
+    /// duration is always simulated).
+    pub until_steady: bool,
+    /// Record the time series.
+    pub record_series: bool,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// Metrics of every completed beat, in order.
+    pub beats: Vec<BeatMetrics>,
+    /// Beat at which the periodic steady state was reached, if it was.
+    pub steady_beat: Option<u64>,
+    /// Whether the run stopped early at the steady state.
+    pub stopped_at_steady: bool,
+    /// Simulated time at the end, s.
+    pub simulated_s: f64,
+    /// The time series, if requested.
+    pub series: Option<Series>,
+    /// The final state.
+    pub final_state: State,
+}
+
+impl RunOutput {
+    /// Number of beats the summary averages over.
+    pub const SUMMARY_BEATS: usize = 5;
+
+    /// The average of the last [`RunOutput::SUMMARY_BEATS`] beats (fewer if the run was
+    /// shorter); `None` if no beat completed.
+    pub fn summary_metrics(&self) -> Option<BeatMetrics> {
+        let n = self.beats.len();
+        BeatMetrics::average(&self.beats[n.saturating_sub(Self::SUMMARY_BEATS)..])
+    }
+}
+
+/// Runs a built scenario. Deterministic: the same scenario gives bit-identical output.
+pub fn run(built: &Built, options: RunOptions) -> Result<RunOutput, ScenarioError> {
+    run_with_progress(built, options, |_| {})
+}
+
+/// [`run`], calling `progress` with the simulated time after every beat.
+pub fn run_with_progress(
+    built: &Built,
+    options: RunOptions,
+    mut progress: impl FnMut(f64),
+) -> Result<RunOutput, ScenarioError> {
+    let model = &built.model;
+    let mut state = State::new(model);
+    let mut recorder = BeatRecorder::new(model, &state);
+    let mut detector = SteadyStateDetector::new(
+        built.steady_tolerance,
+        SteadyStateDetector::DEFAULT_CONSECUTIVE,
+    );
+    let mut series = options.record_series.then(|| Series::new(model));
+    let mut next_sample_s = 0.0;
+    let mut beats = Vec::with_capacity((built.duration_s / model.period_s()) as usize + 2);
+    let mut stopped_at_steady = false;
+    // Tolerance on the end time: the last step may land a rounding error short of it.
+    let end_s = built.duration_s - 1e-9;
+    if let Some(s) = series.as_mut() {
+        s.push(&state);
+        next_sample_s += built.series_interval_s;
+    }
+    while state.time_s() < end_s {
+        step(model, &mut state);
+        if let Some(s) = series.as_mut() {
+            if state.time_s() >= next_sample_s - 1e-9 {
+                s.push(&state);
+                next_sample_s += built.series_interval_s;
+            }
+        }
+        if let Some(beat) = recorder.record(model, &state) {
+            if !state.is_finite() {
+                return Err(ScenarioError::Diverged {
+                    time_s: state.time_s(),
+                });
+            }
+            let steady = detector.observe(&beat);
+            beats.push(beat);
+            progress(state.time_s());
+            if steady && options.until_steady {
+                stopped_at_steady = true;
+                break;
+            }
+        }
+    }
+    if !state.is_finite() {
+        return Err(ScenarioError::Diverged {
+            time_s: state.time_s(),
+        });
+    }
+    Ok(RunOutput {
+        beats,
+        steady_beat: detector.steady_beat(),
+        stopped_at_steady,
+        simulated_s: state.time_s(),
+        series,
+        final_state: state,
+    })
+}

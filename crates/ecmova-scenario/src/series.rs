@@ -1,0 +1,81 @@
+//! Time series: every pressure, volume and flow, sampled at a fixed interval.
+
+use ecmova_engine::{Model, State};
+use std::io::{self, Write};
+
+/// A recorded time series: named columns (units in the names) and rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    columns: Vec<String>,
+    /// Row-major values, `columns.len()` per row.
+    values: Vec<f64>,
+}
+
+impl Series {
+    /// An empty series with a column for time, then each compartment's pressure
+    /// (`p_<name>_mmhg`) and volume (`v_<name>_ml`), then each connection's flow
+    /// (`q_<name>_ml_s`).
+    pub fn new(model: &Model) -> Self {
+        let p = model.params();
+        let mut columns = vec!["time_s".to_string()];
+        columns.extend(p.compartments.iter().map(|c| format!("p_{}_mmhg", c.name)));
+        columns.extend(p.compartments.iter().map(|c| format!("v_{}_ml", c.name)));
+        columns.extend(p.connections.iter().map(|c| format!("q_{}_ml_s", c.name)));
+        Series {
+            columns,
+            values: Vec::new(),
+        }
+    }
+
+    /// Appends the state's current values as a row.
+    pub fn push(&mut self, state: &State) {
+        self.values.push(state.time_s());
+        self.values.extend_from_slice(state.pressures_mmhg());
+        self.values.extend_from_slice(state.volumes_ml());
+        self.values.extend_from_slice(state.flows_ml_s());
+    }
+
+    /// Column names.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.values.len() / self.columns.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Row `i`.
+    pub fn row(&self, i: usize) -> &[f64] {
+        let n = self.columns.len();
+        &self.values[i * n..(i + 1) * n]
+    }
+
+    /// The values of the column named `name`, if it exists.
+    pub fn column(&self, name: &str) -> Option<Vec<f64>> {
+        let j = self.columns.iter().position(|c| c == name)?;
+        Some((0..self.len()).map(|i| self.row(i)[j]).collect())
+    }
+
+    /// Writes the series as CSV: a header of column names, then one line per row.
+    /// Numbers are written in full precision (shortest round-trip form).
+    pub fn write_csv(&self, mut out: impl Write) -> io::Result<()> {
+        writeln!(out, "{}", self.columns.join(","))?;
+        for i in 0..self.len() {
+            let row = self.row(i);
+            for (j, v) in row.iter().enumerate() {
+                if j > 0 {
+                    out.write_all(b",")?;
+                }
+                write!(out, "{v}")?;
+            }
+            out.write_all(b"\n")?;
+        }
+        out.flush()
+    }
+}

@@ -1,0 +1,47 @@
+//! The summary JSON: metrics averaged over the last beats, flat, snake_case, units in names.
+
+use crate::build::Built;
+use crate::run::RunOutput;
+use serde_json::{Map, Value};
+
+/// Builds the summary object.
+///
+/// Keys: `ecmova_version`, `preset`, `simulated_s`, `beats_simulated`, `beats_averaged`,
+/// `steady_state_beat` (null if not reached), `steady_state_time_s`, `stopped_at_steady`,
+/// then every per-beat metric averaged over the last 5 beats (`map_mmhg`, `sbp_mmhg`,
+/// `dbp_mmhg` at the right radial artery; `map_femoral_mmhg`, ...; `cvp_mmhg`, `lap_mmhg`,
+/// `lvedv_ml`, `lvesv_ml`, `lvef_percent`, `lvedp_mmhg`, `cardiac_output_l_min`, `hr_bpm`,
+/// `aortic_valve_opening_fraction`, ...). Non-finite numbers never appear: the run would
+/// have failed first.
+pub fn summary_json(built: &Built, out: &RunOutput) -> Value {
+    let mut m = Map::new();
+    m.insert("ecmova_version".into(), env!("CARGO_PKG_VERSION").into());
+    m.insert("preset".into(), built.preset.clone().into());
+    m.insert("simulated_s".into(), num(out.simulated_s));
+    m.insert("beats_simulated".into(), (out.beats.len() as u64).into());
+    let averaged = out.beats.len().min(RunOutput::SUMMARY_BEATS);
+    m.insert("beats_averaged".into(), (averaged as u64).into());
+    m.insert("steady_state_beat".into(), out.steady_beat.map(Value::from).unwrap_or(Value::Null));
+    let steady_time = out
+        .steady_beat
+        .and_then(|b| out.beats.iter().find(|m| m.beat_index as u64 == b))
+        .map(|m| num(m.start_s + m.period_s))
+        .unwrap_or(Value::Null);
+    m.insert("steady_state_time_s".into(), steady_time);
+    m.insert("stopped_at_steady".into(), out.stopped_at_steady.into());
+    if let Some(avg) = out.summary_metrics() {
+        for (k, v) in avg.named_values() {
+            if matches!(k, "beat_index" | "start_s") {
+                continue;
+            }
+            m.insert(k.into(), num(v));
+        }
+    }
+    Value::Object(m)
+}
+
+fn num(v: f64) -> Value {
+    serde_json::Number::from_f64(v)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
+}
