@@ -1,32 +1,198 @@
-//! `ecmova score` and `ecmova assess` (placeholder until the clinical library lands).
+//! `ecmova score` and `ecmova assess`: the command-line edge of `ecmova-clinical`.
+//!
+//! Reads the patient file (JSON) or a registry CSV export, and prints JSON, Markdown or CSV.
+//! All clinical logic lives in the library; this module only does I/O and formatting.
 
-use clap::{Args, Subcommand};
+mod batch;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use ecmova_clinical::assess::{assess, Assessment, Eligibility};
+use ecmova_clinical::scores::{cardshock, encourage, save, tips65};
+use ecmova_clinical::{report, ClinicalError, Patient, ScoreResult};
+use std::path::{Path, PathBuf};
 
 /// Score subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ScoreCommand {
-    /// SAVE score (Schmidt 2015).
+    /// SAVE score (Schmidt 2015): survival to discharge after VA-ECMO for cardiogenic shock.
     Save(ScoreArgs),
+    /// ENCOURAGE score (Muller 2016): 6-month survival, AMI with shock on VA-ECMO.
+    Encourage(ScoreArgs),
+    /// CardShock risk score (Harjola 2015): in-hospital mortality of cardiogenic shock.
+    Cardshock(ScoreArgs),
+    /// TiPS65 (Okada 2020): 30-day favourable neurological outcome after ECPR.
+    Tips65(ScoreArgs),
 }
 
-/// Arguments shared by score subcommands.
+/// Arguments shared by score subcommands: one patient JSON file, or `--csv` for a batch.
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
-    /// Patient JSON file.
-    pub file: std::path::PathBuf,
+    /// Patient JSON file (see docs/patient-format.md).
+    #[arg(required_unless_present = "csv", conflicts_with = "csv")]
+    pub file: Option<PathBuf>,
+    /// Score every row of a registry CSV export (columns = patient keys).
+    #[arg(long, value_name = "IN.csv")]
+    pub csv: Option<PathBuf>,
+    /// Batch output file (default: standard output).
+    #[arg(long, value_name = "OUT.csv", requires = "csv")]
+    pub out: Option<PathBuf>,
+}
+
+/// Output format of `ecmova assess`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The whole assessment as JSON.
+    Json,
+    /// A readable Markdown report.
+    Markdown,
 }
 
 /// Arguments of `ecmova assess`.
 #[derive(Debug, Args)]
 pub struct AssessArgs {
-    /// Patient JSON file.
-    pub file: std::path::PathBuf,
+    /// Patient JSON file (see docs/patient-format.md).
+    #[arg(required_unless_present = "csv", conflicts_with = "csv")]
+    pub file: Option<PathBuf>,
+    /// Output format for a single patient.
+    #[arg(long, value_enum, default_value_t = Format::Json, conflicts_with = "csv")]
+    pub format: Format,
+    /// Assess every row of a registry CSV export; writes one summary row per patient.
+    #[arg(long, value_name = "IN.csv")]
+    pub csv: Option<PathBuf>,
+    /// Batch output file (default: standard output).
+    #[arg(long, value_name = "OUT.csv", requires = "csv")]
+    pub out: Option<PathBuf>,
 }
 
-pub fn run_score(_cmd: ScoreCommand) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+type ScoreFn = fn(&Patient) -> Result<ScoreResult, ClinicalError>;
+
+fn load_patient(path: &Path) -> Result<Patient> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read patient file {}", path.display()))?;
+    Patient::from_json(&text).with_context(|| format!("invalid patient file {}", path.display()))
 }
 
-pub fn run_assess(_args: AssessArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+/// Runs `ecmova score ...`.
+pub fn run_score(cmd: ScoreCommand) -> Result<()> {
+    let (f, outcome_column, args): (ScoreFn, &str, ScoreArgs) = match cmd {
+        ScoreCommand::Save(a) => (save::save, "survival_percent", a),
+        ScoreCommand::Encourage(a) => (encourage::encourage, "survival_6m_percent", a),
+        ScoreCommand::Cardshock(a) => (cardshock::cardshock, "in_hospital_mortality_percent", a),
+        ScoreCommand::Tips65(a) => (tips65::tips65, "cpc_1_2_30d_percent", a),
+    };
+    if let Some(csv) = &args.csv {
+        let headers = ["score", "class", outcome_column, "derived", "warnings"];
+        return batch::run(csv, args.out.as_deref(), &headers, |p| {
+            let r = f(p)?;
+            Ok(vec![
+                r.score.to_string(),
+                r.class.clone(),
+                r.outcome_percent().map(fmt_num).unwrap_or_default(),
+                r.derived
+                    .iter()
+                    .map(|d| format!("{}={}", d.field, d.value))
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                r.warnings.join(";"),
+            ])
+        });
+    }
+    let path = args
+        .file
+        .context("a patient FILE or --csv IN.csv is required")?;
+    let patient = load_patient(&path)?;
+    let result = f(&patient).with_context(|| format!("cannot score {}", path.display()))?;
+    println!("{}", serde_json::to_string_pretty(&result)?);
+    Ok(())
+}
+
+/// Runs `ecmova assess ...`.
+pub fn run_assess(args: AssessArgs) -> Result<()> {
+    if let Some(csv) = &args.csv {
+        let headers = [
+            "scai_stage",
+            "indication",
+            "absolute_contraindications",
+            "relative_contraindications",
+            "ecpr_arrest",
+            "ecpr_prague_ohca",
+            "ecpr_inception",
+            "survival_range_percent",
+            "save_score",
+            "save_class",
+            "encourage_score",
+            "encourage_class",
+            "weaning",
+        ];
+        return batch::run(csv, args.out.as_deref(), &headers, |p| {
+            Ok(summary_row(&assess(p)))
+        });
+    }
+    let path = args
+        .file
+        .context("a patient FILE or --csv IN.csv is required")?;
+    let patient = load_patient(&path)?;
+    let a = assess(&patient);
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&a)?),
+        Format::Markdown => print!("{}", report::markdown(&a)),
+    }
+    Ok(())
+}
+
+fn fmt_num(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x}")
+    }
+}
+
+fn summary_row(a: &Assessment) -> Vec<String> {
+    let trial = |name: &str| {
+        a.ecpr
+            .trials
+            .iter()
+            .find(|t| t.trial == name)
+            .map(|t| match t.eligibility {
+                Eligibility::Eligible => "eligible".to_string(),
+                Eligibility::NotEligible => format!("not eligible: {}", t.failed.join("; ")),
+                Eligibility::Undetermined => format!("undetermined: {}", t.unknown.join("; ")),
+            })
+            .unwrap_or_else(|| "not applicable".into())
+    };
+    let score = |s: &ecmova_clinical::assess::Section<ScoreResult>| match &s.result {
+        Some(r) => (r.score.to_string(), r.class.clone()),
+        None => (String::new(), String::new()),
+    };
+    let (ss, sc) = score(&a.save);
+    let (es, ec) = score(&a.encourage);
+    vec![
+        a.scai
+            .result
+            .as_ref()
+            .map(|s| s.display.clone())
+            .unwrap_or_default(),
+        format!("{:?}", a.indication.verdict).to_lowercase(),
+        a.contraindications.absolute_present.join(";"),
+        a.contraindications.relative_present.join(";"),
+        trial("ARREST"),
+        trial("Prague OHCA"),
+        trial("INCEPTION"),
+        format!(
+            "{}-{}",
+            fmt_num(a.expected_survival.range_percent[0]),
+            fmt_num(a.expected_survival.range_percent[1])
+        ),
+        ss,
+        sc,
+        es,
+        ec,
+        a.weaning
+            .result
+            .as_ref()
+            .map(|w| format!("{:?}", w.readiness))
+            .unwrap_or_default(),
+    ]
 }

@@ -606,7 +606,9 @@ pub fn ecpr(p: &Patient) -> Ecpr {
     let w = p.record();
     let notes = vec![
         note("Consider ECPR after 10-15 minutes of failed conventional CPR; adult ECPR survival about 29%", citation::ELSO_ECPR_2021),
-        note("Trial results: ARREST survival 43% vs 7%; Prague OHCA 180-day CPC 1-2 31.5% vs 22.0% (P=.09); INCEPTION 20% vs 16%", citation::INCEPTION),
+        note("ARREST (n=30): survival 43% with ECPR vs 7% with standard ACLS", citation::ARREST),
+        note("Prague OHCA (n=256): 180-day survival with CPC 1-2 31.5% vs 22.0% (P=.09)", citation::PRAGUE_OHCA),
+        note("INCEPTION (n=134): 30-day survival with CPC 1-2 20% vs 16%", citation::INCEPTION),
     ];
     if !in_arrest(p) {
         return Ecpr {
@@ -624,7 +626,7 @@ pub fn ecpr(p: &Patient) -> Ecpr {
     let lf = w.low_flow_minutes;
     let rhythm_txt = w
         .initial_rhythm
-        .map(|r| format!("{r:?}"))
+        .map(|r| r.name().to_string())
         .unwrap_or_else(|| "not given".into());
 
     // ARREST
@@ -1006,10 +1008,14 @@ pub fn assess(p: &Patient) -> Assessment {
             contraindications.relative_present.join(", ")
         ));
     }
+    let [lo, hi] = expected_survival.range_percent;
+    let range = if lo == hi {
+        format!("{}%", num(lo))
+    } else {
+        format!("{}-{}%", num(lo), num(hi))
+    };
     summary.push_str(&format!(
-        ". Expected survival {}-{}% by aetiology",
-        num(expected_survival.range_percent[0]),
-        num(expected_survival.range_percent[1])
+        ". Published outcome by aetiology: {range} (see expected_survival for each measure and source)"
     ));
     summary.push('.');
     Assessment {

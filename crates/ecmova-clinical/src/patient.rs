@@ -81,6 +81,16 @@ pub enum Rhythm {
 }
 
 impl Rhythm {
+    /// The wire name (snake_case).
+    pub fn name(self) -> &'static str {
+        match self {
+            Rhythm::Vf => "vf",
+            Rhythm::PulselessVt => "pulseless_vt",
+            Rhythm::Pea => "pea",
+            Rhythm::Asystole => "asystole",
+        }
+    }
+
     /// VF or pulseless VT.
     pub fn shockable(self) -> bool {
         matches!(self, Rhythm::Vf | Rhythm::PulselessVt)
