@@ -403,6 +403,23 @@ pub(crate) enum LinkOp {
     },
 }
 
+/// The right-hand side's data, split by kind so that each loop is branch-free.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Kernel {
+    /// (compartment, elastance, unstressed volume)
+    pub(crate) vessels: Vec<(usize, f64, f64)>,
+    /// (compartment, passive elastance, active elastance, V0, activation)
+    pub(crate) linear_chambers: Vec<(usize, f64, f64, f64, usize)>,
+    /// (compartment, Ees, V0, A, B, activation)
+    pub(crate) exp_chambers: Vec<(usize, f64, f64, f64, f64, usize)>,
+    /// (connection, from, to, conductance)
+    pub(crate) conductances: Vec<(usize, usize, usize, f64)>,
+    /// (connection, from, to, open conductance, regurgitant conductance)
+    pub(crate) valves: Vec<(usize, usize, usize, f64, f64)>,
+    /// (connection, from, to, resistance, 1/inertance, state index)
+    pub(crate) inertials: Vec<(usize, usize, usize, f64, f64, usize)>,
+}
+
 /// A validated circulation, compiled for fast evaluation.
 ///
 /// A `Model` is immutable while it steps; parameter changes (events) go through
@@ -417,6 +434,7 @@ pub struct Model {
     pub(crate) n_inertial: usize,
     /// State index of each connection's flow, for segments.
     pub(crate) link_state: Vec<Option<usize>>,
+    pub(crate) kernel: Kernel,
     pub(crate) generation: u64,
 }
 
@@ -441,6 +459,7 @@ impl Model {
             links: Vec::new(),
             n_inertial: 0,
             link_state: Vec::new(),
+            kernel: Kernel::default(),
             generation: 0,
         };
         model.compile();
@@ -516,6 +535,40 @@ impl Model {
             })
             .collect();
         self.n_inertial = next_state - n;
+        let mut k = Kernel::default();
+        for (i, node) in self.nodes.iter().enumerate() {
+            match *node {
+                NodeOp::Vessel { elastance, v0 } => k.vessels.push((i, elastance, v0)),
+                NodeOp::LinearChamber {
+                    e_pass,
+                    e_max,
+                    v0,
+                    act,
+                } => k.linear_chambers.push((i, e_pass, e_max, v0, act)),
+                NodeOp::ExpChamber { ees, v0, a, b, act } => {
+                    k.exp_chambers.push((i, ees, v0, a, b, act))
+                }
+            }
+        }
+        for (j, link) in self.links.iter().enumerate() {
+            match *link {
+                LinkOp::Conductance { from, to, g } => k.conductances.push((j, from, to, g)),
+                LinkOp::Valve {
+                    from,
+                    to,
+                    g_open,
+                    g_leak,
+                } => k.valves.push((j, from, to, g_open, g_leak)),
+                LinkOp::Inertial {
+                    from,
+                    to,
+                    r,
+                    inv_l,
+                    state,
+                } => k.inertials.push((j, from, to, r, inv_l, state)),
+            }
+        }
+        self.kernel = k;
     }
 
     /// The parameters this model was built from.

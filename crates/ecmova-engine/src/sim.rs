@@ -1,7 +1,7 @@
 //! The caller-owned simulation [`State`] and the fixed-step integrator ([`step`]).
 
 use crate::activation::ScaledActivation;
-use crate::model::{LinkOp, Model, NodeOp};
+use crate::model::Model;
 
 /// Everything that changes while a circulation runs, owned by the caller (rapier-style).
 ///
@@ -278,64 +278,39 @@ pub(crate) fn rhs(
     p: &mut [f64],
     q: &mut [f64],
 ) {
-    let n = model.nodes.len();
-    for ((pi, node), &v) in p.iter_mut().zip(&model.nodes).zip(&y[..n]) {
-        *pi = match *node {
-            NodeOp::Vessel { elastance, v0 } => elastance * (v - v0),
-            NodeOp::LinearChamber {
-                e_pass,
-                e_max,
-                v0,
-                act: a,
-            } => (e_pass + act[a] * e_max) * (v - v0),
-            NodeOp::ExpChamber {
-                ees,
-                v0,
-                a,
-                b,
-                act: ai,
-            } => {
-                let e = act[ai];
-                let dv = v - v0;
-                e * ees * dv + (1.0 - e) * a * ((b * dv).exp() - 1.0)
-            }
-        };
+    let k = &model.kernel;
+    for &(i, e, v0) in &k.vessels {
+        p[i] = e * (y[i] - v0);
     }
+    for &(i, e_pass, e_max, v0, a) in &k.linear_chambers {
+        p[i] = (e_pass + act[a] * e_max) * (y[i] - v0);
+    }
+    for &(i, ees, v0, a, b, ai) in &k.exp_chambers {
+        let e = act[ai];
+        let dv = y[i] - v0;
+        p[i] = e * ees * dv + (1.0 - e) * a * ((b * dv).exp() - 1.0);
+    }
+    let n = model.nodes.len();
     dy[..n].fill(0.0);
-    for (qj, link) in q.iter_mut().zip(&model.links) {
-        match *link {
-            LinkOp::Conductance { from, to, g } => {
-                let f = (p[from] - p[to]) * g;
-                *qj = f;
-                dy[from] -= f;
-                dy[to] += f;
-            }
-            LinkOp::Valve {
-                from,
-                to,
-                g_open,
-                g_leak,
-            } => {
-                let dp = p[from] - p[to];
-                let f = if dp > 0.0 { dp * g_open } else { dp * g_leak };
-                *qj = f;
-                dy[from] -= f;
-                dy[to] += f;
-            }
-            LinkOp::Inertial {
-                from,
-                to,
-                r,
-                inv_l,
-                state,
-            } => {
-                let f = y[state];
-                *qj = f;
-                dy[from] -= f;
-                dy[to] += f;
-                dy[state] = (p[from] - p[to] - r * f) * inv_l;
-            }
-        }
+    for &(j, from, to, g) in &k.conductances {
+        let f = (p[from] - p[to]) * g;
+        q[j] = f;
+        dy[from] -= f;
+        dy[to] += f;
+    }
+    for &(j, from, to, g_open, g_leak) in &k.valves {
+        let dp = p[from] - p[to];
+        let f = if dp > 0.0 { dp * g_open } else { dp * g_leak };
+        q[j] = f;
+        dy[from] -= f;
+        dy[to] += f;
+    }
+    for &(j, from, to, r, inv_l, s) in &k.inertials {
+        let f = y[s];
+        q[j] = f;
+        dy[from] -= f;
+        dy[to] += f;
+        dy[s] = (p[from] - p[to] - r * f) * inv_l;
     }
 }
 
