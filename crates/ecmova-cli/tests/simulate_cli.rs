@@ -90,7 +90,10 @@ fn invalid_scenarios_are_rejected_with_the_field_named() {
         ),
         (
             "unknown_compartment",
-            scenario("[patient.compartment.aorta]\ncompliance_ml_per_mmhg = 1", "duration_s = 1"),
+            scenario(
+                "[patient.compartment.aorta]\ncompliance_ml_per_mmhg = 1",
+                "duration_s = 1",
+            ),
             &["patient.compartment.aorta", "aortic_root"],
         ),
         (
@@ -99,7 +102,10 @@ fn invalid_scenarios_are_rejected_with_the_field_named() {
                 "[patient.connection.aortic_valve]\ninertance_mmhg_s2_per_ml = 0.01",
                 "duration_s = 1",
             ),
-            &["patient.connection.aortic_valve.inertance_mmhg_s2_per_ml", "valve"],
+            &[
+                "patient.connection.aortic_valve.inertance_mmhg_s2_per_ml",
+                "valve",
+            ],
         ),
         (
             "step_too_large",
@@ -112,25 +118,43 @@ fn invalid_scenarios_are_rejected_with_the_field_named() {
                 "[patient.connection.coronary_circulation]\nresistance_mmhg_s_per_ml = -2",
                 "duration_s = 1",
             ),
-            &["patient.connection.coronary_circulation.resistance_mmhg_s_per_ml", "-2"],
+            &[
+                "patient.connection.coronary_circulation.resistance_mmhg_s_per_ml",
+                "-2",
+            ],
         ),
     ];
     for (name, text, needles) in cases {
         let out = simulate(text, name, &["--summary-json", "-"]);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{name}: exit status, stderr: {stderr}");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{name}: exit status, stderr: {stderr}"
+        );
         assert!(out.stdout.is_empty(), "{name}: nothing on stdout");
         assert!(!stderr.contains("panicked"), "{name}: panicked: {stderr}");
         for needle in *needles {
-            assert!(stderr.contains(needle), "{name}: {needle:?} not in {stderr}");
+            assert!(
+                stderr.contains(needle),
+                "{name}: {needle:?} not in {stderr}"
+            );
         }
     }
 }
 
 #[test]
 fn summary_json_has_the_documented_keys_and_sane_values() {
-    let out = simulate(&scenario("", "duration_s = 10"), "summary", &["--summary-json", "-"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = simulate(
+        &scenario("", "duration_s = 10"),
+        "summary",
+        &["--summary-json", "-"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     for key in [
         "map_mmhg",
@@ -150,7 +174,9 @@ fn summary_json_has_the_documented_keys_and_sane_values() {
         "lv_stroke_work_mmhg_ml",
         "cardiac_power_output_w",
     ] {
-        let x = v[key].as_f64().unwrap_or_else(|| panic!("{key} missing or not a number"));
+        let x = v[key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{key} missing or not a number"));
         assert!(x.is_finite(), "{key}");
     }
     assert_eq!(v["preset"], "healthy-adult");
@@ -169,7 +195,11 @@ fn series_csv_names_units_and_covers_the_duration() {
         "series",
         &["--series", csv.to_str().unwrap(), "--summary-json", "-"],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(&csv).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
@@ -184,13 +214,18 @@ fn series_csv_names_units_and_covers_the_duration() {
     ] {
         assert!(header.contains(&col), "{col} in header");
     }
-    assert!(header.iter().skip(1).all(|h| h.ends_with("_mmhg") || h.ends_with("_ml") || h.ends_with("_ml_s")));
+    assert!(header
+        .iter()
+        .skip(1)
+        .all(|h| h.ends_with("_mmhg") || h.ends_with("_ml") || h.ends_with("_ml_s")));
     let rows: Vec<Vec<f64>> = lines
         .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
         .collect();
     // One row at t = 0 and one per 10 ms: 201 rows for 2 s.
     assert_eq!(rows.len(), 201);
-    assert!(rows.iter().all(|r| r.len() == header.len() && r.iter().all(|x| x.is_finite())));
+    assert!(rows
+        .iter()
+        .all(|r| r.len() == header.len() && r.iter().all(|x| x.is_finite())));
     assert!((rows.last().unwrap()[0] - 2.0).abs() < 2e-3);
 }
 
@@ -201,7 +236,9 @@ fn until_steady_stops_at_the_steady_beat_and_full_runs_do_not() {
     assert!(early.status.success());
     let e: serde_json::Value = serde_json::from_slice(&early.stdout).unwrap();
     assert_eq!(e["stopped_at_steady"], true);
-    let steady = e["steady_state_beat"].as_u64().expect("steady beat reported");
+    let steady = e["steady_state_beat"]
+        .as_u64()
+        .expect("steady beat reported");
     assert_eq!(e["beats_simulated"].as_u64().unwrap(), steady + 1);
     assert!(e["simulated_s"].as_f64().unwrap() < 120.0);
 
@@ -217,9 +254,19 @@ fn example_scenarios_run() {
     for name in ["healthy-adult", "regazzoni-2022", "cardiogenic-shock-ami"] {
         let path = repo_root().join(format!("examples/{name}.toml"));
         let out = Command::new(env!("CARGO_BIN_EXE_ecmova"))
-            .args(["simulate", path.to_str().unwrap(), "--until-steady", "--summary-json", "-"])
+            .args([
+                "simulate",
+                path.to_str().unwrap(),
+                "--until-steady",
+                "--summary-json",
+                "-",
+            ])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

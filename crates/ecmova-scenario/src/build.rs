@@ -100,13 +100,31 @@ pub fn build(scenario: &Scenario) -> Result<Built, ScenarioError> {
     let mut params = presets::by_name(&p.preset)?;
     apply_overrides(scenario, &mut params)?;
     let sim = &scenario.simulation;
-    check_range(|| "simulation.duration_s".into(), sim.duration_s, 1e-3, MAX_DURATION_S, "s")?;
+    check_range(
+        || "simulation.duration_s".into(),
+        sim.duration_s,
+        1e-3,
+        MAX_DURATION_S,
+        "s",
+    )?;
     let series_interval_s = sim.series_interval_s.unwrap_or(DEFAULT_SERIES_INTERVAL_S);
-    check_range(|| "simulation.series_interval_s".into(), series_interval_s, 1e-4, 60.0, "s")?;
+    check_range(
+        || "simulation.series_interval_s".into(),
+        series_interval_s,
+        1e-4,
+        60.0,
+        "s",
+    )?;
     let steady_tolerance = sim
         .steady_tolerance
         .unwrap_or(ecmova_engine::SteadyStateDetector::DEFAULT_TOLERANCE);
-    check_range(|| "simulation.steady_tolerance".into(), steady_tolerance, 1e-9, 0.1, "")?;
+    check_range(
+        || "simulation.steady_tolerance".into(),
+        steady_tolerance,
+        1e-9,
+        0.1,
+        "",
+    )?;
     let mut integration = IntegrationParams::default();
     if let Some(h) = sim.max_step_s {
         integration.max_step_s = h;
@@ -125,7 +143,10 @@ fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {
     it.collect::<Vec<_>>().join(", ")
 }
 
-fn apply_overrides(scenario: &Scenario, params: &mut CirculationParams) -> Result<(), ScenarioError> {
+fn apply_overrides(
+    scenario: &Scenario,
+    params: &mut CirculationParams,
+) -> Result<(), ScenarioError> {
     let p = &scenario.patient;
     if let Some(hr) = p.heart_rate_bpm {
         params.heart_rate_bpm = hr;
@@ -199,7 +220,10 @@ fn apply_overrides(scenario: &Scenario, params: &mut CirculationParams) -> Resul
                     *b_per_ml = v;
                 }
                 if o.passive_elastance_mmhg_per_ml.is_some() {
-                    return Err(not_applicable("passive_elastance_mmhg_per_ml", "exponential"));
+                    return Err(not_applicable(
+                        "passive_elastance_mmhg_per_ml",
+                        "exponential",
+                    ));
                 }
             }
             Passive::Linear {
@@ -237,8 +261,14 @@ fn apply_overrides(scenario: &Scenario, params: &mut CirculationParams) -> Resul
                     r.resistance_mmhg_s_per_ml = v;
                 }
                 for (k, set) in [
-                    ("inertance_mmhg_s2_per_ml", o.inertance_mmhg_s2_per_ml.is_some()),
-                    ("open_resistance_mmhg_s_per_ml", o.open_resistance_mmhg_s_per_ml.is_some()),
+                    (
+                        "inertance_mmhg_s2_per_ml",
+                        o.inertance_mmhg_s2_per_ml.is_some(),
+                    ),
+                    (
+                        "open_resistance_mmhg_s_per_ml",
+                        o.open_resistance_mmhg_s_per_ml.is_some(),
+                    ),
                     (
                         "regurgitant_conductance_ml_per_s_mmhg",
                         o.regurgitant_conductance_ml_per_s_mmhg.is_some(),
@@ -257,7 +287,10 @@ fn apply_overrides(scenario: &Scenario, params: &mut CirculationParams) -> Resul
                     s.inertance_mmhg_s2_per_ml = v;
                 }
                 for (k, set) in [
-                    ("open_resistance_mmhg_s_per_ml", o.open_resistance_mmhg_s_per_ml.is_some()),
+                    (
+                        "open_resistance_mmhg_s_per_ml",
+                        o.open_resistance_mmhg_s_per_ml.is_some(),
+                    ),
                     (
                         "regurgitant_conductance_ml_per_s_mmhg",
                         o.regurgitant_conductance_ml_per_s_mmhg.is_some(),
@@ -276,8 +309,14 @@ fn apply_overrides(scenario: &Scenario, params: &mut CirculationParams) -> Resul
                     v.regurgitant_conductance_ml_per_s_mmhg = x;
                 }
                 for (k, set) in [
-                    ("resistance_mmhg_s_per_ml", o.resistance_mmhg_s_per_ml.is_some()),
-                    ("inertance_mmhg_s2_per_ml", o.inertance_mmhg_s2_per_ml.is_some()),
+                    (
+                        "resistance_mmhg_s_per_ml",
+                        o.resistance_mmhg_s_per_ml.is_some(),
+                    ),
+                    (
+                        "inertance_mmhg_s2_per_ml",
+                        o.inertance_mmhg_s2_per_ml.is_some(),
+                    ),
                 ] {
                     if set {
                         return Err(na(k, "valve"));

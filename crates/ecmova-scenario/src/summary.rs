@@ -21,7 +21,10 @@ pub fn summary_json(built: &Built, out: &RunOutput) -> Value {
     m.insert("beats_simulated".into(), (out.beats.len() as u64).into());
     let averaged = out.beats.len().min(RunOutput::SUMMARY_BEATS);
     m.insert("beats_averaged".into(), (averaged as u64).into());
-    m.insert("steady_state_beat".into(), out.steady_beat.map(Value::from).unwrap_or(Value::Null));
+    m.insert(
+        "steady_state_beat".into(),
+        out.steady_beat.map(Value::from).unwrap_or(Value::Null),
+    );
     let steady_time = out
         .steady_beat
         .and_then(|b| out.beats.iter().find(|m| m.beat_index as u64 == b))
