@@ -262,7 +262,7 @@ pub fn scai_stage(p: &Patient) -> Result<ScaiResult, ClinicalError> {
         }
     }
 
-    met.sort_by(|a, b| b.stage.cmp(&a.stage));
+    met.sort_by_key(|c| std::cmp::Reverse(c.stage));
     let stage = met.first().map(|c| c.stage).unwrap_or(Stage::A);
     if stage <= Stage::B {
         if w.lactate_mmol_l.is_none() {
