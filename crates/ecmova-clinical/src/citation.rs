@@ -11,8 +11,8 @@ use serde::Serialize;
 pub struct Source {
     /// Short reference, e.g. "Schmidt et al., Eur Heart J 2015;36:2246".
     pub reference: &'static str,
-    /// Year of publication.
-    pub year: u16,
+    /// Year of publication, when the source names one.
+    pub year: Option<u16>,
 }
 
 impl Source {
@@ -25,7 +25,7 @@ impl Source {
 macro_rules! source {
     ($(#[$doc:meta])* $name:ident, $text:expr, $year:expr) => {
         $(#[$doc])*
-        pub const $name: Source = Source { reference: $text, year: $year };
+        pub const $name: Source = Source { reference: $text, year: Some($year) };
     };
 }
 
@@ -59,9 +59,12 @@ source!(
 source!(
     /// ESC 2019 acute pulmonary embolism guidelines.
     ESC_PE_2019, "Konstantinides et al., 2019 ESC Guidelines for acute pulmonary embolism, Eur Heart J 2020", 2019);
-source!(
-    /// Contraindication table of the project's clinical reference (a review table, not ELSO guidance).
-    CONTRAINDICATIONS_REVIEW, "VA-ECMO contraindications review table (as summarised in the ecmova clinical reference; not ELSO guidance)", 2021);
+/// Contraindication table of the project's clinical reference (a review table, not ELSO
+/// guidance). The reference names neither the review nor its year, so no year is given.
+pub const CONTRAINDICATIONS_REVIEW: Source = Source {
+    reference: "VA-ECMO contraindications review table (as summarised in the ecmova clinical reference, which does not name the review; not ELSO guidance)",
+    year: None,
+};
 source!(
     /// WHO obesity classification (class III obesity, BMI >= 40 kg/m2).
     WHO_OBESITY_2000, "WHO Technical Report Series 894, 2000 (obesity class III: BMI >= 40 kg/m2)", 2000);
@@ -103,7 +106,7 @@ source!(
     CHENG_2014, "Cheng et al., Ann Thorac Surg 2014 (limb complications of VA-ECMO)", 2014);
 source!(
     /// ELSO oxygenation target (post-oxygenator PO2 about 150 mmHg) in differential hypoxaemia.
-    ELSO_VA_2021, "ELSO guideline for adult VA-ECMO, 2021 (post-oxygenator PO2 target ~150 mmHg)", 2021);
+    ELSO_VA_2021, "ELSO interim guideline for adult VA-ECMO, 2021 (post-oxygenator PO2 target ~150 mmHg)", 2021);
 source!(
     /// Weaning predictors at minimal flow.
     AISSAOUI_2011, "Aissaoui et al., Intensive Care Med 2011;37:1738 (echocardiographic weaning predictors)", 2011);
