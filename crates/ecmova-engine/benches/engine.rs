@@ -1,0 +1,55 @@
+//! Engine throughput: 60 simulated seconds of each built-in preset with the default fixed
+//! step, including per-beat metrics (the work a caller does for a one-minute run).
+//!
+//! The model is built once outside the timed loop; each iteration starts from a fresh
+//! `State` and `BeatRecorder`. Real-time factor = 60 s / the measured time per iteration.
+//! Run with `cargo bench -p ecmova-engine`.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use ecmova_engine::*;
+
+/// Simulated time per iteration, s.
+const SIM_S: f64 = 60.0;
+
+/// Runs `model` for `SIM_S` from its initial state; returns a value depending on the result
+/// (so the work cannot be optimised away).
+fn run_60s(model: &Model) -> f64 {
+    let mut state = State::new(model);
+    let mut rec = BeatRecorder::new(model, &state);
+    let mut acc = 0.0;
+    while state.time_s() < SIM_S {
+        step(model, &mut state);
+        if let Some(beat) = rec.record(model, &state) {
+            acc += beat.map_mmhg;
+        }
+    }
+    acc + state.blood_volume_ml()
+}
+
+fn bench_presets(c: &mut Criterion) {
+    let mut group = c.benchmark_group("engine");
+    // 2-core machine shared with other work: few samples, short windows, so that the
+    // whole bench finishes in well under two minutes.
+    group.sample_size(20);
+    group.warm_up_time(Duration::from_secs(2));
+    group.measurement_time(Duration::from_secs(8));
+    for (bench, preset) in [
+        ("regazzoni_60s", "regazzoni-2022"),
+        ("healthy_adult_60s", "healthy-adult"),
+        ("cardiogenic_shock_ami_60s", "cardiogenic-shock-ami"),
+    ] {
+        let model = Model::new(
+            presets::by_name(preset).unwrap(),
+            IntegrationParams::default(),
+        )
+        .unwrap();
+        group.bench_function(bench, |b| b.iter(|| run_60s(black_box(&model))));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_presets);
+criterion_main!(benches);
