@@ -166,25 +166,10 @@ pub fn regazzoni_2022() -> CirculationParams {
         m3_to_ml(1.1868964658139649e-4),
     );
     let c = compliance_si_to_ml_mmhg;
-    let ar_sys = b.vessel(
-        "ar_sys",
-        c(6.93626e-9),
-        0.0,
-        pa_to_mmhg(9926.031159725162),
-    );
+    let ar_sys = b.vessel("ar_sys", c(6.93626e-9), 0.0, pa_to_mmhg(9926.031159725162));
     let ven_sys = b.vessel("ven_sys", c(4.5004e-7), 0.0, pa_to_mmhg(1358.6946929956583));
-    let ar_pul = b.vessel(
-        "ar_pul",
-        c(7.5006e-8),
-        0.0,
-        pa_to_mmhg(2075.062641303878),
-    );
-    let ven_pul = b.vessel(
-        "ven_pul",
-        c(1.2001e-7),
-        0.0,
-        pa_to_mmhg(1744.2583185734634),
-    );
+    let ar_pul = b.vessel("ar_pul", c(7.5006e-8), 0.0, pa_to_mmhg(2075.062641303878));
+    let ven_pul = b.vessel("ven_pul", c(1.2001e-7), 0.0, pa_to_mmhg(1744.2583185734634));
     let r = resistance_si_to_mmhg_s_ml;
     let l = inertance_si_to_mmhg_s2_ml;
     let q = m3_s_to_ml_s;
