@@ -150,9 +150,11 @@ impl ReferenceIntegrator {
         let n = state.vector().len();
         while t < h_total {
             let mut h = self.h_try.min(h_total - t);
-            let last = h >= h_total - t;
             self.eval(model, state, phase0 + t, 0, false);
             loop {
+                // Whether this attempt closes the interval: recomputed on every retry, since a
+                // rejected last sub-step is shortened and no longer reaches the end.
+                let last = h >= h_total - t;
                 for s in 1..7 {
                     for i in 0..n {
                         let mut acc = state.vector()[i];

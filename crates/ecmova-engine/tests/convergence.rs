@@ -30,13 +30,10 @@ const ORACLE: Tolerance = Tolerance {
     rtol: 1e-11,
     atol: 1e-11,
 };
-/// Why the oracle-based tests are ignored for now (see the report to the lead):
-/// `ReferenceIntegrator::step` decides whether a sub-step is the last one of the interval
-/// before its retry loop, so a rejected and shortened last sub-step still ends the interval
-/// and skips the rest of it. Measured with that bug: mean aortic pressure off by 0.31 mmHg
-/// and not converging as the tolerance tightens; with the one-line fix (compute `last`
-/// inside the retry loop) RK4 agrees to 3e-5 relative and the halving ratio is ~14.
-/// Remove the `#[ignore]`s once `src/reference.rs` has the fix.
+/// Regression guard: an earlier reference integrator decided whether a sub-step closed the
+/// interval before its retry loop, so a rejected, shortened last sub-step skipped the rest of
+/// the interval (mean aortic pressure off by 0.31 mmHg, not converging with the tolerance).
+/// With the fix RK4 agrees to ~3e-5 relative and the halving ratio is ~14.
 /// Allowed relative difference of each metric (issue acceptance point): 0.5 % is well below
 /// clinical resolution (0.5 mmHg at a MAP of 100, 25 mL/min of cardiac output) yet
 /// far above the expected RK4 error at 1 ms (fourth order; the fastest time constants are
@@ -94,7 +91,6 @@ fn scaled_error(ours: f64, oracle: f64) -> f64 {
 }
 
 #[test]
-#[ignore = "reference integrator skips time after a rejected last sub-step (see ORACLE comment)"]
 fn rk4_at_default_step_matches_the_reference_integrator() {
     let default_step = IntegrationParams::default().max_step_s;
     let mut failures = Vec::new();
@@ -125,7 +121,6 @@ fn rk4_at_default_step_matches_the_reference_integrator() {
 }
 
 #[test]
-#[ignore = "reference integrator skips time after a rejected last sub-step (see ORACLE comment)"]
 fn halving_the_step_reduces_the_error_more_than_fourfold() {
     // Mean aortic-root pressure: a time average, so it is not subject to the one-sample
     // jitter of extrema or valve-event metrics, and it is smooth in the solution.
