@@ -5,6 +5,7 @@
 //! whole cause chain before a non-zero exit.
 
 mod clinical;
+mod serve;
 mod simulate;
 
 use clap::{Parser, Subcommand};
@@ -29,6 +30,8 @@ enum Command {
     Score(clinical::ScoreCommand),
     /// Full VA-ECMO assessment of a patient file.
     Assess(clinical::AssessArgs),
+    /// Serve the web simulator (bedside monitor, ECMO console, assessment) and the JSON API.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run_simulate(args),
         Command::Score(cmd) => clinical::run_score(cmd),
         Command::Assess(args) => clinical::run_assess(args),
+        Command::Serve(args) => serve::run_serve(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
