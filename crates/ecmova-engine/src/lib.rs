@@ -22,6 +22,7 @@
 pub mod activation;
 pub mod components;
 pub mod devices;
+pub mod ecmo;
 pub mod gas;
 pub mod metrics;
 pub mod model;
@@ -34,6 +35,9 @@ pub use components::{
     Chamber, Compartment, CompartmentKind, Connection, ConnectionKind, Passive, Resistor, Valve,
     Vessel, VesselSegment,
 };
+pub use ecmo::{Cannulation, EcmoCircuit};
 pub use metrics::{BeatMetrics, BeatRecorder, SteadyStateDetector};
-pub use model::{CirculationParams, IntegrationParams, Model, ParamError, Sites};
+pub use model::{
+    Anatomy, CirculationParams, IntegrationParams, Model, ParamError, Sites, StateLayout,
+};
 pub use sim::{derivative, step, State};

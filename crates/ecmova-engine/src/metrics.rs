@@ -123,10 +123,83 @@ beat_metrics! {
     aortic_valve_opening_fraction,
     /// Total blood volume at the end of the beat, mL.
     blood_volume_ml,
+    /// Mean ECMO circuit flow, L/min (negative when retrograde; 0 without a circuit).
+    ecmo_flow_l_min,
+    /// Pump speed, rpm (0 without a circuit).
+    pump_rpm,
+    /// Mean pump head (outlet − inlet), mmHg.
+    pump_head_mmhg,
+    /// Mean pump inlet ("drainage") pressure, mmHg.
+    drainage_pressure_mmhg,
+    /// Mean pre-oxygenator pressure, mmHg.
+    pre_oxygenator_pressure_mmhg,
+    /// Mean post-oxygenator pressure, mmHg.
+    post_oxygenator_pressure_mmhg,
+    /// Mean oxygenator pressure drop (pre − post), mmHg.
+    oxygenator_dp_mmhg,
+    /// Native cardiac output plus ECMO flow, L/min.
+    total_flow_l_min,
+    /// Lowest pressure of the drained vein in the beat, mmHg.
+    drained_vein_pressure_min_mmhg,
+    /// Fraction of the beat spent with the drained vein below the suction threshold.
+    drainage_suction_fraction,
+    /// Arterial O2 saturation at the right radial artery, %.
+    sao2_right_radial_percent,
+    /// Arterial O2 saturation at the coronary ostia (aortic root), %.
+    sao2_coronary_percent,
+    /// Arterial O2 saturation at the femoral artery, %.
+    sao2_femoral_percent,
+    /// Mixed venous O2 saturation (pulmonary artery), %.
+    svo2_percent,
+    /// Arterial PO2 at the right radial artery, mmHg.
+    pao2_right_radial_mmhg,
+    /// Post-oxygenator PO2, mmHg (0 without a circuit).
+    post_oxygenator_po2_mmhg,
+    /// Post-oxygenator PCO2, mmHg (0 without a circuit).
+    post_oxygenator_pco2_mmhg,
+    /// O2 delivery to the tissue beds (Σ bed flow × arterial content), mL/min.
+    do2_ml_min,
+    /// O2 consumption of the tissue beds, mL/min.
+    vo2_ml_min,
+    /// O2 uptake in the lungs, mL/min.
+    lung_o2_uptake_ml_min,
+    /// O2 transfer in the oxygenator, mL/min.
+    oxygenator_o2_transfer_ml_min,
+    /// CO2 removal in the oxygenator, mL/min.
+    oxygenator_co2_removal_ml_min,
+    /// Mean flow in the ascending aorta (root to arch), mL/s; negative = retrograde.
+    q_ascending_aorta_ml_s,
+    /// Mean flow in the aortic arch segment (arch to thoracic aorta), mL/s.
+    q_aortic_arch_ml_s,
+    /// Mean flow in the descending thoracic aorta (thoracic to abdominal), mL/s.
+    q_descending_aorta_ml_s,
+    /// Mean flow in the iliac arteries (abdominal aorta to femoral), mL/s.
+    q_iliac_ml_s,
+    /// Mean flow in the brachiocephalic trunk (arch to upper body), mL/s.
+    q_brachiocephalic_ml_s,
 }
 
 /// Pressure sites tracked per beat, in this order.
 const SITES: usize = 8;
+/// Time-averaged ECMO and gas channels, in this order.
+const EXTRA: usize = 18;
+mod ch {
+    pub const Q_ECMO: usize = 0;
+    pub const HEAD: usize = 1;
+    pub const DRAINAGE: usize = 2;
+    pub const PRE: usize = 3;
+    pub const POST: usize = 4;
+    pub const C_RADIAL: usize = 5;
+    pub const C_ROOT: usize = 6;
+    pub const C_FEMORAL: usize = 7;
+    pub const C_PA: usize = 8;
+    pub const C_POST_OXY: usize = 9;
+    pub const PCO2_POST_OXY: usize = 10;
+    pub const DO2: usize = 11;
+    pub const Q_AORTA: usize = 12; // 12..=15: ascending, arch, descending, iliac
+    pub const Q_BRACHIO: usize = 16;
+    pub const SUCTION: usize = 17;
+}
 
 #[derive(Clone, Debug)]
 struct Acc {
@@ -145,6 +218,9 @@ struct Acc {
     pv_volume: f64,
     av_opened: bool,
     duration: f64,
+    extra: [f64; EXTRA],
+    drained_min: f64,
+    acc_start: [f64; crate::model::accumulator::COUNT],
 }
 
 impl Acc {
@@ -165,6 +241,9 @@ impl Acc {
             pv_volume: 0.0,
             av_opened: false,
             duration: 0.0,
+            extra: [0.0; EXTRA],
+            drained_min: f64::INFINITY,
+            acc_start: [0.0; crate::model::accumulator::COUNT],
         }
     }
 }
@@ -177,6 +256,8 @@ struct Sample {
     q_av: f64,
     q_pv: f64,
     q_mv: f64,
+    extra: [f64; EXTRA],
+    p_drained: f64,
 }
 
 /// Accumulates per-step samples into per-beat metrics.
@@ -210,15 +291,79 @@ fn sample(model: &Model, state: &State) -> Sample {
         q_av: q[s.aortic_valve],
         q_pv: q[s.pulmonary_valve],
         q_mv: q[s.mitral_valve],
+        extra: extra_channels(model, state),
+        p_drained: model
+            .params()
+            .ecmo
+            .as_ref()
+            .map_or(f64::INFINITY, |e| p[e.drain_from]),
     }
+}
+
+/// The ECMO and gas channels of one sample.
+fn extra_channels(model: &Model, state: &State) -> [f64; EXTRA] {
+    let params = model.params();
+    let s = &params.sites;
+    let p = state.pressures_mmhg();
+    let q = state.flows_ml_s();
+    let mut e = [0.0; EXTRA];
+    e[ch::C_RADIAL] = state.o2_content_ml_per_dl(s.right_radial);
+    e[ch::C_ROOT] = state.o2_content_ml_per_dl(s.aortic_root);
+    e[ch::C_FEMORAL] = state.o2_content_ml_per_dl(s.femoral);
+    e[ch::C_PA] = state.o2_content_ml_per_dl(s.pulmonary_artery);
+    let mut do2 = 0.0;
+    for c in &params.gas.consumers {
+        let conn = &params.connections[c.bed_connection];
+        let f = q[c.bed_connection];
+        let up = if f >= 0.0 { conn.from } else { conn.to };
+        do2 += f.max(0.0) * state.o2_content_ml_per_dl(up) / 100.0;
+    }
+    e[ch::DO2] = do2;
+    if let Some(a) = &params.anatomy {
+        for (k, &j) in a.aortic_connections.iter().take(4).enumerate() {
+            e[ch::Q_AORTA + k] = q[j];
+        }
+        e[ch::Q_BRACHIO] = q[a.brachiocephalic_connection];
+    }
+    if let Some(circuit) = &params.ecmo {
+        let f = state.ecmo_flow_ml_s(model);
+        let cp = circuit.pressures(p[circuit.drain_from], f);
+        e[ch::Q_ECMO] = f;
+        e[ch::HEAD] = cp.head_mmhg;
+        e[ch::DRAINAGE] = cp.drainage_mmhg;
+        e[ch::PRE] = cp.pre_oxygenator_mmhg;
+        e[ch::POST] = cp.post_oxygenator_mmhg;
+        let src = if f >= 0.0 {
+            circuit.drain_from
+        } else {
+            circuit.return_to
+        };
+        let (c_out, pco2_out) = circuit.oxygenator.transfer(
+            f.abs(),
+            circuit.sweep_l_min / 0.06,
+            circuit.fdo2,
+            params.gas.hemoglobin_g_dl,
+            state.o2_content_ml_per_dl(src),
+            crate::gas::pco2_from_c_co2_mmhg(state.co2_content_ml_per_dl(src)),
+            params.gas.barometric_pressure_mmhg,
+        );
+        e[ch::C_POST_OXY] = c_out;
+        e[ch::PCO2_POST_OXY] = pco2_out;
+        if circuit.drainage_limit.suction_alarm(p[circuit.drain_from]) {
+            e[ch::SUCTION] = 1.0;
+        }
+    }
+    e
 }
 
 impl BeatRecorder {
     /// Starts recording at `state`, which must be at the start of a beat (as a fresh
     /// [`State`] is).
     pub fn new(model: &Model, state: &State) -> Self {
+        let mut acc = Acc::new();
+        acc.acc_start.copy_from_slice(state.gas_accumulators(model));
         let mut r = BeatRecorder {
-            acc: Acc::new(),
+            acc,
             prev: sample(model, state),
             prev_t: state.time_s(),
             beat_index: state.beat_index(),
@@ -256,6 +401,7 @@ impl BeatRecorder {
         if s.q_av > 0.0 {
             a.av_opened = true;
         }
+        a.drained_min = a.drained_min.min(s.p_drained);
     }
 
     /// Records the state after a step. Returns the metrics of the beat that this step
@@ -273,6 +419,9 @@ impl BeatRecorder {
             a.lv_work -= 0.5 * (prev.p[4] + s.p[4]) * (s.lv_v - prev.lv_v);
             a.av_volume += 0.5 * (prev.q_av + s.q_av) * dt;
             a.pv_volume += 0.5 * (prev.q_pv + s.q_pv) * dt;
+            for i in 0..EXTRA {
+                a.extra[i] += 0.5 * (prev.extra[i] + s.extra[i]) * dt;
+            }
             a.duration += dt;
         }
         self.point(s);
@@ -280,17 +429,31 @@ impl BeatRecorder {
         if state.step_in_beat() != 0 {
             return None;
         }
-        let metrics = self.finish(state.blood_volume_ml());
+        let metrics = self.finish(model, state);
         self.acc = Acc::new();
+        self.acc
+            .acc_start
+            .copy_from_slice(state.gas_accumulators(model));
         self.beat_index = state.beat_index();
         self.start_s = state.time_s();
         self.point(s);
         Some(metrics)
     }
 
-    fn finish(&self, blood_volume_ml: f64) -> BeatMetrics {
+    fn finish(&self, model: &Model, state: &State) -> BeatMetrics {
+        use crate::gas::{po2_from_c_o2_mmhg, so2_from_c_o2};
+        use crate::model::accumulator as acc;
+        let blood_volume_ml = state.blood_volume_ml();
         let a = &self.acc;
         let t = a.duration;
+        let x = |i: usize| a.extra[i] / t;
+        let hb = model.params().gas.hemoglobin_g_dl;
+        let sat = |c: f64| 100.0 * so2_from_c_o2(c, hb);
+        let accs = state.gas_accumulators(model);
+        let rate = |i: usize| (accs[i] - a.acc_start[i]) / t * 60.0;
+        let ecmo = model.params().ecmo.as_ref();
+        let has_ecmo = ecmo.is_some();
+        let q_ecmo_l_min = x(ch::Q_ECMO) * 0.06;
         let mean = |i: usize| a.integral[i] / t;
         let lv_sv = a.lv_v_max - a.lv_v_min;
         let rv_sv = a.rv_v_max - a.rv_v_min;
@@ -342,6 +505,37 @@ impl BeatRecorder {
             cardiac_power_output_w: map * co / 451.0,
             aortic_valve_opening_fraction: if a.av_opened { 1.0 } else { 0.0 },
             blood_volume_ml,
+            ecmo_flow_l_min: q_ecmo_l_min,
+            pump_rpm: ecmo.map_or(0.0, |e| e.pump_rpm),
+            pump_head_mmhg: x(ch::HEAD),
+            drainage_pressure_mmhg: x(ch::DRAINAGE),
+            pre_oxygenator_pressure_mmhg: x(ch::PRE),
+            post_oxygenator_pressure_mmhg: x(ch::POST),
+            oxygenator_dp_mmhg: x(ch::PRE) - x(ch::POST),
+            total_flow_l_min: co + q_ecmo_l_min,
+            drained_vein_pressure_min_mmhg: if has_ecmo { a.drained_min } else { 0.0 },
+            drainage_suction_fraction: x(ch::SUCTION),
+            sao2_right_radial_percent: sat(x(ch::C_RADIAL)),
+            sao2_coronary_percent: sat(x(ch::C_ROOT)),
+            sao2_femoral_percent: sat(x(ch::C_FEMORAL)),
+            svo2_percent: sat(x(ch::C_PA)),
+            pao2_right_radial_mmhg: po2_from_c_o2_mmhg(x(ch::C_RADIAL), hb),
+            post_oxygenator_po2_mmhg: if has_ecmo {
+                po2_from_c_o2_mmhg(x(ch::C_POST_OXY), hb)
+            } else {
+                0.0
+            },
+            post_oxygenator_pco2_mmhg: x(ch::PCO2_POST_OXY),
+            do2_ml_min: x(ch::DO2) * 60.0,
+            vo2_ml_min: rate(acc::CONSUMED_O2),
+            lung_o2_uptake_ml_min: rate(acc::LUNG_O2),
+            oxygenator_o2_transfer_ml_min: rate(acc::OXYGENATOR_O2),
+            oxygenator_co2_removal_ml_min: -rate(acc::OXYGENATOR_CO2),
+            q_ascending_aorta_ml_s: x(ch::Q_AORTA),
+            q_aortic_arch_ml_s: x(ch::Q_AORTA + 1),
+            q_descending_aorta_ml_s: x(ch::Q_AORTA + 2),
+            q_iliac_ml_s: x(ch::Q_AORTA + 3),
+            q_brachiocephalic_ml_s: x(ch::Q_BRACHIO),
             aortic_valve_opened: a.av_opened,
         }
     }

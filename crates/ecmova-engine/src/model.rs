@@ -2,6 +2,46 @@
 
 use crate::activation::{ActivationScaling, TwoHill};
 use crate::components::{Compartment, CompartmentKind, Connection, ConnectionKind, Passive};
+use crate::ecmo::{Cannulation, EcmoCircuit};
+use crate::gas::{alveolar_po2_mmhg, c_co2_ml_per_dl, c_o2_ml_per_dl, GasParams};
+
+/// Where ECMO cannulae attach and how the aorta is segmented, for the presets whose arterial
+/// tree is split (the adult presets). `None` in a circulation without it (the peer model):
+/// ECMO cannot be attached there.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Anatomy {
+    /// The vein drained by a femoral venous cannula whose tip sits at the IVC/right-atrial
+    /// junction.
+    pub femoral_venous_drainage: usize,
+    /// Aortic compartments from the root downstream (root, arch, thoracic, abdominal,
+    /// femoral arteries): the segments in which the mixing zone can lie.
+    pub aortic_compartments: Vec<usize>,
+    /// The connections between consecutive aortic compartments (one fewer).
+    pub aortic_connections: Vec<usize>,
+    /// The arch-to-upper-body connection (brachiocephalic trunk).
+    pub brachiocephalic_connection: usize,
+    /// Upper-body arteries (right axillary, subclavian, radial).
+    pub upper_body_arteries: usize,
+}
+
+impl Anatomy {
+    /// The (drained, return) compartments of a cannulation.
+    pub fn cannulation_sites(
+        &self,
+        cannulation: Cannulation,
+        right_atrium: usize,
+    ) -> (usize, usize) {
+        let femoral_artery = *self
+            .aortic_compartments
+            .last()
+            .unwrap_or(&self.upper_body_arteries);
+        match cannulation {
+            Cannulation::FemoroFemoral => (self.femoral_venous_drainage, femoral_artery),
+            Cannulation::Central => (right_atrium, self.aortic_compartments[0]),
+            Cannulation::FemoroAxillary => (self.femoral_venous_drainage, self.upper_body_arteries),
+        }
+    }
+}
 
 /// Where clinicians measure: the compartments and connections that the per-beat metrics and
 /// the summary read. Every circulation names all of them (several may share a compartment in
@@ -54,6 +94,17 @@ pub struct CirculationParams {
     /// Initial flow of every connection, mL/s (used only by [`ConnectionKind::Segment`]s,
     /// whose flow is a state).
     pub initial_flows_ml_s: Vec<f64>,
+    /// Initial O2 content of every compartment, mL O2/dL blood.
+    pub initial_o2_ml_per_dl: Vec<f64>,
+    /// Initial CO2 content of every compartment, mL CO2/dL blood.
+    pub initial_co2_ml_per_dl: Vec<f64>,
+    /// Blood gases: haemoglobin, lungs, tissue O2 consumption.
+    pub gas: GasParams,
+    /// Cannulation sites and aortic segments (`None`: ECMO not available).
+    pub anatomy: Option<Anatomy>,
+    /// The VA-ECMO circuit, if one is connected. Whether a circuit is connected is part of
+    /// the topology (it adds a state); clamping and pump speed are ordinary parameters.
+    pub ecmo: Option<EcmoCircuit>,
 }
 
 /// Integration parameters (rapier-style: one documented struct).
@@ -100,6 +151,14 @@ pub enum ParamError {
     /// The graph or the site table is inconsistent.
     #[error("invalid circulation: {0}")]
     Topology(String),
+    /// An ECMO device's parameters are invalid.
+    #[error("{field}: {source}")]
+    Device {
+        /// Dotted path of the device, e.g. `ecmo.pump`.
+        field: String,
+        /// What the device model says.
+        source: crate::devices::DeviceError,
+    },
 }
 
 /// Checks `min <= value <= max` (and finiteness), naming the field on failure.
@@ -301,6 +360,143 @@ impl CirculationParams {
                 "mL/s",
             )?;
         }
+        if self.initial_o2_ml_per_dl.len() != n || self.initial_co2_ml_per_dl.len() != n {
+            return Err(ParamError::Topology(format!(
+                "initial gas contents have {} O2 and {} CO2 values for {n} compartments",
+                self.initial_o2_ml_per_dl.len(),
+                self.initial_co2_ml_per_dl.len()
+            )));
+        }
+        for (c, (o2, co2)) in self.compartments.iter().zip(
+            self.initial_o2_ml_per_dl
+                .iter()
+                .zip(&self.initial_co2_ml_per_dl),
+        ) {
+            check_range(
+                || format!("initial.{}.o2_ml_per_dl", c.name),
+                *o2,
+                0.0,
+                40.0,
+                "mL/dL",
+            )?;
+            check_range(
+                || format!("initial.{}.co2_ml_per_dl", c.name),
+                *co2,
+                0.0,
+                120.0,
+                "mL/dL",
+            )?;
+        }
+        let g = &self.gas;
+        check_range(
+            || "hemoglobin_g_dl".into(),
+            g.hemoglobin_g_dl,
+            3.0,
+            25.0,
+            "g/dL",
+        )?;
+        check_range(|| "fio2".into(), g.fio2, 0.21, 1.0, "")?;
+        check_range(
+            || "lung_shunt_fraction".into(),
+            g.lung_shunt_fraction,
+            0.0,
+            1.0,
+            "",
+        )?;
+        check_range(
+            || "gas.alveolar_pco2_mmhg".into(),
+            g.alveolar_pco2_mmhg,
+            10.0,
+            150.0,
+            "mmHg",
+        )?;
+        check_range(
+            || "gas.barometric_pressure_mmhg".into(),
+            g.barometric_pressure_mmhg,
+            400.0,
+            1100.0,
+            "mmHg",
+        )?;
+        check_range(
+            || "gas.respiratory_quotient".into(),
+            g.respiratory_quotient,
+            0.6,
+            1.2,
+            "",
+        )?;
+        if g.exchange_connection >= m {
+            return Err(ParamError::Topology(
+                "gas exchange connection does not exist".into(),
+            ));
+        }
+        for (k, c) in g.consumers.iter().enumerate() {
+            if c.bed_connection >= m {
+                return Err(ParamError::Topology(format!(
+                    "O2 consumer {k} has no bed connection"
+                )));
+            }
+            check_range(
+                || format!("gas.consumer.{k}.vo2_ml_min"),
+                c.vo2_ml_min,
+                0.0,
+                2000.0,
+                "mL/min",
+            )?;
+        }
+        if let Some(e) = &self.ecmo {
+            if e.drain_from >= n || e.return_to >= n || e.drain_from == e.return_to {
+                return Err(ParamError::Topology(
+                    "ECMO cannulae must join two different compartments".into(),
+                ));
+            }
+            let dev = |field: &str, r: Result<(), crate::devices::DeviceError>| {
+                r.map_err(|source| ParamError::Device {
+                    field: field.into(),
+                    source,
+                })
+            };
+            dev("ecmo.pump", e.pump.validate())?;
+            dev("ecmo.drainage_cannula", e.drainage_cannula.validate())?;
+            dev("ecmo.return_cannula", e.return_cannula.validate())?;
+            dev("ecmo.oxygenator", e.oxygenator.validate())?;
+            dev("ecmo.drainage_limit", e.drainage_limit.validate())?;
+            check_range(
+                || "ecmo.pump_rpm".into(),
+                e.pump_rpm,
+                0.0,
+                e.pump.max_rpm,
+                "rpm",
+            )?;
+            check_range(|| "ecmo.fdo2".into(), e.fdo2, 0.21, 1.0, "")?;
+            check_range(
+                || "ecmo.sweep_l_min".into(),
+                e.sweep_l_min,
+                0.0,
+                15.0,
+                "L/min",
+            )?;
+            check_range(
+                || "ecmo.inertance_mmhg_s2_per_ml".into(),
+                e.inertance_mmhg_s2_per_ml,
+                0.01,
+                5.0,
+                "mmHg·s²/mL",
+            )?;
+        }
+        if let Some(a) = &self.anatomy {
+            let ok = a.femoral_venous_drainage < n
+                && a.upper_body_arteries < n
+                && a.brachiocephalic_connection < m
+                && !a.aortic_compartments.is_empty()
+                && a.aortic_compartments.iter().all(|&i| i < n)
+                && a.aortic_connections.len() + 1 == a.aortic_compartments.len()
+                && a.aortic_connections.iter().all(|&j| j < m);
+            if !ok {
+                return Err(ParamError::Topology(
+                    "anatomy refers to missing elements".into(),
+                ));
+            }
+        }
         let s = &self.sites;
         let chamber = |i: usize, what: &str| -> Result<(), ParamError> {
             match self.compartments.get(i).map(|c| &c.kind) {
@@ -418,6 +614,66 @@ pub(crate) struct Kernel {
     pub(crate) valves: Vec<(usize, usize, usize, f64, f64)>,
     /// (connection, from, to, resistance, 1/inertance, state index)
     pub(crate) inertials: Vec<(usize, usize, usize, f64, f64, usize)>,
+    /// The ECMO circuit and the state index of its flow.
+    pub(crate) circuit: Option<(EcmoCircuit, usize)>,
+    /// Gas transport.
+    pub(crate) gas: GasKernel,
+}
+
+/// The gas-transport part of the right-hand side.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct GasKernel {
+    /// First state index of the O2 masses (mL), then CO2 masses, then accumulators.
+    pub(crate) o2: usize,
+    pub(crate) co2: usize,
+    pub(crate) acc: usize,
+    pub(crate) hb: f64,
+    pub(crate) pb: f64,
+    /// End-capillary contents, mL/mL.
+    pub(crate) c_cap_o2: f64,
+    pub(crate) c_cap_co2: f64,
+    pub(crate) shunt: f64,
+    pub(crate) exchange: usize,
+    /// (from, to) of every connection.
+    pub(crate) ends: Vec<(usize, usize)>,
+    /// (compartment, VO2 mL/s)
+    pub(crate) consumers: Vec<(usize, f64)>,
+    pub(crate) rq: f64,
+}
+
+/// Accumulators at the end of the state vector (cumulative mL of gas since t = 0).
+pub mod accumulator {
+    /// O2 taken up in the lungs.
+    pub const LUNG_O2: usize = 0;
+    /// O2 transferred by the oxygenator.
+    pub const OXYGENATOR_O2: usize = 1;
+    /// O2 consumed by the tissues.
+    pub const CONSUMED_O2: usize = 2;
+    /// CO2 removed in the lungs (negative: removal).
+    pub const LUNG_CO2: usize = 3;
+    /// CO2 transferred by the oxygenator (negative: removal).
+    pub const OXYGENATOR_CO2: usize = 4;
+    /// CO2 produced by the tissues.
+    pub const PRODUCED_CO2: usize = 5;
+    /// Number of accumulators.
+    pub const COUNT: usize = 6;
+}
+
+/// Where each kind of state lives in the state vector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateLayout {
+    /// Number of compartments (volumes occupy `0..compartments`).
+    pub compartments: usize,
+    /// Index of the ECMO circuit flow, if a circuit is connected.
+    pub circuit_flow: Option<usize>,
+    /// First index of the compartments' O2 masses (mL).
+    pub o2: usize,
+    /// First index of the compartments' CO2 masses (mL).
+    pub co2: usize,
+    /// First index of the cumulative gas exchange accumulators ([`accumulator`]).
+    pub accumulators: usize,
+    /// Total length.
+    pub len: usize,
 }
 
 /// A validated circulation, compiled for fast evaluation.
@@ -435,6 +691,7 @@ pub struct Model {
     /// State index of each connection's flow, for segments.
     pub(crate) link_state: Vec<Option<usize>>,
     pub(crate) kernel: Kernel,
+    pub(crate) layout: StateLayout,
     pub(crate) generation: u64,
 }
 
@@ -460,6 +717,14 @@ impl Model {
             n_inertial: 0,
             link_state: Vec::new(),
             kernel: Kernel::default(),
+            layout: StateLayout {
+                compartments: 0,
+                circuit_flow: None,
+                o2: 0,
+                co2: 0,
+                accumulators: 0,
+                len: 0,
+            },
             generation: 0,
         };
         model.compile();
@@ -568,6 +833,54 @@ impl Model {
                 } => k.inertials.push((j, from, to, r, inv_l, state)),
             }
         }
+        let circuit_flow = self.params.ecmo.as_ref().map(|_| next_state);
+        let o2 = next_state + usize::from(circuit_flow.is_some());
+        let co2 = o2 + n;
+        let acc = co2 + n;
+        self.layout = StateLayout {
+            compartments: n,
+            circuit_flow,
+            o2,
+            co2,
+            accumulators: acc,
+            len: acc + accumulator::COUNT,
+        };
+        k.circuit = self.params.ecmo.clone().zip(circuit_flow);
+        let g = &self.params.gas;
+        let pao2 = alveolar_po2_mmhg(
+            g.fio2,
+            g.barometric_pressure_mmhg,
+            g.alveolar_pco2_mmhg,
+            g.respiratory_quotient,
+        );
+        k.gas = GasKernel {
+            o2,
+            co2,
+            acc,
+            hb: g.hemoglobin_g_dl,
+            pb: g.barometric_pressure_mmhg,
+            c_cap_o2: c_o2_ml_per_dl(pao2, g.hemoglobin_g_dl) / 100.0,
+            c_cap_co2: c_co2_ml_per_dl(g.alveolar_pco2_mmhg) / 100.0,
+            shunt: g.lung_shunt_fraction,
+            exchange: g.exchange_connection,
+            ends: self
+                .params
+                .connections
+                .iter()
+                .map(|c| (c.from, c.to))
+                .collect(),
+            consumers: g
+                .consumers
+                .iter()
+                .map(|c| {
+                    (
+                        self.params.connections[c.bed_connection].to,
+                        c.vo2_ml_min / 60.0,
+                    )
+                })
+                .collect(),
+            rq: g.respiratory_quotient,
+        };
         self.kernel = k;
     }
 
@@ -591,9 +904,16 @@ impl Model {
         self.links.len()
     }
 
-    /// Length of the state vector: one volume per compartment, then one flow per segment.
+    /// Length of the state vector: one volume per compartment, one flow per segment, the
+    /// circuit flow, the compartments' O2 and CO2 masses, and the gas-exchange accumulators
+    /// (see [`Model::layout`]).
     pub fn n_state(&self) -> usize {
-        self.nodes.len() + self.n_inertial
+        self.layout.len
+    }
+
+    /// Where each kind of state lives in the state vector.
+    pub fn layout(&self) -> StateLayout {
+        self.layout
     }
 
     /// Heart period at the current heart rate, s.
@@ -615,7 +935,8 @@ impl Model {
     pub fn update(&mut self, edit: impl FnOnce(&mut CirculationParams)) -> Result<(), ParamError> {
         let mut next = self.params.clone();
         edit(&mut next);
-        if next.compartments.len() != self.params.compartments.len()
+        if next.ecmo.is_some() != self.params.ecmo.is_some()
+            || next.compartments.len() != self.params.compartments.len()
             || next.connections.len() != self.params.connections.len()
             || next
                 .connections

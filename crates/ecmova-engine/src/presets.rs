@@ -12,7 +12,8 @@
 
 use crate::activation::{ActivationScaling, TwoHill};
 use crate::components::*;
-use crate::model::{CirculationParams, Sites};
+use crate::gas::{GasParams, O2Consumer};
+use crate::model::{Anatomy, CirculationParams, Sites};
 use crate::units::*;
 
 /// Names of the built-in presets.
@@ -34,6 +35,32 @@ pub fn by_name(name: &str) -> Result<CirculationParams, UnknownPreset> {
         "cardiogenic-shock-ami" => Ok(cardiogenic_shock_ami()),
         _ => Err(UnknownPreset { name: name.into() }),
     }
+}
+
+/// Initial O2 content of oxygenated blood, mL/dL (Hb 14, SaO2 ~97 %; CaO2 ~20 mL/dL in the
+/// reference table).
+const INITIAL_ARTERIAL_O2_ML_PER_DL: f64 = 19.5;
+/// Initial O2 content of venous blood, mL/dL (CvO2 ~15 mL/dL).
+const INITIAL_VENOUS_O2_ML_PER_DL: f64 = 14.5;
+/// Initial CO2 contents, mL/dL (arterial PCO2 40, venous 46 mmHg on the linear CO2 curve).
+const INITIAL_ARTERIAL_CO2_ML_PER_DL: f64 = 48.0;
+const INITIAL_VENOUS_CO2_ML_PER_DL: f64 = 52.0;
+
+/// Initial gas contents: oxygenated blood in `arterial` compartments, venous elsewhere. The
+/// contents relax to their own steady state within a few circulation times.
+fn initial_gas(compartments: &[Compartment], arterial: &[usize]) -> (Vec<f64>, Vec<f64>) {
+    (0..compartments.len())
+        .map(|i| {
+            if arterial.contains(&i) {
+                (
+                    INITIAL_ARTERIAL_O2_ML_PER_DL,
+                    INITIAL_ARTERIAL_CO2_ML_PER_DL,
+                )
+            } else {
+                (INITIAL_VENOUS_O2_ML_PER_DL, INITIAL_VENOUS_CO2_ML_PER_DL)
+            }
+        })
+        .unzip()
 }
 
 /// Assembles a circulation compartment by compartment.
@@ -176,7 +203,7 @@ pub fn regazzoni_2022() -> CirculationParams {
     let (rmin, gleak) = (r(6.666e5), 1.0 / r(6.666e9));
     let mitral = b.valve("mitral_valve", la, lv, rmin, gleak);
     let aortic = b.valve("aortic_valve", lv, ar_sys, rmin, gleak);
-    b.segment(
+    let systemic = b.segment(
         "ar_sys",
         ar_sys,
         ven_sys,
@@ -194,7 +221,7 @@ pub fn regazzoni_2022() -> CirculationParams {
     );
     let tricuspid = b.valve("tricuspid_valve", ra, rv, rmin, gleak);
     let pulmonary = b.valve("pulmonary_valve", rv, ar_pul, rmin, gleak);
-    b.segment(
+    let pulmonary_bed = b.segment(
         "ar_pul",
         ar_pul,
         ven_pul,
@@ -224,12 +251,26 @@ pub fn regazzoni_2022() -> CirculationParams {
         m1: 1.32,
         m2: 27.4,
     };
+    let (o2, co2) = initial_gas(&b.compartments, &[la, lv, ar_sys, ven_pul]);
     CirculationParams {
         compartments: b.compartments,
         connections: b.connections,
         activations: vec![atrial, ventricular],
         activation_scaling: ActivationScaling::Fixed,
         heart_rate_bpm: 60.0 / 0.689655,
+        initial_o2_ml_per_dl: o2,
+        initial_co2_ml_per_dl: co2,
+        // The peer model has no blood gases; ours adds them without changing the haemodynamics:
+        // the whole systemic bed consumes a normal adult's 250 mL/min.
+        gas: GasParams::normal(
+            pulmonary_bed,
+            vec![O2Consumer {
+                bed_connection: systemic,
+                vo2_ml_min: 250.0,
+            }],
+        ),
+        anatomy: None,
+        ecmo: None,
         sites: Sites {
             lv,
             rv,
@@ -383,31 +424,31 @@ impl AdultSpec {
         let pulmonary = b.valve("pulmonary_valve", rv, pa, 0.003, 0.0);
         // Aortic segments from adult aortic dimensions (length cm, radius cm).
         let (r, l) = arterial_segment(5.0, 1.45, 1.0, C_ARCH);
-        b.segment("ascending_aorta", root, arch, r, l, 60.0);
+        let asc = b.segment("ascending_aorta", root, arch, r, l, 60.0);
         let (r, l) = arterial_segment(6.0, 1.2, 1.0, C_THORACIC);
-        b.segment("aortic_arch_segment", arch, thoracic, r, l, 60.0);
+        let arch_seg = b.segment("aortic_arch_segment", arch, thoracic, r, l, 60.0);
         let (r, l) = arterial_segment(18.0, 1.0, 1.0, C_ABDOMINAL);
-        b.segment("descending_thoracic_aorta", thoracic, abdominal, r, l, 60.0);
+        let desc = b.segment("descending_thoracic_aorta", thoracic, abdominal, r, l, 60.0);
         let (r, l) = arterial_segment(25.0, 0.45, 2.0, C_FEMORAL);
-        b.segment("iliac_arteries", abdominal, femoral, r, l, 20.0);
+        let iliac = b.segment("iliac_arteries", abdominal, femoral, r, l, 20.0);
         let (r, l) = arterial_segment(10.0, 0.6, 1.0, C_UPPER);
-        b.segment("brachiocephalic_arteries", arch, upper_a, r, l, 22.0);
+        let brachio = b.segment("brachiocephalic_arteries", arch, upper_a, r, l, 22.0);
         // Peripheral beds: resistances from the resting distribution of cardiac output.
         let s = self.svr_scale;
-        b.resistor("coronary_circulation", root, ra, 23.6 * s);
-        b.resistor("upper_body_microcirculation", upper_a, upper_v, 3.8 * s);
-        b.resistor(
+        let coronary = b.resistor("coronary_circulation", root, ra, 23.6 * s);
+        let upper_bed = b.resistor("upper_body_microcirculation", upper_a, upper_v, 3.8 * s);
+        let splanchnic_bed = b.resistor(
             "splanchnic_microcirculation",
             abdominal,
             splanchnic_v,
             1.82 * s,
         );
-        b.resistor("lower_body_microcirculation", femoral, lower_v, 4.0 * s);
+        let lower_bed = b.resistor("lower_body_microcirculation", femoral, lower_v, 4.0 * s);
         b.resistor("superior_vena_cava", upper_v, ra, 0.06);
         b.resistor("splanchnic_venous_return", splanchnic_v, ivc, 0.05);
         b.resistor("lower_body_venous_return", lower_v, ivc, 0.1);
         b.resistor("inferior_vena_cava_return", ivc, ra, 0.015);
-        b.resistor("pulmonary_microcirculation", pa, pv, 0.08);
+        let lung_bed = b.resistor("pulmonary_microcirculation", pa, pv, 0.08);
         b.resistor("pulmonary_venous_return", pv, la, 0.01);
 
         // Scale the initial vessel volumes so that the total blood volume is exact: the
@@ -429,6 +470,12 @@ impl AdultSpec {
             }
         }
 
+        let (o2, co2) = initial_gas(
+            &b.compartments,
+            &[
+                la, lv, root, arch, thoracic, abdominal, upper_a, femoral, pv,
+            ],
+        );
         let atrial = TwoHill {
             t_shift_s: 0.0,
             tau1_s: 0.07586206896551724,
@@ -451,6 +498,40 @@ impl AdultSpec {
                 reference_period_s: 0.689655,
             },
             heart_rate_bpm: self.heart_rate_bpm,
+            initial_o2_ml_per_dl: o2,
+            initial_co2_ml_per_dl: co2,
+            // Organ O2 consumption at rest (Albanese A et al., 2016, as gathered in
+            // ../shared/reference/physiology.md): coronary 24, brain 47.5 + extrasplanchnic
+            // 14.7 (upper body), splanchnic 108.4, muscle 51.6 (lower body) mL/min.
+            gas: GasParams::normal(
+                lung_bed,
+                vec![
+                    O2Consumer {
+                        bed_connection: coronary,
+                        vo2_ml_min: 24.0,
+                    },
+                    O2Consumer {
+                        bed_connection: upper_bed,
+                        vo2_ml_min: 47.5 + 14.7,
+                    },
+                    O2Consumer {
+                        bed_connection: splanchnic_bed,
+                        vo2_ml_min: 108.4,
+                    },
+                    O2Consumer {
+                        bed_connection: lower_bed,
+                        vo2_ml_min: 51.6,
+                    },
+                ],
+            ),
+            anatomy: Some(Anatomy {
+                femoral_venous_drainage: ivc,
+                aortic_compartments: vec![root, arch, thoracic, abdominal, femoral],
+                aortic_connections: vec![asc, arch_seg, desc, iliac],
+                brachiocephalic_connection: brachio,
+                upper_body_arteries: upper_a,
+            }),
+            ecmo: None,
             sites: Sites {
                 lv,
                 rv,

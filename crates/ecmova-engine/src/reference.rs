@@ -11,7 +11,7 @@
 //! 1980;6:19-26. Step-size control after Hairer, Nørsett, Wanner, Solving ODEs I, §II.4.
 
 use crate::model::Model;
-use crate::sim::{rhs, State};
+use crate::sim::{rhs_full, State};
 
 /// Tolerances of the reference integrator.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -101,6 +101,7 @@ pub struct ReferenceIntegrator {
     ynew: Vec<f64>,
     p: Vec<f64>,
     q: Vec<f64>,
+    c: Vec<f64>,
     act: Vec<f64>,
     h_try: f64,
     /// Sub-step statistics.
@@ -118,6 +119,7 @@ impl ReferenceIntegrator {
             ynew: vec![0.0; n],
             p: vec![0.0; model.n_compartments()],
             q: vec![0.0; model.n_connections()],
+            c: vec![0.0; 2 * model.n_compartments()],
             act: vec![0.0; model.params().activations.len()],
             h_try: 1e-4,
             stats: ReferenceStats::default(),
@@ -130,13 +132,14 @@ impl ReferenceIntegrator {
             *a = s.eval(phase_s, period);
         }
         let y = if from_tmp { &self.ytmp } else { state.vector() };
-        rhs(
+        rhs_full(
             model,
             &self.act,
             y,
             &mut self.k[stage],
             &mut self.p,
             &mut self.q,
+            &mut self.c,
         );
     }
 

@@ -28,6 +28,10 @@ pub(crate) struct Cache {
     pub(crate) ytmp: Vec<f64>,
     pub(crate) p: Vec<f64>,
     pub(crate) q: Vec<f64>,
+    /// O2 then CO2 contents of every compartment, mL/mL.
+    pub(crate) c: Vec<f64>,
+    /// RK4-weighted mean connection flows over the last step, mL/s.
+    pub(crate) qbar: Vec<f64>,
     pub(crate) act: Vec<f64>,
     table: Vec<f64>,
     table_key: Option<(u64, u32, u64)>,
@@ -51,6 +55,12 @@ impl State {
                 y[*s] = params.initial_flows_ml_s[j];
             }
         }
+        let layout = model.layout();
+        for i in 0..model.n_compartments() {
+            let v = params.initial_volumes_ml[i];
+            y[layout.o2 + i] = v * params.initial_o2_ml_per_dl[i] / 100.0;
+            y[layout.co2 + i] = v * params.initial_co2_ml_per_dl[i] / 100.0;
+        }
         let period_s = model.period_s();
         let steps_per_beat = steps_for(period_s, model.integration().max_step_s);
         let n_act = params.activations.len();
@@ -60,6 +70,8 @@ impl State {
             ytmp: vec![0.0; n],
             p: vec![0.0; model.n_compartments()],
             q: vec![0.0; model.n_connections()],
+            c: vec![0.0; 2 * model.n_compartments()],
+            qbar: vec![0.0; model.n_connections()],
             act: vec![0.0; n_act],
             table: Vec::new(),
             table_key: None,
@@ -154,13 +166,59 @@ impl State {
         &self.cache.q
     }
 
+    /// ECMO circuit flow, mL/s (0 without a circuit; negative when retrograde).
+    pub fn ecmo_flow_ml_s(&self, model: &Model) -> f64 {
+        model.layout().circuit_flow.map_or(0.0, |i| self.y[i])
+    }
+
+    /// O2 content of compartment `i` at the current state, mL O2/dL.
+    pub fn o2_content_ml_per_dl(&self, i: usize) -> f64 {
+        100.0 * self.cache.c[i]
+    }
+
+    /// CO2 content of compartment `i` at the current state, mL CO2/dL.
+    pub fn co2_content_ml_per_dl(&self, i: usize) -> f64 {
+        let n = self.cache.p.len();
+        100.0 * self.cache.c[n + i]
+    }
+
+    /// Total O2 stored in the blood, mL.
+    pub fn stored_o2_ml(&self, model: &Model) -> f64 {
+        let l = model.layout();
+        self.y[l.o2..l.o2 + l.compartments].iter().sum()
+    }
+
+    /// Cumulative gas exchange since t = 0, mL (indices in [`crate::model::accumulator`]).
+    pub fn gas_accumulators(&self, model: &Model) -> &[f64] {
+        let l = model.layout();
+        &self.y[l.accumulators..l.len]
+    }
+
+    /// Sets the ECMO circuit flow (e.g. to zero when the lines are clamped).
+    pub fn set_ecmo_flow_ml_s(&mut self, model: &Model, q_ml_s: f64) {
+        if let Some(i) = model.layout().circuit_flow {
+            self.y[i] = q_ml_s;
+            self.cache.derivative_generation = None;
+            self.refresh(model);
+        }
+    }
+
     /// Activations at the current state (one per activation function, 0..1).
     pub fn activations(&self) -> &[f64] {
         self.row(2 * self.step_in_beat as usize)
     }
 
-    /// Sets a compartment's volume (e.g. a fluid bolus). The derivative cache is refreshed.
+    /// Sets a compartment's volume (e.g. a fluid bolus or a bleed). The added or removed
+    /// volume carries the compartment's current gas contents (blood-like fluid), so contents
+    /// are unchanged. The derivative cache is refreshed.
     pub fn set_volume_ml(&mut self, model: &Model, compartment: usize, v_ml: f64) {
+        let l = model.layout();
+        let old = self.y[compartment];
+        if old > 0.0 {
+            let r = v_ml / old;
+            self.y[l.o2 + compartment] *= r;
+            self.y[l.co2 + compartment] *= r;
+        }
         self.y[compartment] = v_ml;
         self.cache.derivative_generation = None;
         self.refresh(model);
@@ -199,12 +257,14 @@ impl State {
                 k: ks,
                 p,
                 q,
+                c,
                 act,
                 table,
                 ..
             } = &mut self.cache;
             act.copy_from_slice(&table[k * n_act..(k + 1) * n_act]);
             rhs(model, act, &self.y, &mut ks[0], p, q);
+            contents(model, &self.y, c);
             self.cache.derivative_generation = Some(model.generation);
         }
     }
@@ -312,30 +372,159 @@ pub(crate) fn rhs(
         dy[to] += f;
         dy[s] = (p[from] - p[to] - r * f) * inv_l;
     }
+    if let Some((circuit, s)) = &k.circuit {
+        let f = y[*s];
+        let (d, r) = (circuit.drain_from, circuit.return_to);
+        dy[d] -= f;
+        dy[r] += f;
+        dy[*s] = circuit.flow_derivative(p[d], p[r], f);
+    }
+}
+
+/// The whole right-hand side, haemodynamics and gases, with instantaneous flows (for the
+/// reference integrator and for Jacobians).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn rhs_full(
+    model: &Model,
+    act: &[f64],
+    y: &[f64],
+    dy: &mut [f64],
+    p: &mut [f64],
+    q: &mut [f64],
+    c: &mut [f64],
+) {
+    rhs(model, act, y, dy, p, q);
+    let q_circuit = model.layout().circuit_flow.map_or(0.0, |i| y[i]);
+    contents(model, y, c);
+    gas_derivative(model, q, q_circuit, c, dy);
+}
+
+/// O2 and CO2 contents (mL/mL) of every compartment from the state's masses and volumes.
+#[inline]
+pub(crate) fn contents(model: &Model, y: &[f64], c: &mut [f64]) {
+    let g = &model.kernel.gas;
+    let n = model.nodes.len();
+    let (co, cc) = c.split_at_mut(n);
+    for i in 0..n {
+        // Volumes stay positive for validated parameters; the floor only guards the division.
+        let inv_v = 1.0 / y[i].max(1e-9);
+        co[i] = y[g.o2 + i] * inv_v;
+        cc[i] = y[g.co2 + i] * inv_v;
+    }
+}
+
+/// Rates of change of the O2 and CO2 masses and of the exchange accumulators, for
+/// connection flows `q`, circuit flow `q_circuit` and contents `c` (see
+/// [`crate::gas::transport`]): upwind transport, lungs, oxygenator, tissues. Writes
+/// `dy[layout.o2..]`.
+#[inline]
+pub(crate) fn gas_derivative(model: &Model, q: &[f64], q_circuit: f64, c: &[f64], dy: &mut [f64]) {
+    use crate::gas::transport::CONSUMPTION_HALF_CONTENT_ML_PER_ML as K_HALF;
+    use crate::model::accumulator as acc;
+    let g = &model.kernel.gas;
+    let n = model.nodes.len();
+    let (co, cc) = c.split_at(n);
+    dy[g.o2..g.acc + acc::COUNT].fill(0.0);
+    for (j, &(from, to)) in g.ends.iter().enumerate() {
+        let f = q[j];
+        if j == g.exchange && f > 0.0 {
+            let out_o2 = (1.0 - g.shunt) * g.c_cap_o2 + g.shunt * co[from];
+            let out_co2 = (1.0 - g.shunt) * g.c_cap_co2 + g.shunt * cc[from];
+            dy[g.o2 + from] -= f * co[from];
+            dy[g.o2 + to] += f * out_o2;
+            dy[g.co2 + from] -= f * cc[from];
+            dy[g.co2 + to] += f * out_co2;
+            dy[g.acc + acc::LUNG_O2] += f * (out_o2 - co[from]);
+            dy[g.acc + acc::LUNG_CO2] += f * (out_co2 - cc[from]);
+            continue;
+        }
+        let up = if f >= 0.0 { from } else { to };
+        let (mo, mc) = (f * co[up], f * cc[up]);
+        dy[g.o2 + from] -= mo;
+        dy[g.o2 + to] += mo;
+        dy[g.co2 + from] -= mc;
+        dy[g.co2 + to] += mc;
+    }
+    if let Some((circuit, _)) = &model.kernel.circuit {
+        let f = q_circuit;
+        if f != 0.0 {
+            let (src, dst) = if f > 0.0 {
+                (circuit.drain_from, circuit.return_to)
+            } else {
+                (circuit.return_to, circuit.drain_from)
+            };
+            let af = f.abs();
+            let pco2_in = crate::gas::pco2_from_c_co2_mmhg(100.0 * cc[src]);
+            let (out_o2_dl, pco2_out) = circuit.oxygenator.transfer(
+                af,
+                circuit.sweep_l_min / 0.06,
+                circuit.fdo2,
+                g.hb,
+                100.0 * co[src],
+                pco2_in,
+                g.pb,
+            );
+            let out_o2 = out_o2_dl / 100.0;
+            let out_co2 = crate::gas::c_co2_ml_per_dl(pco2_out) / 100.0;
+            dy[g.o2 + src] -= af * co[src];
+            dy[g.o2 + dst] += af * out_o2;
+            dy[g.co2 + src] -= af * cc[src];
+            dy[g.co2 + dst] += af * out_co2;
+            dy[g.acc + acc::OXYGENATOR_O2] += af * (out_o2 - co[src]);
+            dy[g.acc + acc::OXYGENATOR_CO2] += af * (out_co2 - cc[src]);
+        }
+    }
+    for &(k, vo2) in &g.consumers {
+        let ck = co[k].max(0.0);
+        let r = vo2 * ck / (ck + K_HALF);
+        dy[g.o2 + k] -= r;
+        dy[g.co2 + k] += g.rq * r;
+        dy[g.acc + acc::CONSUMED_O2] += r;
+        dy[g.acc + acc::PRODUCED_CO2] += g.rq * r;
+    }
 }
 
 /// Writes the time derivative of the state vector at the state's current time into `out`
 /// (after bringing the state's cache up to date).
+///
+/// The gas part is the instantaneous rate (the fixed-step integrator advances it with the
+/// step's mean flows, see [`step`]).
 pub fn derivative(model: &Model, state: &mut State, out: &mut [f64]) {
     state.refresh(model);
-    out.copy_from_slice(&state.cache.k[0]);
+    let nh = model.layout().o2;
+    out[..nh].copy_from_slice(&state.cache.k[0][..nh]);
+    let q_circuit = state.ecmo_flow_ml_s(model);
+    gas_derivative(model, &state.cache.q, q_circuit, &state.cache.c, out);
 }
 
-/// Advances `state` by one fixed step of the classical 4th-order Runge-Kutta method.
+/// Advances `state` by one fixed step.
+///
+/// The haemodynamic states (volumes, segment and circuit flows) take one step of the
+/// classical 4th-order Runge-Kutta method. The gas masses are then advanced once, by
+/// conservative upwind transport with the step's RK4-weighted mean flows (the same flows that
+/// moved the volumes, so a uniform content stays exactly uniform) and contents at the start of
+/// the step (operator splitting: gas transport is three orders of magnitude slower than the
+/// stiffest haemodynamic mode, and its explicit update is stable while `h·q/V < 1` in every
+/// compartment, ~0.01 here). Every exchange is a transfer between two masses or a logged
+/// source/sink, so O2 and CO2 are conserved to rounding.
 ///
 /// The step length is the state's current [`State::step_s`]. After the step the state's
-/// pressures and flows are those of the new state (the derivative evaluated there is reused
-/// as the first stage of the next step, so outputs cost nothing). Never allocates.
+/// pressures, flows and contents are those of the new state (the derivative evaluated there
+/// is reused as the first stage of the next step, so outputs cost nothing). Never allocates.
 pub fn step(model: &Model, state: &mut State) {
     state.refresh(model);
     let h = state.h_s;
     let k0 = 2 * state.step_in_beat as usize;
     let n_act = state.cache.act.len();
+    let layout = model.layout();
+    let nh = layout.o2;
     let Cache {
         k,
         ytmp,
         p,
         q,
+        c,
+        qbar,
         act,
         table,
         ..
@@ -344,25 +533,52 @@ pub fn step(model: &Model, state: &mut State) {
     let y = &state.y;
     let row =
         |i: usize, act: &mut Vec<f64>| act.copy_from_slice(&table[i * n_act..(i + 1) * n_act]);
+    let circuit = layout.circuit_flow;
+    let circuit_flow = |v: &[f64]| circuit.map_or(0.0, |i| v[i]);
+    // The cached stage-1 flows are those of the current state.
+    for (b, &qj) in qbar.iter_mut().zip(q.iter()) {
+        *b = qj / 6.0;
+    }
+    let mut q_circuit = circuit_flow(y) / 6.0;
 
-    for ((t, &yi), &d) in ytmp.iter_mut().zip(y.iter()).zip(k1.iter()) {
+    for ((t, &yi), &d) in ytmp[..nh].iter_mut().zip(&y[..nh]).zip(&k1[..nh]) {
         *t = yi + 0.5 * h * d;
     }
     row(k0 + 1, act);
     rhs(model, act, ytmp, k2, p, q);
-    for ((t, &yi), &d) in ytmp.iter_mut().zip(y.iter()).zip(k2.iter()) {
+    accumulate(qbar, q, 2.0 / 6.0);
+    q_circuit += circuit_flow(ytmp) * 2.0 / 6.0;
+    for ((t, &yi), &d) in ytmp[..nh].iter_mut().zip(&y[..nh]).zip(&k2[..nh]) {
         *t = yi + 0.5 * h * d;
     }
     rhs(model, act, ytmp, k3, p, q);
-    for ((t, &yi), &d) in ytmp.iter_mut().zip(y.iter()).zip(k3.iter()) {
+    accumulate(qbar, q, 2.0 / 6.0);
+    q_circuit += circuit_flow(ytmp) * 2.0 / 6.0;
+    for ((t, &yi), &d) in ytmp[..nh].iter_mut().zip(&y[..nh]).zip(&k3[..nh]) {
         *t = yi + h * d;
     }
     row(k0 + 2, act);
     rhs(model, act, ytmp, k4, p, q);
+    accumulate(qbar, q, 1.0 / 6.0);
+    q_circuit += circuit_flow(ytmp) / 6.0;
+
+    // Gases: contents at the start of the step (still cached in `c`), mean flows.
+    gas_derivative(model, qbar, q_circuit, c, k2);
     let h6 = h / 6.0;
-    for (i, yi) in state.y.iter_mut().enumerate() {
-        *yi += h6 * (k1[i] + 2.0 * (k2[i] + k3[i]) + k4[i]);
+    let yv = &mut state.y;
+    for i in 0..nh {
+        yv[i] += h6 * (k1[i] + 2.0 * (k2[i] + k3[i]) + k4[i]);
+    }
+    for i in nh..layout.len {
+        yv[i] += h * k2[i];
     }
     state.advance_clock(model);
     state.refresh(model);
+}
+
+#[inline]
+fn accumulate(acc: &mut [f64], q: &[f64], w: f64) {
+    for (a, &x) in acc.iter_mut().zip(q) {
+        *a += w * x;
+    }
 }

@@ -74,6 +74,41 @@
 
 use super::{check_range, DeviceError};
 
+/// Single-lumen femoral cannulae (the VA-ECMO default), from whole-blood bench data:
+/// Noe MA et al., "In vitro analysis of the physical characteristics of femoral bypass
+/// cannulae", J Extra Corpor Technol 1989;21(Suppl):67-75 (bovine blood, Hct 40 %, 30 °C):
+/// * return, 17 Fr thin-wall (C.R. Bard): 6.0 L/min at a 200 mmHg drop;
+/// * return, 16 Fr and 19 Fr (Bio-Medicus): 3.5 and 5.0 L/min at 200 mmHg, whose ratio gives
+///   the French-size exponent `n = ln((5.0/3.5)²)/ln(19/16) = 4.15` (between Poiseuille's 4
+///   and Blasius' 4.75);
+/// * drainage, 21 Fr (DLP): 6.5 L/min at 300 mmHg pump-inlet suction (cannula plus venous
+///   line).
+///
+/// Law: `dP = a(Fr)·Q|Q|`, `a(Fr) = a_ref·(Fr_ref/Fr)^n`, Q in L/min. Each anchor is reproduced
+/// exactly; sizes away from the anchors are interpolated or extrapolated with the exponent.
+/// The data are blood data, so `blood_dp_factor = 1`. Older, thicker-walled cannulae (the
+/// 1989 Bio-Medicus ones) drop up to twice as much at the same size: modern thin-wall
+/// cannulae are closer to the anchors used here.
+pub mod femoral {
+    /// French-size exponent from the Bio-Medicus 16/19 Fr pair (Noe 1989).
+    pub const FRENCH_EXPONENT: f64 = 4.151;
+    /// Return anchor: 17 Fr, 200 mmHg at 6.0 L/min → a = 200/36 mmHg/(L/min)².
+    pub const RETURN_REF_FR: f64 = 17.0;
+    /// Return coefficient at the anchor, mmHg/(L/min)².
+    pub const RETURN_A_REF_L_MIN: f64 = 200.0 / 36.0;
+    /// Drainage anchor: 21 Fr, 300 mmHg at 6.5 L/min → a = 300/42.25 mmHg/(L/min)².
+    pub const DRAINAGE_REF_FR: f64 = 21.0;
+    /// Drainage coefficient at the anchor, mmHg/(L/min)².
+    pub const DRAINAGE_A_REF_L_MIN: f64 = 300.0 / 42.25;
+    /// Published anchor points (kind, French, flow L/min, pressure drop mmHg).
+    pub const ANCHORS: [(&str, f64, f64, f64); 4] = [
+        ("return", 17.0, 6.0, 200.0),
+        ("return", 16.0, 3.5, 200.0),
+        ("return", 19.0, 5.0, 200.0),
+        ("drainage", 21.0, 6.5, 300.0),
+    ];
+}
+
 /// Converts a coefficient in mmHg/(L/min)^2 to mmHg/(mL/s)^2.
 const A_PER_LMIN2_TO_ML_S2: f64 = 0.06 * 0.06;
 /// Converts a coefficient in mmHg/(L/min) to mmHg/(mL/s).
@@ -225,6 +260,18 @@ impl Cannula {
         let a = a_ref * ratio.powf(n) * lr;
         let b = b_ref * r2 * r2 * lr;
         Self::from_chart_l_min(kind, a, b, default_blood_factor(kind))
+    }
+
+    /// A single-lumen femoral cannula of `french` size from the whole-blood anchors of
+    /// [`femoral`] (Noe 1989): `dP = a(Fr)·Q|Q|`.
+    pub fn femoral(kind: CannulaKind, french: f64) -> Result<Self, DeviceError> {
+        check_range("Cannula", "french", french, 12.0, 32.0, "[12, 32] Fr")?;
+        let (fr_ref, a_ref) = match kind {
+            CannulaKind::Drainage => (femoral::DRAINAGE_REF_FR, femoral::DRAINAGE_A_REF_L_MIN),
+            CannulaKind::Return => (femoral::RETURN_REF_FR, femoral::RETURN_A_REF_L_MIN),
+        };
+        let a = a_ref * (fr_ref / french).powf(femoral::FRENCH_EXPONENT);
+        Self::from_chart_l_min(kind, a, 0.0, 1.0)
     }
 
     /// Copy with `blood_dp_factor = 1` (pressure drops as on the water chart).

@@ -242,14 +242,12 @@ impl Oxygenator {
         self.slope_mmhg_s_per_ml * q_ml_s - smooth
     }
 
-    /// Outlet blood gases.
-    ///
-    /// * `q_ml_s`: blood flow (sign ignored), `sweep_ml_s`: sweep gas flow
-    ///   (negative treated as 0), `fdo2`: delivered O2 fraction (clamped to
-    ///   \[0, 1\]), `hb_g_dl`, inlet O2 content and PCO2, barometric pressure.
+    /// Outlet O2 content (mL/dL) and PCO2 (mmHg), without converting the content back to a
+    /// PO2: cheap enough for the integrator's inner loop. Same arguments and model as
+    /// [`Oxygenator::outlet`].
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn outlet(
+    pub fn transfer(
         &self,
         q_ml_s: f64,
         sweep_ml_s: f64,
@@ -258,7 +256,7 @@ impl Oxygenator {
         c_o2_in_ml_per_dl: f64,
         pco2_in_mmhg: f64,
         p_baro_mmhg: f64,
-    ) -> OxygenatorOutlet {
+    ) -> (f64, f64) {
         let q = if q_ml_s.is_nan() { 0.0 } else { q_ml_s.abs() };
         let v = if sweep_ml_s > 0.0 && sweep_ml_s.is_finite() {
             sweep_ml_s
@@ -276,7 +274,7 @@ impl Oxygenator {
             p_baro_mmhg.clamp(PH2O_37C_MMHG + 1.0, 5000.0)
         };
         let p_dry = pb - PH2O_37C_MMHG;
-        // O2.
+        // O2: the blood approaches the content in equilibrium with the sweep gas.
         let c_eq = c_o2_ml_per_dl(f * p_dry, hb_g_dl);
         let eps = effectiveness(self.k_o2_ml_s, q);
         let c_in = if c_o2_in_ml_per_dl.is_nan() {
@@ -285,7 +283,6 @@ impl Oxygenator {
             c_o2_in_ml_per_dl
         };
         let c_out = c_in + eps * (c_eq - c_in);
-        let po2 = po2_from_c_o2_mmhg(c_out, hb_g_dl);
         // CO2.
         let p_in = if pco2_in_mmhg.is_nan() {
             0.0
@@ -300,6 +297,36 @@ impl Oxygenator {
         } else {
             p_in
         };
+        (c_out, p_out)
+    }
+
+    /// Outlet blood gases.
+    ///
+    /// * `q_ml_s`: blood flow (sign ignored), `sweep_ml_s`: sweep gas flow
+    ///   (negative treated as 0), `fdo2`: delivered O2 fraction (clamped to
+    ///   \[0, 1\]), `hb_g_dl`, inlet O2 content and PCO2, barometric pressure.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn outlet(
+        &self,
+        q_ml_s: f64,
+        sweep_ml_s: f64,
+        fdo2: f64,
+        hb_g_dl: f64,
+        c_o2_in_ml_per_dl: f64,
+        pco2_in_mmhg: f64,
+        p_baro_mmhg: f64,
+    ) -> OxygenatorOutlet {
+        let (c_out, p_out) = self.transfer(
+            q_ml_s,
+            sweep_ml_s,
+            fdo2,
+            hb_g_dl,
+            c_o2_in_ml_per_dl,
+            pco2_in_mmhg,
+            p_baro_mmhg,
+        );
+        let po2 = po2_from_c_o2_mmhg(c_out, hb_g_dl);
         OxygenatorOutlet {
             po2_mmhg: po2,
             so2: so2_severinghaus(po2),

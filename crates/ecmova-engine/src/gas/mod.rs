@@ -23,3 +23,5 @@ pub use dissociation::{
     dso2_dpo2_severinghaus, po2_from_so2_severinghaus_mmhg, so2_severinghaus,
     so2_severinghaus_corrected, PO2_CLAMP_MAX_MMHG,
 };
+pub mod transport;
+pub use transport::{GasParams, O2Consumer};
