@@ -1,0 +1,849 @@
+//! The HTTP routes: the pages, the REST API under `/api/v1` and the WebSocket stream.
+//!
+//! No handler unwraps anything that comes from a request: every failure is an [`ApiError`]
+//! (JSON, 4xx or 503). CPU-heavy work (`POST /api/v1/run`) runs on the blocking pool behind a
+//! semaphore, so it never stalls the live sessions.
+
+use crate::assets;
+use crate::error::{check, from_serde, ApiError};
+use crate::session::{self, spawn_stepper, status_message, Session, SimCore, MIN_SPEED};
+use crate::wire::{Capabilities, CreateSession, SessionEvent, EVENT_TYPES};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, MethodRouter};
+use axum::Router;
+use ecmova_clinical::assess::assess;
+use ecmova_clinical::scores::{cardshock, encourage, save, tips65};
+use ecmova_clinical::{ClinicalError, Patient};
+use ecmova_engine::ParamError;
+use ecmova_scenario::{build, RunOptions, Scenario, ScenarioError};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Longest time a WebSocket send may take before the client is dropped.
+const WS_SEND_TIMEOUT: Duration = Duration::from_secs(5);
+/// The text message announcing that a session ended.
+const CLOSED_MESSAGE: &str = r#"{"type":"closed"}"#;
+
+type ApiResult = Result<Response, ApiError>;
+
+/// Every API route: method, path (axum syntax), handler. `GET /api/v1/openapi.json` must
+/// document each one (checked by a test).
+pub fn api_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::GET, "/api/v1/presets", get(presets)),
+        (Method::GET, "/api/v1/capabilities", get(capabilities)),
+        (Method::GET, "/api/v1/openapi.json", get(openapi)),
+        (Method::GET, "/api/v1/sessions", get(list_sessions)),
+        (Method::POST, "/api/v1/sessions", post(create_session)),
+        (Method::GET, "/api/v1/sessions/{id}", get(get_session)),
+        (
+            Method::DELETE,
+            "/api/v1/sessions/{id}",
+            delete(delete_session),
+        ),
+        (
+            Method::POST,
+            "/api/v1/sessions/{id}/events",
+            post(send_event),
+        ),
+        (
+            Method::GET,
+            "/api/v1/sessions/{id}/summary",
+            get(session_summary),
+        ),
+        (Method::GET, "/api/v1/sessions/{id}/stream", get(stream)),
+        (Method::POST, "/api/v1/run", post(run_scenario)),
+        (Method::POST, "/api/v1/score/save", post(score_save)),
+        (
+            Method::POST,
+            "/api/v1/score/encourage",
+            post(score_encourage),
+        ),
+        (
+            Method::POST,
+            "/api/v1/score/cardshock",
+            post(score_cardshock),
+        ),
+        (Method::POST, "/api/v1/score/tips65", post(score_tips65)),
+        (Method::POST, "/api/v1/assess", post(assess_patient)),
+    ]
+}
+
+/// The whole application: pages, assets, API, limits and JSON fallbacks.
+pub fn router(state: AppState) -> Router {
+    let mut r = Router::new()
+        .route("/", get(assets::index))
+        .route("/assess", get(assets::assess_page))
+        .route("/assets/{name}", get(assets::asset));
+    for (_, path, handler) in api_routes() {
+        r = r.route(path, handler);
+    }
+    let max_body = state.limits().max_body_bytes;
+    r.fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_timeout,
+        ))
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(state)
+}
+
+async fn request_timeout(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = Duration::from_secs_f64(st.limits().request_timeout_s);
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            None,
+            format!(
+                "the request took longer than {} s (request_timeout_s)",
+                st.limits().request_timeout_s
+            ),
+        )
+        .into_response(),
+    }
+}
+
+async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        Some("path"),
+        format!("no route {method} {}", uri.path()),
+    )
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        Some("method"),
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}
+
+fn json_response(status: StatusCode, value: &impl Serialize) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => (status, [(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Err(e) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            None,
+            format!("cannot serialise the response: {e}"),
+        )
+        .into_response(),
+    }
+}
+
+fn ok(value: &impl Serialize) -> ApiResult {
+    Ok(json_response(StatusCode::OK, value))
+}
+
+fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                Some("body"),
+                "the request body is larger than the limit (max_body_bytes; see GET /api/v1/capabilities)",
+            )
+        } else {
+            ApiError::bad_request("invalid_body", Some("body"), e.body_text())
+        }
+    })
+}
+
+fn body_text(body: &Bytes) -> Result<&str, ApiError> {
+    std::str::from_utf8(body)
+        .map_err(|e| ApiError::bad_request("invalid_utf8", Some("body"), e.to_string()))
+}
+
+/// Parses JSON into `T`, naming the field of any error.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let v: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        use serde_json::error::Category;
+        match e.inner().classify() {
+            Category::Syntax | Category::Eof | Category::Io => {
+                ApiError::bad_request("invalid_json", None, e.inner().to_string())
+            }
+            Category::Data => from_serde(&e.path().to_string(), &e.inner().to_string()),
+        }
+    })?;
+    de.end()
+        .map_err(|e| ApiError::bad_request("invalid_json", None, e.to_string()))?;
+    Ok(v)
+}
+
+/// Parses a session event. Internally tagged enums lose the path of a wrongly typed value,
+/// so on such an error each field is tried alone to find the one at fault.
+pub fn parse_event(bytes: &[u8]) -> Result<SessionEvent, ApiError> {
+    let err = match parse_json::<SessionEvent>(bytes) {
+        Ok(e) => return Ok(e),
+        Err(e) => e,
+    };
+    if err.field.is_some() {
+        return Err(err);
+    }
+    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(bytes) else {
+        return Err(err);
+    };
+    for (k, v) in map.iter().filter(|(k, _)| k.as_str() != "type") {
+        let mut probe = Map::new();
+        probe.insert(
+            "type".into(),
+            map.get("type").cloned().unwrap_or(Value::Null),
+        );
+        probe.insert(k.clone(), v.clone());
+        if let Err(e) = serde_json::from_value::<SessionEvent>(Value::Object(probe)) {
+            if e.to_string() == err.message {
+                return Err(ApiError::bad_request("invalid_value", Some(k), err.message));
+            }
+        }
+    }
+    Err(err)
+}
+
+fn path_id(p: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    p.map(|Path(id)| id)
+        .map_err(|e| ApiError::bad_request("invalid_path", Some("id"), e.body_text()))
+}
+
+impl AppState {
+    fn session(&self, id: &str) -> Result<Arc<Session>, ApiError> {
+        let s = self
+            .sessions()
+            .get(id)
+            .cloned()
+            .ok_or_else(|| ApiError::unknown_session(id))?;
+        s.touch();
+        Ok(s)
+    }
+
+    fn new_id(&self) -> String {
+        let n = self.inner.counter.fetch_add(1, Ordering::SeqCst);
+        let mut out = String::with_capacity(32);
+        for salt in [0x9e37_79b9_7f4a_7c15u64, 0xc2b2_ae3d_27d4_eb4f] {
+            let mut h = std::hash::RandomState::new().build_hasher();
+            h.write_u64(n ^ salt);
+            out.push_str(&format!("{:016x}", h.finish()));
+        }
+        out
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Presets, capabilities, OpenAPI
+
+#[derive(Serialize)]
+struct PresetInfo {
+    name: &'static str,
+    description: &'static str,
+}
+
+fn preset_description(name: &str) -> &'static str {
+    match name {
+        "healthy-adult" => "A 70 kg adult at rest (normal haemodynamics)",
+        "cardiogenic-shock-ami" => {
+            "The same adult with acute myocardial infarction and cardiogenic shock (SCAI stage C), no support yet"
+        }
+        "regazzoni-2022" => {
+            "The peer model of Regazzoni et al. 2022 (four chambers, four vessels), as in svZeroDSolver"
+        }
+        _ => "A built-in patient",
+    }
+}
+
+async fn presets() -> ApiResult {
+    let list: Vec<PresetInfo> = ecmova_engine::presets::NAMES
+        .iter()
+        .map(|n| PresetInfo {
+            name: n,
+            description: preset_description(n),
+        })
+        .collect();
+    ok(&json!({ "presets": list }))
+}
+
+/// The capabilities of this build.
+pub fn capabilities_of(state: &AppState) -> Capabilities {
+    Capabilities {
+        ecmo: crate::ecmo::ECMO_AVAILABLE,
+        drugs: false,
+        unloading: false,
+        arrest: false,
+        weaning_trial: false,
+        events: EVENT_TYPES.to_vec(),
+        presets: ecmova_engine::presets::NAMES.to_vec(),
+        limits: state.limits().clone(),
+        version: env!("CARGO_PKG_VERSION"),
+    }
+}
+
+async fn capabilities(State(st): State<AppState>) -> ApiResult {
+    ok(&capabilities_of(&st))
+}
+
+/// The hand-written OpenAPI 3.1 document.
+pub const OPENAPI_JSON: &str = include_str!("openapi.json");
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+
+/// Maps a scenario error to an API error; `prefix` renames the `patient.` prefix of keys
+/// (sessions take the overrides under `overrides.`).
+fn scenario_error(e: ScenarioError, patient_prefix: &str) -> ApiError {
+    let rename = |key: &str| -> String {
+        match key.strip_prefix("patient.") {
+            Some(rest) => format!("{patient_prefix}{rest}"),
+            None => key.to_string(),
+        }
+    };
+    let message = e.to_string();
+    match e {
+        ScenarioError::Parse(m) => {
+            let mut err = from_serde("", &m);
+            err.message = message;
+            err
+        }
+        ScenarioError::UnknownPreset(_) => {
+            ApiError::unprocessable("unknown_preset", Some(&rename("patient.preset")), message)
+        }
+        ScenarioError::UnknownName { table, name, .. } => ApiError::unprocessable(
+            "unknown_name",
+            Some(&rename(&format!("patient.{table}.{name}"))),
+            message,
+        ),
+        ScenarioError::NotApplicable { path, .. } => ApiError::unprocessable(
+            "not_applicable",
+            Some(&rename(&format!("patient.{path}"))),
+            message,
+        ),
+        ScenarioError::Param(ParamError::OutOfRange { field, .. }) => {
+            let key = if field.starts_with("simulation.") {
+                field
+            } else {
+                rename(&format!("patient.{field}"))
+            };
+            ApiError::unprocessable("out_of_range", Some(&key), message)
+        }
+        ScenarioError::Diverged { .. } => ApiError::unprocessable("diverged", None, message),
+        _ => ApiError::unprocessable("invalid_scenario", None, message),
+    }
+}
+
+fn session_model(req: &CreateSession) -> Result<ecmova_engine::Model, ApiError> {
+    let mut patient = Map::new();
+    if let Some(o) = &req.overrides {
+        if o.contains_key("preset") {
+            return Err(ApiError::bad_request(
+                "unknown_field",
+                Some("overrides.preset"),
+                "the preset is given by `preset`, not inside `overrides`",
+            ));
+        }
+        patient.extend(o.clone());
+    }
+    patient.insert("preset".into(), req.preset.clone().into());
+    let doc = json!({ "patient": patient, "simulation": { "duration_s": 1.0 } });
+    let scenario: Scenario = serde_path_to_error::deserialize(doc).map_err(|e| {
+        let path = e.path().to_string();
+        let mut err = from_serde(&path, &e.inner().to_string());
+        err.field = err.field.map(|f| match f.strip_prefix("patient.") {
+            Some(rest) => format!("overrides.{rest}"),
+            None => f,
+        });
+        err
+    })?;
+    let built = build(&scenario).map_err(|e| {
+        let mut err = scenario_error(e, "overrides.");
+        if err.field.as_deref() == Some("overrides.preset") {
+            err.field = Some("preset".into());
+        }
+        err
+    })?;
+    Ok(built.model)
+}
+
+fn session_info(s: &Session) -> Value {
+    let sim = s.sim();
+    json!({
+        "id": s.id,
+        "preset": s.preset,
+        "t_s": sim.time_s(),
+        "speed": sim.speed,
+        "paused": sim.paused,
+        "events_applied": sim.events_applied,
+        "clients": s.clients(),
+        "age_s": s.age().as_secs_f64(),
+        "realtime_ratio": sim.realtime_ratio(),
+        "stream": format!("/api/v1/sessions/{}/stream", s.id),
+        "channels": sim.channels_json(),
+    })
+}
+
+async fn list_sessions(State(st): State<AppState>) -> ApiResult {
+    let sessions: Vec<Arc<Session>> = st.sessions().values().cloned().collect();
+    let list: Vec<Value> = sessions.iter().map(|s| session_info(s)).collect();
+    ok(&json!({ "sessions": list, "max_sessions": st.limits().max_sessions }))
+}
+
+async fn create_session(
+    State(st): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let body = body_bytes(body)?;
+    let req: CreateSession = parse_json(&body)?;
+    let speed = req.speed.unwrap_or(1.0);
+    check(
+        "speed",
+        speed,
+        MIN_SPEED,
+        st.limits().max_speed,
+        "× real time",
+    )?;
+    let model = session_model(&req)?;
+    let id = st.new_id();
+    let core = SimCore::new(
+        model,
+        req.preset.clone(),
+        speed,
+        req.paused.unwrap_or(false),
+    );
+    let session = Session::new(id.clone(), core);
+    {
+        let mut map = st.sessions();
+        if map.len() >= st.limits().max_sessions {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_sessions",
+                None,
+                format!(
+                    "{} live sessions already (max_sessions); delete one or wait for idle ones to expire",
+                    map.len()
+                ),
+            ));
+        }
+        map.insert(id.clone(), session.clone());
+    }
+    spawn_stepper(session.clone(), st.config().frame_interval);
+    let mut info = session_info(&session);
+    if let Value::Object(m) = &mut info {
+        m.insert("summary".into(), Value::Object(session.sim().summary()));
+    }
+    Ok(json_response(StatusCode::CREATED, &info))
+}
+
+async fn get_session(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> ApiResult {
+    let s = st.session(&path_id(id)?)?;
+    ok(&session_info(&s))
+}
+
+async fn delete_session(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> ApiResult {
+    let id = path_id(id)?;
+    let s = st
+        .sessions()
+        .remove(&id)
+        .ok_or_else(|| ApiError::unknown_session(&id))?;
+    s.close();
+    ok(&json!({ "deleted": id }))
+}
+
+async fn send_event(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let s = st.session(&path_id(id)?)?;
+    let body = body_bytes(body)?;
+    let event = parse_event(&body)?;
+    let max_speed = st.limits().max_speed;
+    let mut sim = s.sim();
+    let detail = sim.apply(&event, max_speed)?;
+    ok(&json!({
+        "applied": event.kind(),
+        "t_s": sim.time_s(),
+        "detail": detail,
+    }))
+}
+
+async fn session_summary(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> ApiResult {
+    let s = st.session(&path_id(id)?)?;
+    let mut m = s.sim().summary();
+    m.insert("session_id".into(), s.id.clone().into());
+    ok(&Value::Object(m))
+}
+
+async fn stream(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> ApiResult {
+    let s = st.session(&path_id(id)?)?;
+    let ws = ws.map_err(|e| {
+        ApiError::new(
+            StatusCode::UPGRADE_REQUIRED,
+            "websocket_required",
+            None,
+            format!(
+                "this endpoint streams over WebSocket (GET with Upgrade: websocket): {}",
+                e.body_text()
+            ),
+        )
+    })?;
+    let max = st.limits().max_ws_clients_per_session;
+    let guard = s.try_add_client(max).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_clients",
+            None,
+            format!("the session already has {max} WebSocket clients (max_ws_clients_per_session)"),
+        )
+    })?;
+    let frame_ms = st.config().frame_interval.as_millis() as u64;
+    Ok(ws
+        .max_message_size(64 * 1024)
+        .on_upgrade(move |socket| client_loop(socket, s, guard, frame_ms)))
+}
+
+async fn send_or_drop(socket: &mut WebSocket, m: Message) -> bool {
+    matches!(
+        tokio::time::timeout(WS_SEND_TIMEOUT, socket.send(m)).await,
+        Ok(Ok(()))
+    )
+}
+
+async fn client_loop(
+    mut socket: WebSocket,
+    session: Arc<Session>,
+    _guard: session::ClientGuard,
+    frame_interval_ms: u64,
+) {
+    let mut rx = session.subscribe();
+    let (hello, status) = {
+        let sim = session.sim();
+        let hello = json!({
+            "type": "hello",
+            "session_id": session.id,
+            "preset": session.preset,
+            "frame_format": crate::stream::FRAME_VERSION,
+            "frame_interval_ms": frame_interval_ms,
+            "sample_interval_s": session::SAMPLE_INTERVAL_S,
+            "channels": sim.channels_json(),
+        });
+        (hello, status_message(&sim))
+    };
+    if !send_or_drop(&mut socket, Message::Text(hello.to_string().into())).await
+        || !send_or_drop(&mut socket, status).await
+    {
+        return;
+    }
+    let mut check = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            r = rx.recv() => match r {
+                Ok(m) => {
+                    let closing = matches!(&m, Message::Text(t) if t.as_str() == CLOSED_MESSAGE);
+                    if !send_or_drop(&mut socket, m).await || closing {
+                        break;
+                    }
+                }
+                // A slow client: the frames it missed are gone; carry on with the next.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            },
+            m = socket.recv() => match m {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                Some(Ok(_)) => session.touch(),
+            },
+            _ = check.tick() => {
+                if session.is_closed() {
+                    let _ = send_or_drop(&mut socket, Message::Text(CLOSED_MESSAGE.into())).await;
+                    break;
+                }
+            }
+        }
+    }
+    let _ = tokio::time::timeout(WS_SEND_TIMEOUT, socket.send(Message::Close(None))).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Whole runs
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunQuery {
+    #[serde(default)]
+    series: Option<bool>,
+    #[serde(default)]
+    until_steady: Option<bool>,
+}
+
+fn parse_scenario(headers: &HeaderMap, text: &str) -> Result<Scenario, ApiError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json")
+        .to_ascii_lowercase();
+    let mime = ct.split(';').next().unwrap_or("").trim();
+    match mime {
+        "application/toml" | "text/toml" | "text/x-toml" => {
+            let de = toml::Deserializer::new(text);
+            serde_path_to_error::deserialize(de)
+                .map_err(|e| from_serde(&e.path().to_string(), &e.inner().to_string()))
+        }
+        "application/json" | "text/json" | "" => parse_json(text.as_bytes()),
+        other => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            Some("Content-Type"),
+            format!("`{other}`: send the scenario as application/json or application/toml"),
+        )),
+    }
+}
+
+async fn run_scenario(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<RunQuery>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let Query(q) = query.map_err(|e| {
+        let text = e.body_text();
+        let field = text
+            .split("unknown field `")
+            .nth(1)
+            .and_then(|r| r.split('`').next())
+            .map(str::to_string);
+        ApiError::bad_request(
+            "invalid_query",
+            Some(field.as_deref().unwrap_or("query")),
+            text,
+        )
+    })?;
+    let body = body_bytes(body)?;
+    let scenario = parse_scenario(&headers, body_text(&body)?)?;
+    let built = build(&scenario).map_err(|e| scenario_error(e, "patient."))?;
+    let limits = st.limits();
+    check(
+        "simulation.duration_s",
+        built.duration_s,
+        1e-3,
+        limits.max_run_duration_s,
+        "s (max_run_duration_s)",
+    )?;
+    let with_series = q.series.unwrap_or(false);
+    if with_series {
+        let rows = built.duration_s / built.series_interval_s + 1.0;
+        if rows > limits.max_series_rows as f64 {
+            let min_interval = built.duration_s / (limits.max_series_rows as f64 - 1.0);
+            return Err(ApiError::unprocessable(
+                "too_many_rows",
+                Some("simulation.series_interval_s"),
+                format!(
+                    "the series would have {rows:.0} rows (max_series_rows = {}): raise simulation.series_interval_s to at least {min_interval:.4} s or shorten the run",
+                    limits.max_series_rows
+                ),
+            ));
+        }
+    }
+    let permit = st.inner.runs.clone().try_acquire_owned().map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            None,
+            format!(
+                "{} runs are already computing (max_concurrent_runs); retry shortly",
+                limits.max_concurrent_runs
+            ),
+        )
+    })?;
+    let options = RunOptions {
+        until_steady: q.until_steady.unwrap_or(false),
+        record_series: with_series,
+    };
+    let out = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let out = ecmova_scenario::run(&built, options)?;
+        let summary = ecmova_scenario::summary::summary_json(&built, &out);
+        let series = out.series.as_ref().map(|s| {
+            let cols = s.columns();
+            let data: Vec<Vec<f64>> = (0..cols.len())
+                .map(|j| (0..s.len()).map(|i| s.row(i)[j]).collect())
+                .collect();
+            json!({ "columns": cols, "data": data })
+        });
+        Ok::<_, ScenarioError>((summary, series))
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            None,
+            format!("the run failed: {e}"),
+        )
+    })?;
+    let (summary, series) = out.map_err(|e| scenario_error(e, "patient."))?;
+    let mut body = Map::new();
+    body.insert("summary".into(), summary);
+    if let Some(s) = series {
+        body.insert("series".into(), s);
+    }
+    ok(&Value::Object(body))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clinical
+
+fn clinical_error(e: ClinicalError) -> ApiError {
+    let field = e.field();
+    let field = (!field.is_empty()).then_some(field);
+    let message = e.to_string();
+    let (status, code) = match e {
+        ClinicalError::Syntax(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
+        ClinicalError::UnknownKeys { .. } => (StatusCode::BAD_REQUEST, "unknown_field"),
+        ClinicalError::InvalidValue { .. } => (StatusCode::BAD_REQUEST, "invalid_value"),
+        ClinicalError::OutOfRange { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "out_of_range"),
+        ClinicalError::Missing { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "missing_field"),
+        ClinicalError::Contradiction { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "contradiction"),
+        ClinicalError::NotApplicable { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "not_applicable"),
+    };
+    ApiError::new(status, code, field.as_deref(), message)
+}
+
+fn patient(body: Result<Bytes, BytesRejection>) -> Result<Patient, ApiError> {
+    let body = body_bytes(body)?;
+    Patient::from_json(body_text(&body)?).map_err(clinical_error)
+}
+
+type ScoreFn = fn(&Patient) -> Result<ecmova_clinical::ScoreResult, ClinicalError>;
+
+fn score(body: Result<Bytes, BytesRejection>, f: ScoreFn) -> ApiResult {
+    let p = patient(body)?;
+    ok(&f(&p).map_err(clinical_error)?)
+}
+
+async fn score_save(body: Result<Bytes, BytesRejection>) -> ApiResult {
+    score(body, save::save)
+}
+
+async fn score_encourage(body: Result<Bytes, BytesRejection>) -> ApiResult {
+    score(body, encourage::encourage)
+}
+
+async fn score_cardshock(body: Result<Bytes, BytesRejection>) -> ApiResult {
+    score(body, cardshock::cardshock)
+}
+
+async fn score_tips65(body: Result<Bytes, BytesRejection>) -> ApiResult {
+    score(body, tips65::tips65)
+}
+
+async fn assess_patient(body: Result<Bytes, BytesRejection>) -> ApiResult {
+    let p = patient(body)?;
+    ok(&assess(&p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_documented() {
+        let doc: Value = serde_json::from_str(OPENAPI_JSON).expect("openapi.json is JSON");
+        assert_eq!(
+            doc["openapi"].as_str().map(|v| v.starts_with("3.1")),
+            Some(true)
+        );
+        let paths = doc["paths"].as_object().expect("paths");
+        let mut documented = 0;
+        for (method, path, _) in api_routes() {
+            let m = method.as_str().to_ascii_lowercase();
+            let op = paths.get(path).and_then(|p| p.get(&m));
+            assert!(op.is_some(), "{method} {path} is not in openapi.json");
+            documented += 1;
+        }
+        // And nothing documented that does not exist.
+        let mut in_doc = 0;
+        for (path, item) in paths {
+            for m in ["get", "post", "put", "delete", "patch"] {
+                if item.get(m).is_some() {
+                    in_doc += 1;
+                    assert!(
+                        api_routes()
+                            .iter()
+                            .any(|(mm, p, _)| p == path && mm.as_str().eq_ignore_ascii_case(m)),
+                        "{m} {path} is documented but not routed"
+                    );
+                }
+            }
+        }
+        assert_eq!(documented, in_doc);
+    }
+
+    #[test]
+    fn event_types_match_the_enum() {
+        for t in EVENT_TYPES {
+            let body = match *t {
+                "set_heart_rate" => json!({"type": t, "bpm": 80}),
+                "set_contractility" => json!({"type": t, "scale": 1.0}),
+                "fluid" => json!({"type": t, "volume_ml": 100}),
+                "set_speed" => json!({"type": t, "speed": 2}),
+                "set_rpm" => json!({"type": t, "rpm": 3000}),
+                "set_sweep" => json!({"type": t, "l_min": 2}),
+                "set_fdo2" => json!({"type": t, "fdo2": 0.6}),
+                "drug" => json!({"type": t, "name": "dobutamine", "dose": 5}),
+                "unloading" => json!({"type": t, "device": "impella", "on": true}),
+                "weaning_trial" => json!({"type": t, "flow_l_min": 1.5}),
+                _ => json!({"type": t}),
+            };
+            let e: SessionEvent = parse_event(body.to_string().as_bytes()).expect(t);
+            assert_eq!(e.kind(), *t);
+        }
+        let e = parse_event(br#"{"type":"pause","x":1}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("x"));
+        let e = parse_event(br#"{"type":"fly"}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("type"));
+        let e = parse_event(br#"{"bpm":1}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("type"));
+        let e = parse_event(br#"{"type":"set_heart_rate"}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("bpm"));
+        let e = parse_event(br#"{"type":"set_heart_rate","bpm":"x"}"#).unwrap_err();
+        assert_eq!(
+            (e.error, e.field.as_deref()),
+            ("invalid_value", Some("bpm"))
+        );
+        let e = parse_event(br#"{"type":"set_heart_rate","bpm":80"#).unwrap_err();
+        assert_eq!(e.error, "invalid_json");
+    }
+}

@@ -1,0 +1,259 @@
+//! What a live session streams: the sampled channels and the binary frame that carries them.
+//!
+//! ## Frame format (WebSocket binary message, little-endian)
+//!
+//! | offset | type | meaning |
+//! |---|---|---|
+//! | 0 | u8 | frame kind: 1 = samples |
+//! | 1 | u8 | format version: 1 |
+//! | 2 | u16 | number of channels C (as announced by the last `hello`/`channels` text message) |
+//! | 4 | u32 | number of samples N |
+//! | 8 | u32 | frame sequence number (per session, wraps) |
+//! | 12 | u32 | reserved (0) |
+//! | 16 | f64 | t0: simulated time of the first sample, s |
+//! | 24 | f32 × N·C | samples, sample-major: sample 0 channels 0..C, sample 1, ... |
+//!
+//! Channel 0 is always `t_offset_s`: the sample's time minus t0 (so that f32 keeps
+//! microsecond precision however long the session runs). The others are named with their
+//! unit (`p_radial_mmhg`, ...); the page looks channels up by name, so channels added later
+//! (ECMO flow, SpO2) appear without a format change.
+
+use ecmova_engine::{CompartmentKind, Model, State};
+
+/// Frame kind byte of a samples frame.
+pub const FRAME_SAMPLES: u8 = 1;
+/// Format version byte.
+pub const FRAME_VERSION: u8 = 1;
+/// Header length, bytes.
+pub const HEADER_BYTES: usize = 24;
+
+/// One streamed channel: a name with its unit, and how to read it from the engine.
+#[derive(Clone)]
+pub struct Channel {
+    /// Name with unit, e.g. `p_radial_mmhg`.
+    pub name: &'static str,
+    /// Human-readable label for the page.
+    pub label: &'static str,
+    /// Reads the value at the current state.
+    pub read: fn(&Model, &State, &EcgClock) -> f64,
+}
+
+impl std::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// Timing of the synthetic ECG: the phase (s after the beat start) at which the ventricles'
+/// activation began in the last beat. The ECG is a drawing aid derived from the beat clock
+/// (P, QRS and T waves placed around the ventricular activation onset), not a model of the
+/// heart's electrical activity.
+#[derive(Debug, Clone, Copy)]
+pub struct EcgClock {
+    /// Phase of the ventricular activation onset, s.
+    pub qrs_phase_s: f64,
+    /// Whether the heart beats (no ECG complexes otherwise).
+    pub beating: bool,
+}
+
+impl Default for EcgClock {
+    fn default() -> Self {
+        EcgClock {
+            qrs_phase_s: 0.16,
+            beating: true,
+        }
+    }
+}
+
+fn gauss(x: f64, mu: f64, sigma: f64) -> f64 {
+    let z = (x - mu) / sigma;
+    (-0.5 * z * z).exp()
+}
+
+/// Synthetic ECG (lead II look), mV.
+pub fn synthetic_ecg_mv(state: &State, clock: &EcgClock) -> f64 {
+    if !clock.beating {
+        return 0.0;
+    }
+    let period = state.period_s();
+    // Phase relative to the R wave, wrapped into (-period/2, period/2].
+    let r = clock.qrs_phase_s + 0.01;
+    let mut x = state.phase_s() - r;
+    if x > 0.5 * period {
+        x -= period;
+    } else if x <= -0.5 * period {
+        x += period;
+    }
+    let qt = 0.26 * (period).sqrt(); // Bazett-like: T wave peak moves with the period
+    0.12 * gauss(x, -0.13, 0.022) - 0.08 * gauss(x, -0.022, 0.007) + 1.1 * gauss(x, 0.0, 0.009)
+        - 0.25 * gauss(x, 0.022, 0.008)
+        + 0.28 * gauss(x, qt, 0.045)
+}
+
+/// The channels of a model, in stream order. Channel 0 is the time offset.
+///
+/// To stream a new quantity (ECMO flow, SpO2, pump pressures), add a `Channel` here with a
+/// unit-suffixed name; the page picks up `ecmo_flow_l_min`, `spo2_right_hand_percent`,
+/// `spo2_leg_percent` automatically.
+pub fn channels(model: &Model) -> Vec<Channel> {
+    let _ = model;
+    vec![
+        Channel {
+            name: "t_offset_s",
+            label: "time since t0",
+            read: |_, s, _| s.time_s(),
+        },
+        Channel {
+            name: "ecg_mv",
+            label: "ECG (synthetic, from the beat clock)",
+            read: |_, s, c| synthetic_ecg_mv(s, c),
+        },
+        Channel {
+            name: "p_radial_mmhg",
+            label: "right radial arterial pressure",
+            read: |m, s, _| s.pressures_mmhg()[m.params().sites.right_radial],
+        },
+        Channel {
+            name: "p_femoral_mmhg",
+            label: "femoral arterial pressure",
+            read: |m, s, _| s.pressures_mmhg()[m.params().sites.femoral],
+        },
+        Channel {
+            name: "p_pa_mmhg",
+            label: "pulmonary artery pressure",
+            read: |m, s, _| s.pressures_mmhg()[m.params().sites.pulmonary_artery],
+        },
+        Channel {
+            name: "p_cvp_mmhg",
+            label: "central venous (right atrial) pressure",
+            read: |m, s, _| s.pressures_mmhg()[m.params().sites.ra],
+        },
+        Channel {
+            name: "p_lv_mmhg",
+            label: "LV pressure",
+            read: |m, s, _| s.pressures_mmhg()[m.params().sites.lv],
+        },
+        Channel {
+            name: "v_lv_ml",
+            label: "LV volume",
+            read: |m, s, _| s.volumes_ml()[m.params().sites.lv],
+        },
+        Channel {
+            name: "pleth_right_hand_ml",
+            label: "pleth, right hand (volume of the right-arm arteries)",
+            read: |m, s, _| s.volumes_ml()[m.params().sites.right_radial],
+        },
+        Channel {
+            name: "pleth_leg_ml",
+            label: "pleth, leg (volume of the femoral arteries)",
+            read: |m, s, _| s.volumes_ml()[m.params().sites.femoral],
+        },
+    ]
+}
+
+/// Index of the activation function that drives the LV, if the LV is a chamber.
+pub fn lv_activation(model: &Model) -> Option<usize> {
+    match &model
+        .params()
+        .compartments
+        .get(model.params().sites.lv)?
+        .kind
+    {
+        CompartmentKind::Chamber(c) => Some(c.activation),
+        CompartmentKind::Vessel(_) => None,
+    }
+}
+
+/// Encodes a samples frame (see the module documentation).
+pub fn encode_frame(seq: u32, t0_s: f64, n_channels: usize, samples: &[f32]) -> Vec<u8> {
+    let n = samples.len().checked_div(n_channels).unwrap_or(0);
+    let mut out = Vec::with_capacity(HEADER_BYTES + 4 * samples.len());
+    out.push(FRAME_SAMPLES);
+    out.push(FRAME_VERSION);
+    out.extend_from_slice(&(n_channels as u16).to_le_bytes());
+    out.extend_from_slice(&(n as u32).to_le_bytes());
+    out.extend_from_slice(&seq.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&t0_s.to_le_bytes());
+    for v in &samples[..n * n_channels] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+/// A decoded samples frame (used by tests and the load test).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodedFrame {
+    /// Sequence number.
+    pub seq: u32,
+    /// Time of the first sample, s.
+    pub t0_s: f64,
+    /// Number of channels.
+    pub n_channels: usize,
+    /// Samples, sample-major.
+    pub samples: Vec<f32>,
+}
+
+impl DecodedFrame {
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.samples.len().checked_div(self.n_channels).unwrap_or(0)
+    }
+
+    /// Whether the frame has no samples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Simulated time of the last sample, s.
+    pub fn last_time_s(&self) -> Option<f64> {
+        let n = self.len();
+        (n > 0).then(|| self.t0_s + self.samples[(n - 1) * self.n_channels] as f64)
+    }
+}
+
+/// Decodes a samples frame; `None` if it is not one.
+pub fn decode_frame(bytes: &[u8]) -> Option<DecodedFrame> {
+    if bytes.len() < HEADER_BYTES || bytes[0] != FRAME_SAMPLES || bytes[1] != FRAME_VERSION {
+        return None;
+    }
+    let u16at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+    let u32at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap_or([0; 4]));
+    let n_channels = u16at(2) as usize;
+    let n = u32at(4) as usize;
+    let seq = u32at(8);
+    let t0_s = f64::from_le_bytes(bytes[16..24].try_into().ok()?);
+    let body = &bytes[HEADER_BYTES..];
+    if body.len() != 4 * n * n_channels {
+        return None;
+    }
+    let samples = body
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    Some(DecodedFrame {
+        seq,
+        t0_s,
+        n_channels,
+        samples,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_round_trip() {
+        let samples = [0.0f32, 1.0, 2.0, 0.004, 3.0, 4.0];
+        let bytes = encode_frame(7, 12.5, 3, &samples);
+        assert_eq!(bytes.len(), HEADER_BYTES + 24);
+        let d = decode_frame(&bytes).expect("decodes");
+        assert_eq!(d.seq, 7);
+        assert_eq!(d.t0_s, 12.5);
+        assert_eq!(d.len(), 2);
+        assert_eq!(d.samples, samples);
+        assert!((d.last_time_s().unwrap() - 12.504).abs() < 1e-6);
+        assert!(decode_frame(&bytes[..10]).is_none());
+    }
+}
