@@ -1,15 +1,63 @@
-//! `ecmova serve` (placeholder until the server lands).
+//! `ecmova serve`: the web simulator and the JSON API (glue over `ecmova-server`).
+use anyhow::Context;
 use clap::Args;
+use ecmova_server::{Config, Limits};
 
 /// Arguments of `ecmova serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, default_value = ecmova_server::DEFAULT_ADDR)]
     pub addr: String,
+    /// Largest request body, bytes.
+    #[arg(long, default_value_t = Limits::default().max_body_bytes)]
+    pub max_body_bytes: usize,
+    /// Longest simulated duration of one POST /api/v1/run, s.
+    #[arg(long, default_value_t = Limits::default().max_run_duration_s)]
+    pub max_run_duration_s: f64,
+    /// Most rows of a returned time series.
+    #[arg(long, default_value_t = Limits::default().max_series_rows)]
+    pub max_series_rows: usize,
+    /// Most whole-scenario runs computing at once.
+    #[arg(long, default_value_t = Limits::default().max_concurrent_runs)]
+    pub max_concurrent_runs: usize,
+    /// Most live sessions.
+    #[arg(long, default_value_t = Limits::default().max_sessions)]
+    pub max_sessions: usize,
+    /// Delete a session after this long without a client or a request, s.
+    #[arg(long, default_value_t = Limits::default().idle_expiry_s)]
+    pub idle_expiry_s: f64,
+    /// Most WebSocket clients per session.
+    #[arg(long, default_value_t = Limits::default().max_ws_clients_per_session)]
+    pub max_ws_clients: usize,
+    /// Longest time a request may take, s.
+    #[arg(long, default_value_t = Limits::default().request_timeout_s)]
+    pub request_timeout_s: f64,
+    /// Highest simulation speed, × real time.
+    #[arg(long, default_value_t = Limits::default().max_speed)]
+    pub max_speed: f64,
 }
 
-/// Runs `ecmova serve`.
-pub fn run_serve(_args: ServeArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+/// Runs `ecmova serve` until Ctrl-C.
+pub fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
+    let limits = Limits {
+        max_body_bytes: args.max_body_bytes,
+        max_run_duration_s: args.max_run_duration_s,
+        max_series_rows: args.max_series_rows,
+        max_concurrent_runs: args.max_concurrent_runs,
+        max_sessions: args.max_sessions,
+        idle_expiry_s: args.idle_expiry_s,
+        max_ws_clients_per_session: args.max_ws_clients,
+        request_timeout_s: args.request_timeout_s,
+        max_speed: args.max_speed,
+    };
+    limits
+        .validate()
+        .map_err(anyhow::Error::msg)
+        .context("invalid limit")?;
+    let config = Config {
+        limits,
+        ..Config::default()
+    };
+    ecmova_server::run(&args.addr, config).map_err(anyhow::Error::msg)
 }
