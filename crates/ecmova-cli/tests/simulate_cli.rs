@@ -113,6 +113,90 @@ fn invalid_scenarios_are_rejected_with_the_field_named() {
             &["simulation.max_step_s", "0.5", "allowed"],
         ),
         (
+            "unknown_cannulation",
+            format!(
+                "{}[ecmo]\nenabled = true\ncannulation = \"jugular\"\n",
+                scenario("", "duration_s = 1")
+            ),
+            &["ecmo.cannulation", "jugular", "femoro-femoral"],
+        ),
+        (
+            "unknown_pump",
+            format!(
+                "{}[ecmo]\nenabled = true\npump = \"bladeless\"\n",
+                scenario("", "duration_s = 1")
+            ),
+            &["ecmo.pump", "bladeless", "rotaflow"],
+        ),
+        (
+            "rpm_too_high",
+            format!(
+                "{}[ecmo]\nenabled = true\npump_rpm = 90000\n",
+                scenario("", "duration_s = 1")
+            ),
+            &["ecmo.pump_rpm", "90000", "allowed 0 to 5000"],
+        ),
+        (
+            "tiny_cannula",
+            format!(
+                "{}[ecmo]\nenabled = true\nreturn_cannula_fr = 8\n",
+                scenario("", "duration_s = 1")
+            ),
+            &["ecmo.return_cannula_fr", "8", "allowed 13 to 25"],
+        ),
+        (
+            "ecmo_missing_enabled",
+            format!("{}[ecmo]\npump_rpm = 3000\n", scenario("", "duration_s = 1")),
+            &["missing field", "enabled"],
+        ),
+        (
+            "ecmo_event_without_circuit",
+            format!(
+                "{}[[events]]\nat_s = 0.5\naction = \"set_pump_rpm\"\nrpm = 3000\n",
+                scenario("", "duration_s = 1")
+            ),
+            &["events[0]", "set_pump_rpm", "[ecmo] enabled = true"],
+        ),
+        (
+            "event_after_the_end",
+            format!(
+                "{}[[events]]\nat_s = 5\naction = \"set_fio2\"\nfio2 = 0.5\n",
+                scenario("", "duration_s = 1")
+            ),
+            &["events[0]", "at_s must lie within the simulation"],
+        ),
+        (
+            "event_with_bad_value",
+            format!(
+                "{}[[events]]\nat_s = 0.5\naction = \"set_fio2\"\nfio2 = 3\n",
+                scenario("", "duration_s = 1")
+            ),
+            &["events[0]", "fio2 = 3", "allowed 0.21 to 1"],
+        ),
+        (
+            "unknown_event_action",
+            format!(
+                "{}[[events]]\nat_s = 0.5\naction = \"levitate\"\n",
+                scenario("", "duration_s = 1")
+            ),
+            &["unknown variant", "levitate", "start_ecmo"],
+        ),
+        (
+            "ecmo_on_the_peer_model",
+            "[patient]\npreset = \"regazzoni-2022\"\n[simulation]\nduration_s = 1\n[ecmo]\nenabled = true\n".into(),
+            &["regazzoni-2022", "no cannulation sites"],
+        ),
+        (
+            "shunt_out_of_range",
+            scenario("lung_shunt_fraction = 1.5", "duration_s = 1"),
+            &["patient.lung_shunt_fraction", "1.5", "allowed 0 to 1"],
+        ),
+        (
+            "blood_volume_scale_out_of_range",
+            scenario("blood_volume_scale = 0.1", "duration_s = 1"),
+            &["patient.blood_volume_scale", "0.1", "allowed 0.5 to 1.5"],
+        ),
+        (
             "negative_resistance",
             scenario(
                 "[patient.connection.coronary_circulation]\nresistance_mmhg_s_per_ml = -2",
@@ -214,10 +298,13 @@ fn series_csv_names_units_and_covers_the_duration() {
     ] {
         assert!(header.contains(&col), "{col} in header");
     }
-    assert!(header
-        .iter()
-        .skip(1)
-        .all(|h| h.ends_with("_mmhg") || h.ends_with("_ml") || h.ends_with("_ml_s")));
+    assert!(header.iter().skip(1).all(|h| {
+        h.ends_with("_mmhg")
+            || h.ends_with("_ml")
+            || h.ends_with("_ml_s")
+            || h.ends_with("_percent")
+    }));
+    assert!(header.contains(&"so2_upper_body_arteries_percent"));
     let rows: Vec<Vec<f64>> = lines
         .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
         .collect();
@@ -251,7 +338,12 @@ fn until_steady_stops_at_the_steady_beat_and_full_runs_do_not() {
 
 #[test]
 fn example_scenarios_run() {
-    for name in ["healthy-adult", "regazzoni-2022", "cardiogenic-shock-ami"] {
+    for name in [
+        "healthy-adult",
+        "regazzoni-2022",
+        "cardiogenic-shock-ami",
+        "ami-femoral-ecmo",
+    ] {
         let path = repo_root().join(format!("examples/{name}.toml"));
         let out = Command::new(env!("CARGO_BIN_EXE_ecmova"))
             .args([

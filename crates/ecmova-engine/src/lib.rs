@@ -36,7 +36,7 @@ pub use components::{
     Vessel, VesselSegment,
 };
 pub use ecmo::{Cannulation, EcmoCircuit};
-pub use metrics::{BeatMetrics, BeatRecorder, SteadyStateDetector};
+pub use metrics::{mixing_zone, BeatMetrics, BeatRecorder, SteadyStateDetector};
 pub use model::{
     Anatomy, CirculationParams, IntegrationParams, Model, ParamError, Sites, StateLayout,
 };

@@ -620,3 +620,43 @@ impl Default for SteadyStateDetector {
         Self::new(Self::DEFAULT_TOLERANCE, Self::DEFAULT_CONSECUTIVE)
     }
 }
+
+/// Where the antegrade native blood and the ECMO blood meet along the aorta, from the mean
+/// flows of a beat (or an average of beats): the name of the aortic compartment, `"none"`
+/// without a circuit or without a segmented aorta.
+///
+/// Walking from the aortic root downstream, the mixing zone is the first compartment whose
+/// downstream aortic segment carries retrograde (negative) mean flow: native blood arrives
+/// from above, ECMO blood from below. If no segment is retrograde the ECMO blood joins at its
+/// return site (femoral arteries for femoral return, aortic root for central return); with
+/// axillary return it reaches the arch when the brachiocephalic trunk flows backwards.
+pub fn mixing_zone<'a>(params: &'a crate::CirculationParams, m: &BeatMetrics) -> &'a str {
+    let (Some(a), Some(e)) = (&params.anatomy, &params.ecmo) else {
+        return "none";
+    };
+    if e.clamped {
+        return "none";
+    }
+    let name = |i: usize| params.compartments[i].name.as_str();
+    let flows = [
+        m.q_ascending_aorta_ml_s,
+        m.q_aortic_arch_ml_s,
+        m.q_descending_aorta_ml_s,
+        m.q_iliac_ml_s,
+    ];
+    if let Some(k) = flows
+        .iter()
+        .take(a.aortic_connections.len())
+        .position(|&q| q < 0.0)
+    {
+        return name(a.aortic_compartments[k]);
+    }
+    if a.aortic_compartments.contains(&e.return_to) {
+        return name(e.return_to);
+    }
+    if m.q_brachiocephalic_ml_s < 0.0 {
+        // The arch: the compartment the brachiocephalic trunk leaves from.
+        return name(params.connections[a.brachiocephalic_connection].from);
+    }
+    name(e.return_to)
+}

@@ -552,6 +552,67 @@ impl CirculationParams {
     pub fn initial_blood_volume_ml(&self) -> f64 {
         self.initial_volumes_ml.iter().sum()
     }
+
+    /// Multiplies a chamber's end-systolic (active) elastance: a contractility change.
+    /// Returns `false` if there is no such chamber.
+    pub fn scale_contractility(&mut self, chamber: usize, factor: f64) -> bool {
+        match self.compartments.get_mut(chamber).map(|c| &mut c.kind) {
+            Some(CompartmentKind::Chamber(ch)) => {
+                ch.ees_mmhg_per_ml *= factor;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Multiplies the resistance of every systemic tissue bed (the connections that perfuse
+    /// the O2 consumers): a change of systemic vascular resistance.
+    pub fn scale_systemic_resistance(&mut self, factor: f64) {
+        for c in &self.gas.consumers {
+            match &mut self.connections[c.bed_connection].kind {
+                ConnectionKind::Resistor(r) => r.resistance_mmhg_s_per_ml *= factor,
+                ConnectionKind::Segment(s) => s.resistance_mmhg_s_per_ml *= factor,
+                ConnectionKind::Valve(_) => {}
+            }
+        }
+    }
+
+    /// Sets the total initial blood volume: the difference is added to (or taken from) the
+    /// vessels in proportion to their compliance, i.e. as one common change of their
+    /// pressure, the way an infusion or a bleed distributes at equilibrium. Gas contents per
+    /// mL are unchanged.
+    pub fn set_initial_blood_volume_ml(&mut self, total_ml: f64) {
+        let dv = total_ml - self.initial_blood_volume_ml();
+        let c_total: f64 = self
+            .compartments
+            .iter()
+            .map(|c| match &c.kind {
+                CompartmentKind::Vessel(v) => v.compliance_ml_per_mmhg,
+                CompartmentKind::Chamber(_) => 0.0,
+            })
+            .sum();
+        if c_total <= 0.0 {
+            return;
+        }
+        for (v, c) in self.initial_volumes_ml.iter_mut().zip(&self.compartments) {
+            if let CompartmentKind::Vessel(ves) = &c.kind {
+                // Clamped at zero: a vessel cannot hold a negative volume.
+                *v = (*v + ves.compliance_ml_per_mmhg * dv / c_total).max(0.0);
+            }
+        }
+    }
+
+    /// Sets the haemoglobin concentration, scaling the initial O2 contents with it (the same
+    /// saturations at the new carrying capacity).
+    pub fn set_hemoglobin_g_dl(&mut self, hb_g_dl: f64) {
+        let r = hb_g_dl / self.gas.hemoglobin_g_dl;
+        if r.is_finite() && r > 0.0 {
+            for c in &mut self.initial_o2_ml_per_dl {
+                *c *= r;
+            }
+        }
+        self.gas.hemoglobin_g_dl = hb_g_dl;
+    }
 }
 
 /// A compiled compartment: what the right-hand side evaluates.

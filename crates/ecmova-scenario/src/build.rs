@@ -1,10 +1,11 @@
 //! From a scenario file to a validated engine model.
 
-use crate::wire::Scenario;
+use crate::wire::{Event, Scenario};
+use ecmova_engine::devices::{CentrifugalPump, Oxygenator, PUMP_PRESETS};
 use ecmova_engine::model::check_range;
 use ecmova_engine::{
-    presets, CirculationParams, CompartmentKind, ConnectionKind, IntegrationParams, Model,
-    ParamError, Passive,
+    presets, Cannulation, CirculationParams, CompartmentKind, ConnectionKind, EcmoCircuit,
+    IntegrationParams, Model, ParamError, Passive, State,
 };
 
 /// Anything wrong with a scenario. Messages name the field, its value and what is allowed.
@@ -42,6 +43,28 @@ pub enum ScenarioError {
     /// An out-of-range parameter.
     #[error("{}", prefixed(.0))]
     Param(ParamError),
+    /// A value that must be one of a list.
+    #[error("{field} = \"{value}\" is not allowed: allowed values are {allowed}")]
+    InvalidChoice {
+        /// Dotted path of the key.
+        field: String,
+        /// The rejected value.
+        value: String,
+        /// The allowed values.
+        allowed: String,
+    },
+    /// An event that cannot be applied.
+    #[error("events[{index}] ({action} at {at_s} s): {message}")]
+    Event {
+        /// Position of the event in the file.
+        index: usize,
+        /// Its action.
+        action: &'static str,
+        /// Its time, s.
+        at_s: f64,
+        /// What is wrong.
+        message: String,
+    },
     /// The simulation diverged (non-finite state); should not happen with validated
     /// parameters, and is reported rather than returned as numbers.
     #[error("simulation diverged at t = {time_s:.3} s: the state is no longer finite")]
@@ -67,7 +90,9 @@ impl From<presets::UnknownPreset> for ScenarioError {
 
 fn prefixed(e: &ParamError) -> String {
     match e {
-        ParamError::OutOfRange { field, .. } if !field.starts_with("simulation.") => {
+        ParamError::OutOfRange { field, .. }
+            if !field.starts_with("simulation.") && !field.starts_with("ecmo.") =>
+        {
             format!("patient.{e}")
         }
         _ => e.to_string(),
@@ -87,6 +112,11 @@ pub struct Built {
     pub series_interval_s: f64,
     /// Steady-state tolerance (relative beat-to-beat change).
     pub steady_tolerance: f64,
+    /// Timed events, in time order (stable for equal times), with their index in the file.
+    pub events: Vec<(usize, Event)>,
+    /// The preset's LV end-systolic elastance after the scenario's overrides, mmHg/mL: the
+    /// reference of `set_lv_contractility` events.
+    pub lv_ees_reference: f64,
 }
 
 /// Default interval between time-series rows, s (200 Hz: waveform peaks within ~1 %).
@@ -99,6 +129,8 @@ pub fn build(scenario: &Scenario) -> Result<Built, ScenarioError> {
     let p = &scenario.patient;
     let mut params = presets::by_name(&p.preset)?;
     apply_overrides(scenario, &mut params)?;
+    apply_patient_scalars(scenario, &mut params)?;
+    let start_clamped = attach_ecmo(scenario, &mut params)?;
     let sim = &scenario.simulation;
     check_range(
         || "simulation.duration_s".into(),
@@ -129,14 +161,271 @@ pub fn build(scenario: &Scenario) -> Result<Built, ScenarioError> {
     if let Some(h) = sim.max_step_s {
         integration.max_step_s = h;
     }
+    let lv_ees_reference = match &params.compartments[params.sites.lv].kind {
+        CompartmentKind::Chamber(ch) => ch.ees_mmhg_per_ml,
+        CompartmentKind::Vessel(_) => 0.0,
+    };
     let model = Model::new(params, integration)?;
-    Ok(Built {
+    let mut events: Vec<(usize, Event)> = scenario.events.iter().cloned().enumerate().collect();
+    events.sort_by(|a, b| a.1.at_s().total_cmp(&b.1.at_s()));
+    if let Some(start_s) = start_clamped {
+        // The pump starts at `start_s`: an implicit start event, first among equal times.
+        let i = events.partition_point(|(_, e)| e.at_s() < start_s);
+        events.insert(i, (usize::MAX, Event::StartEcmo { at_s: start_s }));
+    }
+    let built = Built {
         model,
         preset: p.preset.clone(),
         duration_s: sim.duration_s,
         series_interval_s,
         steady_tolerance,
-    })
+        events,
+        lv_ees_reference,
+    };
+    // Validate every event up front by applying them in order to a copy of the model.
+    let mut check = built.model.clone();
+    for (index, event) in &built.events {
+        if !(0.0..=built.duration_s).contains(&event.at_s()) {
+            return Err(ScenarioError::Event {
+                index: *index,
+                action: event.action(),
+                at_s: event.at_s(),
+                message: format!(
+                    "at_s must lie within the simulation, 0 to {} s",
+                    built.duration_s
+                ),
+            });
+        }
+        apply_event(&mut check, None, *index, event, lv_ees_reference)?;
+    }
+    Ok(built)
+}
+
+/// Applies one event to the model (and, when running, to the state). Errors name the event.
+pub fn apply_event(
+    model: &mut Model,
+    state: Option<&mut State>,
+    index: usize,
+    event: &Event,
+    lv_ees_reference: f64,
+) -> Result<(), ScenarioError> {
+    let fail = |message: String| ScenarioError::Event {
+        index,
+        action: event.action(),
+        at_s: event.at_s(),
+        message,
+    };
+    let needs_ecmo = matches!(
+        event,
+        Event::StartEcmo { .. }
+            | Event::StopEcmo { .. }
+            | Event::SetPumpRpm { .. }
+            | Event::SetFdo2 { .. }
+            | Event::SetSweep { .. }
+    );
+    if needs_ecmo && model.params().ecmo.is_none() {
+        return Err(fail(
+            "needs an ECMO circuit: add [ecmo] enabled = true".into(),
+        ));
+    }
+    let lv = model.params().sites.lv;
+    let result = model.update(|p| {
+        let ecmo = p.ecmo.as_mut();
+        match *event {
+            Event::StartEcmo { .. } => {
+                if let Some(e) = ecmo {
+                    e.clamped = false;
+                }
+            }
+            Event::StopEcmo { .. } => {
+                if let Some(e) = ecmo {
+                    e.clamped = true;
+                }
+            }
+            Event::SetPumpRpm { rpm, .. } => {
+                if let Some(e) = ecmo {
+                    e.pump_rpm = rpm;
+                }
+            }
+            Event::SetFdo2 { fdo2, .. } => {
+                if let Some(e) = ecmo {
+                    e.fdo2 = fdo2;
+                }
+            }
+            Event::SetSweep { sweep_l_min, .. } => {
+                if let Some(e) = ecmo {
+                    e.sweep_l_min = sweep_l_min;
+                }
+            }
+            Event::SetHeartRate { heart_rate_bpm, .. } => p.heart_rate_bpm = heart_rate_bpm,
+            Event::SetFio2 { fio2, .. } => p.gas.fio2 = fio2,
+            Event::SetLungShunt {
+                lung_shunt_fraction,
+                ..
+            } => p.gas.lung_shunt_fraction = lung_shunt_fraction,
+            Event::SetLvContractility {
+                lv_contractility_scale,
+                ..
+            } => {
+                if let CompartmentKind::Chamber(ch) = &mut p.compartments[lv].kind {
+                    ch.ees_mmhg_per_ml = lv_ees_reference * lv_contractility_scale;
+                }
+            }
+        }
+    });
+    result.map_err(|e| fail(e.to_string()))?;
+    if let Event::SetLvContractility {
+        lv_contractility_scale,
+        ..
+    } = *event
+    {
+        check_range(
+            || "lv_contractility_scale".into(),
+            lv_contractility_scale,
+            0.0,
+            3.0,
+            "",
+        )
+        .map_err(|e| fail(e.to_string()))?;
+    }
+    if let (Event::StopEcmo { .. }, Some(state)) = (event, state) {
+        // Clamping stops the flow at once.
+        state.set_ecmo_flow_ml_s(model, 0.0);
+    }
+    Ok(())
+}
+
+/// Default pump speed, rpm: about 4 L/min with the default femoral cannulae in an adult.
+pub const DEFAULT_PUMP_RPM: f64 = 3000.0;
+/// Default drainage cannula, Fr.
+pub const DEFAULT_DRAINAGE_CANNULA_FR: f64 = 25.0;
+/// Default return cannula, Fr.
+pub const DEFAULT_RETURN_CANNULA_FR: f64 = 17.0;
+
+/// Connects the circuit of `[ecmo]`, if enabled. Returns the pump start time when the
+/// lines start clamped.
+fn attach_ecmo(
+    scenario: &Scenario,
+    params: &mut CirculationParams,
+) -> Result<Option<f64>, ScenarioError> {
+    let Some(e) = scenario.ecmo.as_ref().filter(|e| e.enabled) else {
+        return Ok(None);
+    };
+    let anatomy = params.anatomy.clone().ok_or_else(|| ScenarioError::NotApplicable {
+        path: "preset".into(),
+        reason: format!(
+            "preset {} has no cannulation sites (single systemic artery): ECMO needs an adult preset",
+            scenario.patient.preset
+        ),
+    })?;
+    let choice = |field: &str, value: &str, allowed: &[&str]| ScenarioError::InvalidChoice {
+        field: field.into(),
+        value: value.into(),
+        allowed: allowed.join(", "),
+    };
+    let cannulation_name = e.cannulation.as_deref().unwrap_or("femoro-femoral");
+    let cannulation = Cannulation::from_name(cannulation_name).ok_or_else(|| {
+        choice(
+            "ecmo.cannulation",
+            cannulation_name,
+            &Cannulation::ALL.map(|c| c.name()),
+        )
+    })?;
+    let pump_name = e.pump.as_deref().unwrap_or("rotaflow");
+    let pump = CentrifugalPump::by_name(pump_name)
+        .map_err(|_| choice("ecmo.pump", pump_name, PUMP_PRESETS))?;
+    let oxy_name = e.oxygenator.as_deref().unwrap_or("quadrox-id");
+    let oxygenator = Oxygenator::by_name(oxy_name).map_err(|_| {
+        choice(
+            "ecmo.oxygenator",
+            oxy_name,
+            ecmova_engine::devices::OXYGENATOR_PRESETS,
+        )
+    })?;
+    let drainage_fr = e.drainage_cannula_fr.unwrap_or(DEFAULT_DRAINAGE_CANNULA_FR);
+    check_range(
+        || "ecmo.drainage_cannula_fr".into(),
+        drainage_fr,
+        15.0,
+        31.0,
+        "Fr",
+    )?;
+    let return_fr = e.return_cannula_fr.unwrap_or(DEFAULT_RETURN_CANNULA_FR);
+    check_range(
+        || "ecmo.return_cannula_fr".into(),
+        return_fr,
+        13.0,
+        25.0,
+        "Fr",
+    )?;
+    let start_s = e.start_s.unwrap_or(0.0);
+    check_range(
+        || "ecmo.start_s".into(),
+        start_s,
+        0.0,
+        scenario.simulation.duration_s.max(0.0),
+        "s",
+    )?;
+    let (drain, ret) = anatomy.cannulation_sites(cannulation, params.sites.ra);
+    let mut circuit = EcmoCircuit::new(
+        cannulation,
+        drain,
+        ret,
+        pump,
+        e.pump_rpm.unwrap_or(DEFAULT_PUMP_RPM),
+        drainage_fr,
+        return_fr,
+        oxygenator,
+    )
+    .map_err(|source| ParamError::Device {
+        field: "ecmo".into(),
+        source,
+    })?;
+    if let Some(f) = e.fdo2 {
+        circuit.fdo2 = f;
+    }
+    if let Some(v) = e.sweep_l_min {
+        circuit.sweep_l_min = v;
+    }
+    circuit.clamped = start_s > 0.0;
+    params.ecmo = Some(circuit);
+    Ok((start_s > 0.0).then_some(start_s))
+}
+
+/// The scalar patient overrides beside the preset (issue 3 keys).
+fn apply_patient_scalars(
+    scenario: &Scenario,
+    params: &mut CirculationParams,
+) -> Result<(), ScenarioError> {
+    let p = &scenario.patient;
+    if let Some(x) = p.lv_contractility_scale {
+        check_range(|| "patient.lv_contractility_scale".into(), x, 0.05, 3.0, "")?;
+        params.scale_contractility(params.sites.lv, x);
+    }
+    if let Some(x) = p.rv_contractility_scale {
+        check_range(|| "patient.rv_contractility_scale".into(), x, 0.05, 3.0, "")?;
+        params.scale_contractility(params.sites.rv, x);
+    }
+    if let Some(x) = p.svr_scale {
+        check_range(|| "patient.svr_scale".into(), x, 0.2, 5.0, "")?;
+        params.scale_systemic_resistance(x);
+    }
+    if let Some(x) = p.blood_volume_scale {
+        check_range(|| "patient.blood_volume_scale".into(), x, 0.5, 1.5, "")?;
+        let total = params.initial_blood_volume_ml() * x;
+        params.set_initial_blood_volume_ml(total);
+    }
+    if let Some(x) = p.hemoglobin_g_dl {
+        check_range(|| "patient.hemoglobin_g_dl".into(), x, 3.0, 25.0, "g/dL")?;
+        params.set_hemoglobin_g_dl(x);
+    }
+    if let Some(x) = p.lung_shunt_fraction {
+        params.gas.lung_shunt_fraction = x;
+    }
+    if let Some(x) = p.fio2 {
+        params.gas.fio2 = x;
+    }
+    Ok(())
 }
 
 fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {

@@ -11,6 +11,7 @@
 //! Everything here is deterministic: a run is a pure function of the scenario.
 #![deny(missing_docs)]
 
+pub mod alarms;
 pub mod build;
 pub mod run;
 pub mod series;

@@ -1,6 +1,6 @@
 //! Playing a scenario: the step loop, beats, steady state and the time series.
 
-use crate::build::{Built, ScenarioError};
+use crate::build::{apply_event, Built, ScenarioError};
 use crate::series::Series;
 use ecmova_engine::{step, BeatMetrics, BeatRecorder, State, SteadyStateDetector};
 
@@ -29,6 +29,10 @@ pub struct RunOutput {
     pub series: Option<Series>,
     /// The final state.
     pub final_state: State,
+    /// The model at the end (after every event).
+    pub final_model: ecmova_engine::Model,
+    /// The events applied, with the simulated time at which they took effect, s.
+    pub applied_events: Vec<(f64, crate::wire::Event)>,
 }
 
 impl RunOutput {
@@ -54,32 +58,61 @@ pub fn run_with_progress(
     options: RunOptions,
     mut progress: impl FnMut(f64),
 ) -> Result<RunOutput, ScenarioError> {
-    let model = &built.model;
-    let mut state = State::new(model);
-    let mut recorder = BeatRecorder::new(model, &state);
+    let mut model = built.model.clone();
+    let mut state = State::new(&model);
+    let mut recorder = BeatRecorder::new(&model, &state);
+    let mut next_event = 0;
+    let mut applied_events = Vec::with_capacity(built.events.len());
     let mut detector = SteadyStateDetector::new(
         built.steady_tolerance,
         SteadyStateDetector::DEFAULT_CONSECUTIVE,
     );
-    let mut series = options.record_series.then(|| Series::new(model));
+    let mut series = options.record_series.then(|| Series::new(&model));
     let mut next_sample_s = 0.0;
     let mut beats = Vec::with_capacity((built.duration_s / model.period_s()) as usize + 2);
+    let apply_due = |model: &mut ecmova_engine::Model,
+                     state: &mut State,
+                     next_event: &mut usize,
+                     applied: &mut Vec<(f64, crate::wire::Event)>|
+     -> Result<bool, ScenarioError> {
+        let mut applied_any = false;
+        while let Some((index, event)) = built.events.get(*next_event) {
+            if event.at_s() > state.time_s() + 1e-9 {
+                break;
+            }
+            apply_event(model, Some(state), *index, event, built.lv_ees_reference)?;
+            applied_any = true;
+            state.refresh(model);
+            applied.push((state.time_s(), event.clone()));
+            *next_event += 1;
+        }
+        Ok(applied_any)
+    };
+    apply_due(&mut model, &mut state, &mut next_event, &mut applied_events)?;
     let mut stopped_at_steady = false;
     // Tolerance on the end time: the last step may land a rounding error short of it.
     let end_s = built.duration_s - 1e-9;
     if let Some(s) = series.as_mut() {
-        s.push(&state);
+        s.push(&model, &state);
         next_sample_s += built.series_interval_s;
     }
     while state.time_s() < end_s {
-        step(model, &mut state);
+        step(&model, &mut state);
         if let Some(s) = series.as_mut() {
             if state.time_s() >= next_sample_s - 1e-9 {
-                s.push(&state);
+                s.push(&model, &state);
                 next_sample_s += built.series_interval_s;
             }
         }
-        if let Some(beat) = recorder.record(model, &state) {
+        let beat = recorder.record(&model, &state);
+        if apply_due(&mut model, &mut state, &mut next_event, &mut applied_events)? {
+            // A new phase: its own steady state is what the summary reports.
+            detector = SteadyStateDetector::new(
+                built.steady_tolerance,
+                SteadyStateDetector::DEFAULT_CONSECUTIVE,
+            );
+        }
+        if let Some(beat) = beat {
             if !state.is_finite() {
                 return Err(ScenarioError::Diverged {
                     time_s: state.time_s(),
@@ -106,5 +139,7 @@ pub fn run_with_progress(
         simulated_s: state.time_s(),
         series,
         final_state: state,
+        final_model: model,
+        applied_events,
     })
 }

@@ -13,14 +13,23 @@ pub struct Series {
 
 impl Series {
     /// An empty series with a column for time, then each compartment's pressure
-    /// (`p_<name>_mmhg`) and volume (`v_<name>_ml`), then each connection's flow
-    /// (`q_<name>_ml_s`).
+    /// (`p_<name>_mmhg`) and volume (`v_<name>_ml`), each connection's flow
+    /// (`q_<name>_ml_s`), the ECMO circuit flow (`q_ecmo_ml_s`, with a circuit) and each
+    /// compartment's O2 saturation (`so2_<name>_percent`).
     pub fn new(model: &Model) -> Self {
         let p = model.params();
         let mut columns = vec!["time_s".to_string()];
         columns.extend(p.compartments.iter().map(|c| format!("p_{}_mmhg", c.name)));
         columns.extend(p.compartments.iter().map(|c| format!("v_{}_ml", c.name)));
         columns.extend(p.connections.iter().map(|c| format!("q_{}_ml_s", c.name)));
+        if p.ecmo.is_some() {
+            columns.push("q_ecmo_ml_s".into());
+        }
+        columns.extend(
+            p.compartments
+                .iter()
+                .map(|c| format!("so2_{}_percent", c.name)),
+        );
         Series {
             columns,
             values: Vec::new(),
@@ -28,11 +37,20 @@ impl Series {
     }
 
     /// Appends the state's current values as a row.
-    pub fn push(&mut self, state: &State) {
+    pub fn push(&mut self, model: &Model, state: &State) {
         self.values.push(state.time_s());
         self.values.extend_from_slice(state.pressures_mmhg());
         self.values.extend_from_slice(state.volumes_ml());
         self.values.extend_from_slice(state.flows_ml_s());
+        if model.params().ecmo.is_some() {
+            self.values.push(state.ecmo_flow_ml_s(model));
+        }
+        let hb = model.params().gas.hemoglobin_g_dl;
+        for i in 0..model.n_compartments() {
+            let c = state.o2_content_ml_per_dl(i);
+            self.values
+                .push(100.0 * ecmova_engine::gas::so2_from_c_o2(c, hb));
+        }
     }
 
     /// Column names.

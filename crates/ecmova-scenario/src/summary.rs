@@ -32,6 +32,15 @@ pub fn summary_json(built: &Built, out: &RunOutput) -> Value {
         .unwrap_or(Value::Null);
     m.insert("steady_state_time_s".into(), steady_time);
     m.insert("stopped_at_steady".into(), out.stopped_at_steady.into());
+    let params = out.final_model.params();
+    m.insert(
+        "cannulation".into(),
+        params
+            .ecmo
+            .as_ref()
+            .map(|e| Value::from(e.cannulation.name()))
+            .unwrap_or(Value::Null),
+    );
     if let Some(avg) = out.summary_metrics() {
         for (k, v) in avg.named_values() {
             if matches!(k, "beat_index" | "start_s") {
@@ -39,6 +48,20 @@ pub fn summary_json(built: &Built, out: &RunOutput) -> Value {
             }
             m.insert(k.into(), num(v));
         }
+        m.insert(
+            "mixing_zone".into(),
+            ecmova_engine::mixing_zone(params, &avg).into(),
+        );
+        let running = params.ecmo.as_ref().is_some_and(|e| !e.clamped);
+        let alarms = crate::alarms::alarms(&avg, running);
+        m.insert(
+            "alarms".into(),
+            Value::Array(alarms.iter().map(|a| Value::from(a.name)).collect()),
+        );
+        m.insert(
+            "alarm_messages".into(),
+            serde_json::to_value(&alarms).unwrap_or(Value::Null),
+        );
     }
     Value::Object(m)
 }

@@ -14,6 +14,134 @@ pub struct Scenario {
     pub patient: Patient,
     /// How long and how finely to simulate.
     pub simulation: Simulation,
+    /// The VA-ECMO circuit (absent: no circuit).
+    pub ecmo: Option<Ecmo>,
+    /// Timed events (actions), applied at the first step at or after `at_s`.
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+/// `[ecmo]`: the circuit. Every key but `enabled` has a default.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Ecmo {
+    /// Whether a circuit is connected.
+    pub enabled: bool,
+    /// `femoro-femoral` (default), `central` or `femoro-axillary`.
+    pub cannulation: Option<String>,
+    /// Pump model: `rotaflow` (default) or `centrimag`.
+    pub pump: Option<String>,
+    /// Pump speed, rpm (default 3000).
+    pub pump_rpm: Option<f64>,
+    /// Drainage cannula size, Fr (default 25).
+    pub drainage_cannula_fr: Option<f64>,
+    /// Return cannula size, Fr (default 17).
+    pub return_cannula_fr: Option<f64>,
+    /// Oxygenator model: `quadrox-id` (default), `hls-7`, `capiox-sx18`, `capiox-sx25`.
+    pub oxygenator: Option<String>,
+    /// Sweep gas O2 fraction (default 1.0).
+    pub fdo2: Option<f64>,
+    /// Sweep gas flow, L/min (default 4).
+    pub sweep_l_min: Option<f64>,
+    /// Time at which the pump starts, s (default 0); the lines are clamped before it.
+    pub start_s: Option<f64>,
+}
+
+/// A timed event (an acute action, in Pulse's vocabulary).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Event {
+    /// Unclamp the circuit and run the pump.
+    StartEcmo {
+        /// When, s.
+        at_s: f64,
+    },
+    /// Clamp the circuit (flow stops).
+    StopEcmo {
+        /// When, s.
+        at_s: f64,
+    },
+    /// Change the pump speed.
+    SetPumpRpm {
+        /// When, s.
+        at_s: f64,
+        /// New speed, rpm.
+        rpm: f64,
+    },
+    /// Change the sweep gas O2 fraction.
+    SetFdo2 {
+        /// When, s.
+        at_s: f64,
+        /// New FdO2.
+        fdo2: f64,
+    },
+    /// Change the sweep gas flow.
+    SetSweep {
+        /// When, s.
+        at_s: f64,
+        /// New sweep, L/min.
+        sweep_l_min: f64,
+    },
+    /// Change the heart rate (takes effect at the next beat).
+    SetHeartRate {
+        /// When, s.
+        at_s: f64,
+        /// New heart rate, bpm.
+        heart_rate_bpm: f64,
+    },
+    /// Change the inspired O2 fraction.
+    SetFio2 {
+        /// When, s.
+        at_s: f64,
+        /// New FiO2.
+        fio2: f64,
+    },
+    /// Change the intrapulmonary shunt fraction.
+    SetLungShunt {
+        /// When, s.
+        at_s: f64,
+        /// New shunt fraction.
+        lung_shunt_fraction: f64,
+    },
+    /// Scale the left ventricle's contractility relative to the preset.
+    SetLvContractility {
+        /// When, s.
+        at_s: f64,
+        /// Multiplier of the preset's LV end-systolic elastance.
+        lv_contractility_scale: f64,
+    },
+}
+
+impl Event {
+    /// When the event happens, s.
+    pub fn at_s(&self) -> f64 {
+        match *self {
+            Event::StartEcmo { at_s }
+            | Event::StopEcmo { at_s }
+            | Event::SetPumpRpm { at_s, .. }
+            | Event::SetFdo2 { at_s, .. }
+            | Event::SetSweep { at_s, .. }
+            | Event::SetHeartRate { at_s, .. }
+            | Event::SetFio2 { at_s, .. }
+            | Event::SetLungShunt { at_s, .. }
+            | Event::SetLvContractility { at_s, .. } => at_s,
+        }
+    }
+
+    /// The action's name as written in the file.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Event::StartEcmo { .. } => "start_ecmo",
+            Event::StopEcmo { .. } => "stop_ecmo",
+            Event::SetPumpRpm { .. } => "set_pump_rpm",
+            Event::SetFdo2 { .. } => "set_fdo2",
+            Event::SetSweep { .. } => "set_sweep",
+            Event::SetHeartRate { .. } => "set_heart_rate",
+            Event::SetFio2 { .. } => "set_fio2",
+            Event::SetLungShunt { .. } => "set_lung_shunt",
+            Event::SetLvContractility { .. } => "set_lv_contractility",
+        }
+    }
 }
 
 /// `[patient]`: a preset plus parameter overrides beside it.
@@ -25,6 +153,20 @@ pub struct Patient {
     pub preset: String,
     /// Heart rate, bpm (20-250).
     pub heart_rate_bpm: Option<f64>,
+    /// Multiplier of the preset's LV end-systolic elastance (0.05-3).
+    pub lv_contractility_scale: Option<f64>,
+    /// Multiplier of the preset's RV end-systolic elastance (0.05-3).
+    pub rv_contractility_scale: Option<f64>,
+    /// Multiplier of the systemic tissue-bed resistances (0.2-5).
+    pub svr_scale: Option<f64>,
+    /// Multiplier of the preset's total blood volume (0.5-1.5).
+    pub blood_volume_scale: Option<f64>,
+    /// Haemoglobin, g/dL (3-25).
+    pub hemoglobin_g_dl: Option<f64>,
+    /// Intrapulmonary shunt fraction (0-1).
+    pub lung_shunt_fraction: Option<f64>,
+    /// Inspired O2 fraction (0.21-1).
+    pub fio2: Option<f64>,
     /// Per-compartment overrides: `[patient.compartment.<name>]`.
     #[serde(default)]
     pub compartment: BTreeMap<String, CompartmentOverride>,

@@ -100,13 +100,13 @@ pub mod femoral {
     pub const DRAINAGE_REF_FR: f64 = 21.0;
     /// Drainage coefficient at the anchor, mmHg/(L/min)².
     pub const DRAINAGE_A_REF_L_MIN: f64 = 300.0 / 42.25;
-    /// Published anchor points (kind, French, flow L/min, pressure drop mmHg).
-    pub const ANCHORS: [(&str, f64, f64, f64); 4] = [
-        ("return", 17.0, 6.0, 200.0),
-        ("return", 16.0, 3.5, 200.0),
-        ("return", 19.0, 5.0, 200.0),
-        ("drainage", 21.0, 6.5, 300.0),
-    ];
+    /// Reference points the law reproduces (kind, French, flow L/min, pressure drop mmHg).
+    pub const REFERENCES: [(&str, f64, f64, f64); 2] =
+        [("return", 17.0, 6.0, 200.0), ("drainage", 21.0, 6.5, 300.0)];
+    /// The same-manufacturer pair that fixes the size exponent (return, Bio-Medicus): flows at
+    /// the same 200 mmHg drop, (French, L/min). These thick-walled cannulae drop ~2.3× more
+    /// than the thin-walled reference at equal size: only their ratio is used.
+    pub const EXPONENT_PAIR: [(f64, f64); 2] = [(16.0, 3.5), (19.0, 5.0)];
 }
 
 /// Converts a coefficient in mmHg/(L/min)^2 to mmHg/(mL/s)^2.

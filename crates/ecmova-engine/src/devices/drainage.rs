@@ -22,7 +22,11 @@
 //! found in the sources available to this work): `p_c = 0 mmHg` (tube-law
 //! collapse at zero transmural pressure, Shapiro 1977; the drained
 //! compartment pressure is taken as transmural, i.e. relative to the
-//! surrounding tissue/thoracic pressure), `w = 1 mmHg`, `m_max = 50`, alarm
+//! surrounding tissue/thoracic pressure), `w = 0.5 mmHg` (so that the vein still conducts
+//! normally at 3 mmHg: `m(3) = 1.12`; a 1 mmHg width already tripled the resistance there),
+//! `m_max = 400` (a collapsed vein all but occludes the cannula tip: with 50 the extra pump
+//! speed still bought flow at any suction, whereas at the bedside flow stops rising and the
+//! drainage pressure plunges), alarm
 //! threshold 2 mmHg.
 
 use super::{check_range, DeviceError};
@@ -50,8 +54,8 @@ impl VenousDrainageLimit {
     /// Estimated default (see module docs).
     pub const DEFAULT: Self = Self {
         p_collapse_mmhg: 0.0,
-        width_mmhg: 1.0,
-        max_multiplier: 50.0,
+        width_mmhg: 0.5,
+        max_multiplier: 400.0,
         alarm_threshold_mmhg: 2.0,
     };
 
@@ -142,8 +146,8 @@ mod tests {
     fn limits() {
         let d = VenousDrainageLimit::default();
         assert!((d.resistance_multiplier(20.0) - 1.0).abs() < 1e-6);
-        assert!((d.resistance_multiplier(-20.0) - 50.0).abs() < 1e-6);
-        assert!((d.resistance_multiplier(0.0) - 25.5).abs() < 1e-12);
+        assert!((d.resistance_multiplier(-20.0) - d.max_multiplier).abs() < 1e-6);
+        assert!((d.resistance_multiplier(0.0) - (1.0 + d.max_multiplier) / 2.0).abs() < 1e-12);
         for p in [f64::MAX, f64::MIN, 1e308, -1e308, f64::NAN] {
             assert!(d.resistance_multiplier(p).is_finite());
         }

@@ -13,8 +13,8 @@ pub mod pump;
 
 pub use cannula::{Cannula, CannulaKind};
 pub use drainage::VenousDrainageLimit;
-pub use oxygenator::{Oxygenator, OxygenatorOutlet};
-pub use pump::CentrifugalPump;
+pub use oxygenator::{Oxygenator, OxygenatorOutlet, OXYGENATOR_PRESETS};
+pub use pump::{CentrifugalPump, PUMP_PRESETS};
 
 /// Millilitres per second in one litre per minute.
 pub const ML_S_PER_L_MIN: f64 = 1000.0 / 60.0;
