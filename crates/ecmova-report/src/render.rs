@@ -186,7 +186,7 @@ fn draw_figure<DB: DrawingBackend>(
             .max()
             .unwrap_or(0);
         let width = (m.font(20.0) * (0.55 * longest as f64 + 3.5)).round() as u32 + m.px(24.0);
-        let width = width.clamp(m.px(140.0), size.0 / 3);
+        let width = width.max(m.px(140.0)).min(size.0 / 3);
         let (w, _) = body.dim_in_pixel();
         let (a, b) = body.split_horizontally(w.saturating_sub(width));
         (a, Some(b))
@@ -226,6 +226,39 @@ fn draw_figure<DB: DrawingBackend>(
         }
     }
     Ok(())
+}
+
+/// At most about `max_points` points of a line that looks the same at plot resolution: the
+/// points are cut into consecutive buckets, each kept as its first, lowest, highest and last
+/// point (in their original order). Lines short enough are returned unchanged.
+fn thin(points: Vec<(f64, f64)>, max_points: usize) -> Vec<(f64, f64)> {
+    let buckets = (max_points / 4).max(1);
+    if points.len() <= max_points {
+        return points;
+    }
+    let size = points.len().div_ceil(buckets);
+    let mut out = Vec::with_capacity(4 * buckets);
+    for chunk in points.chunks(size) {
+        let (mut lo, mut hi) = (0, 0);
+        for (i, p) in chunk.iter().enumerate() {
+            if p.1 < chunk[lo].1 {
+                lo = i;
+            }
+            if p.1 > chunk[hi].1 {
+                hi = i;
+            }
+        }
+        let mut keep = [0, lo, hi, chunk.len() - 1];
+        keep.sort_unstable();
+        let mut last = usize::MAX;
+        for k in keep {
+            if k != last {
+                out.push(chunk[k]);
+                last = k;
+            }
+        }
+    }
+    out
 }
 
 /// A tick label with as many decimals as the axis step needs.
@@ -295,11 +328,13 @@ fn draw_lines<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     let stroke = m.px(2.0).max(1);
+    let (plot_width, _) = chart.plotting_area().dim_in_pixel();
+    let max_points = 4 * plot_width.max(100) as usize;
     for curve in curves {
         for segment in curve.segments() {
             chart
                 .draw_series(LineSeries::new(
-                    segment,
+                    thin(segment, max_points),
                     color(curve.color).stroke_width(stroke),
                 ))
                 .map_err(err)?;
@@ -398,4 +433,32 @@ fn draw_bars<DB: DrawingBackend>(
         chart.draw_series(std::iter::once(label)).map_err(err)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thinning_keeps_extremes_ends_and_order() {
+        let points: Vec<(f64, f64)> = (0..100_000)
+            .map(|i| (i as f64, ((i as f64) * 0.01).sin()))
+            .collect();
+        let thin = thin(points.clone(), 4000);
+        assert!(thin.len() <= 4000 && thin.len() > 1000);
+        assert_eq!(thin.first(), points.first());
+        assert_eq!(thin.last(), points.last());
+        assert!(thin.windows(2).all(|w| w[0].0 < w[1].0));
+        let max = |v: &[(f64, f64)]| v.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+        assert_eq!(max(&thin), max(&points));
+        let short = vec![(0.0, 1.0), (1.0, 2.0)];
+        assert_eq!(super::thin(short.clone(), 4000), short);
+    }
+
+    #[test]
+    fn tick_labels_have_no_negative_zero() {
+        assert_eq!(tick(-0.0001, 100.0), "0");
+        assert_eq!(tick(2.5, 10.0), "2.5");
+        assert_eq!(tick(0.123, 0.5), "0.12");
+    }
 }
