@@ -48,7 +48,34 @@ fn bench_presets(c: &mut Criterion) {
         .unwrap();
         group.bench_function(bench, |b| b.iter(|| run_60s(black_box(&model))));
     }
+    // The full issue-3 model: shock, femoro-femoral VA-ECMO at 3000 rpm (about 3.6 L/min),
+    // O2/CO2 transport in every compartment, lungs, oxygenator and tissue beds.
+    let model = Model::new(shock_on_ecmo(), IntegrationParams::default()).unwrap();
+    group.bench_function("cardiogenic_shock_ami_ecmo_60s", |b| {
+        b.iter(|| run_60s(black_box(&model)))
+    });
     group.finish();
+}
+
+fn shock_on_ecmo() -> CirculationParams {
+    use ecmova_engine::devices::{CentrifugalPump, Oxygenator};
+    let mut p = presets::by_name("cardiogenic-shock-ami").unwrap();
+    let anatomy = p.anatomy.clone().unwrap();
+    let (drain, ret) = anatomy.cannulation_sites(Cannulation::FemoroFemoral, p.sites.ra);
+    p.ecmo = Some(
+        EcmoCircuit::new(
+            Cannulation::FemoroFemoral,
+            drain,
+            ret,
+            CentrifugalPump::rotaflow(),
+            3000.0,
+            25.0,
+            17.0,
+            Oxygenator::by_name("quadrox-id").unwrap(),
+        )
+        .unwrap(),
+    );
+    p
 }
 
 criterion_group!(benches, bench_presets);

@@ -312,9 +312,9 @@ fn extra_channels(model: &Model, state: &State) -> [f64; EXTRA] {
     e[ch::C_FEMORAL] = state.o2_content_ml_per_dl(s.femoral);
     e[ch::C_PA] = state.o2_content_ml_per_dl(s.pulmonary_artery);
     let mut do2 = 0.0;
-    for c in &params.gas.consumers {
-        let conn = &params.connections[c.bed_connection];
-        let f = q[c.bed_connection];
+    for &j in &params.systemic_beds {
+        let conn = &params.connections[j];
+        let f = q[j];
         let up = if f >= 0.0 { conn.from } else { conn.to };
         do2 += f.max(0.0) * state.o2_content_ml_per_dl(up) / 100.0;
     }
@@ -333,6 +333,12 @@ fn extra_channels(model: &Model, state: &State) -> [f64; EXTRA] {
         e[ch::DRAINAGE] = cp.drainage_mmhg;
         e[ch::PRE] = cp.pre_oxygenator_mmhg;
         e[ch::POST] = cp.post_oxygenator_mmhg;
+        if circuit.drainage_limit.suction_alarm(p[circuit.drain_from]) {
+            e[ch::SUCTION] = 1.0;
+        }
+        let Some(gas) = &params.gas else {
+            return e;
+        };
         let src = if f >= 0.0 {
             circuit.drain_from
         } else {
@@ -342,16 +348,13 @@ fn extra_channels(model: &Model, state: &State) -> [f64; EXTRA] {
             f.abs(),
             circuit.sweep_l_min / 0.06,
             circuit.fdo2,
-            params.gas.hemoglobin_g_dl,
+            gas.hemoglobin_g_dl,
             state.o2_content_ml_per_dl(src),
             crate::gas::pco2_from_c_co2_mmhg(state.co2_content_ml_per_dl(src)),
-            params.gas.barometric_pressure_mmhg,
+            gas.barometric_pressure_mmhg,
         );
         e[ch::C_POST_OXY] = c_out;
         e[ch::PCO2_POST_OXY] = pco2_out;
-        if circuit.drainage_limit.suction_alarm(p[circuit.drain_from]) {
-            e[ch::SUCTION] = 1.0;
-        }
     }
     e
 }
@@ -361,7 +364,8 @@ impl BeatRecorder {
     /// [`State`] is).
     pub fn new(model: &Model, state: &State) -> Self {
         let mut acc = Acc::new();
-        acc.acc_start.copy_from_slice(state.gas_accumulators(model));
+        let accs = state.gas_accumulators(model);
+        acc.acc_start[..accs.len()].copy_from_slice(accs);
         let mut r = BeatRecorder {
             acc,
             prev: sample(model, state),
@@ -431,9 +435,8 @@ impl BeatRecorder {
         }
         let metrics = self.finish(model, state);
         self.acc = Acc::new();
-        self.acc
-            .acc_start
-            .copy_from_slice(state.gas_accumulators(model));
+        let accs = state.gas_accumulators(model);
+        self.acc.acc_start[..accs.len()].copy_from_slice(accs);
         self.beat_index = state.beat_index();
         self.start_s = state.time_s();
         self.point(s);
@@ -447,10 +450,18 @@ impl BeatRecorder {
         let a = &self.acc;
         let t = a.duration;
         let x = |i: usize| a.extra[i] / t;
-        let hb = model.params().gas.hemoglobin_g_dl;
-        let sat = |c: f64| 100.0 * so2_from_c_o2(c, hb);
+        // Without a gas model every gas metric is 0 (and the summary omits them).
+        let gas = model.params().gas.as_ref();
+        let hb = gas.map_or(0.0, |g| g.hemoglobin_g_dl);
+        let sat = |c: f64| {
+            if gas.is_some() {
+                100.0 * so2_from_c_o2(c, hb)
+            } else {
+                0.0
+            }
+        };
         let accs = state.gas_accumulators(model);
-        let rate = |i: usize| (accs[i] - a.acc_start[i]) / t * 60.0;
+        let rate = |i: usize| accs.get(i).map_or(0.0, |v| (v - a.acc_start[i]) / t * 60.0);
         let ecmo = model.params().ecmo.as_ref();
         let has_ecmo = ecmo.is_some();
         let q_ecmo_l_min = x(ch::Q_ECMO) * 0.06;
@@ -519,8 +530,12 @@ impl BeatRecorder {
             sao2_coronary_percent: sat(x(ch::C_ROOT)),
             sao2_femoral_percent: sat(x(ch::C_FEMORAL)),
             svo2_percent: sat(x(ch::C_PA)),
-            pao2_right_radial_mmhg: po2_from_c_o2_mmhg(x(ch::C_RADIAL), hb),
-            post_oxygenator_po2_mmhg: if has_ecmo {
+            pao2_right_radial_mmhg: if gas.is_some() {
+                po2_from_c_o2_mmhg(x(ch::C_RADIAL), hb)
+            } else {
+                0.0
+            },
+            post_oxygenator_po2_mmhg: if has_ecmo && gas.is_some() {
                 po2_from_c_o2_mmhg(x(ch::C_POST_OXY), hb)
             } else {
                 0.0

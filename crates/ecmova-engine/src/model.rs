@@ -98,8 +98,12 @@ pub struct CirculationParams {
     pub initial_o2_ml_per_dl: Vec<f64>,
     /// Initial CO2 content of every compartment, mL CO2/dL blood.
     pub initial_co2_ml_per_dl: Vec<f64>,
-    /// Blood gases: haemoglobin, lungs, tissue O2 consumption.
-    pub gas: GasParams,
+    /// The connections that perfuse the systemic tissue beds (their resistances are the
+    /// systemic vascular resistance; their flows deliver O2 to the tissues).
+    pub systemic_beds: Vec<usize>,
+    /// Blood gases: haemoglobin, lungs, tissue O2 consumption (`None`: no gas transport, as
+    /// in the peer model).
+    pub gas: Option<GasParams>,
     /// Cannulation sites and aortic segments (`None`: ECMO not available).
     pub anatomy: Option<Anatomy>,
     /// The VA-ECMO circuit, if one is connected. Whether a circuit is connected is part of
@@ -387,61 +391,67 @@ impl CirculationParams {
                 "mL/dL",
             )?;
         }
-        let g = &self.gas;
-        check_range(
-            || "hemoglobin_g_dl".into(),
-            g.hemoglobin_g_dl,
-            3.0,
-            25.0,
-            "g/dL",
-        )?;
-        check_range(|| "fio2".into(), g.fio2, 0.21, 1.0, "")?;
-        check_range(
-            || "lung_shunt_fraction".into(),
-            g.lung_shunt_fraction,
-            0.0,
-            1.0,
-            "",
-        )?;
-        check_range(
-            || "gas.alveolar_pco2_mmhg".into(),
-            g.alveolar_pco2_mmhg,
-            10.0,
-            150.0,
-            "mmHg",
-        )?;
-        check_range(
-            || "gas.barometric_pressure_mmhg".into(),
-            g.barometric_pressure_mmhg,
-            400.0,
-            1100.0,
-            "mmHg",
-        )?;
-        check_range(
-            || "gas.respiratory_quotient".into(),
-            g.respiratory_quotient,
-            0.6,
-            1.2,
-            "",
-        )?;
-        if g.exchange_connection >= m {
+        if self.systemic_beds.iter().any(|&j| j >= m) {
             return Err(ParamError::Topology(
-                "gas exchange connection does not exist".into(),
+                "a systemic bed connection does not exist".into(),
             ));
         }
-        for (k, c) in g.consumers.iter().enumerate() {
-            if c.bed_connection >= m {
-                return Err(ParamError::Topology(format!(
-                    "O2 consumer {k} has no bed connection"
-                )));
-            }
+        if let Some(g) = &self.gas {
             check_range(
-                || format!("gas.consumer.{k}.vo2_ml_min"),
-                c.vo2_ml_min,
-                0.0,
-                2000.0,
-                "mL/min",
+                || "hemoglobin_g_dl".into(),
+                g.hemoglobin_g_dl,
+                3.0,
+                25.0,
+                "g/dL",
             )?;
+            check_range(|| "fio2".into(), g.fio2, 0.21, 1.0, "")?;
+            check_range(
+                || "lung_shunt_fraction".into(),
+                g.lung_shunt_fraction,
+                0.0,
+                1.0,
+                "",
+            )?;
+            check_range(
+                || "gas.alveolar_pco2_mmhg".into(),
+                g.alveolar_pco2_mmhg,
+                10.0,
+                150.0,
+                "mmHg",
+            )?;
+            check_range(
+                || "gas.barometric_pressure_mmhg".into(),
+                g.barometric_pressure_mmhg,
+                400.0,
+                1100.0,
+                "mmHg",
+            )?;
+            check_range(
+                || "gas.respiratory_quotient".into(),
+                g.respiratory_quotient,
+                0.6,
+                1.2,
+                "",
+            )?;
+            if g.exchange_connection >= m {
+                return Err(ParamError::Topology(
+                    "gas exchange connection does not exist".into(),
+                ));
+            }
+            for (k, c) in g.consumers.iter().enumerate() {
+                if c.bed_connection >= m {
+                    return Err(ParamError::Topology(format!(
+                        "O2 consumer {k} has no bed connection"
+                    )));
+                }
+                check_range(
+                    || format!("gas.consumer.{k}.vo2_ml_min"),
+                    c.vo2_ml_min,
+                    0.0,
+                    2000.0,
+                    "mL/min",
+                )?;
+            }
         }
         if let Some(e) = &self.ecmo {
             if e.drain_from >= n || e.return_to >= n || e.drain_from == e.return_to {
@@ -568,8 +578,8 @@ impl CirculationParams {
     /// Multiplies the resistance of every systemic tissue bed (the connections that perfuse
     /// the O2 consumers): a change of systemic vascular resistance.
     pub fn scale_systemic_resistance(&mut self, factor: f64) {
-        for c in &self.gas.consumers {
-            match &mut self.connections[c.bed_connection].kind {
+        for &j in &self.systemic_beds {
+            match &mut self.connections[j].kind {
                 ConnectionKind::Resistor(r) => r.resistance_mmhg_s_per_ml *= factor,
                 ConnectionKind::Segment(s) => s.resistance_mmhg_s_per_ml *= factor,
                 ConnectionKind::Valve(_) => {}
@@ -603,15 +613,19 @@ impl CirculationParams {
     }
 
     /// Sets the haemoglobin concentration, scaling the initial O2 contents with it (the same
-    /// saturations at the new carrying capacity).
-    pub fn set_hemoglobin_g_dl(&mut self, hb_g_dl: f64) {
-        let r = hb_g_dl / self.gas.hemoglobin_g_dl;
+    /// saturations at the new carrying capacity). Returns `false` without a gas model.
+    pub fn set_hemoglobin_g_dl(&mut self, hb_g_dl: f64) -> bool {
+        let Some(gas) = self.gas.as_mut() else {
+            return false;
+        };
+        let r = hb_g_dl / gas.hemoglobin_g_dl;
         if r.is_finite() && r > 0.0 {
             for c in &mut self.initial_o2_ml_per_dl {
                 *c *= r;
             }
         }
-        self.gas.hemoglobin_g_dl = hb_g_dl;
+        gas.hemoglobin_g_dl = hb_g_dl;
+        true
     }
 }
 
@@ -678,7 +692,7 @@ pub(crate) struct Kernel {
     /// The ECMO circuit and the state index of its flow.
     pub(crate) circuit: Option<(EcmoCircuit, usize)>,
     /// Gas transport.
-    pub(crate) gas: GasKernel,
+    pub(crate) gas: Option<GasKernel>,
 }
 
 /// The gas-transport part of the right-hand side.
@@ -735,6 +749,8 @@ pub struct StateLayout {
     pub accumulators: usize,
     /// Total length.
     pub len: usize,
+    /// Whether the gas states exist (`o2`, `co2` and `accumulators` are meaningful only then).
+    pub gas: bool,
 }
 
 /// A validated circulation, compiled for fast evaluation.
@@ -785,6 +801,7 @@ impl Model {
                 co2: 0,
                 accumulators: 0,
                 len: 0,
+                gas: false,
             },
             generation: 0,
         };
@@ -895,53 +912,59 @@ impl Model {
             }
         }
         let circuit_flow = self.params.ecmo.as_ref().map(|_| next_state);
-        let o2 = next_state + usize::from(circuit_flow.is_some());
-        let co2 = o2 + n;
-        let acc = co2 + n;
+        let nh = next_state + usize::from(circuit_flow.is_some());
+        let has_gas = self.params.gas.is_some();
+        let (o2, co2, acc) = (nh, nh + n, nh + 2 * n);
         self.layout = StateLayout {
             compartments: n,
             circuit_flow,
             o2,
             co2,
             accumulators: acc,
-            len: acc + accumulator::COUNT,
+            len: if has_gas {
+                acc + accumulator::COUNT
+            } else {
+                nh
+            },
+            gas: has_gas,
         };
         k.circuit = self.params.ecmo.clone().zip(circuit_flow);
-        let g = &self.params.gas;
-        let pao2 = alveolar_po2_mmhg(
-            g.fio2,
-            g.barometric_pressure_mmhg,
-            g.alveolar_pco2_mmhg,
-            g.respiratory_quotient,
-        );
-        k.gas = GasKernel {
-            o2,
-            co2,
-            acc,
-            hb: g.hemoglobin_g_dl,
-            pb: g.barometric_pressure_mmhg,
-            c_cap_o2: c_o2_ml_per_dl(pao2, g.hemoglobin_g_dl) / 100.0,
-            c_cap_co2: c_co2_ml_per_dl(g.alveolar_pco2_mmhg) / 100.0,
-            shunt: g.lung_shunt_fraction,
-            exchange: g.exchange_connection,
-            ends: self
-                .params
-                .connections
-                .iter()
-                .map(|c| (c.from, c.to))
-                .collect(),
-            consumers: g
-                .consumers
-                .iter()
-                .map(|c| {
-                    (
-                        self.params.connections[c.bed_connection].to,
-                        c.vo2_ml_min / 60.0,
-                    )
-                })
-                .collect(),
-            rq: g.respiratory_quotient,
-        };
+        k.gas = self.params.gas.as_ref().map(|g| {
+            let pao2 = alveolar_po2_mmhg(
+                g.fio2,
+                g.barometric_pressure_mmhg,
+                g.alveolar_pco2_mmhg,
+                g.respiratory_quotient,
+            );
+            GasKernel {
+                o2,
+                co2,
+                acc,
+                hb: g.hemoglobin_g_dl,
+                pb: g.barometric_pressure_mmhg,
+                c_cap_o2: c_o2_ml_per_dl(pao2, g.hemoglobin_g_dl) / 100.0,
+                c_cap_co2: c_co2_ml_per_dl(g.alveolar_pco2_mmhg) / 100.0,
+                shunt: g.lung_shunt_fraction,
+                exchange: g.exchange_connection,
+                ends: self
+                    .params
+                    .connections
+                    .iter()
+                    .map(|c| (c.from, c.to))
+                    .collect(),
+                consumers: g
+                    .consumers
+                    .iter()
+                    .map(|c| {
+                        (
+                            self.params.connections[c.bed_connection].to,
+                            c.vo2_ml_min / 60.0,
+                        )
+                    })
+                    .collect(),
+                rq: g.respiratory_quotient,
+            }
+        });
         self.kernel = k;
     }
 

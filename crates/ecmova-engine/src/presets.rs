@@ -221,7 +221,7 @@ pub fn regazzoni_2022() -> CirculationParams {
     );
     let tricuspid = b.valve("tricuspid_valve", ra, rv, rmin, gleak);
     let pulmonary = b.valve("pulmonary_valve", rv, ar_pul, rmin, gleak);
-    let pulmonary_bed = b.segment(
+    b.segment(
         "ar_pul",
         ar_pul,
         ven_pul,
@@ -260,15 +260,9 @@ pub fn regazzoni_2022() -> CirculationParams {
         heart_rate_bpm: 60.0 / 0.689655,
         initial_o2_ml_per_dl: o2,
         initial_co2_ml_per_dl: co2,
-        // The peer model has no blood gases; ours adds them without changing the haemodynamics:
-        // the whole systemic bed consumes a normal adult's 250 mL/min.
-        gas: GasParams::normal(
-            pulmonary_bed,
-            vec![O2Consumer {
-                bed_connection: systemic,
-                vo2_ml_min: 250.0,
-            }],
-        ),
+        systemic_beds: vec![systemic],
+        // The peer model has no blood gases.
+        gas: None,
         anatomy: None,
         ecmo: None,
         sites: Sites {
@@ -503,7 +497,8 @@ impl AdultSpec {
             // Organ O2 consumption at rest (Albanese A et al., 2016, as gathered in
             // ../shared/reference/physiology.md): coronary 24, brain 47.5 + extrasplanchnic
             // 14.7 (upper body), splanchnic 108.4, muscle 51.6 (lower body) mL/min.
-            gas: GasParams::normal(
+            systemic_beds: vec![coronary, upper_bed, splanchnic_bed, lower_bed],
+            gas: Some(GasParams::normal(
                 lung_bed,
                 vec![
                     O2Consumer {
@@ -523,7 +518,7 @@ impl AdultSpec {
                         vo2_ml_min: 51.6,
                     },
                 ],
-            ),
+            )),
             anatomy: Some(Anatomy {
                 femoral_venous_drainage: ivc,
                 aortic_compartments: vec![root, arch, thoracic, abdominal, femoral],

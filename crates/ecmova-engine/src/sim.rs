@@ -56,10 +56,12 @@ impl State {
             }
         }
         let layout = model.layout();
-        for i in 0..model.n_compartments() {
-            let v = params.initial_volumes_ml[i];
-            y[layout.o2 + i] = v * params.initial_o2_ml_per_dl[i] / 100.0;
-            y[layout.co2 + i] = v * params.initial_co2_ml_per_dl[i] / 100.0;
+        if layout.gas {
+            for i in 0..model.n_compartments() {
+                let v = params.initial_volumes_ml[i];
+                y[layout.o2 + i] = v * params.initial_o2_ml_per_dl[i] / 100.0;
+                y[layout.co2 + i] = v * params.initial_co2_ml_per_dl[i] / 100.0;
+            }
         }
         let period_s = model.period_s();
         let steps_per_beat = steps_for(period_s, model.integration().max_step_s);
@@ -171,26 +173,34 @@ impl State {
         model.layout().circuit_flow.map_or(0.0, |i| self.y[i])
     }
 
-    /// O2 content of compartment `i` at the current state, mL O2/dL.
+    /// O2 content of compartment `i` at the current state, mL O2/dL (0 without a gas model).
     pub fn o2_content_ml_per_dl(&self, i: usize) -> f64 {
         100.0 * self.cache.c[i]
     }
 
-    /// CO2 content of compartment `i` at the current state, mL CO2/dL.
+    /// CO2 content of compartment `i` at the current state, mL CO2/dL (0 without a gas
+    /// model).
     pub fn co2_content_ml_per_dl(&self, i: usize) -> f64 {
         let n = self.cache.p.len();
         100.0 * self.cache.c[n + i]
     }
 
-    /// Total O2 stored in the blood, mL.
+    /// Total O2 stored in the blood, mL (0 without a gas model).
     pub fn stored_o2_ml(&self, model: &Model) -> f64 {
         let l = model.layout();
+        if !l.gas {
+            return 0.0;
+        }
         self.y[l.o2..l.o2 + l.compartments].iter().sum()
     }
 
-    /// Cumulative gas exchange since t = 0, mL (indices in [`crate::model::accumulator`]).
+    /// Cumulative gas exchange since t = 0, mL (indices in [`crate::model::accumulator`]);
+    /// empty without a gas model.
     pub fn gas_accumulators(&self, model: &Model) -> &[f64] {
         let l = model.layout();
+        if !l.gas {
+            return &[];
+        }
         &self.y[l.accumulators..l.len]
     }
 
@@ -394,15 +404,19 @@ pub(crate) fn rhs_full(
     c: &mut [f64],
 ) {
     rhs(model, act, y, dy, p, q);
-    let q_circuit = model.layout().circuit_flow.map_or(0.0, |i| y[i]);
-    contents(model, y, c);
-    gas_derivative(model, q, q_circuit, c, dy);
+    if model.layout().gas {
+        let q_circuit = model.layout().circuit_flow.map_or(0.0, |i| y[i]);
+        contents(model, y, c);
+        gas_derivative(model, q, q_circuit, c, dy);
+    }
 }
 
 /// O2 and CO2 contents (mL/mL) of every compartment from the state's masses and volumes.
 #[inline]
 pub(crate) fn contents(model: &Model, y: &[f64], c: &mut [f64]) {
-    let g = &model.kernel.gas;
+    let Some(g) = &model.kernel.gas else {
+        return;
+    };
     let n = model.nodes.len();
     let (co, cc) = c.split_at_mut(n);
     for i in 0..n {
@@ -421,7 +435,9 @@ pub(crate) fn contents(model: &Model, y: &[f64], c: &mut [f64]) {
 pub(crate) fn gas_derivative(model: &Model, q: &[f64], q_circuit: f64, c: &[f64], dy: &mut [f64]) {
     use crate::gas::transport::CONSUMPTION_HALF_CONTENT_ML_PER_ML as K_HALF;
     use crate::model::accumulator as acc;
-    let g = &model.kernel.gas;
+    let Some(g) = &model.kernel.gas else {
+        return;
+    };
     let n = model.nodes.len();
     let (co, cc) = c.split_at(n);
     dy[g.o2..g.acc + acc::COUNT].fill(0.0);
@@ -563,7 +579,9 @@ pub fn step(model: &Model, state: &mut State) {
     q_circuit += circuit_flow(ytmp) / 6.0;
 
     // Gases: contents at the start of the step (still cached in `c`), mean flows.
-    gas_derivative(model, qbar, q_circuit, c, k2);
+    if layout.gas {
+        gas_derivative(model, qbar, q_circuit, c, k2);
+    }
     let h6 = h / 6.0;
     let yv = &mut state.y;
     for i in 0..nh {

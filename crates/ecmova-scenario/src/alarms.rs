@@ -63,7 +63,8 @@ pub fn alarms(m: &BeatMetrics, ecmo_running: bool) -> Vec<Alarm> {
             ),
         });
     }
-    if m.sao2_right_radial_percent < DIFFERENTIAL_HYPOXAEMIA_RADIAL_PERCENT
+    if m.sao2_femoral_percent > 0.0
+        && m.sao2_right_radial_percent < DIFFERENTIAL_HYPOXAEMIA_RADIAL_PERCENT
         && m.sao2_femoral_percent - m.sao2_right_radial_percent
             >= DIFFERENTIAL_HYPOXAEMIA_GAP_PERCENT
     {

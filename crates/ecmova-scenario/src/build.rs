@@ -258,11 +258,19 @@ pub fn apply_event(
                 }
             }
             Event::SetHeartRate { heart_rate_bpm, .. } => p.heart_rate_bpm = heart_rate_bpm,
-            Event::SetFio2 { fio2, .. } => p.gas.fio2 = fio2,
+            Event::SetFio2 { fio2, .. } => {
+                if let Some(g) = p.gas.as_mut() {
+                    g.fio2 = fio2;
+                }
+            }
             Event::SetLungShunt {
                 lung_shunt_fraction,
                 ..
-            } => p.gas.lung_shunt_fraction = lung_shunt_fraction,
+            } => {
+                if let Some(g) = p.gas.as_mut() {
+                    g.lung_shunt_fraction = lung_shunt_fraction;
+                }
+            }
             Event::SetLvContractility {
                 lv_contractility_scale,
                 ..
@@ -415,15 +423,25 @@ fn apply_patient_scalars(
         let total = params.initial_blood_volume_ml() * x;
         params.set_initial_blood_volume_ml(total);
     }
+    let no_gas = |key: &str| ScenarioError::NotApplicable {
+        path: key.into(),
+        reason: format!("preset {} has no gas-transport model", p.preset),
+    };
     if let Some(x) = p.hemoglobin_g_dl {
         check_range(|| "patient.hemoglobin_g_dl".into(), x, 3.0, 25.0, "g/dL")?;
-        params.set_hemoglobin_g_dl(x);
+        if !params.set_hemoglobin_g_dl(x) {
+            return Err(no_gas("hemoglobin_g_dl"));
+        }
     }
     if let Some(x) = p.lung_shunt_fraction {
-        params.gas.lung_shunt_fraction = x;
+        params
+            .gas
+            .as_mut()
+            .ok_or_else(|| no_gas("lung_shunt_fraction"))?
+            .lung_shunt_fraction = x;
     }
     if let Some(x) = p.fio2 {
-        params.gas.fio2 = x;
+        params.gas.as_mut().ok_or_else(|| no_gas("fio2"))?.fio2 = x;
     }
     Ok(())
 }

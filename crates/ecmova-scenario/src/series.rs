@@ -15,7 +15,7 @@ impl Series {
     /// An empty series with a column for time, then each compartment's pressure
     /// (`p_<name>_mmhg`) and volume (`v_<name>_ml`), each connection's flow
     /// (`q_<name>_ml_s`), the ECMO circuit flow (`q_ecmo_ml_s`, with a circuit) and each
-    /// compartment's O2 saturation (`so2_<name>_percent`).
+    /// compartment's O2 saturation (`so2_<name>_percent`, with a gas model).
     pub fn new(model: &Model) -> Self {
         let p = model.params();
         let mut columns = vec!["time_s".to_string()];
@@ -25,11 +25,13 @@ impl Series {
         if p.ecmo.is_some() {
             columns.push("q_ecmo_ml_s".into());
         }
-        columns.extend(
-            p.compartments
-                .iter()
-                .map(|c| format!("so2_{}_percent", c.name)),
-        );
+        if p.gas.is_some() {
+            columns.extend(
+                p.compartments
+                    .iter()
+                    .map(|c| format!("so2_{}_percent", c.name)),
+            );
+        }
         Series {
             columns,
             values: Vec::new(),
@@ -45,11 +47,12 @@ impl Series {
         if model.params().ecmo.is_some() {
             self.values.push(state.ecmo_flow_ml_s(model));
         }
-        let hb = model.params().gas.hemoglobin_g_dl;
-        for i in 0..model.n_compartments() {
-            let c = state.o2_content_ml_per_dl(i);
-            self.values
-                .push(100.0 * ecmova_engine::gas::so2_from_c_o2(c, hb));
+        if let Some(gas) = &model.params().gas {
+            for i in 0..model.n_compartments() {
+                let c = state.o2_content_ml_per_dl(i);
+                self.values
+                    .push(100.0 * ecmova_engine::gas::so2_from_c_o2(c, gas.hemoglobin_g_dl));
+            }
         }
     }
 

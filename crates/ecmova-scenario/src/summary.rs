@@ -42,8 +42,9 @@ pub fn summary_json(built: &Built, out: &RunOutput) -> Value {
             .unwrap_or(Value::Null),
     );
     if let Some(avg) = out.summary_metrics() {
+        let has_gas = params.gas.is_some();
         for (k, v) in avg.named_values() {
-            if matches!(k, "beat_index" | "start_s") {
+            if matches!(k, "beat_index" | "start_s") || (!has_gas && GAS_KEYS.contains(&k)) {
                 continue;
             }
             m.insert(k.into(), num(v));
@@ -65,6 +66,22 @@ pub fn summary_json(built: &Built, out: &RunOutput) -> Value {
     }
     Value::Object(m)
 }
+
+/// Metrics that exist only with a gas-transport model (omitted otherwise, never faked).
+const GAS_KEYS: &[&str] = &[
+    "sao2_right_radial_percent",
+    "sao2_coronary_percent",
+    "sao2_femoral_percent",
+    "svo2_percent",
+    "pao2_right_radial_mmhg",
+    "post_oxygenator_po2_mmhg",
+    "post_oxygenator_pco2_mmhg",
+    "do2_ml_min",
+    "vo2_ml_min",
+    "lung_o2_uptake_ml_min",
+    "oxygenator_o2_transfer_ml_min",
+    "oxygenator_co2_removal_ml_min",
+];
 
 fn num(v: f64) -> Value {
     serde_json::Number::from_f64(v)
