@@ -193,7 +193,9 @@ mod ch {
     pub const C_ROOT: usize = 6;
     pub const C_FEMORAL: usize = 7;
     pub const C_PA: usize = 8;
+    /// Oxygenator inlet O2 content (the outlet follows at the end of the beat).
     pub const C_POST_OXY: usize = 9;
+    /// Oxygenator inlet CO2 content.
     pub const PCO2_POST_OXY: usize = 10;
     pub const DO2: usize = 11;
     pub const Q_AORTA: usize = 12; // 12..=15: ascending, arch, descending, iliac
@@ -268,6 +270,8 @@ pub struct BeatRecorder {
     prev_t: f64,
     beat_index: u64,
     start_s: f64,
+    /// Whether the model has any ECMO, gas or aortic-segment channel to record.
+    has_extra: bool,
 }
 
 fn sample(model: &Model, state: &State) -> Sample {
@@ -300,9 +304,13 @@ fn sample(model: &Model, state: &State) -> Sample {
     }
 }
 
-/// The ECMO and gas channels of one sample.
+/// The ECMO and gas channels of one sample (all zero for a model with neither a gas model,
+/// nor a segmented aorta, nor a circuit).
 fn extra_channels(model: &Model, state: &State) -> [f64; EXTRA] {
     let params = model.params();
+    if params.gas.is_none() && params.anatomy.is_none() && params.ecmo.is_none() {
+        return [0.0; EXTRA];
+    }
     let s = &params.sites;
     let p = state.pressures_mmhg();
     let q = state.flows_ml_s();
@@ -336,25 +344,17 @@ fn extra_channels(model: &Model, state: &State) -> [f64; EXTRA] {
         if circuit.drainage_limit.suction_alarm(p[circuit.drain_from]) {
             e[ch::SUCTION] = 1.0;
         }
-        let Some(gas) = &params.gas else {
-            return e;
-        };
-        let src = if f >= 0.0 {
-            circuit.drain_from
-        } else {
-            circuit.return_to
-        };
-        let (c_out, pco2_out) = circuit.oxygenator.transfer(
-            f.abs(),
-            circuit.sweep_l_min / 0.06,
-            circuit.fdo2,
-            gas.hemoglobin_g_dl,
-            state.o2_content_ml_per_dl(src),
-            crate::gas::pco2_from_c_co2_mmhg(state.co2_content_ml_per_dl(src)),
-            gas.barometric_pressure_mmhg,
-        );
-        e[ch::C_POST_OXY] = c_out;
-        e[ch::PCO2_POST_OXY] = pco2_out;
+        if params.gas.is_some() {
+            // Inlet gases of the oxygenator (the upstream compartment); the outlet is computed
+            // once per beat from the beat means (the circuit flow is nearly steady).
+            let src = if f >= 0.0 {
+                circuit.drain_from
+            } else {
+                circuit.return_to
+            };
+            e[ch::C_POST_OXY] = state.o2_content_ml_per_dl(src);
+            e[ch::PCO2_POST_OXY] = state.co2_content_ml_per_dl(src);
+        }
     }
     e
 }
@@ -370,6 +370,10 @@ impl BeatRecorder {
             acc,
             prev: sample(model, state),
             prev_t: state.time_s(),
+            has_extra: {
+                let p = model.params();
+                p.gas.is_some() || p.anatomy.is_some() || p.ecmo.is_some()
+            },
             beat_index: state.beat_index(),
             start_s: state.time_s(),
         };
@@ -423,8 +427,10 @@ impl BeatRecorder {
             a.lv_work -= 0.5 * (prev.p[4] + s.p[4]) * (s.lv_v - prev.lv_v);
             a.av_volume += 0.5 * (prev.q_av + s.q_av) * dt;
             a.pv_volume += 0.5 * (prev.q_pv + s.q_pv) * dt;
-            for i in 0..EXTRA {
-                a.extra[i] += 0.5 * (prev.extra[i] + s.extra[i]) * dt;
+            if self.has_extra {
+                for i in 0..EXTRA {
+                    a.extra[i] += 0.5 * (prev.extra[i] + s.extra[i]) * dt;
+                }
             }
             a.duration += dt;
         }
@@ -465,6 +471,21 @@ impl BeatRecorder {
         let ecmo = model.params().ecmo.as_ref();
         let has_ecmo = ecmo.is_some();
         let q_ecmo_l_min = x(ch::Q_ECMO) * 0.06;
+        let (post_oxy_po2, post_oxy_pco2) = match (ecmo, gas) {
+            (Some(e), Some(g)) => {
+                let (c_out, pco2_out) = e.oxygenator.transfer(
+                    x(ch::Q_ECMO).abs(),
+                    e.sweep_l_min / 0.06,
+                    e.fdo2,
+                    g.hemoglobin_g_dl,
+                    x(ch::C_POST_OXY),
+                    crate::gas::pco2_from_c_co2_mmhg(x(ch::PCO2_POST_OXY)),
+                    g.barometric_pressure_mmhg,
+                );
+                (po2_from_c_o2_mmhg(c_out, hb), pco2_out)
+            }
+            _ => (0.0, 0.0),
+        };
         let mean = |i: usize| a.integral[i] / t;
         let lv_sv = a.lv_v_max - a.lv_v_min;
         let rv_sv = a.rv_v_max - a.rv_v_min;
@@ -535,12 +556,8 @@ impl BeatRecorder {
             } else {
                 0.0
             },
-            post_oxygenator_po2_mmhg: if has_ecmo && gas.is_some() {
-                po2_from_c_o2_mmhg(x(ch::C_POST_OXY), hb)
-            } else {
-                0.0
-            },
-            post_oxygenator_pco2_mmhg: x(ch::PCO2_POST_OXY),
+            post_oxygenator_po2_mmhg: post_oxy_po2,
+            post_oxygenator_pco2_mmhg: post_oxy_pco2,
             do2_ml_min: x(ch::DO2) * 60.0,
             vo2_ml_min: rate(acc::CONSUMED_O2),
             lung_o2_uptake_ml_min: rate(acc::LUNG_O2),

@@ -693,6 +693,8 @@ pub(crate) struct Kernel {
     pub(crate) circuit: Option<(EcmoCircuit, usize)>,
     /// Gas transport.
     pub(crate) gas: Option<GasKernel>,
+    /// Number of activation functions (length of the activation row).
+    pub(crate) n_activations: usize,
 }
 
 /// The gas-transport part of the right-hand side.
@@ -929,6 +931,7 @@ impl Model {
             gas: has_gas,
         };
         k.circuit = self.params.ecmo.clone().zip(circuit_flow);
+        k.n_activations = self.params.activations.len();
         k.gas = self.params.gas.as_ref().map(|g| {
             let pao2 = alveolar_po2_mmhg(
                 g.fio2,
