@@ -110,13 +110,20 @@ const UNITS = [
   ["_cmh2o", "cmH₂O"], ["_minutes", "min"], ["_hours_before_ecmo", "h before ECMO"], ["_w", "W"],
 ];
 
+const ACRONYMS = {
+  bmi: "BMI", pcwp: "PCWP", papi: "PAPI", lvef: "LVEF", gcs: "GCS", alt: "ALT", ast: "AST",
+  egfr: "eGFR", ecmo: "ECMO", cpr: "CPR", vti: "VTI", tdsa: "TDSa", map: "MAP", etco2: "EtCO2",
+  pao2: "PaO2", sao2: "SaO2", mi: "MI", cabg: "CABG", cns: "CNS", ph: "pH", bp: "BP", id: "ID",
+  vf: "VF", vt: "VT", cath: "cath",
+};
+
 function labelOf(key) {
   let unit = "";
   let base = key;
   for (const [suffix, u] of UNITS) {
     if (key.endsWith(suffix)) { base = key.slice(0, -suffix.length); unit = u; break; }
   }
-  let text = base.replace(/_/g, " ");
+  let text = base.split("_").map((w) => ACRONYMS[w] || w).join(" ");
   text = text.charAt(0).toUpperCase() + text.slice(1);
   return unit ? `${text} (${unit})` : text;
 }
@@ -141,7 +148,7 @@ function buildForm() {
     for (const f of g.fields) {
       const title = f.label.replace(/`/g, "") + (f.range ? ` Allowed: ${f.range}.` : "");
       if (f.type === "list") {
-        const wrap = el("div", { class: "diagnoses field", "data-key": f.key, title });
+        const wrap = el("div", { class: "diagnoses", "data-key": f.key, title });
         wrap.appendChild(el("span", { text: "Diagnoses (one or more)" }));
         for (const d of DIAGNOSES) {
           const cb = el("input", { type: "checkbox", name: "diagnoses", value: d, id: `dx-${d}` });
@@ -203,6 +210,7 @@ function fillForm(p) {
       continue;
     }
     const input = $(`f-${k}`);
+    if (input && input.tagName === "SELECT" && typeof v === "boolean") { input.value = String(v); continue; }
     if (input) input.value = typeof v === "boolean" ? String(v) : String(v);
   }
 }
@@ -212,7 +220,7 @@ function clearForm() {
     if (i.type === "checkbox") i.checked = false;
     else i.value = "";
   });
-  document.querySelectorAll(".field.bad").forEach((f) => f.classList.remove("bad"));
+  document.querySelectorAll("[data-key].bad").forEach((f) => f.classList.remove("bad"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -278,6 +286,12 @@ function render(a) {
   } else notComputed(scai, a.scai);
   res.appendChild(scai);
 
+  const scores = el("div", { class: "scores" });
+  scores.appendChild(scoreCard("SAVE score", a.save, "save"));
+  scores.appendChild(scoreCard("ENCOURAGE score", a.encourage, "encourage"));
+  res.appendChild(scores);
+
+
   const ind = card("Indication", "indication");
   ind.appendChild(el("div", { class: "headline", id: "indication-verdict", text: a.indication.verdict.replace(/_/g, " ") }));
   ind.appendChild(el("div", { text: a.indication.summary }));
@@ -297,11 +311,6 @@ function render(a) {
   ci.appendChild(t);
   if (a.contraindications.items.length) ci.appendChild(cite(a.contraindications.items[0].citation));
   res.appendChild(ci);
-
-  const scores = el("div", { class: "scores" });
-  scores.appendChild(scoreCard("SAVE score", a.save, "save"));
-  scores.appendChild(scoreCard("ENCOURAGE score", a.encourage, "encourage"));
-  res.appendChild(scores);
 
   const ecpr = card("ECPR eligibility", "ecpr");
   if (!a.ecpr.applicable) ecpr.appendChild(el("div", { class: "muted", text: "Not applicable: no cardiac arrest." }));
@@ -364,14 +373,14 @@ function showError(e) {
   res.appendChild(box);
   if (e.field) {
     for (const key of String(e.field).split(",")) {
-      const f = document.querySelector(`.field[data-key="${key.replace(/\[.*$/, "")}"]`);
+      const f = document.querySelector(`[data-key="${key.replace(/\[.*$/, "")}"]`);
       if (f) { f.classList.add("bad"); f.scrollIntoView({ block: "center" }); }
     }
   }
 }
 
 async function submit() {
-  document.querySelectorAll(".field.bad").forEach((f) => f.classList.remove("bad"));
+  document.querySelectorAll("[data-key].bad").forEach((f) => f.classList.remove("bad"));
   const patient = readForm();
   const r = await fetch("/api/v1/assess", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(patient) });
   let j = null;

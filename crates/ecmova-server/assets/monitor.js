@@ -29,7 +29,7 @@ function log(text, cls) {
   const el = $("log");
   const line = document.createElement("div");
   if (cls) line.className = cls;
-  const t = session ? `[${fmt(stats.lastTime, 1)} s] ` : "";
+  const t = session && isFinite(stats.lastTime) ? `[${fmt(stats.lastTime, 1)} s] ` : "";
   line.textContent = t + text;
   el.appendChild(line);
   while (el.childNodes.length > 60) el.removeChild(el.firstChild);
@@ -64,6 +64,8 @@ class Trace {
     this.seenMin = Infinity;
     this.seenMax = -Infinity;
     this.sweep = -1;
+    this.autoInit = false;
+    if (this.auto) { this.min = 0; this.max = 1; }
   }
   resize() {
     const dpr = window.devicePixelRatio || 1;
@@ -106,6 +108,17 @@ class Trace {
     if (!isFinite(v)) return;
     this.seenMin = Math.min(this.seenMin, v);
     this.seenMax = Math.max(this.seenMax, v);
+    if (this.auto && (v < this.min || v > this.max)) {
+      // Out of range (first sweep, or a step change): widen at once around what was seen.
+      const span = Math.max(this.seenMax - this.seenMin, 1e-3 * Math.abs(v) + 1e-6);
+      this.min = Math.min(this.min, this.seenMin - 0.12 * span);
+      this.max = Math.max(this.max, this.seenMax + 0.12 * span);
+      if (!this.autoInit) {
+        this.autoInit = true;
+        this.min = this.seenMin - 0.12 * span;
+        this.max = this.seenMax + 0.12 * span;
+      }
+    }
     const W = this.canvas.width;
     const H = this.canvas.height;
     const sweep = Math.floor(t / this.window);
@@ -184,7 +197,7 @@ function drawPv() {
     ctx.fillText(String(p), 4 * dpr, py(p) + 3 * dpr);
   }
   ctx.fillText("LV volume, mL", W - 90 * dpr, H - 8 * dpr);
-  ctx.save(); ctx.translate(12 * dpr, 70 * dpr); ctx.fillText("mmHg", 0, 0); ctx.restore();
+  ctx.fillText("LV pressure, mmHg", L + 4 * dpr, 16 * dpr);
   // The loop, fading with age.
   const n = pv.points.length;
   if (n < 2) return;

@@ -70,6 +70,7 @@ pub struct SimCore {
     pending_beats: Vec<BeatMetrics>,
     run_sim_s: f64,
     run_wall_s: f64,
+    target_s: f64,
 }
 
 fn lv_ees(model: &Model) -> f64 {
@@ -115,6 +116,7 @@ impl SimCore {
             pending_beats: Vec::new(),
             run_sim_s: 0.0,
             run_wall_s: 0.0,
+            target_s: 0.0,
             model,
         }
     }
@@ -140,7 +142,10 @@ impl SimCore {
         if self.diverged_at_s.is_some() || dt_s <= 0.0 {
             return;
         }
-        let target = self.state.time_s() + dt_s;
+        // The target accumulates on its own clock, so that the overshoot of the last step
+        // (steps divide beats, not frame intervals) does not accumulate into a drift.
+        self.target_s = self.target_s.max(self.state.time_s() - self.state.step_s()) + dt_s;
+        let target = self.target_s;
         while self.state.time_s() < target - 1e-12 {
             step(&self.model, &mut self.state);
             if let Some(i) = self.lv_act {

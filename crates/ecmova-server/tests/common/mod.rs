@@ -72,7 +72,7 @@ impl Resp {
     }
 }
 
-/// Sends one request (`Connection: close`) and reads the whole response.
+/// Sends one request (`Connection: close`) and reads the whole response; panics after 60 s.
 pub async fn request(
     addr: SocketAddr,
     method: &str,
@@ -80,6 +80,27 @@ pub async fn request(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Resp {
+    try_request(
+        addr,
+        method,
+        path,
+        content_type,
+        body,
+        Duration::from_secs(60),
+    )
+    .await
+    .expect("request timed out")
+}
+
+/// [`request`] with a time limit; `None` on timeout.
+pub async fn try_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+    limit: Duration,
+) -> Option<Resp> {
     let fut = async {
         let mut s = TcpStream::connect(addr).await.expect("connect");
         let mut head = format!(
@@ -93,13 +114,32 @@ pub async fn request(
         s.write_all(head.as_bytes()).await.expect("write head");
         // A server may answer (413) before reading all of a big body: ignore write errors.
         let _ = s.write_all(body).await;
+        // Read until the body is complete (by Content-Length) or the peer closes: some
+        // servers (chromedriver) keep the connection open despite `Connection: close`.
         let mut buf = Vec::new();
-        let _ = s.read_to_end(&mut buf).await;
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                let len = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok());
+                if let Some(len) = len {
+                    if buf.len() >= end + 4 + len {
+                        buf.truncate(end + 4 + len);
+                        break;
+                    }
+                }
+            }
+            match s.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
         parse_response(&buf)
     };
-    tokio::time::timeout(Duration::from_secs(60), fut)
-        .await
-        .expect("request timed out")
+    tokio::time::timeout(limit, fut).await.ok()
 }
 
 /// Parses a raw HTTP/1.1 response (Content-Length or chunked).
