@@ -183,6 +183,23 @@ impl SimCore {
         }
     }
 
+    /// Replaces the model and the state (e.g. when an event changes the circuit's layout, so
+    /// that the old state vector no longer fits). `state` should be at the start of a beat
+    /// (as `BeatRecorder` requires); the beat recorder restarts, the steady-state detector
+    /// restarts, the channel list is rebuilt and clients are sent the new one. The summary
+    /// keeps the recent beats until new ones complete.
+    pub fn replace(&mut self, model: Model, state: State) {
+        self.recorder = BeatRecorder::new(&model, &state);
+        self.detector = SteadyStateDetector::default();
+        self.lv_act = lv_activation(&model);
+        self.channels = channels(&model);
+        self.channels_changed = true;
+        self.target_s = state.time_s();
+        self.next_sample_s = state.time_s();
+        self.model = model;
+        self.state = state;
+    }
+
     /// Simulated time, s.
     pub fn time_s(&self) -> f64 {
         self.state.time_s()

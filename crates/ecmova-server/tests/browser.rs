@@ -17,7 +17,7 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -37,7 +37,7 @@ fn find_binary(env: &str, candidates: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     for dir in std::env::split_paths(&path) {
         for c in candidates {
-            if let Some(name) = std::path::Path::new(c).file_name() {
+            if let Some(name) = Path::new(c).file_name() {
                 let p = dir.join(name);
                 if p.exists() {
                     return Some(p);
@@ -80,7 +80,7 @@ fn free_port() -> u16 {
 }
 
 impl Driver {
-    async fn start(chromedriver: &PathBuf, chromium: &PathBuf) -> Driver {
+    async fn start(chromedriver: &Path, chromium: &Path) -> Driver {
         let port = free_port();
         let child = Command::new(chromedriver)
             .arg(format!("--port={port}"))
