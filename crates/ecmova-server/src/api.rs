@@ -422,7 +422,7 @@ async fn create_session(
         st.limits().max_speed,
         "× real time",
     )?;
-    let model = session_model(&req)?;
+    let model = crate::ecmo::with_parked_circuit(session_model(&req)?)?;
     let id = st.new_id();
     let core = SimCore::new(
         model,

@@ -11,20 +11,141 @@ use crate::error::ApiError;
 use crate::session::SimCore;
 use crate::wire::SessionEvent;
 use axum::http::StatusCode;
+use ecmova_engine::devices::{CentrifugalPump, Oxygenator};
+use ecmova_engine::{Cannulation, EcmoCircuit, Model};
+use ecmova_scenario::build::{
+    DEFAULT_DRAINAGE_CANNULA_FR, DEFAULT_PUMP_RPM, DEFAULT_RETURN_CANNULA_FR,
+};
 
 /// Whether [`apply_ecmo_event`] is implemented in this build (reported by
 /// `GET /api/v1/capabilities` as `ecmo`).
-pub const ECMO_AVAILABLE: bool = false;
+pub const ECMO_AVAILABLE: bool = true;
+
+/// Connects a parked (clamped) VA-ECMO circuit to a model whose preset has cannulation sites,
+/// so that starting ECMO in a live session is unclamping the lines, not a change of the state
+/// vector's layout. Models without cannulation sites (`regazzoni-2022`) are returned as they
+/// are. Defaults as in a scenario's `[ecmo]` table: femoro-femoral, Rotaflow at 3000 rpm, 25 Fr
+/// drainage, 17 Fr return, Quadrox-iD, FdO2 1.0, sweep 4 L/min.
+pub fn with_parked_circuit(model: Model) -> Result<Model, ApiError> {
+    let mut params = model.params().clone();
+    if params.ecmo.is_some() {
+        return Ok(model);
+    }
+    let Some(anatomy) = params.anatomy.clone() else {
+        return Ok(model);
+    };
+    let (drain, ret) = anatomy.cannulation_sites(Cannulation::FemoroFemoral, params.sites.ra);
+    let oxygenator = Oxygenator::by_name("quadrox-id").map_err(internal)?;
+    let mut circuit = EcmoCircuit::new(
+        Cannulation::FemoroFemoral,
+        drain,
+        ret,
+        CentrifugalPump::rotaflow(),
+        DEFAULT_PUMP_RPM,
+        DEFAULT_DRAINAGE_CANNULA_FR,
+        DEFAULT_RETURN_CANNULA_FR,
+        oxygenator,
+    )
+    .map_err(internal)?;
+    circuit.clamped = true;
+    params.ecmo = Some(circuit);
+    Model::new(params, model.integration().clone()).map_err(internal)
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        None,
+        e.to_string(),
+    )
+}
 
 /// Applies an ECMO event (`start_ecmo`, `stop_ecmo`, `set_rpm`, `set_sweep`, `set_fdo2`) to a
-/// live session. Called with the session's simulation locked, between two steps; `sim.model`
-/// and `sim.state` may be changed (with `Model::update` and `State::refresh`). Returns a
-/// short description of what changed, or an error naming the field.
-///
-/// Not implemented yet: answers 409 `not_available`.
+/// live session. Called with the session's simulation locked, between two steps. Returns a
+/// short description of what changed, or an error naming the field (the model is then
+/// unchanged).
 pub fn apply_ecmo_event(sim: &mut SimCore, event: &SessionEvent) -> Result<String, ApiError> {
-    let _ = (sim, event);
-    Err(ApiError::ecmo_not_available())
+    if sim.model.params().ecmo.is_none() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_available",
+            Some("type"),
+            format!(
+                "preset {} has no cannulation sites: ECMO needs an adult preset",
+                sim.preset
+            ),
+        ));
+    }
+    let (field, description) = match *event {
+        SessionEvent::StartEcmo { rpm } => (
+            "rpm",
+            match rpm {
+                Some(r) => format!("ECMO started at {r:.0} rpm"),
+                None => "ECMO started".to_string(),
+            },
+        ),
+        SessionEvent::StopEcmo {} => ("type", "ECMO stopped (lines clamped)".to_string()),
+        SessionEvent::SetRpm { rpm } => ("rpm", format!("pump speed {rpm:.0} rpm")),
+        SessionEvent::SetSweep { l_min } => ("l_min", format!("sweep {l_min} L/min")),
+        SessionEvent::SetFdo2 { fdo2 } => ("fdo2", format!("FdO2 {fdo2}")),
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_event",
+                Some("type"),
+                "not an ECMO event",
+            ))
+        }
+    };
+    let result = sim.model.update(|p| {
+        let Some(e) = p.ecmo.as_mut() else {
+            return;
+        };
+        match *event {
+            SessionEvent::StartEcmo { rpm } => {
+                e.clamped = false;
+                if let Some(r) = rpm {
+                    e.pump_rpm = r;
+                }
+            }
+            SessionEvent::StopEcmo {} => e.clamped = true,
+            SessionEvent::SetRpm { rpm } => e.pump_rpm = rpm,
+            SessionEvent::SetSweep { l_min } => e.sweep_l_min = l_min,
+            SessionEvent::SetFdo2 { fdo2 } => e.fdo2 = fdo2,
+            _ => {}
+        }
+    });
+    result.map_err(|err| ApiError::unprocessable("out_of_range", Some(field), err.to_string()))?;
+    if matches!(event, SessionEvent::StopEcmo {}) {
+        sim.state.set_ecmo_flow_ml_s(&sim.model, 0.0);
+    }
+    sim.state.refresh(&sim.model);
+    Ok(description)
+}
+
+/// Keys derived from the averaged metrics: the mixing zone and the alarms, as in a scenario
+/// summary.
+pub fn averaged_summary(
+    sim: &SimCore,
+    avg: &ecmova_engine::BeatMetrics,
+    summary: &mut serde_json::Map<String, serde_json::Value>,
+) {
+    let params = sim.model.params();
+    let running = params.ecmo.as_ref().is_some_and(|e| !e.clamped);
+    summary.insert(
+        "mixing_zone".into(),
+        ecmova_engine::mixing_zone(params, avg).into(),
+    );
+    let alarms = ecmova_scenario::alarms::alarms(avg, running);
+    summary.insert(
+        "alarms".into(),
+        serde_json::Value::Array(
+            alarms
+                .iter()
+                .map(|a| serde_json::json!({"name": a.name, "message": a.message}))
+                .collect(),
+        ),
+    );
 }
 
 /// Applies the events not yet modelled by the engine (`drug`, `unloading`, `arrest`, `rosc`,
@@ -43,5 +164,13 @@ pub fn apply_pending_event(sim: &mut SimCore, event: &SessionEvent) -> Result<St
 /// `sweep_l_min`, `fdo2`) to a live session's summary. Keys the engine's `BeatMetrics` carry
 /// (e.g. `ecmo_flow_l_min`) appear without any change here.
 pub fn extra_summary(sim: &SimCore, summary: &mut serde_json::Map<String, serde_json::Value>) {
-    let _ = (sim, summary);
+    let Some(e) = &sim.model.params().ecmo else {
+        return;
+    };
+    summary.insert("ecmo_running".into(), (!e.clamped).into());
+    summary.insert("cannulation".into(), e.cannulation.name().into());
+    // The model's current speed (the averaged metric lags a beat behind a change).
+    summary.insert("pump_rpm".into(), e.pump_rpm.into());
+    summary.insert("sweep_l_min".into(), e.sweep_l_min.into());
+    summary.insert("fdo2".into(), e.fdo2.into());
 }

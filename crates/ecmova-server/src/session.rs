@@ -235,12 +235,16 @@ impl SimCore {
         );
         let beats: Vec<BeatMetrics> = self.recent.iter().cloned().collect();
         if let Some(avg) = BeatMetrics::average(&beats) {
+            let has_gas = self.model.params().gas.is_some();
             for (k, v) in avg.named_values() {
-                if matches!(k, "beat_index" | "start_s") {
+                if matches!(k, "beat_index" | "start_s")
+                    || (!has_gas && (k.starts_with("sao2_") || k == "svo2_percent"))
+                {
                     continue;
                 }
                 m.insert(k.into(), num(v));
             }
+            ecmo::averaged_summary(self, &avg, &mut m);
         }
         ecmo::extra_summary(self, &mut m);
         m
