@@ -29,6 +29,15 @@ fn run_60s(model: &Model) -> f64 {
     acc + state.blood_volume_ml()
 }
 
+/// Steps `model` for `SIM_S` without recording metrics.
+fn steps_60s(model: &Model) -> f64 {
+    let mut state = State::new(model);
+    while state.time_s() < SIM_S {
+        step(model, &mut state);
+    }
+    state.blood_volume_ml()
+}
+
 fn bench_presets(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
     // 2-core machine shared with other work: few samples, short windows, so that the
@@ -53,6 +62,10 @@ fn bench_presets(c: &mut Criterion) {
     let model = Model::new(shock_on_ecmo(), IntegrationParams::default()).unwrap();
     group.bench_function("cardiogenic_shock_ami_ecmo_60s", |b| {
         b.iter(|| run_60s(black_box(&model)))
+    });
+    // The same model without per-beat metrics recording: the engine alone.
+    group.bench_function("cardiogenic_shock_ami_ecmo_60s_steps_only", |b| {
+        b.iter(|| steps_60s(black_box(&model)))
     });
     group.finish();
 }

@@ -161,11 +161,25 @@ impl EcmoCircuit {
     /// `dQ/dt` (mL/s²) for flow `q_ml_s` between compartments at the given pressures.
     #[inline]
     pub fn flow_derivative(&self, p_drained_mmhg: f64, p_return_mmhg: f64, q_ml_s: f64) -> f64 {
-        if self.clamped {
-            return 0.0;
-        }
+        self.flow_derivative_and_pressures(p_drained_mmhg, p_return_mmhg, q_ml_s)
+            .0
+    }
+
+    /// `dQ/dt` (mL/s²) together with the circuit pressures it was computed from (one
+    /// evaluation serves the integrator and the monitoring).
+    #[inline]
+    pub fn flow_derivative_and_pressures(
+        &self,
+        p_drained_mmhg: f64,
+        p_return_mmhg: f64,
+        q_ml_s: f64,
+    ) -> (f64, CircuitPressures) {
         let c = self.pressures(p_drained_mmhg, q_ml_s);
-        (c.post_oxygenator_mmhg - self.return_cannula.dp_mmhg(q_ml_s) - p_return_mmhg)
-            / self.inertance_mmhg_s2_per_ml
+        if self.clamped {
+            return (0.0, c);
+        }
+        let dq = (c.post_oxygenator_mmhg - self.return_cannula.dp_mmhg(q_ml_s) - p_return_mmhg)
+            / self.inertance_mmhg_s2_per_ml;
+        (dq, c)
     }
 }

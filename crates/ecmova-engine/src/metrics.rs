@@ -319,14 +319,17 @@ fn extra_channels(model: &Model, state: &State) -> [f64; EXTRA] {
     e[ch::C_ROOT] = state.o2_content_ml_per_dl(s.aortic_root);
     e[ch::C_FEMORAL] = state.o2_content_ml_per_dl(s.femoral);
     e[ch::C_PA] = state.o2_content_ml_per_dl(s.pulmonary_artery);
-    let mut do2 = 0.0;
-    for &j in &params.systemic_beds {
-        let conn = &params.connections[j];
-        let f = q[j];
-        let up = if f >= 0.0 { conn.from } else { conn.to };
-        do2 += f.max(0.0) * state.o2_content_ml_per_dl(up) / 100.0;
+    if params.gas.is_some() {
+        let mut do2 = 0.0;
+        for &j in &params.systemic_beds {
+            // O2 reaches the tissues only with forward bed flow, from the artery upstream.
+            let f = q[j];
+            if f > 0.0 {
+                do2 += f * state.o2_content_ml_per_dl(params.connections[j].from);
+            }
+        }
+        e[ch::DO2] = do2 / 100.0;
     }
-    e[ch::DO2] = do2;
     if let Some(a) = &params.anatomy {
         for (k, &j) in a.aortic_connections.iter().take(4).enumerate() {
             e[ch::Q_AORTA + k] = q[j];
@@ -335,7 +338,7 @@ fn extra_channels(model: &Model, state: &State) -> [f64; EXTRA] {
     }
     if let Some(circuit) = &params.ecmo {
         let f = state.ecmo_flow_ml_s(model);
-        let cp = circuit.pressures(p[circuit.drain_from], f);
+        let cp = state.circuit_pressures();
         e[ch::Q_ECMO] = f;
         e[ch::HEAD] = cp.head_mmhg;
         e[ch::DRAINAGE] = cp.drainage_mmhg;
@@ -377,11 +380,12 @@ impl BeatRecorder {
             beat_index: state.beat_index(),
             start_s: state.time_s(),
         };
-        r.point(r.prev);
+        let first = r.prev;
+        r.point(&first);
         r
     }
 
-    fn point(&mut self, s: Sample) {
+    fn point(&mut self, s: &Sample) {
         let a = &mut self.acc;
         for i in 0..SITES {
             a.min[i] = a.min[i].min(s.p[i]);
@@ -420,7 +424,7 @@ impl BeatRecorder {
         self.prev_t = state.time_s();
         {
             let a = &mut self.acc;
-            let prev = self.prev;
+            let prev = &self.prev;
             for i in 0..SITES {
                 a.integral[i] += 0.5 * (prev.p[i] + s.p[i]) * dt;
             }
@@ -434,7 +438,7 @@ impl BeatRecorder {
             }
             a.duration += dt;
         }
-        self.point(s);
+        self.point(&s);
         self.prev = s;
         if state.step_in_beat() != 0 {
             return None;
@@ -445,7 +449,8 @@ impl BeatRecorder {
         self.acc.acc_start[..accs.len()].copy_from_slice(accs);
         self.beat_index = state.beat_index();
         self.start_s = state.time_s();
-        self.point(s);
+        let s = self.prev;
+        self.point(&s);
         Some(metrics)
     }
 

@@ -704,18 +704,22 @@ pub(crate) struct GasKernel {
     pub(crate) o2: usize,
     pub(crate) co2: usize,
     pub(crate) acc: usize,
-    pub(crate) hb: f64,
-    pub(crate) pb: f64,
     /// End-capillary contents, mL/mL.
     pub(crate) c_cap_o2: f64,
     pub(crate) c_cap_co2: f64,
     pub(crate) shunt: f64,
     pub(crate) exchange: usize,
-    /// (from, to) of every connection.
-    pub(crate) ends: Vec<(usize, usize)>,
+    /// (connection, from, to) of every connection but the lung exchange one.
+    pub(crate) ends: Vec<(usize, usize, usize)>,
+    /// (from, to) of the lung exchange connection.
+    pub(crate) exchange_ends: (usize, usize),
     /// (compartment, VO2 mL/s)
     pub(crate) consumers: Vec<(usize, f64)>,
     pub(crate) rq: f64,
+    /// O2 content in equilibrium with the circuit's sweep gas, mL/dL (0 without a circuit).
+    pub(crate) c_eq_oxygenator_o2: f64,
+    /// Dry-gas pressure Pb − PH2O, mmHg.
+    pub(crate) p_dry_mmhg: f64,
 }
 
 /// Accumulators at the end of the state vector (cumulative mL of gas since t = 0).
@@ -943,8 +947,6 @@ impl Model {
                 o2,
                 co2,
                 acc,
-                hb: g.hemoglobin_g_dl,
-                pb: g.barometric_pressure_mmhg,
                 c_cap_o2: c_o2_ml_per_dl(pao2, g.hemoglobin_g_dl) / 100.0,
                 c_cap_co2: c_co2_ml_per_dl(g.alveolar_pco2_mmhg) / 100.0,
                 shunt: g.lung_shunt_fraction,
@@ -953,8 +955,14 @@ impl Model {
                     .params
                     .connections
                     .iter()
-                    .map(|c| (c.from, c.to))
+                    .enumerate()
+                    .filter(|(j, _)| *j != g.exchange_connection)
+                    .map(|(j, c)| (j, c.from, c.to))
                     .collect(),
+                exchange_ends: {
+                    let c = &self.params.connections[g.exchange_connection];
+                    (c.from, c.to)
+                },
                 consumers: g
                     .consumers
                     .iter()
@@ -966,6 +974,13 @@ impl Model {
                     })
                     .collect(),
                 rq: g.respiratory_quotient,
+                c_eq_oxygenator_o2: self.params.ecmo.as_ref().map_or(0.0, |e| {
+                    c_o2_ml_per_dl(
+                        e.fdo2 * (g.barometric_pressure_mmhg - crate::gas::PH2O_37C_MMHG),
+                        g.hemoglobin_g_dl,
+                    )
+                }),
+                p_dry_mmhg: g.barometric_pressure_mmhg - crate::gas::PH2O_37C_MMHG,
             }
         });
         self.kernel = k;

@@ -1,6 +1,7 @@
 //! The caller-owned simulation [`State`] and the fixed-step integrator ([`step`]).
 
 use crate::activation::ScaledActivation;
+use crate::ecmo::CircuitPressures;
 use crate::model::Model;
 
 /// Everything that changes while a circulation runs, owned by the caller (rapier-style).
@@ -32,6 +33,8 @@ pub(crate) struct Cache {
     pub(crate) c: Vec<f64>,
     /// RK4-weighted mean connection flows over the last step, mL/s.
     pub(crate) qbar: Vec<f64>,
+    /// Circuit pressures of the last evaluation (at the current state after `refresh`).
+    pub(crate) circuit: CircuitPressures,
     pub(crate) act: Vec<f64>,
     table: Vec<f64>,
     table_key: Option<(u64, u32, u64)>,
@@ -74,6 +77,7 @@ impl State {
             q: vec![0.0; model.n_connections()],
             c: vec![0.0; 2 * model.n_compartments()],
             qbar: vec![0.0; model.n_connections()],
+            circuit: CircuitPressures::default(),
             act: vec![0.0; n_act],
             table: Vec::new(),
             table_key: None,
@@ -213,6 +217,11 @@ impl State {
         }
     }
 
+    /// Pressures along the ECMO circuit at the current state (all zero without a circuit).
+    pub fn circuit_pressures(&self) -> CircuitPressures {
+        self.cache.circuit
+    }
+
     /// Activations at the current state (one per activation function, 0..1).
     pub fn activations(&self) -> &[f64] {
         self.row(2 * self.step_in_beat as usize)
@@ -270,10 +279,11 @@ impl State {
                 c,
                 act,
                 table,
+                circuit,
                 ..
             } = &mut self.cache;
             act.copy_from_slice(&table[k * n_act..(k + 1) * n_act]);
-            rhs(model, act, &self.y, &mut ks[0], p, q);
+            rhs(model, act, &self.y, &mut ks[0], p, q, circuit);
             contents(model, &self.y, c);
             self.cache.derivative_generation = Some(model.generation);
         }
@@ -347,6 +357,7 @@ pub(crate) fn rhs(
     dy: &mut [f64],
     p: &mut [f64],
     q: &mut [f64],
+    cp: &mut CircuitPressures,
 ) {
     let k = &model.kernel;
     let n = model.nodes.len();
@@ -405,7 +416,9 @@ pub(crate) fn rhs(
         let (d, r) = (circuit.drain_from, circuit.return_to);
         dy[d] -= f;
         dy[r] += f;
-        dy[*s] = circuit.flow_derivative(p[d], p[r], f);
+        let (dq, pressures) = circuit.flow_derivative_and_pressures(p[d], p[r], f);
+        dy[*s] = dq;
+        *cp = pressures;
     }
 }
 
@@ -421,7 +434,7 @@ pub(crate) fn rhs_full(
     q: &mut [f64],
     c: &mut [f64],
 ) {
-    rhs(model, act, y, dy, p, q);
+    rhs(model, act, y, dy, p, q, &mut CircuitPressures::default());
     if model.layout().gas {
         let q_circuit = model.layout().circuit_flow.map_or(0.0, |i| y[i]);
         contents(model, y, c);
@@ -459,27 +472,42 @@ pub(crate) fn gas_derivative(model: &Model, q: &[f64], q_circuit: f64, c: &[f64]
     let n = model.nodes.len();
     let (co, cc) = c.split_at(n);
     dy[g.o2..g.acc + acc::COUNT].fill(0.0);
-    // Kernel indices are < n (compartments) and the connection count (validated at compile);
-    // the lengths are checked once here so that the transport loop can skip bounds checks.
+    let m = q.len();
     assert!(
-        q.len() == g.ends.len() && co.len() == n && cc.len() == n && dy.len() >= g.acc + acc::COUNT
+        m == model.links.len()
+            && g.exchange < m
+            && co.len() == n
+            && cc.len() == n
+            && dy.len() >= g.acc + acc::COUNT
     );
-    // SAFETY: see the assertion above.
+    // The lungs: blood crossing the exchange connection leaves at the end-capillary content,
+    // mixed with the shunted fraction.
+    let (from, to) = g.exchange_ends;
+    let f = q[g.exchange];
+    if f > 0.0 {
+        let (cin_o2, cin_co2) = (co[from], cc[from]);
+        let out_o2 = (1.0 - g.shunt) * g.c_cap_o2 + g.shunt * cin_o2;
+        let out_co2 = (1.0 - g.shunt) * g.c_cap_co2 + g.shunt * cin_co2;
+        dy[g.o2 + from] -= f * cin_o2;
+        dy[g.o2 + to] += f * out_o2;
+        dy[g.co2 + from] -= f * cin_co2;
+        dy[g.co2 + to] += f * out_co2;
+        dy[g.acc + acc::LUNG_O2] += f * (out_o2 - cin_o2);
+        dy[g.acc + acc::LUNG_CO2] += f * (out_co2 - cin_co2);
+    } else {
+        // Backflow through the lungs carries the downstream content unchanged.
+        dy[g.o2 + from] -= f * co[to];
+        dy[g.o2 + to] += f * co[to];
+        dy[g.co2 + from] -= f * cc[to];
+        dy[g.co2 + to] += f * cc[to];
+    }
+    // Every other connection carries the upstream contents. Kernel indices are < n and the
+    // connection count (validated at compile) and the lengths are asserted above, so the loop
+    // can skip bounds checks.
+    // SAFETY: see the assertions above.
     unsafe {
-        for (j, &(from, to)) in g.ends.iter().enumerate() {
+        for &(j, from, to) in &g.ends {
             let f = *q.get_unchecked(j);
-            if j == g.exchange && f > 0.0 {
-                let (cin_o2, cin_co2) = (*co.get_unchecked(from), *cc.get_unchecked(from));
-                let out_o2 = (1.0 - g.shunt) * g.c_cap_o2 + g.shunt * cin_o2;
-                let out_co2 = (1.0 - g.shunt) * g.c_cap_co2 + g.shunt * cin_co2;
-                *dy.get_unchecked_mut(g.o2 + from) -= f * cin_o2;
-                *dy.get_unchecked_mut(g.o2 + to) += f * out_o2;
-                *dy.get_unchecked_mut(g.co2 + from) -= f * cin_co2;
-                *dy.get_unchecked_mut(g.co2 + to) += f * out_co2;
-                *dy.get_unchecked_mut(g.acc + acc::LUNG_O2) += f * (out_o2 - cin_o2);
-                *dy.get_unchecked_mut(g.acc + acc::LUNG_CO2) += f * (out_co2 - cin_co2);
-                continue;
-            }
             let up = if f >= 0.0 { from } else { to };
             let (mo, mc) = (f * co.get_unchecked(up), f * cc.get_unchecked(up));
             *dy.get_unchecked_mut(g.o2 + from) -= mo;
@@ -498,14 +526,13 @@ pub(crate) fn gas_derivative(model: &Model, q: &[f64], q_circuit: f64, c: &[f64]
             };
             let af = f.abs();
             let pco2_in = crate::gas::pco2_from_c_co2_mmhg(100.0 * cc[src]);
-            let (out_o2_dl, pco2_out) = circuit.oxygenator.transfer(
+            let (out_o2_dl, pco2_out) = circuit.oxygenator.transfer_with_equilibrium(
                 af,
                 circuit.sweep_l_min / 0.06,
-                circuit.fdo2,
-                g.hb,
+                g.c_eq_oxygenator_o2,
                 100.0 * co[src],
                 pco2_in,
-                g.pb,
+                g.p_dry_mmhg,
             );
             let out_o2 = out_o2_dl / 100.0;
             let out_co2 = crate::gas::c_co2_ml_per_dl(pco2_out) / 100.0;
@@ -569,6 +596,7 @@ pub fn step(model: &Model, state: &mut State) {
         c,
         qbar,
         table,
+        circuit: cp,
         ..
     } = &mut state.cache;
     let [k1, k2, k3, k4] = k;
@@ -585,19 +613,19 @@ pub fn step(model: &Model, state: &mut State) {
     for ((t, &yi), &d) in ytmp[..nh].iter_mut().zip(&y[..nh]).zip(&k1[..nh]) {
         *t = yi + 0.5 * h * d;
     }
-    rhs(model, row(k0 + 1), ytmp, k2, p, q);
+    rhs(model, row(k0 + 1), ytmp, k2, p, q, cp);
     accumulate(qbar, q, 2.0 / 6.0);
     q_circuit += circuit_flow(ytmp) * 2.0 / 6.0;
     for ((t, &yi), &d) in ytmp[..nh].iter_mut().zip(&y[..nh]).zip(&k2[..nh]) {
         *t = yi + 0.5 * h * d;
     }
-    rhs(model, row(k0 + 1), ytmp, k3, p, q);
+    rhs(model, row(k0 + 1), ytmp, k3, p, q, cp);
     accumulate(qbar, q, 2.0 / 6.0);
     q_circuit += circuit_flow(ytmp) * 2.0 / 6.0;
     for ((t, &yi), &d) in ytmp[..nh].iter_mut().zip(&y[..nh]).zip(&k3[..nh]) {
         *t = yi + h * d;
     }
-    rhs(model, row(k0 + 2), ytmp, k4, p, q);
+    rhs(model, row(k0 + 2), ytmp, k4, p, q, cp);
     accumulate(qbar, q, 1.0 / 6.0);
     q_circuit += circuit_flow(ytmp) / 6.0;
 
@@ -606,12 +634,19 @@ pub fn step(model: &Model, state: &mut State) {
         gas_derivative(model, qbar, q_circuit, c, k2);
     }
     let h6 = h / 6.0;
-    let yv = &mut state.y;
-    for i in 0..nh {
-        yv[i] += h6 * (k1[i] + 2.0 * (k2[i] + k3[i]) + k4[i]);
+    let (yh, yg) = state.y.split_at_mut(nh);
+    // Equal-length slices: the compiler drops the bounds checks from these loops.
+    for ((((yi, &a), &b), &c2), &d) in yh
+        .iter_mut()
+        .zip(&k1[..nh])
+        .zip(&k2[..nh])
+        .zip(&k3[..nh])
+        .zip(&k4[..nh])
+    {
+        *yi += h6 * (a + 2.0 * (b + c2) + d);
     }
-    for i in nh..layout.len {
-        yv[i] += h * k2[i];
+    for (yi, &g) in yg.iter_mut().zip(&k2[nh..layout.len]) {
+        *yi += h * g;
     }
     state.advance_clock(model);
     state.refresh(model);

@@ -276,13 +276,32 @@ impl Oxygenator {
         let p_dry = pb - PH2O_37C_MMHG;
         // O2: the blood approaches the content in equilibrium with the sweep gas.
         let c_eq = c_o2_ml_per_dl(f * p_dry, hb_g_dl);
+        self.transfer_with_equilibrium(q, v, c_eq, c_o2_in_ml_per_dl, pco2_in_mmhg, p_dry)
+    }
+
+    /// [`Oxygenator::transfer`] with the O2 content in equilibrium with the sweep gas
+    /// (`c_eq_o2_ml_per_dl`, for FdO2·(Pb − PH2O)) and the dry-gas pressure precomputed: they
+    /// change only with FdO2, Hb or Pb, so the integrator computes them once per model.
+    /// `q_ml_s` and `sweep_ml_s` must be non-negative.
+    #[inline]
+    pub fn transfer_with_equilibrium(
+        &self,
+        q_ml_s: f64,
+        sweep_ml_s: f64,
+        c_eq_o2_ml_per_dl: f64,
+        c_o2_in_ml_per_dl: f64,
+        pco2_in_mmhg: f64,
+        p_dry_mmhg: f64,
+    ) -> (f64, f64) {
+        let q = q_ml_s.max(0.0);
+        let v = sweep_ml_s.max(0.0);
         let eps = effectiveness(self.k_o2_ml_s, q);
         let c_in = if c_o2_in_ml_per_dl.is_nan() {
             0.0
         } else {
             c_o2_in_ml_per_dl
         };
-        let c_out = c_in + eps * (c_eq - c_in);
+        let c_out = c_in + eps * (c_eq_o2_ml_per_dl - c_in);
         // CO2.
         let p_in = if pco2_in_mmhg.is_nan() {
             0.0
@@ -291,7 +310,7 @@ impl Oxygenator {
         };
         let eps_c = effectiveness(self.k_co2_ml_s, q);
         let beta = CO2_CONTENT_SLOPE_ML_PER_DL_MMHG / 100.0; // mL CO2 / mL blood / mmHg
-        let den = beta * eps_c * p_dry * q + v;
+        let den = beta * eps_c * p_dry_mmhg * q + v;
         let p_out = if den > 1e-15 {
             p_in * (1.0 - eps_c * v / den)
         } else {
