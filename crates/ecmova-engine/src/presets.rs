@@ -9,6 +9,10 @@
 //!   sites clinicians measure and ECMO cannulae attach.
 //! - `cardiogenic-shock-ami`: the same adult with a failing left ventricle after acute
 //!   myocardial infarction (SCAI stage C haemodynamics).
+//! - the other VA-ECMO indications (`fulminant-myocarditis`, `massive-pulmonary-embolism`,
+//!   `post-cardiotomy`, `chronic-heart-failure`, `septic-cardiomyopathy`, `drug-intoxication`,
+//!   `refractory-vf-arrest`): the same adult with the changes of each disease, sources and
+//!   calibration in `docs/methodology/presets.md`.
 
 use crate::activation::{ActivationScaling, TwoHill};
 use crate::components::*;
@@ -17,7 +21,18 @@ use crate::model::{Anatomy, CirculationParams, Sites};
 use crate::units::*;
 
 /// Names of the built-in presets.
-pub const NAMES: &[&str] = &["healthy-adult", "regazzoni-2022", "cardiogenic-shock-ami"];
+pub const NAMES: &[&str] = &[
+    "healthy-adult",
+    "regazzoni-2022",
+    "cardiogenic-shock-ami",
+    "fulminant-myocarditis",
+    "massive-pulmonary-embolism",
+    "post-cardiotomy",
+    "chronic-heart-failure",
+    "septic-cardiomyopathy",
+    "drug-intoxication",
+    "refractory-vf-arrest",
+];
 
 /// An unknown preset name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,6 +48,13 @@ pub fn by_name(name: &str) -> Result<CirculationParams, UnknownPreset> {
         "healthy-adult" => Ok(healthy_adult()),
         "regazzoni-2022" => Ok(regazzoni_2022()),
         "cardiogenic-shock-ami" => Ok(cardiogenic_shock_ami()),
+        "fulminant-myocarditis" => Ok(AdultSpec::fulminant_myocarditis().build()),
+        "massive-pulmonary-embolism" => Ok(AdultSpec::massive_pulmonary_embolism().build()),
+        "post-cardiotomy" => Ok(AdultSpec::post_cardiotomy().build()),
+        "chronic-heart-failure" => Ok(AdultSpec::chronic_heart_failure().build()),
+        "septic-cardiomyopathy" => Ok(AdultSpec::septic_cardiomyopathy().build()),
+        "drug-intoxication" => Ok(AdultSpec::drug_intoxication().build()),
+        "refractory-vf-arrest" => Ok(AdultSpec::refractory_vf_arrest().build()),
         _ => Err(UnknownPreset { name: name.into() }),
     }
 }
@@ -334,9 +356,16 @@ pub fn cardiogenic_shock_ami() -> CirculationParams {
 struct AdultSpec {
     heart_rate_bpm: f64,
     lv_ees: f64,
+    lv_v0: f64,
     lv_edpvr_a: f64,
+    lv_edpvr_b: f64,
     rv_ees: f64,
+    rv_v0: f64,
+    rv_edpvr_a: f64,
+    rv_edpvr_b: f64,
     svr_scale: f64,
+    /// Pulmonary microcirculation resistance, mmHg·s/mL (0.08 in the healthy adult).
+    pulmonary_resistance: f64,
     venous_unstressed_scale: f64,
     blood_volume_ml: f64,
 }
@@ -346,9 +375,15 @@ impl AdultSpec {
         AdultSpec {
             heart_rate_bpm: 70.0,
             lv_ees: 2.21,
+            lv_v0: 5.0,
             lv_edpvr_a: 0.34,
+            lv_edpvr_b: 0.025,
             rv_ees: 0.5,
+            rv_v0: 10.0,
+            rv_edpvr_a: 0.25,
+            rv_edpvr_b: 0.024,
             svr_scale: 1.0,
+            pulmonary_resistance: 0.08,
             venous_unstressed_scale: 0.88,
             blood_volume_ml: 5000.0,
         }
@@ -358,11 +393,103 @@ impl AdultSpec {
         AdultSpec {
             heart_rate_bpm: 105.0,
             lv_ees: 0.5,
-            lv_edpvr_a: 0.34,
             rv_ees: 0.3,
             svr_scale: 1.2,
             venous_unstressed_scale: 0.68,
-            blood_volume_ml: 5000.0,
+            ..Self::healthy()
+        }
+    }
+
+    /// Biventricular inflammatory depression, non-dilated oedematous (stiffer) ventricles.
+    fn fulminant_myocarditis() -> Self {
+        AdultSpec {
+            heart_rate_bpm: 115.0,
+            lv_ees: 0.55,
+            lv_edpvr_b: 0.030,
+            rv_ees: 0.22,
+            svr_scale: 1.2,
+            venous_unstressed_scale: 0.68,
+            ..Self::healthy()
+        }
+    }
+
+    /// Acute pressure overload of a previously normal right ventricle.
+    fn massive_pulmonary_embolism() -> Self {
+        AdultSpec {
+            heart_rate_bpm: 115.0,
+            rv_ees: 0.18,
+            pulmonary_resistance: 0.45,
+            svr_scale: 1.2,
+            venous_unstressed_scale: 0.68,
+            blood_volume_ml: 5500.0,
+            ..Self::healthy()
+        }
+    }
+
+    /// Stunned LV after cardiopulmonary bypass: low Ees, stiffer (oedematous) EDPVR.
+    fn post_cardiotomy() -> Self {
+        AdultSpec {
+            heart_rate_bpm: 95.0,
+            lv_ees: 0.55,
+            lv_edpvr_b: 0.032,
+            rv_ees: 0.35,
+            svr_scale: 1.1,
+            venous_unstressed_scale: 0.7,
+            ..Self::healthy()
+        }
+    }
+
+    /// Dilated, compliant LV of chronic systolic heart failure, volume-expanded.
+    fn chronic_heart_failure() -> Self {
+        AdultSpec {
+            heart_rate_bpm: 95.0,
+            lv_ees: 0.3,
+            lv_v0: 40.0,
+            lv_edpvr_b: 0.016,
+            rv_ees: 0.35,
+            pulmonary_resistance: 0.16,
+            svr_scale: 1.1,
+            venous_unstressed_scale: 0.8,
+            blood_volume_ml: 5600.0,
+            ..Self::healthy()
+        }
+    }
+
+    /// Septic myocardial depression with vasoplegia (low SVR, venodilation).
+    fn septic_cardiomyopathy() -> Self {
+        AdultSpec {
+            heart_rate_bpm: 120.0,
+            lv_ees: 0.45,
+            rv_ees: 0.3,
+            svr_scale: 0.55,
+            venous_unstressed_scale: 0.85,
+            ..Self::healthy()
+        }
+    }
+
+    /// Beta-blocker / calcium-channel-blocker poisoning: bradycardia, negative inotropy,
+    /// arteriolar and venous dilation without sympathetic compensation.
+    fn drug_intoxication() -> Self {
+        AdultSpec {
+            heart_rate_bpm: 40.0,
+            lv_ees: 0.8,
+            rv_ees: 0.3,
+            svr_scale: 0.8,
+            venous_unstressed_scale: 0.88,
+            ..Self::healthy()
+        }
+    }
+
+    /// The beating heart of a patient with refractory VF after ischaemic arrest: the state
+    /// after ROSC (the arrest itself is the `arrest` scenario event).
+    fn refractory_vf_arrest() -> Self {
+        AdultSpec {
+            heart_rate_bpm: 100.0,
+            lv_ees: 1.0,
+            rv_ees: 0.4,
+            svr_scale: 1.1,
+            venous_unstressed_scale: 0.75,
+            ..Self::healthy()
         }
     }
 
@@ -390,11 +517,15 @@ impl AdultSpec {
         let la = b.chamber("la", atrium(0.2, 0.153), 60.0);
         let lv = b.chamber(
             "lv",
-            exp_chamber(self.lv_ees, 5.0, self.lv_edpvr_a, 0.025, 1),
+            exp_chamber(self.lv_ees, self.lv_v0, self.lv_edpvr_a, self.lv_edpvr_b, 1),
             120.0,
         );
         let ra = b.chamber("ra", atrium(0.06, 0.037), 70.0);
-        let rv = b.chamber("rv", exp_chamber(self.rv_ees, 10.0, 0.25, 0.024, 1), 140.0);
+        let rv = b.chamber(
+            "rv",
+            exp_chamber(self.rv_ees, self.rv_v0, self.rv_edpvr_a, self.rv_edpvr_b, 1),
+            140.0,
+        );
         // Systemic arteries (compliance mL/mmHg, unstressed volume mL, initial pressure).
         let root = b.vessel("aortic_root", C_ROOT, 60.0, 90.0);
         let arch = b.vessel("aortic_arch", C_ARCH, 60.0, 90.0);
@@ -442,7 +573,12 @@ impl AdultSpec {
         b.resistor("splanchnic_venous_return", splanchnic_v, ivc, 0.05);
         b.resistor("lower_body_venous_return", lower_v, ivc, 0.1);
         b.resistor("inferior_vena_cava_return", ivc, ra, 0.015);
-        let lung_bed = b.resistor("pulmonary_microcirculation", pa, pv, 0.08);
+        let lung_bed = b.resistor(
+            "pulmonary_microcirculation",
+            pa,
+            pv,
+            self.pulmonary_resistance,
+        );
         b.resistor("pulmonary_venous_return", pv, la, 0.01);
 
         // Scale the initial vessel volumes so that the total blood volume is exact: the
