@@ -64,7 +64,60 @@ pub fn summary_json(built: &Built, out: &RunOutput) -> Value {
             serde_json::to_value(&alarms).unwrap_or(Value::Null),
         );
     }
+    m.insert("phases".into(), phases_json(out));
     Value::Object(m)
+}
+
+/// One summary per phase: from the start to the first event, then from each event to the next
+/// (events at the same instant open one phase). Each phase averages its own last 5 complete
+/// beats (fewer if it is shorter); a phase too short to hold a complete beat has `beats = 0`
+/// and no metrics.
+fn phases_json(out: &RunOutput) -> Value {
+    let mut bounds: Vec<(f64, String)> = vec![(0.0, "baseline".into())];
+    for (t, event) in &out.applied_events {
+        let label = format!("{} at {:.3} s", event.action(), t);
+        match bounds.last_mut() {
+            Some((t0, l)) if (t - *t0).abs() < 1e-9 => {
+                if *t0 > 0.0 || l != "baseline" {
+                    l.push_str(", ");
+                    l.push_str(&label);
+                } else {
+                    *l = label;
+                }
+            }
+            _ => bounds.push((*t, label)),
+        }
+    }
+    let params = out.final_model.params();
+    let phases = bounds.iter().enumerate().map(|(k, (t0, label))| {
+        let t1 = bounds.get(k + 1).map_or(out.simulated_s, |b| b.0);
+        let beats: Vec<_> = out
+            .beats
+            .iter()
+            .filter(|b| b.start_s >= t0 - 1e-9 && b.start_s + b.period_s <= t1 + 1e-6)
+            .cloned()
+            .collect();
+        let mut p = Map::new();
+        p.insert("label".into(), label.clone().into());
+        p.insert("start_s".into(), num(*t0));
+        p.insert("end_s".into(), num(t1));
+        p.insert("beats".into(), (beats.len() as u64).into());
+        let last = &beats[beats.len().saturating_sub(RunOutput::SUMMARY_BEATS)..];
+        if let Some(avg) = ecmova_engine::BeatMetrics::average(last) {
+            let mut metrics = Map::new();
+            let has_gas = params.gas.is_some();
+            for (key, v) in avg.named_values() {
+                if matches!(key, "beat_index" | "start_s") || (!has_gas && GAS_KEYS.contains(&key))
+                {
+                    continue;
+                }
+                metrics.insert(key.into(), num(v));
+            }
+            p.insert("metrics".into(), Value::Object(metrics));
+        }
+        Value::Object(p)
+    });
+    Value::Array(phases.collect())
 }
 
 /// Metrics that exist only with a gas-transport model (omitted otherwise, never faked).

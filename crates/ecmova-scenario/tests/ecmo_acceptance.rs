@@ -272,3 +272,36 @@ fn healthy_adult_blood_gases_are_normal() {
     assert_eq!(s["mixing_zone"], "none");
     assert!(s["cannulation"].is_null());
 }
+
+/// The summary holds one entry per phase (between events), each averaging its own last beats:
+/// the story of `examples/ami-femoral-ecmo.toml` (shock, pump started at 20 s, speed raised at
+/// 60 s) reads as three phases with rising circuit flow and MAP.
+#[test]
+fn summary_has_one_entry_per_phase() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/ami-femoral-ecmo.toml"
+    ))
+    .unwrap();
+    let s = summary(&text);
+    let phases = s["phases"].as_array().expect("phases");
+    let labels: Vec<&str> = phases
+        .iter()
+        .map(|p| p["label"].as_str().unwrap())
+        .collect();
+    println!("{labels:?}");
+    assert_eq!(phases.len(), 3);
+    assert_eq!(labels[0], "baseline");
+    assert!(labels[1].starts_with("start_ecmo at 20"));
+    assert!(labels[2].starts_with("set_pump_rpm at 60"));
+    let metric = |i: usize, k: &str| phases[i]["metrics"][k].as_f64().unwrap();
+    assert_eq!(metric(0, "ecmo_flow_l_min"), 0.0);
+    assert!(metric(1, "ecmo_flow_l_min") > 2.0);
+    assert!(metric(2, "ecmo_flow_l_min") > metric(1, "ecmo_flow_l_min"));
+    assert!(
+        metric(2, "map_mmhg") > metric(1, "map_mmhg")
+            && metric(1, "map_mmhg") > metric(0, "map_mmhg")
+    );
+    // The last phase's averages are the summary's own.
+    assert_eq!(metric(2, "map_mmhg"), num(&s, "map_mmhg"));
+}
