@@ -30,8 +30,9 @@ pub struct WeaningInput {
     pub aortic_vti_cm: f64,
     /// LVEF, %.
     pub lvef_percent: f64,
-    /// Lateral mitral TDSa, cm/s.
-    pub lateral_tdsa_cm_s: f64,
+    /// Lateral mitral TDSa, cm/s (`None`: not measured, e.g. by a simulator without annular
+    /// motion; the verdict then rests on the other criteria and says so).
+    pub lateral_tdsa_cm_s: Option<f64>,
     /// MAP during the trial, mmHg (used only by an unverified check).
     pub map_mmhg: Option<f64>,
 }
@@ -96,7 +97,10 @@ impl WeaningInput {
             flow_l_min: need("weaning_flow_l_min", w.weaning_flow_l_min)?,
             aortic_vti_cm: need("weaning_aortic_vti_cm", w.weaning_aortic_vti_cm)?,
             lvef_percent: need("weaning_lvef_percent", w.weaning_lvef_percent)?,
-            lateral_tdsa_cm_s: need("weaning_lateral_tdsa_cm_s", w.weaning_lateral_tdsa_cm_s)?,
+            lateral_tdsa_cm_s: Some(need(
+                "weaning_lateral_tdsa_cm_s",
+                w.weaning_lateral_tdsa_cm_s,
+            )?),
             map_mmhg: w.weaning_map_mmhg,
         })
     }
@@ -165,21 +169,38 @@ pub fn weaning_readiness(i: &WeaningInput) -> WeaningResult {
         true,
         c.clone(),
     ));
-    let tdsa_ok = i.lateral_tdsa_cm_s >= TDSA_CM_S;
-    criteria.push(crit(
-        "lateral_mitral_tdsa",
-        format!("{} cm/s", num(i.lateral_tdsa_cm_s)),
-        ">= 6 cm/s",
-        if tdsa_ok { "pass" } else { "fail" },
-        true,
-        c.clone(),
-    ));
-    if !tdsa_ok {
-        reasons.push(format!(
-            "lateral mitral TDSa {} cm/s < 6 cm/s",
-            num(i.lateral_tdsa_cm_s)
-        ));
-    }
+    let tdsa_ok = match i.lateral_tdsa_cm_s {
+        Some(tdsa) => {
+            let ok = tdsa >= TDSA_CM_S;
+            criteria.push(crit(
+                "lateral_mitral_tdsa",
+                format!("{} cm/s", num(tdsa)),
+                ">= 6 cm/s",
+                if ok { "pass" } else { "fail" },
+                true,
+                c.clone(),
+            ));
+            if !ok {
+                reasons.push(format!("lateral mitral TDSa {} cm/s < 6 cm/s", num(tdsa)));
+            }
+            ok
+        }
+        None => {
+            criteria.push(crit(
+                "lateral_mitral_tdsa",
+                "not measured".into(),
+                ">= 6 cm/s",
+                "not_measured",
+                true,
+                c.clone(),
+            ));
+            reasons.push(
+                "lateral mitral TDSa not measured: the verdict rests on flow, aortic VTI and LVEF"
+                    .into(),
+            );
+            true
+        }
+    };
     if let Some(m) = i.map_mmhg {
         let ok = m > UNVERIFIED_MAP_MMHG;
         criteria.push(crit(
@@ -225,7 +246,7 @@ mod tests {
             flow_l_min: 1.0,
             aortic_vti_cm: 12.0,
             lvef_percent: 35.0,
-            lateral_tdsa_cm_s: 8.0,
+            lateral_tdsa_cm_s: Some(8.0),
             map_mmhg: None,
         }
     }
@@ -247,8 +268,14 @@ mod tests {
         check(|i| i.lvef_percent = 25.0, Readiness::Borderline);
         check(|i| i.lvef_percent = 20.1, Readiness::Borderline);
         check(|i| i.lvef_percent = 20.0, Readiness::NotReady);
-        check(|i| i.lateral_tdsa_cm_s = 6.0, Readiness::Ready);
-        check(|i| i.lateral_tdsa_cm_s = 5.9, Readiness::NotReady);
+        check(|i| i.lateral_tdsa_cm_s = Some(6.0), Readiness::Ready);
+        check(|i| i.lateral_tdsa_cm_s = Some(5.9), Readiness::NotReady);
+        // Not measured: the verdict rests on the other criteria, and says so.
+        check(|i| i.lateral_tdsa_cm_s = None, Readiness::Ready);
+        let mut i = ok();
+        i.lateral_tdsa_cm_s = None;
+        let r = weaning_readiness(&i);
+        assert!(r.reasons.iter().any(|x| x.contains("not measured")));
         // The unverified MAP check never changes the verdict.
         check(|i| i.map_mmhg = Some(50.0), Readiness::Ready);
     }

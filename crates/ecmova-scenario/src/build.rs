@@ -91,7 +91,9 @@ impl From<presets::UnknownPreset> for ScenarioError {
 fn prefixed(e: &ParamError) -> String {
     match e {
         ParamError::OutOfRange { field, .. }
-            if !field.starts_with("simulation.") && !field.starts_with("ecmo.") =>
+            if !field.starts_with("simulation.")
+                && !field.starts_with("ecmo.")
+                && !field.starts_with("patient.") =>
         {
             format!("patient.{e}")
         }
@@ -217,7 +219,8 @@ pub fn apply_event(
     };
     let needs_ecmo = matches!(
         event,
-        Event::StartEcmo { .. }
+        Event::WeaningTrial { .. }
+            | Event::StartEcmo { .. }
             | Event::StopEcmo { .. }
             | Event::SetPumpRpm { .. }
             | Event::SetFdo2 { .. }
@@ -227,6 +230,24 @@ pub fn apply_event(
         return Err(fail(
             "needs an ECMO circuit: add [ecmo] enabled = true".into(),
         ));
+    }
+    if let Event::WeaningTrial {
+        flows_l_min,
+        step_s,
+        ..
+    } = event
+    {
+        if flows_l_min.is_empty() || flows_l_min.len() > 20 {
+            return Err(fail("flows_l_min must list 1 to 20 target flows".into()));
+        }
+        for (k, f) in flows_l_min.iter().enumerate() {
+            check_range(|| format!("flows_l_min[{k}]"), *f, 0.3, 7.0, "L/min")
+                .map_err(|e| fail(e.to_string()))?;
+        }
+        check_range(|| "step_s".into(), *step_s, 5.0, 600.0, "s")
+            .map_err(|e| fail(e.to_string()))?;
+        // The trial acts through the run's flow controller, not on the model directly.
+        return Ok(());
     }
     let lv = model.params().sites.lv;
     let result = model.update(|p| {
@@ -258,6 +279,7 @@ pub fn apply_event(
                 }
             }
             Event::SetHeartRate { heart_rate_bpm, .. } => p.heart_rate_bpm = heart_rate_bpm,
+            Event::WeaningTrial { .. } => {}
             Event::SetFio2 { fio2, .. } => {
                 if let Some(g) = p.gas.as_mut() {
                     g.fio2 = fio2;
@@ -291,7 +313,7 @@ pub fn apply_event(
             || "lv_contractility_scale".into(),
             lv_contractility_scale,
             0.0,
-            3.0,
+            5.0,
             "",
         )
         .map_err(|e| fail(e.to_string()))?;
@@ -407,11 +429,11 @@ fn apply_patient_scalars(
 ) -> Result<(), ScenarioError> {
     let p = &scenario.patient;
     if let Some(x) = p.lv_contractility_scale {
-        check_range(|| "patient.lv_contractility_scale".into(), x, 0.05, 3.0, "")?;
+        check_range(|| "patient.lv_contractility_scale".into(), x, 0.05, 5.0, "")?;
         params.scale_contractility(params.sites.lv, x);
     }
     if let Some(x) = p.rv_contractility_scale {
-        check_range(|| "patient.rv_contractility_scale".into(), x, 0.05, 3.0, "")?;
+        check_range(|| "patient.rv_contractility_scale".into(), x, 0.05, 5.0, "")?;
         params.scale_contractility(params.sites.rv, x);
     }
     if let Some(x) = p.svr_scale {

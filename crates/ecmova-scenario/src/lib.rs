@@ -16,6 +16,7 @@ pub mod build;
 pub mod run;
 pub mod series;
 pub mod summary;
+pub mod weaning;
 pub mod wire;
 
 pub use build::{build, Built, ScenarioError};

@@ -2,6 +2,7 @@
 
 use crate::build::{apply_event, Built, ScenarioError};
 use crate::series::Series;
+use crate::weaning::WeaningTrial;
 use ecmova_engine::{step, BeatMetrics, BeatRecorder, State, SteadyStateDetector};
 
 /// What to do besides simulating.
@@ -33,6 +34,8 @@ pub struct RunOutput {
     pub final_model: ecmova_engine::Model,
     /// The events applied, with the simulated time at which they took effect, s.
     pub applied_events: Vec<(f64, crate::wire::Event)>,
+    /// The weaning trial, if the scenario ran one.
+    pub weaning: Option<crate::weaning::WeaningTrial>,
 }
 
 impl RunOutput {
@@ -88,7 +91,9 @@ pub fn run_with_progress(
         }
         Ok(applied_any)
     };
+    let mut weaning: Option<WeaningTrial> = None;
     apply_due(&mut model, &mut state, &mut next_event, &mut applied_events)?;
+    start_weaning(&applied_events, &mut weaning);
     let mut stopped_at_steady = false;
     // Tolerance on the end time: the last step may land a rounding error short of it.
     let end_s = built.duration_s - 1e-9;
@@ -106,6 +111,7 @@ pub fn run_with_progress(
         }
         let beat = recorder.record(&model, &state);
         if apply_due(&mut model, &mut state, &mut next_event, &mut applied_events)? {
+            start_weaning(&applied_events, &mut weaning);
             // A new phase: its own steady state is what the summary reports.
             detector = SteadyStateDetector::new(
                 built.steady_tolerance,
@@ -119,7 +125,27 @@ pub fn run_with_progress(
                 });
             }
             let steady = detector.observe(&beat);
+            let beat_flow = beat.ecmo_flow_l_min;
             beats.push(beat);
+            if let Some(trial) = weaning.as_mut() {
+                let (rpm, max_rpm) = model
+                    .params()
+                    .ecmo
+                    .as_ref()
+                    .map_or((0.0, 0.0), |e| (e.pump_rpm, e.pump.max_rpm));
+                let recent = &beats[beats.len().saturating_sub(RunOutput::SUMMARY_BEATS)..];
+                trial.after_beat(state.time_s(), rpm, recent);
+                if let Some(next_rpm) = trial.control(beat_flow, rpm, max_rpm) {
+                    model
+                        .update(|p| {
+                            if let Some(e) = p.ecmo.as_mut() {
+                                e.pump_rpm = next_rpm;
+                            }
+                        })
+                        .map_err(ScenarioError::from)?;
+                    state.refresh(&model);
+                }
+            }
             progress(state.time_s());
             if steady && options.until_steady {
                 stopped_at_steady = true;
@@ -141,5 +167,23 @@ pub fn run_with_progress(
         final_state: state,
         final_model: model,
         applied_events,
+        weaning,
     })
+}
+
+/// Starts a weaning trial if the last applied event is one.
+fn start_weaning(applied: &[(f64, crate::wire::Event)], trial: &mut Option<WeaningTrial>) {
+    if let Some((
+        t,
+        crate::wire::Event::WeaningTrial {
+            flows_l_min,
+            step_s,
+            ..
+        },
+    )) = applied.last()
+    {
+        if trial.as_ref().is_none_or(|w| w.finished()) {
+            *trial = Some(WeaningTrial::new(flows_l_min.clone(), *step_s, *t));
+        }
+    }
 }

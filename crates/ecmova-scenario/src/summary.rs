@@ -65,6 +65,22 @@ pub fn summary_json(built: &Built, out: &RunOutput) -> Value {
         );
     }
     m.insert("phases".into(), phases_json(out));
+    if let Some(trial) = &out.weaning {
+        let steps = serde_json::to_value(&trial.steps).unwrap_or(Value::Null);
+        let readiness = trial
+            .steps
+            .last()
+            .map(|s| serde_json::to_value(s.verdict.readiness).unwrap_or(Value::Null))
+            .unwrap_or(Value::Null);
+        m.insert(
+            "weaning_trial".into(),
+            serde_json::json!({
+                "completed": trial.finished(),
+                "readiness": readiness,
+                "steps": steps,
+            }),
+        );
+    }
     Value::Object(m)
 }
 

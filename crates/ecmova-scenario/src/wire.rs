@@ -82,6 +82,19 @@ pub enum Event {
         /// New sweep, L/min.
         sweep_l_min: f64,
     },
+    /// A weaning trial: the ECMO flow is brought down step by step (a controller adjusts the
+    /// pump speed each beat to reach each target flow, as a perfusionist does), and at the end
+    /// of each step the echo indices and the weaning verdict are recorded.
+    WeaningTrial {
+        /// When the trial starts, s.
+        at_s: f64,
+        /// Target ECMO flows of the steps, L/min (default 3, 2, 1).
+        #[serde(default = "default_weaning_flows")]
+        flows_l_min: Vec<f64>,
+        /// Duration of each step, s (default 30).
+        #[serde(default = "default_weaning_step_s")]
+        step_s: f64,
+    },
     /// Change the heart rate (takes effect at the next beat).
     SetHeartRate {
         /// When, s.
@@ -112,6 +125,14 @@ pub enum Event {
     },
 }
 
+fn default_weaning_flows() -> Vec<f64> {
+    vec![3.0, 2.0, 1.0]
+}
+
+fn default_weaning_step_s() -> f64 {
+    30.0
+}
+
 impl Event {
     /// When the event happens, s.
     pub fn at_s(&self) -> f64 {
@@ -121,6 +142,7 @@ impl Event {
             | Event::SetPumpRpm { at_s, .. }
             | Event::SetFdo2 { at_s, .. }
             | Event::SetSweep { at_s, .. }
+            | Event::WeaningTrial { at_s, .. }
             | Event::SetHeartRate { at_s, .. }
             | Event::SetFio2 { at_s, .. }
             | Event::SetLungShunt { at_s, .. }
@@ -136,6 +158,7 @@ impl Event {
             Event::SetPumpRpm { .. } => "set_pump_rpm",
             Event::SetFdo2 { .. } => "set_fdo2",
             Event::SetSweep { .. } => "set_sweep",
+            Event::WeaningTrial { .. } => "weaning_trial",
             Event::SetHeartRate { .. } => "set_heart_rate",
             Event::SetFio2 { .. } => "set_fio2",
             Event::SetLungShunt { .. } => "set_lung_shunt",
@@ -153,9 +176,9 @@ pub struct Patient {
     pub preset: String,
     /// Heart rate, bpm (20-250).
     pub heart_rate_bpm: Option<f64>,
-    /// Multiplier of the preset's LV end-systolic elastance (0.05-3).
+    /// Multiplier of the preset's LV end-systolic elastance (0.05-5).
     pub lv_contractility_scale: Option<f64>,
-    /// Multiplier of the preset's RV end-systolic elastance (0.05-3).
+    /// Multiplier of the preset's RV end-systolic elastance (0.05-5).
     pub rv_contractility_scale: Option<f64>,
     /// Multiplier of the systemic tissue-bed resistances (0.2-5).
     pub svr_scale: Option<f64>,

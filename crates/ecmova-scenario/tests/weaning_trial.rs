@@ -1,0 +1,96 @@
+//! The weaning trial (Aissaoui N et al., Intensive Care Med 2011;37:1738: at ECMO flow
+//! < 1.5 L/min, success is predicted by aortic VTI ≥ 10 cm, LVEF > 20-25 % and lateral mitral
+//! TDSa ≥ 6 cm/s). A recovered myocarditis heart passes; the unrecovered acute-MI heart fails,
+//! with reasons. Both stories are the example files a user runs.
+
+use ecmova_scenario::summary::summary_json;
+use ecmova_scenario::{build, run, RunOptions, Scenario};
+use serde_json::Value;
+
+fn run_example(name: &str) -> Value {
+    let path = format!("{}/../../examples/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("example file");
+    let built = build(&Scenario::from_toml(&text).expect("parses")).expect("builds");
+    let out = run(&built, RunOptions::default()).expect("runs");
+    summary_json(&built, &out)
+}
+
+fn steps(s: &Value) -> &Vec<Value> {
+    s["weaning_trial"]["steps"].as_array().expect("steps")
+}
+
+/// The controller brings the circuit to each target flow: flow is an output, the pump speed
+/// is what it turns. 0.1 L/min is the resolution of a clinical flow probe.
+fn assert_targets_reached(s: &Value) {
+    assert_eq!(s["weaning_trial"]["completed"], true);
+    for step in steps(s) {
+        let (target, flow) = (
+            step["target_flow_l_min"].as_f64().unwrap(),
+            step["ecmo_flow_l_min"].as_f64().unwrap(),
+        );
+        assert!((flow - target).abs() < 0.1, "target {target}, flow {flow}");
+    }
+    // Lower flow needs a lower speed.
+    let rpm: Vec<f64> = steps(s)
+        .iter()
+        .map(|x| x["pump_rpm"].as_f64().unwrap())
+        .collect();
+    assert!(rpm.windows(2).all(|w| w[1] < w[0]), "{rpm:?}");
+}
+
+#[test]
+fn recovered_myocarditis_passes_the_weaning_trial() {
+    let s = run_example("myocarditis-weaning-trial");
+    assert_targets_reached(&s);
+    let last = steps(&s).last().unwrap();
+    println!("{}", serde_json::to_string_pretty(last).unwrap());
+    assert_eq!(last["verdict"]["readiness"], "ready");
+    assert!(last["aortic_vti_cm"].as_f64().unwrap() >= 10.0);
+    assert!(last["lvef_percent"].as_f64().unwrap() > 25.0);
+    assert_eq!(s["weaning_trial"]["readiness"], "ready");
+    // Above 1.5 L/min the thresholds do not apply: those steps are not assessable.
+    assert_eq!(steps(&s)[0]["verdict"]["readiness"], "not_assessable");
+}
+
+#[test]
+fn unrecovered_acute_mi_fails_the_weaning_trial_with_reasons() {
+    let s = run_example("ami-weaning-trial");
+    assert_targets_reached(&s);
+    let last = steps(&s).last().unwrap();
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&last["verdict"]["reasons"]).unwrap()
+    );
+    assert_eq!(last["verdict"]["readiness"], "not_ready");
+    let reasons: Vec<&str> = last["verdict"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("aortic VTI")),
+        "{reasons:?}"
+    );
+    assert!(reasons.iter().any(|r| r.contains("LVEF")), "{reasons:?}");
+}
+
+#[test]
+fn a_weaning_trial_needs_a_circuit_and_sane_steps() {
+    for (extra, needle) in [
+        ("", "needs an ECMO circuit"),
+        (
+            "[ecmo]\nenabled = true\n",
+            "flows_l_min[1] = 12 is out of range",
+        ),
+    ] {
+        let text = format!(
+            "[patient]\npreset = \"healthy-adult\"\n{extra}[simulation]\nduration_s = 10\n\
+             [[events]]\nat_s = 1\naction = \"weaning_trial\"\nflows_l_min = [2.0, 12.0]\n"
+        );
+        let err = build(&Scenario::from_toml(&text).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("events[0]") && err.contains(needle), "{err}");
+    }
+}
