@@ -581,25 +581,6 @@ impl AdultSpec {
         );
         b.resistor("pulmonary_venous_return", pv, la, 0.01);
 
-        // Scale the initial vessel volumes so that the total blood volume is exact: the
-        // difference is spread over the vessels in proportion to their compliance (one
-        // common pressure shift).
-        let total: f64 = b.volumes.iter().sum();
-        let c_total: f64 = b
-            .compartments
-            .iter()
-            .map(|c| match &c.kind {
-                CompartmentKind::Vessel(v) => v.compliance_ml_per_mmhg,
-                CompartmentKind::Chamber(_) => 0.0,
-            })
-            .sum();
-        let dp = (self.blood_volume_ml - total) / c_total;
-        for (v, c) in b.volumes.iter_mut().zip(&b.compartments) {
-            if let CompartmentKind::Vessel(ves) = &c.kind {
-                *v += ves.compliance_ml_per_mmhg * dp;
-            }
-        }
-
         let (o2, co2) = initial_gas(
             &b.compartments,
             &[
@@ -620,7 +601,7 @@ impl AdultSpec {
             m1: 1.32,
             m2: 27.4,
         };
-        CirculationParams {
+        let mut params = CirculationParams {
             compartments: b.compartments,
             connections: b.connections,
             activations: vec![atrial, ventricular],
@@ -679,6 +660,10 @@ impl AdultSpec {
             },
             initial_volumes_ml: b.volumes,
             initial_flows_ml_s: b.flows,
-        }
+        };
+        // The total blood volume is exact: the difference from the initial guesses is spread
+        // over the vessels in proportion to their compliance (one common pressure shift).
+        params.set_initial_blood_volume_ml(self.blood_volume_ml);
+        params
     }
 }
