@@ -10,9 +10,10 @@
 //! - `cardiogenic-shock-ami`: the same adult with a failing left ventricle after acute
 //!   myocardial infarction (SCAI stage C haemodynamics).
 //! - the other VA-ECMO indications (`fulminant-myocarditis`, `massive-pulmonary-embolism`,
-//!   `post-cardiotomy`, `chronic-heart-failure`, `septic-cardiomyopathy`, `drug-intoxication`,
-//!   `refractory-vf-arrest`): the same adult with the changes of each disease, sources and
-//!   calibration in `docs/methodology/presets.md`.
+//!   `post-cardiotomy`, `chronic-heart-failure`, `septic-cardiomyopathy`, `drug-intoxication`):
+//!   the same adult with the changes of each disease, sources and calibration in
+//!   `docs/methodology/presets.md`. (`refractory-vf-arrest` waits for a model of ventricular
+//!   fibrillation: see that document.)
 
 use crate::activation::{ActivationScaling, TwoHill};
 use crate::components::*;
@@ -31,7 +32,6 @@ pub const NAMES: &[&str] = &[
     "chronic-heart-failure",
     "septic-cardiomyopathy",
     "drug-intoxication",
-    "refractory-vf-arrest",
 ];
 
 /// An unknown preset name.
@@ -54,7 +54,6 @@ pub fn by_name(name: &str) -> Result<CirculationParams, UnknownPreset> {
         "chronic-heart-failure" => Ok(AdultSpec::chronic_heart_failure().build()),
         "septic-cardiomyopathy" => Ok(AdultSpec::septic_cardiomyopathy().build()),
         "drug-intoxication" => Ok(AdultSpec::drug_intoxication().build()),
-        "refractory-vf-arrest" => Ok(AdultSpec::refractory_vf_arrest().build()),
         _ => Err(UnknownPreset { name: name.into() }),
     }
 }
@@ -476,19 +475,6 @@ impl AdultSpec {
             rv_ees: 0.3,
             svr_scale: 0.8,
             venous_unstressed_scale: 0.88,
-            ..Self::healthy()
-        }
-    }
-
-    /// The beating heart of a patient with refractory VF after ischaemic arrest: the state
-    /// after ROSC (the arrest itself is the `arrest` scenario event).
-    fn refractory_vf_arrest() -> Self {
-        AdultSpec {
-            heart_rate_bpm: 100.0,
-            lv_ees: 1.0,
-            rv_ees: 0.4,
-            svr_scale: 1.1,
-            venous_unstressed_scale: 0.75,
             ..Self::healthy()
         }
     }
