@@ -288,7 +288,7 @@ pub fn capabilities_of(state: &AppState) -> Capabilities {
         drugs: false,
         unloading: false,
         arrest: false,
-        weaning_trial: false,
+        weaning_trial: true,
         events: EVENT_TYPES.to_vec(),
         presets: ecmova_engine::presets::NAMES.to_vec(),
         limits: state.limits().clone(),

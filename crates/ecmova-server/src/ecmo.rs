@@ -148,10 +148,31 @@ pub fn averaged_summary(
     );
 }
 
-/// Applies the events not yet modelled by the engine (`drug`, `unloading`, `arrest`, `rosc`,
-/// `weaning_trial`). Not implemented yet: answers 409 `not_available`.
+/// Applies the events other than ECMO's: `weaning_trial` (a one-step trial at the requested
+/// flow, driven by the scenario layer's flow controller); `drug`, `unloading`, `arrest` and
+/// `rosc` are not modelled by the engine yet and answer 409 `not_available`.
 pub fn apply_pending_event(sim: &mut SimCore, event: &SessionEvent) -> Result<String, ApiError> {
-    let _ = sim;
+    if let SessionEvent::WeaningTrial { flow_l_min } = *event {
+        let running = sim.model.params().ecmo.as_ref().is_some_and(|e| !e.clamped);
+        if !running {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "ecmo_not_running",
+                Some("type"),
+                "a weaning trial needs ECMO running: send start_ecmo first",
+            ));
+        }
+        crate::error::check("flow_l_min", flow_l_min, 0.3, 7.0, "L/min")?;
+        // One step to the requested flow, 30 s, then the echo indices and the verdict.
+        sim.weaning = Some(ecmova_scenario::weaning::WeaningTrial::new(
+            vec![flow_l_min],
+            30.0,
+            sim.state.time_s(),
+        ));
+        return Ok(format!(
+            "weaning trial: ECMO flow to {flow_l_min} L/min for 30 s, then the verdict"
+        ));
+    }
     Err(ApiError::new(
         StatusCode::CONFLICT,
         "not_available",
@@ -173,4 +194,14 @@ pub fn extra_summary(sim: &SimCore, summary: &mut serde_json::Map<String, serde_
     summary.insert("pump_rpm".into(), e.pump_rpm.into());
     summary.insert("sweep_l_min".into(), e.sweep_l_min.into());
     summary.insert("fdo2".into(), e.fdo2.into());
+    if let Some(trial) = &sim.weaning {
+        summary.insert(
+            "weaning_trial".into(),
+            serde_json::json!({
+                "completed": trial.finished(),
+                "readiness": trial.steps.last().map(|s| s.verdict.readiness),
+                "steps": trial.steps,
+            }),
+        );
+    }
 }

@@ -57,6 +57,8 @@ pub struct SimCore {
     pub events_applied: u64,
     /// Simulated time at which the state stopped being finite (the session is then paused).
     pub diverged_at_s: Option<f64>,
+    /// A running (or finished) weaning trial.
+    pub weaning: Option<ecmova_scenario::weaning::WeaningTrial>,
     recorder: BeatRecorder,
     recent: VecDeque<BeatMetrics>,
     beats_total: u64,
@@ -105,6 +107,7 @@ impl SimCore {
             channels_changed: false,
             events_applied: 0,
             diverged_at_s: None,
+            weaning: None,
             recent: VecDeque::with_capacity(SUMMARY_BEATS + 1),
             beats_total: 0,
             detector: SteadyStateDetector::default(),
@@ -176,6 +179,27 @@ impl SimCore {
                     self.recent.pop_front();
                 }
                 self.recent.push_back(beat.clone());
+                if let Some(trial) = self.weaning.as_mut() {
+                    // The weaning trial's flow controller turns the pump speed once per beat.
+                    let (rpm, max_rpm) = self
+                        .model
+                        .params()
+                        .ecmo
+                        .as_ref()
+                        .map_or((0.0, 0.0), |e| (e.pump_rpm, e.pump.max_rpm));
+                    let recent: Vec<BeatMetrics> = self.recent.iter().cloned().collect();
+                    trial.after_beat(self.state.time_s(), rpm, &recent);
+                    if let Some(next) = trial.control(beat.ecmo_flow_l_min, rpm, max_rpm) {
+                        let updated = self.model.update(|p| {
+                            if let Some(e) = p.ecmo.as_mut() {
+                                e.pump_rpm = next;
+                            }
+                        });
+                        if updated.is_ok() {
+                            self.state.refresh(&self.model);
+                        }
+                    }
+                }
                 if self.pending_beats.len() < 64 {
                     self.pending_beats.push(beat);
                 }

@@ -213,13 +213,20 @@ async fn session_lifecycle_and_events() {
         json!({"type": "unloading", "device": "impella", "on": true}),
         json!({"type": "arrest"}),
         json!({"type": "rosc"}),
-        json!({"type": "weaning_trial", "flow_l_min": 1.5}),
     ] {
         let r = post_json(addr, &events, &ev).await;
         if r.status != 200 {
             r.assert_error(409, "not_available", Some("type"));
         }
     }
+    // A weaning trial needs the circuit running.
+    post_json(
+        addr,
+        &events,
+        &json!({"type": "weaning_trial", "flow_l_min": 1.5}),
+    )
+    .await
+    .assert_error(409, "ecmo_not_running", Some("type"));
 
     let r = delete(addr, &base).await;
     assert_eq!(r.status, 200);
@@ -814,4 +821,93 @@ async fn a_stalled_client_does_not_stall_the_session() {
         let _ = s.write_all(b"\x00\x01NOT HTTP AT ALL\r\n\r\n").await;
     }
     assert_alive(addr).await;
+}
+
+/// ECMO in a live session: the circuit starts, the flow follows the pump speed, bad values are
+/// refused naming the field, and a weaning trial brings the flow to its target and reports a
+/// verdict. Sessions of the peer model (no cannulation sites) refuse ECMO.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ecmo_and_weaning_in_a_live_session() {
+    let addr = start(Config::default()).await;
+    let r = post_json(
+        addr,
+        "/api/v1/sessions",
+        &json!({"preset": "cardiogenic-shock-ami", "speed": 10}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let base = format!("/api/v1/sessions/{id}");
+    let events = format!("{base}/events");
+    let summary = || async { get(addr, &format!("{base}/summary")).await.json() };
+
+    let r = post_json(addr, &events, &json!({"type": "start_ecmo", "rpm": 3000})).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    // 10× real time: 1.5 s of wall time is 15 s simulated, well past the circuit's settling.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let s = summary().await;
+    assert_eq!(s["ecmo_running"], json!(true));
+    let q1 = s["ecmo_flow_l_min"].as_f64().unwrap();
+    assert!(q1 > 2.0, "{s}");
+    assert!(
+        s["alarms"].is_array() && s["mixing_zone"].is_string(),
+        "{s}"
+    );
+
+    let r = post_json(addr, &events, &json!({"type": "set_rpm", "rpm": 3600})).await;
+    assert_eq!(r.status, 200);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let q2 = summary().await["ecmo_flow_l_min"].as_f64().unwrap();
+    assert!(q2 > q1 + 0.3, "flow {q1} -> {q2} after +600 rpm");
+
+    post_json(addr, &events, &json!({"type": "set_rpm", "rpm": 90000}))
+        .await
+        .assert_error(422, "out_of_range", Some("rpm"));
+    post_json(
+        addr,
+        &events,
+        &json!({"type": "weaning_trial", "flow_l_min": 50}),
+    )
+    .await
+    .assert_error(422, "out_of_range", Some("flow_l_min"));
+
+    let r = post_json(
+        addr,
+        &events,
+        &json!({"type": "weaning_trial", "flow_l_min": 1.0}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    // The trial lasts 30 s simulated: 3 s of wall time at 10×, plus margin.
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    let s = summary().await;
+    let w = &s["weaning_trial"];
+    assert_eq!(w["completed"], json!(true), "{s}");
+    let step = &w["steps"][0];
+    assert!(
+        (step["ecmo_flow_l_min"].as_f64().unwrap() - 1.0).abs() < 0.1,
+        "{w}"
+    );
+    // The unrecovered AMI heart fails the trial (Aissaoui 2011 thresholds).
+    assert_eq!(w["readiness"], json!("not_ready"), "{w}");
+
+    let r = post_json(addr, &events, &json!({"type": "stop_ecmo"})).await;
+    assert_eq!(r.status, 200);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(summary().await["ecmo_running"], json!(false));
+
+    let r = post_json(
+        addr,
+        "/api/v1/sessions",
+        &json!({"preset": "regazzoni-2022"}),
+    )
+    .await;
+    let peer = r.json()["id"].as_str().unwrap().to_string();
+    post_json(
+        addr,
+        &format!("/api/v1/sessions/{peer}/events"),
+        &json!({"type": "start_ecmo"}),
+    )
+    .await
+    .assert_error(409, "not_available", Some("type"));
 }
