@@ -186,6 +186,10 @@ pub fn build(scenario: &Scenario) -> Result<Built, ScenarioError> {
     };
     // Validate every event up front by applying them in order to a copy of the model.
     let mut check = built.model.clone();
+    let mut ctx = EventContext {
+        lv_ees_reference,
+        ..EventContext::default()
+    };
     for (index, event) in &built.events {
         if !(0.0..=built.duration_s).contains(&event.at_s()) {
             return Err(ScenarioError::Event {
@@ -198,9 +202,19 @@ pub fn build(scenario: &Scenario) -> Result<Built, ScenarioError> {
                 ),
             });
         }
-        apply_event(&mut check, None, *index, event, lv_ees_reference)?;
+        apply_event(&mut check, None, *index, event, &mut ctx)?;
     }
     Ok(built)
+}
+
+/// What events need to remember across a run: the references they act relative to and the
+/// current infusion rates.
+#[derive(Debug, Clone, Default)]
+pub struct EventContext {
+    /// The LV end-systolic elastance after the scenario's overrides (`set_lv_contractility`).
+    pub lv_ees_reference: f64,
+    /// Current drug infusion rates.
+    pub infusions: crate::interventions::Infusions,
 }
 
 /// Applies one event to the model (and, when running, to the state). Errors name the event.
@@ -209,8 +223,9 @@ pub fn apply_event(
     state: Option<&mut State>,
     index: usize,
     event: &Event,
-    lv_ees_reference: f64,
+    ctx: &mut EventContext,
 ) -> Result<(), ScenarioError> {
+    let lv_ees_reference = ctx.lv_ees_reference;
     let fail = |message: String| ScenarioError::Event {
         index,
         action: event.action(),
@@ -230,6 +245,77 @@ pub fn apply_event(
         return Err(fail(
             "needs an ECMO circuit: add [ecmo] enabled = true".into(),
         ));
+    }
+    if let Event::Infusion {
+        drug,
+        dose_ug_kg_min,
+        ..
+    } = event
+    {
+        use crate::interventions::Drug;
+        let d = Drug::from_name(drug).ok_or_else(|| {
+            fail(format!(
+                "drug = \"{drug}\" is not modelled: allowed drugs are {}",
+                Drug::ALL.map(|d| d.name()).join(", ")
+            ))
+        })?;
+        check_range(
+            || "dose_ug_kg_min".into(),
+            *dose_ug_kg_min,
+            0.0,
+            d.profile().max_dose_ug_kg_min,
+            "µg/kg/min",
+        )
+        .map_err(|e| fail(e.to_string()))?;
+        let old = ctx.infusions.rate(d);
+        model
+            .update(|p| crate::interventions::apply_dose_change(p, d, old, *dose_ug_kg_min))
+            .map_err(|e| fail(e.to_string()))?;
+        ctx.infusions.set(d, *dose_ug_kg_min);
+        if let Some(state) = state {
+            state.refresh(model);
+        }
+        return Ok(());
+    }
+    if let Event::Fluid { volume_ml, .. } = *event {
+        check_range(|| "volume_ml".into(), volume_ml, -1500.0, 2000.0, "mL")
+            .map_err(|e| fail(e.to_string()))?;
+        let params = model.params();
+        let vessels: Vec<(usize, f64)> = params
+            .compartments
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| match &c.kind {
+                CompartmentKind::Vessel(v) => Some((i, v.compliance_ml_per_mmhg)),
+                CompartmentKind::Chamber(_) => None,
+            })
+            .collect();
+        let c_total: f64 = vessels.iter().map(|(_, c)| c).sum();
+        let volumes: Vec<f64> = match &state {
+            Some(s) => s.volumes_ml().to_vec(),
+            None => params.initial_volumes_ml.clone(),
+        };
+        for &(i, c) in &vessels {
+            let CompartmentKind::Vessel(v) = &params.compartments[i].kind else {
+                continue;
+            };
+            // Below its unstressed volume a linear-compliance vessel would hold a negative
+            // pressure and draw blood backwards; real veins collapse, and a large bleed is
+            // compensated by reflex venoconstriction, neither of which is modelled yet.
+            if volume_ml < 0.0 && volumes[i] + volume_ml * c / c_total < v.unstressed_volume_ml {
+                return Err(fail(format!(
+                    "removing {} mL would empty the stressed volume of {} (no venous collapse or \
+                     reflex venoconstriction in this model yet): remove less",
+                    -volume_ml, params.compartments[i].name
+                )));
+            }
+        }
+        if let Some(state) = state {
+            for &(i, c) in &vessels {
+                state.set_volume_ml(model, i, volumes[i] + volume_ml * c / c_total);
+            }
+        }
+        return Ok(());
     }
     if let Event::WeaningTrial {
         flows_l_min,
@@ -279,7 +365,7 @@ pub fn apply_event(
                 }
             }
             Event::SetHeartRate { heart_rate_bpm, .. } => p.heart_rate_bpm = heart_rate_bpm,
-            Event::WeaningTrial { .. } => {}
+            Event::WeaningTrial { .. } | Event::Infusion { .. } | Event::Fluid { .. } => {}
             Event::SetFio2 { fio2, .. } => {
                 if let Some(g) = p.gas.as_mut() {
                     g.fio2 = fio2;

@@ -13,6 +13,7 @@
 
 pub mod alarms;
 pub mod build;
+pub mod interventions;
 pub mod run;
 pub mod series;
 pub mod summary;

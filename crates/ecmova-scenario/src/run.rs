@@ -1,6 +1,6 @@
 //! Playing a scenario: the step loop, beats, steady state and the time series.
 
-use crate::build::{apply_event, Built, ScenarioError};
+use crate::build::{apply_event, Built, EventContext, ScenarioError};
 use crate::series::Series;
 use crate::weaning::WeaningTrial;
 use ecmova_engine::{step, BeatMetrics, BeatRecorder, State, SteadyStateDetector};
@@ -73,8 +73,13 @@ pub fn run_with_progress(
     let mut series = options.record_series.then(|| Series::new(&model));
     let mut next_sample_s = 0.0;
     let mut beats = Vec::with_capacity((built.duration_s / model.period_s()) as usize + 2);
+    let mut ctx = EventContext {
+        lv_ees_reference: built.lv_ees_reference,
+        ..EventContext::default()
+    };
     let apply_due = |model: &mut ecmova_engine::Model,
                      state: &mut State,
+                     ctx: &mut EventContext,
                      next_event: &mut usize,
                      applied: &mut Vec<(f64, crate::wire::Event)>|
      -> Result<bool, ScenarioError> {
@@ -83,7 +88,7 @@ pub fn run_with_progress(
             if event.at_s() > state.time_s() + 1e-9 {
                 break;
             }
-            apply_event(model, Some(state), *index, event, built.lv_ees_reference)?;
+            apply_event(model, Some(state), *index, event, ctx)?;
             applied_any = true;
             state.refresh(model);
             applied.push((state.time_s(), event.clone()));
@@ -92,7 +97,13 @@ pub fn run_with_progress(
         Ok(applied_any)
     };
     let mut weaning: Option<WeaningTrial> = None;
-    apply_due(&mut model, &mut state, &mut next_event, &mut applied_events)?;
+    apply_due(
+        &mut model,
+        &mut state,
+        &mut ctx,
+        &mut next_event,
+        &mut applied_events,
+    )?;
     start_weaning(&applied_events, &mut weaning);
     let mut stopped_at_steady = false;
     // Tolerance on the end time: the last step may land a rounding error short of it.
@@ -110,7 +121,13 @@ pub fn run_with_progress(
             }
         }
         let beat = recorder.record(&model, &state);
-        if apply_due(&mut model, &mut state, &mut next_event, &mut applied_events)? {
+        if apply_due(
+            &mut model,
+            &mut state,
+            &mut ctx,
+            &mut next_event,
+            &mut applied_events,
+        )? {
             start_weaning(&applied_events, &mut weaning);
             // A new phase: its own steady state is what the summary reports.
             detector = SteadyStateDetector::new(

@@ -95,6 +95,23 @@ pub enum Event {
         #[serde(default = "default_weaning_step_s")]
         step_s: f64,
     },
+    /// Start, change or stop (rate 0) a drug infusion.
+    Infusion {
+        /// When, s.
+        at_s: f64,
+        /// `norepinephrine`, `dobutamine` or `milrinone`.
+        drug: String,
+        /// Infusion rate, µg/kg/min (0 stops it).
+        dose_ug_kg_min: f64,
+    },
+    /// A fluid bolus (positive) or a removal/bleed (negative), given at once and spread over
+    /// the vessels in proportion to their compliance.
+    Fluid {
+        /// When, s.
+        at_s: f64,
+        /// Volume, mL (−1500 to 2000).
+        volume_ml: f64,
+    },
     /// Change the heart rate (takes effect at the next beat).
     SetHeartRate {
         /// When, s.
@@ -143,6 +160,8 @@ impl Event {
             | Event::SetFdo2 { at_s, .. }
             | Event::SetSweep { at_s, .. }
             | Event::WeaningTrial { at_s, .. }
+            | Event::Infusion { at_s, .. }
+            | Event::Fluid { at_s, .. }
             | Event::SetHeartRate { at_s, .. }
             | Event::SetFio2 { at_s, .. }
             | Event::SetLungShunt { at_s, .. }
@@ -159,6 +178,8 @@ impl Event {
             Event::SetFdo2 { .. } => "set_fdo2",
             Event::SetSweep { .. } => "set_sweep",
             Event::WeaningTrial { .. } => "weaning_trial",
+            Event::Infusion { .. } => "infusion",
+            Event::Fluid { .. } => "fluid",
             Event::SetHeartRate { .. } => "set_heart_rate",
             Event::SetFio2 { .. } => "set_fio2",
             Event::SetLungShunt { .. } => "set_lung_shunt",
