@@ -17,7 +17,6 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -68,13 +67,14 @@ impl Drop for TempDir {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        // chromedriver runs in its own process group with the Chromium it starts: kill the
-        // whole group, so that no browser outlives the test, even when it fails.
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.child.id())])
-            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Chromium outlives a killed chromedriver: end exactly the browser processes started
+        // with this test's unique profile directory, so none survives the test even when it
+        // fails (and nothing else is touched).
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-f", &self._profile.0.to_string_lossy()])
+            .status();
     }
 }
 
@@ -90,7 +90,6 @@ impl Driver {
         let port = free_port();
         let child = Command::new(chromedriver)
             .arg(format!("--port={port}"))
-            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
