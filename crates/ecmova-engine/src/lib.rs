@@ -30,6 +30,7 @@ pub mod presets;
 pub mod reference;
 mod sim;
 pub mod units;
+pub mod unloading;
 
 pub use components::{
     Chamber, Compartment, CompartmentKind, Connection, ConnectionKind, Passive, Resistor, Valve,
@@ -41,3 +42,4 @@ pub use model::{
     Anatomy, CirculationParams, IntegrationParams, Model, ParamError, Sites, StateLayout,
 };
 pub use sim::{derivative, step, State};
+pub use unloading::{Unloading, UnloadingDevice};

@@ -4,6 +4,7 @@ use crate::activation::{ActivationScaling, TwoHill};
 use crate::components::{Compartment, CompartmentKind, Connection, ConnectionKind, Passive};
 use crate::ecmo::{Cannulation, EcmoCircuit};
 use crate::gas::{alveolar_po2_mmhg, c_co2_ml_per_dl, c_o2_ml_per_dl, GasParams};
+use crate::unloading::{Unloading, UnloadingDevice};
 
 /// Where ECMO cannulae attach and how the aorta is segmented, for the presets whose arterial
 /// tree is split (the adult presets). `None` in a circulation without it (the peer model):
@@ -109,6 +110,10 @@ pub struct CirculationParams {
     /// The VA-ECMO circuit, if one is connected. Whether a circuit is connected is part of
     /// the topology (it adds a state); clamping and pump speed are ordinary parameters.
     pub ecmo: Option<EcmoCircuit>,
+    /// LV unloading devices (IABP, Impella, atrial septostomy, LV vent). Their number, kinds
+    /// and sites are part of the topology; their settings are ordinary parameters (see
+    /// [`crate::unloading`]).
+    pub unloading: Vec<Unloading>,
 }
 
 /// Integration parameters (rapier-style: one documented struct).
@@ -185,6 +190,9 @@ pub fn check_range(
         })
     }
 }
+
+/// Most unloading devices in one circulation.
+pub const MAX_UNLOADING_DEVICES: usize = 16;
 
 /// Allowed heart rate range, bpm.
 pub const HEART_RATE_RANGE_BPM: (f64, f64) = (20.0, 250.0);
@@ -507,6 +515,33 @@ impl CirculationParams {
                 ));
             }
         }
+        if self.unloading.len() > MAX_UNLOADING_DEVICES {
+            return Err(ParamError::Topology(format!(
+                "at most {MAX_UNLOADING_DEVICES} unloading devices"
+            )));
+        }
+        for (i, u) in self.unloading.iter().enumerate() {
+            u.device.validate(i, n)?;
+            match u.device {
+                UnloadingDevice::Iabp { compartment, .. }
+                    if !matches!(
+                        self.compartments[compartment].kind,
+                        CompartmentKind::Vessel(_)
+                    ) =>
+                {
+                    return Err(ParamError::Topology(format!(
+                        "unloading device {i} (iabp): its compartment is not a vessel"
+                    )));
+                }
+                UnloadingDevice::LvVent { .. } if self.ecmo.is_none() => {
+                    return Err(ParamError::Topology(format!(
+                        "unloading device {i} (lv_vent) drains into the ECMO circuit: \
+                         it requires a circuit"
+                    )));
+                }
+                _ => {}
+            }
+        }
         let s = &self.sites;
         let chamber = |i: usize, what: &str| -> Result<(), ParamError> {
             match self.compartments.get(i).map(|c| &c.kind) {
@@ -693,8 +728,19 @@ pub(crate) struct Kernel {
     pub(crate) circuit: Option<(EcmoCircuit, usize)>,
     /// Gas transport.
     pub(crate) gas: Option<GasKernel>,
-    /// Number of activation functions (length of the activation row).
+    /// Length of the activation row: the activation functions, then one balloon-inflation
+    /// column per IABP.
     pub(crate) n_activations: usize,
+    /// Number of flows: the connections, then one per flow-carrying unloading device.
+    pub(crate) n_flows: usize,
+    /// IABPs: (compartment, elastance × balloon volume × on, activation-row column).
+    pub(crate) iabps: Vec<(usize, f64, usize)>,
+    /// Impellas: (flow slot, from, to, free flow × on mL/s, shut-off ΔP mmHg, V0 of `from`).
+    pub(crate) impellas: Vec<(usize, usize, usize, f64, f64, f64)>,
+    /// Septostomies: (flow slot, from, to, orifice coefficient × on).
+    pub(crate) orifices: Vec<(usize, usize, usize, f64)>,
+    /// LV vents: (flow slot, from, drained compartment, cannula, V0 of `from`, on).
+    pub(crate) vents: Vec<(usize, usize, usize, crate::devices::Cannula, f64, f64)>,
 }
 
 /// The gas-transport part of the right-hand side.
@@ -776,6 +822,12 @@ pub struct Model {
     pub(crate) kernel: Kernel,
     pub(crate) layout: StateLayout,
     pub(crate) generation: u64,
+    /// Flow slot of each unloading device (`None` for a balloon).
+    pub(crate) device_slot: Vec<Option<usize>>,
+    /// Assist ratio of each IABP, in balloon-column order.
+    pub(crate) iabp_ratios: Vec<u32>,
+    /// Activation function of the LV (times the balloon).
+    pub(crate) lv_activation: usize,
 }
 
 impl Model {
@@ -810,6 +862,9 @@ impl Model {
                 gas: false,
             },
             generation: 0,
+            device_slot: Vec::new(),
+            iabp_ratios: Vec::new(),
+            lv_activation: 0,
         };
         model.compile();
         Ok(model)
@@ -935,7 +990,7 @@ impl Model {
             gas: has_gas,
         };
         k.circuit = self.params.ecmo.clone().zip(circuit_flow);
-        k.n_activations = self.params.activations.len();
+        self.compile_unloading(&mut k);
         k.gas = self.params.gas.as_ref().map(|g| {
             let pao2 = alveolar_po2_mmhg(
                 g.fio2,
@@ -958,6 +1013,9 @@ impl Model {
                     .enumerate()
                     .filter(|(j, _)| *j != g.exchange_connection)
                     .map(|(j, c)| (j, c.from, c.to))
+                    .chain(k.impellas.iter().map(|d| (d.0, d.1, d.2)))
+                    .chain(k.orifices.iter().map(|d| (d.0, d.1, d.2)))
+                    .chain(k.vents.iter().map(|d| (d.0, d.1, d.2)))
                     .collect(),
                 exchange_ends: {
                     let c = &self.params.connections[g.exchange_connection];
@@ -984,6 +1042,92 @@ impl Model {
             }
         });
         self.kernel = k;
+    }
+
+    /// Compiles the unloading devices into the kernel (flow slots after the connections,
+    /// balloon columns after the activation functions).
+    fn compile_unloading(&mut self, k: &mut Kernel) {
+        use crate::unloading::{impella_curve, septostomy_coefficient, vent_cannula};
+        let p = &self.params;
+        let m = p.connections.len();
+        let v0 = |i: usize| match &p.compartments[i].kind {
+            CompartmentKind::Vessel(v) => v.unstressed_volume_ml,
+            CompartmentKind::Chamber(c) => c.v0_ml,
+        };
+        let mut slot = m;
+        let mut col = p.activations.len();
+        self.device_slot.clear();
+        self.iabp_ratios.clear();
+        for u in &p.unloading {
+            let on = if u.active { 1.0 } else { 0.0 };
+            let this_slot = u.device.has_flow().then_some(slot);
+            self.device_slot.push(this_slot);
+            match u.device {
+                UnloadingDevice::Iabp {
+                    balloon_volume_ml,
+                    compartment,
+                    ratio,
+                } => {
+                    let e = match &p.compartments[compartment].kind {
+                        CompartmentKind::Vessel(v) => 1.0 / v.compliance_ml_per_mmhg,
+                        CompartmentKind::Chamber(_) => 0.0,
+                    };
+                    k.iabps.push((compartment, e * balloon_volume_ml * on, col));
+                    self.iabp_ratios.push(ratio);
+                    col += 1;
+                }
+                UnloadingDevice::Impella {
+                    performance_level,
+                    from,
+                    to,
+                } => {
+                    let (q0, dp0) = impella_curve(performance_level);
+                    k.impellas.push((slot, from, to, q0 * on, dp0, v0(from)));
+                }
+                UnloadingDevice::AtrialSeptostomy {
+                    diameter_mm,
+                    from,
+                    to,
+                } => {
+                    k.orifices
+                        .push((slot, from, to, septostomy_coefficient(diameter_mm) * on));
+                }
+                UnloadingDevice::LvVent { cannula_fr, from } => {
+                    // Validated: a circuit exists and the size is in range.
+                    let drained = p.ecmo.as_ref().map_or(from, |e| e.drain_from);
+                    if let Ok(c) = vent_cannula(cannula_fr) {
+                        k.vents.push((slot, from, drained, c, v0(from), on));
+                    }
+                }
+            }
+            if this_slot.is_some() {
+                slot += 1;
+            }
+        }
+        k.n_activations = col;
+        k.n_flows = slot;
+        self.lv_activation = match &p.compartments[p.sites.lv].kind {
+            CompartmentKind::Chamber(c) => c.activation,
+            CompartmentKind::Vessel(_) => 0,
+        };
+    }
+
+    /// Number of flows: the connections, then one per flow-carrying unloading device (see
+    /// [`crate::State::unloading_flow_ml_s`]).
+    pub fn n_flows(&self) -> usize {
+        self.kernel.n_flows
+    }
+
+    /// Length of the activation row: the activation functions, then one balloon column per
+    /// IABP.
+    pub fn n_activation_columns(&self) -> usize {
+        self.kernel.n_activations
+    }
+
+    /// The flow slot of unloading device `i` (an index into the flows after the
+    /// connections), `None` for a balloon or a missing device.
+    pub fn unloading_flow_slot(&self, i: usize) -> Option<usize> {
+        self.device_slot.get(i).copied().flatten()
     }
 
     /// The parameters this model was built from.
@@ -1030,7 +1174,9 @@ impl Model {
 
     /// Changes parameters through `edit`, then validates and recompiles. On a validation
     /// error the model is left exactly as it was. The topology (compartments, connections,
-    /// sites) must not change: the state vector's layout depends on it.
+    /// sites, the unloading devices' number, kinds, sites and vent cannula size) must not
+    /// change: the state vector's layout depends on it. A device's `active` flag and settings
+    /// may change.
     ///
     /// A heart-rate change takes effect at the start of the next beat; every other change
     /// takes effect at the next step.
@@ -1048,6 +1194,15 @@ impl Model {
                     a.from != b.from
                         || a.to != b.to
                         || std::mem::discriminant(&a.kind) != std::mem::discriminant(&b.kind)
+                })
+            || next.unloading.len() != self.params.unloading.len()
+            || next
+                .unloading
+                .iter()
+                .zip(&self.params.unloading)
+                .any(|(a, b)| {
+                    std::mem::discriminant(&a.device) != std::mem::discriminant(&b.device)
+                        || a.device.sites() != b.device.sites()
                 })
         {
             return Err(ParamError::Topology(

@@ -286,6 +286,7 @@ pub fn regazzoni_2022() -> CirculationParams {
         gas: None,
         anatomy: None,
         ecmo: None,
+        unloading: Vec::new(),
         sites: Sites {
             lv,
             rv,
@@ -630,6 +631,7 @@ impl AdultSpec {
                 upper_body_arteries: upper_a,
             }),
             ecmo: None,
+            unloading: Vec::new(),
             sites: Sites {
                 lv,
                 rv,

@@ -118,9 +118,9 @@ impl ReferenceIntegrator {
             ytmp: vec![0.0; n],
             ynew: vec![0.0; n],
             p: vec![0.0; model.n_compartments()],
-            q: vec![0.0; model.n_connections()],
+            q: vec![0.0; model.n_flows()],
             c: vec![0.0; 2 * model.n_compartments()],
-            act: vec![0.0; model.params().activations.len()],
+            act: vec![0.0; model.n_activation_columns()],
             h_try: 1e-4,
             stats: ReferenceStats::default(),
         }
@@ -131,6 +131,8 @@ impl ReferenceIntegrator {
         for (a, s) in self.act.iter_mut().zip(&state.cache.scaled) {
             *a = s.eval(phase_s, period);
         }
+        let n_act = state.cache.scaled.len();
+        crate::sim::balloon_row(model, state, phase_s, &mut self.act[n_act..]);
         let y = if from_tmp { &self.ytmp } else { state.vector() };
         rhs_full(
             model,

@@ -38,6 +38,12 @@ pub(crate) struct Cache {
     pub(crate) act: Vec<f64>,
     table: Vec<f64>,
     table_key: Option<(u64, u32, u64)>,
+    /// Which beats the balloons assist (see `State::balloon_key`) in the current table.
+    balloon_key: u64,
+    /// Balloon timing of the current table: (deflated by, inflation starts), s into the beat.
+    pub(crate) iabp_timing: (f64, f64),
+    /// Number of connections (the flows after them belong to unloading devices).
+    n_connections: usize,
     pub(crate) scaled: Vec<ScaledActivation>,
     derivative_generation: Option<u64>,
 }
@@ -68,20 +74,23 @@ impl State {
         }
         let period_s = model.period_s();
         let steps_per_beat = steps_for(period_s, model.integration().max_step_s);
-        let n_act = params.activations.len();
+        let n_act = model.n_activation_columns();
         let n = y.len();
         let cache = Cache {
             k: [vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]],
             ytmp: vec![0.0; n],
             p: vec![0.0; model.n_compartments()],
-            q: vec![0.0; model.n_connections()],
+            q: vec![0.0; model.n_flows()],
             c: vec![0.0; 2 * model.n_compartments()],
-            qbar: vec![0.0; model.n_connections()],
+            qbar: vec![0.0; model.n_flows()],
             circuit: CircuitPressures::default(),
             act: vec![0.0; n_act],
             table: Vec::new(),
             table_key: None,
-            scaled: Vec::with_capacity(n_act),
+            balloon_key: 0,
+            iabp_timing: (0.0, 0.0),
+            n_connections: model.n_connections(),
+            scaled: Vec::with_capacity(params.activations.len()),
             derivative_generation: None,
         };
         let mut state = State {
@@ -169,7 +178,26 @@ impl State {
 
     /// Connection flows at the current state, mL/s.
     pub fn flows_ml_s(&self) -> &[f64] {
-        &self.cache.q
+        &self.cache.q[..self.cache.n_connections]
+    }
+
+    /// Flow of unloading device `i` at the current state, mL/s (positive from its `from` to
+    /// its `to` compartment; for a vent, from the LV into the circuit's drained compartment;
+    /// 0 for a balloon or a missing device).
+    pub fn unloading_flow_ml_s(&self, model: &Model, i: usize) -> f64 {
+        model
+            .unloading_flow_slot(i)
+            .map_or(0.0, |s| self.cache.q[s])
+    }
+
+    /// Balloon inflation of IABP column `b` (0 deflated … 1 inflated) at the current state
+    /// (the `b`-th IABP among the unloading devices).
+    pub fn balloon_inflation(&self, model: &Model, b: usize) -> f64 {
+        let col = model.params().activations.len() + b;
+        self.row(2 * self.step_in_beat as usize)
+            .get(col)
+            .copied()
+            .unwrap_or(0.0)
     }
 
     /// ECMO circuit flow, mL/s (0 without a circuit; negative when retrograde).
@@ -222,7 +250,8 @@ impl State {
         self.cache.circuit
     }
 
-    /// Activations at the current state (one per activation function, 0..1).
+    /// Activations at the current state (one per activation function, 0..1, then one
+    /// balloon inflation per IABP).
     pub fn activations(&self) -> &[f64] {
         self.row(2 * self.step_in_beat as usize)
     }
@@ -295,7 +324,12 @@ impl State {
             self.steps_per_beat,
             model.generation,
         );
+        let bkey = self.balloon_key(model);
         if self.cache.table_key == Some(key) {
+            if self.cache.balloon_key != bkey {
+                self.fill_balloons(model, bkey);
+                self.cache.derivative_generation = None;
+            }
             return;
         }
         let params = model.params();
@@ -309,15 +343,68 @@ impl State {
         }
         let n_half = 2 * self.steps_per_beat as usize + 1;
         let half = self.h_s * 0.5;
+        let n_balloons = model.iabp_ratios.len();
         self.cache.table.clear();
         for k in 0..n_half {
             let phase = k as f64 * half;
             for s in &self.cache.scaled {
                 self.cache.table.push(s.eval(phase, self.period_s));
             }
+            for _ in 0..n_balloons {
+                self.cache.table.push(0.0);
+            }
         }
+        self.fill_balloons(model, bkey);
         self.cache.table_key = Some(key);
         self.cache.derivative_generation = None;
+    }
+
+    /// Which of this beat and the previous one each balloon assists, as bits (two per IABP).
+    fn balloon_key(&self, model: &Model) -> u64 {
+        let mut key = 0;
+        for (b, &r) in model.iabp_ratios.iter().enumerate() {
+            let (prev, cur) = balloon_gates(self.beat_index, r);
+            key |= (u64::from(cur) | u64::from(prev) << 1) << (2 * b);
+        }
+        key
+    }
+
+    /// Fills the balloon columns of the activation table for the current beat.
+    fn fill_balloons(&mut self, model: &Model, bkey: u64) {
+        self.cache.balloon_key = bkey;
+        let n_balloons = model.iabp_ratios.len();
+        if n_balloons == 0 {
+            return;
+        }
+        let n_cols = self.cache.act.len();
+        let n_act = n_cols - n_balloons;
+        let n_half = 2 * self.steps_per_beat as usize + 1;
+        let half = self.h_s * 0.5;
+        let lv = model.lv_activation;
+        // Inflation starts at the end of ejection (the peak of the LV activation, on the
+        // half-step grid); deflation ends at the onset of ventricular activation.
+        let mut best = (0, f64::NEG_INFINITY);
+        for k in 0..n_half - 1 {
+            let v = self.cache.table[k * n_cols + lv];
+            if v > best.1 {
+                best = (k, v);
+            }
+        }
+        let t_close = best.0 as f64 * half;
+        let t_onset = self.cache.scaled[lv].shape.t_shift_s % self.period_s;
+        self.cache.iabp_timing = (t_onset, t_close);
+        for (b, &r) in model.iabp_ratios.iter().enumerate() {
+            let (prev, cur) = balloon_gates(self.beat_index, r);
+            for k in 0..n_half {
+                self.cache.table[k * n_cols + n_act + b] = crate::unloading::balloon_fraction(
+                    k as f64 * half,
+                    t_onset,
+                    t_close,
+                    prev,
+                    cur,
+                );
+            }
+        }
     }
 
     /// Moves the beat clock one step forward; at the end of a beat, starts the next one with
@@ -369,7 +456,7 @@ pub(crate) fn rhs(
     // the hottest function of the engine.
     assert!(
         p.len() == n
-            && q.len() == model.links.len()
+            && q.len() == k.n_flows
             && y.len() >= nh
             && dy.len() >= nh
             && act.len() == k.n_activations
@@ -378,6 +465,12 @@ pub(crate) fn rhs(
     unsafe {
         for &(i, e, v0) in &k.vessels {
             *p.get_unchecked_mut(i) = e * (y.get_unchecked(i) - v0);
+        }
+        // An inflated IABP occupies `balloon volume × inflation` of its vessel: the wall is
+        // stretched by blood and balloon, `p = E(V + Vb·b − V0)` (a time-varying unstressed
+        // volume `V0 − Vb·b`); the blood volume itself is untouched.
+        for &(i, e_vb, col) in &k.iabps {
+            *p.get_unchecked_mut(i) += e_vb * act.get_unchecked(col);
         }
         for &(i, e_pass, e_max, v0, a) in &k.linear_chambers {
             *p.get_unchecked_mut(i) =
@@ -419,6 +512,60 @@ pub(crate) fn rhs(
         let (dq, pressures) = circuit.flow_derivative_and_pressures(p[d], p[r], f);
         dy[*s] = dq;
         *cp = pressures;
+    }
+    if k.n_flows > model.links.len() {
+        unloading_flows(model, y, dy, p, q, cp);
+    }
+}
+
+/// Flows of the Impellas, septostomies and LV vents (all indices validated at compile).
+#[cold]
+#[inline(never)]
+fn unloading_flows(
+    model: &Model,
+    y: &[f64],
+    dy: &mut [f64],
+    p: &[f64],
+    q: &mut [f64],
+    cp: &CircuitPressures,
+) {
+    use crate::unloading::{impella_flow_from_curve, inflow_factor, septostomy_flow_ml_s};
+    let k = &model.kernel;
+    for &(s, from, to, q0, dp0, v0) in &k.impellas {
+        let f = impella_flow_from_curve(q0, dp0, p[to] - p[from]) * inflow_factor(y[from], v0);
+        q[s] = f;
+        dy[from] -= f;
+        dy[to] += f;
+    }
+    for &(s, from, to, c) in &k.orifices {
+        let f = septostomy_flow_ml_s(c, p[from] - p[to]);
+        q[s] = f;
+        dy[from] -= f;
+        dy[to] += f;
+    }
+    for &(s, from, to, ref cannula, v0, on) in &k.vents {
+        // Driven by the pump-inlet ("drainage") pressure of the circuit.
+        let f = on * cannula.flow_ml_s(p[from] - cp.drainage_mmhg) * inflow_factor(y[from], v0);
+        q[s] = f;
+        dy[from] -= f;
+        dy[to] += f;
+    }
+}
+
+/// (previous beat assisted, this beat assisted) for an assist ratio `ratio` (beat 0 is
+/// assisted; the beat before it counts as assisted at 1:1 only).
+fn balloon_gates(beat_index: u64, ratio: u32) -> (bool, bool) {
+    let r = u64::from(ratio.max(1));
+    ((beat_index + r - 1) % r == 0, beat_index % r == 0)
+}
+
+/// The balloon inflation of every IABP at `phase_s` into the state's current beat (for the
+/// reference integrator, which evaluates off the step grid).
+pub(crate) fn balloon_row(model: &Model, state: &State, phase_s: f64, out: &mut [f64]) {
+    let (t_onset, t_close) = state.cache.iabp_timing;
+    for (o, &r) in out.iter_mut().zip(&model.iabp_ratios) {
+        let (prev, cur) = balloon_gates(state.beat_index(), r);
+        *o = crate::unloading::balloon_fraction(phase_s, t_onset, t_close, prev, cur);
     }
 }
 
@@ -474,7 +621,7 @@ pub(crate) fn gas_derivative(model: &Model, q: &[f64], q_circuit: f64, c: &[f64]
     dy[g.o2..g.acc + acc::COUNT].fill(0.0);
     let m = q.len();
     assert!(
-        m == model.links.len()
+        m == model.kernel.n_flows
             && g.exchange < m
             && co.len() == n
             && cc.len() == n
