@@ -324,8 +324,11 @@ impl State {
             self.steps_per_beat,
             model.generation,
         );
-        let bkey = self.balloon_key(model);
         if self.cache.table_key == Some(key) {
+            if model.iabp_ratios.is_empty() {
+                return;
+            }
+            let bkey = self.balloon_key(model);
             if self.cache.balloon_key != bkey {
                 self.fill_balloons(model, bkey);
                 self.cache.derivative_generation = None;
@@ -354,6 +357,7 @@ impl State {
                 self.cache.table.push(0.0);
             }
         }
+        let bkey = self.balloon_key(model);
         self.fill_balloons(model, bkey);
         self.cache.table_key = Some(key);
         self.cache.derivative_generation = None;
@@ -466,12 +470,6 @@ pub(crate) fn rhs(
         for &(i, e, v0) in &k.vessels {
             *p.get_unchecked_mut(i) = e * (y.get_unchecked(i) - v0);
         }
-        // An inflated IABP occupies `balloon volume × inflation` of its vessel: the wall is
-        // stretched by blood and balloon, `p = E(V + Vb·b − V0)` (a time-varying unstressed
-        // volume `V0 − Vb·b`); the blood volume itself is untouched.
-        for &(i, e_vb, col) in &k.iabps {
-            *p.get_unchecked_mut(i) += e_vb * act.get_unchecked(col);
-        }
         for &(i, e_pass, e_max, v0, a) in &k.linear_chambers {
             *p.get_unchecked_mut(i) =
                 (e_pass + act.get_unchecked(a) * e_max) * (y.get_unchecked(i) - v0);
@@ -480,6 +478,9 @@ pub(crate) fn rhs(
             let e = *act.get_unchecked(ai);
             let dv = y.get_unchecked(i) - v0;
             *p.get_unchecked_mut(i) = e * ees * dv + (1.0 - e) * a * ((b * dv).exp() - 1.0);
+        }
+        if !k.iabps.is_empty() {
+            balloon_pressures(model, act, p);
         }
         dy[..n].fill(0.0);
         for &(j, from, to, g) in &k.conductances {
@@ -515,6 +516,17 @@ pub(crate) fn rhs(
     }
     if k.n_flows > model.links.len() {
         unloading_flows(model, y, dy, p, q, cp);
+    }
+}
+
+/// An inflated IABP occupies `balloon volume × inflation` of its vessel: the wall is
+/// stretched by blood and balloon, `p = E(V + Vb·b − V0)` (a time-varying unstressed volume
+/// `V0 − Vb·b`); the blood volume itself is untouched.
+#[cold]
+#[inline(never)]
+fn balloon_pressures(model: &Model, act: &[f64], p: &mut [f64]) {
+    for &(i, e_vb, col) in &model.kernel.iabps {
+        p[i] += e_vb * act[col];
     }
 }
 
