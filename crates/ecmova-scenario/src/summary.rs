@@ -137,7 +137,7 @@ fn phases_json(out: &RunOutput) -> Value {
 }
 
 /// Metrics that exist only with a gas-transport model (omitted otherwise, never faked).
-const GAS_KEYS: &[&str] = &[
+pub const GAS_KEYS: &[&str] = &[
     "sao2_right_radial_percent",
     "sao2_coronary_percent",
     "sao2_femoral_percent",

@@ -262,7 +262,7 @@ impl SimCore {
             let has_gas = self.model.params().gas.is_some();
             for (k, v) in avg.named_values() {
                 if matches!(k, "beat_index" | "start_s")
-                    || (!has_gas && (k.starts_with("sao2_") || k == "svo2_percent"))
+                    || (!has_gas && ecmova_scenario::summary::GAS_KEYS.contains(&k))
                 {
                     continue;
                 }
