@@ -39,7 +39,7 @@ pub use components::{
 pub use ecmo::{Cannulation, EcmoCircuit};
 pub use metrics::{mixing_zone, BeatMetrics, BeatRecorder, SteadyStateDetector};
 pub use model::{
-    Anatomy, CirculationParams, IntegrationParams, Model, ParamError, Sites, StateLayout,
+    Anatomy, CirculationParams, IntegrationParams, Model, ParamError, Rhythm, Sites, StateLayout,
 };
 pub use sim::{derivative, step, State};
 pub use unloading::{Unloading, UnloadingDevice};

@@ -137,8 +137,15 @@ beat_metrics! {
     post_oxygenator_pressure_mmhg,
     /// Mean oxygenator pressure drop (pre − post), mmHg.
     oxygenator_dp_mmhg,
-    /// Native cardiac output plus ECMO flow, L/min.
+    /// Systemic blood flow: native cardiac output (through the aortic valve) plus Impella flow
+    /// plus ECMO flow, L/min.
     total_flow_l_min,
+    /// Mean flow of an Impella-type pump (LV to aortic root), L/min (0 without one).
+    impella_flow_l_min,
+    /// Mean flow of an LV vent (LV to the ECMO drainage line; part of the ECMO flow), L/min.
+    lv_vent_flow_l_min,
+    /// Mean flow through an atrial septostomy, left to right positive, L/min.
+    septostomy_flow_l_min,
     /// Lowest pressure of the drained vein in the beat, mmHg.
     drained_vein_pressure_min_mmhg,
     /// Fraction of the beat spent with the drained vein below the suction threshold.
@@ -182,7 +189,7 @@ beat_metrics! {
 /// Pressure sites tracked per beat, in this order.
 const SITES: usize = 8;
 /// Time-averaged ECMO and gas channels, in this order.
-const EXTRA: usize = 18;
+const EXTRA: usize = 21;
 mod ch {
     pub const Q_ECMO: usize = 0;
     pub const HEAD: usize = 1;
@@ -201,6 +208,9 @@ mod ch {
     pub const Q_AORTA: usize = 12; // 12..=15: ascending, arch, descending, iliac
     pub const Q_BRACHIO: usize = 16;
     pub const SUCTION: usize = 17;
+    pub const IMPELLA: usize = 18;
+    pub const VENT: usize = 19;
+    pub const SEPTOSTOMY: usize = 20;
 }
 
 #[derive(Clone, Debug)]
@@ -304,11 +314,15 @@ fn sample(model: &Model, state: &State) -> Sample {
     }
 }
 
-/// The ECMO and gas channels of one sample (all zero for a model with neither a gas model,
-/// nor a segmented aorta, nor a circuit).
+/// The ECMO, device and gas channels of one sample (all zero for a model with neither a gas
+/// model, nor a segmented aorta, nor a circuit, nor an unloading device).
 fn extra_channels(model: &Model, state: &State) -> [f64; EXTRA] {
     let params = model.params();
-    if params.gas.is_none() && params.anatomy.is_none() && params.ecmo.is_none() {
+    if params.gas.is_none()
+        && params.anatomy.is_none()
+        && params.ecmo.is_none()
+        && params.unloading.is_empty()
+    {
         return [0.0; EXTRA];
     }
     let s = &params.sites;
@@ -335,6 +349,15 @@ fn extra_channels(model: &Model, state: &State) -> [f64; EXTRA] {
             e[ch::Q_AORTA + k] = q[j];
         }
         e[ch::Q_BRACHIO] = q[a.brachiocephalic_connection];
+    }
+    for (i, u) in params.unloading.iter().enumerate() {
+        let c = match u.device {
+            crate::UnloadingDevice::Impella { .. } => ch::IMPELLA,
+            crate::UnloadingDevice::LvVent { .. } => ch::VENT,
+            crate::UnloadingDevice::AtrialSeptostomy { .. } => ch::SEPTOSTOMY,
+            crate::UnloadingDevice::Iabp { .. } => continue,
+        };
+        e[c] += state.unloading_flow_ml_s(model, i);
     }
     if let Some(circuit) = &params.ecmo {
         let f = state.ecmo_flow_ml_s(model);
@@ -375,7 +398,10 @@ impl BeatRecorder {
             prev_t: state.time_s(),
             has_extra: {
                 let p = model.params();
-                p.gas.is_some() || p.anatomy.is_some() || p.ecmo.is_some()
+                p.gas.is_some()
+                    || p.anatomy.is_some()
+                    || p.ecmo.is_some()
+                    || !p.unloading.is_empty()
             },
             beat_index: state.beat_index(),
             start_s: state.time_s(),
@@ -500,7 +526,12 @@ impl BeatRecorder {
             beat_index: self.beat_index as f64,
             start_s: self.start_s,
             period_s: t,
-            hr_bpm: 60.0 / t,
+            // No contraction, no heart rate (the beat clock still sets the analysis window).
+            hr_bpm: if model.params().rhythm.is_beating() {
+                60.0 / t
+            } else {
+                0.0
+            },
             sbp_mmhg: a.max[0],
             dbp_mmhg: a.min[0],
             map_mmhg: map,
@@ -549,7 +580,10 @@ impl BeatRecorder {
             pre_oxygenator_pressure_mmhg: x(ch::PRE),
             post_oxygenator_pressure_mmhg: x(ch::POST),
             oxygenator_dp_mmhg: x(ch::PRE) - x(ch::POST),
-            total_flow_l_min: co + q_ecmo_l_min,
+            total_flow_l_min: co + x(ch::IMPELLA) * 0.06 + q_ecmo_l_min,
+            impella_flow_l_min: x(ch::IMPELLA) * 0.06,
+            lv_vent_flow_l_min: x(ch::VENT) * 0.06,
+            septostomy_flow_l_min: x(ch::SEPTOSTOMY) * 0.06,
             drained_vein_pressure_min_mmhg: if has_ecmo { a.drained_min } else { 0.0 },
             drainage_suction_fraction: x(ch::SUCTION),
             sao2_right_radial_percent: sat(x(ch::C_RADIAL)),

@@ -86,8 +86,11 @@ pub struct CirculationParams {
     pub activations: Vec<TwoHill>,
     /// How activation time constants follow the heart period.
     pub activation_scaling: ActivationScaling,
-    /// Heart rate, beats per minute.
+    /// Heart rate, beats per minute. While the rhythm is not [`Rhythm::Sinus`] it is the
+    /// length of the analysis windows ("beats" of the metrics), not a contraction rate.
     pub heart_rate_bpm: f64,
+    /// The cardiac rhythm: a beating heart, or an arrest without contraction.
+    pub rhythm: Rhythm,
     /// Measurement sites.
     pub sites: Sites,
     /// Initial volume of every compartment, mL (same order as `compartments`).
@@ -193,6 +196,51 @@ pub fn check_range(
 
 /// Most unloading devices in one circulation.
 pub const MAX_UNLOADING_DEVICES: usize = 16;
+
+/// The cardiac rhythm.
+///
+/// In ventricular fibrillation and asystole no chamber contracts: every activation is zero, so
+/// each chamber follows its passive (end-diastolic) pressure-volume relation and the valves
+/// open and close on the pressures the rest of the circulation imposes. Fibrillation's
+/// uncoordinated myocardial activity produces no effective ejection (that is its clinical
+/// definition: a pulseless rhythm), so the two differ only in the ECG the monitor shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Rhythm {
+    /// A coordinated, beating heart (atrial then ventricular activation every beat).
+    #[default]
+    Sinus,
+    /// Ventricular fibrillation: pulseless, no contraction.
+    VentricularFibrillation,
+    /// Asystole: no electrical activity, no contraction.
+    Asystole,
+}
+
+impl Rhythm {
+    /// Whether the chambers contract.
+    pub fn is_beating(self) -> bool {
+        self == Rhythm::Sinus
+    }
+
+    /// The rhythm's name in files and outputs (`sinus`, `vf`, `asystole`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Rhythm::Sinus => "sinus",
+            Rhythm::VentricularFibrillation => "vf",
+            Rhythm::Asystole => "asystole",
+        }
+    }
+
+    /// The rhythm of a name as written by [`Rhythm::name`].
+    pub fn from_name(name: &str) -> Option<Rhythm> {
+        [
+            Rhythm::Sinus,
+            Rhythm::VentricularFibrillation,
+            Rhythm::Asystole,
+        ]
+        .into_iter()
+        .find(|r| r.name() == name)
+    }
+}
 
 /// Allowed heart rate range, bpm.
 pub const HEART_RATE_RANGE_BPM: (f64, f64) = (20.0, 250.0);

@@ -12,8 +12,10 @@
 //! - the other VA-ECMO indications (`fulminant-myocarditis`, `massive-pulmonary-embolism`,
 //!   `post-cardiotomy`, `chronic-heart-failure`, `septic-cardiomyopathy`, `drug-intoxication`):
 //!   the same adult with the changes of each disease, sources and calibration in
-//!   `docs/methodology/presets.md`. (`refractory-vf-arrest` waits for a model of ventricular
-//!   fibrillation: see that document.)
+//!   `docs/methodology/presets.md`.
+//! - `refractory-vf-arrest`: the AMI patient's heart in ventricular fibrillation (no
+//!   contraction), the ECPR case: ECMO is the circulation until return of spontaneous
+//!   circulation, which a scenario gives as a `rosc` event.
 
 use crate::activation::{ActivationScaling, TwoHill};
 use crate::components::*;
@@ -32,6 +34,7 @@ pub const NAMES: &[&str] = &[
     "chronic-heart-failure",
     "septic-cardiomyopathy",
     "drug-intoxication",
+    "refractory-vf-arrest",
 ];
 
 /// An unknown preset name.
@@ -54,8 +57,19 @@ pub fn by_name(name: &str) -> Result<CirculationParams, UnknownPreset> {
         "chronic-heart-failure" => Ok(AdultSpec::chronic_heart_failure().build()),
         "septic-cardiomyopathy" => Ok(AdultSpec::septic_cardiomyopathy().build()),
         "drug-intoxication" => Ok(AdultSpec::drug_intoxication().build()),
+        "refractory-vf-arrest" => Ok(refractory_vf_arrest()),
         _ => Err(UnknownPreset { name: name.into() }),
     }
+}
+
+/// Refractory ventricular fibrillation (the ECPR patient): the `cardiogenic-shock-ami`
+/// patient (an acute coronary occlusion is the usual cause of refractory VF: ARREST trial,
+/// Yannopoulos, Lancet 2020) in ventricular fibrillation from t = 0, so no chamber contracts.
+/// After a `rosc` event the heart beats again with the AMI heart's stunned contractility.
+pub fn refractory_vf_arrest() -> CirculationParams {
+    let mut p = cardiogenic_shock_ami();
+    p.rhythm = crate::model::Rhythm::VentricularFibrillation;
+    p
 }
 
 /// Initial O2 content of oxygenated blood, mL/dL (Hb 14, SaO2 ~97 %; CaO2 ~20 mL/dL in the
@@ -287,6 +301,7 @@ pub fn regazzoni_2022() -> CirculationParams {
         anatomy: None,
         ecmo: None,
         unloading: Vec::new(),
+        rhythm: crate::model::Rhythm::Sinus,
         sites: Sites {
             lv,
             rv,
@@ -632,6 +647,7 @@ impl AdultSpec {
             }),
             ecmo: None,
             unloading: Vec::new(),
+            rhythm: crate::model::Rhythm::Sinus,
             sites: Sites {
                 lv,
                 rv,

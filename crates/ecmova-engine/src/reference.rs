@@ -128,8 +128,13 @@ impl ReferenceIntegrator {
 
     fn eval(&mut self, model: &Model, state: &State, phase_s: f64, stage: usize, from_tmp: bool) {
         let period = state.period_s();
+        let beating = model.params().rhythm.is_beating();
         for (a, s) in self.act.iter_mut().zip(&state.cache.scaled) {
-            *a = s.eval(phase_s, period);
+            *a = if beating {
+                s.eval(phase_s, period)
+            } else {
+                0.0
+            };
         }
         let n_act = state.cache.scaled.len();
         crate::sim::balloon_row(model, state, phase_s, &mut self.act[n_act..]);

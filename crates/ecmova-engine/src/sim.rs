@@ -347,11 +347,17 @@ impl State {
         let n_half = 2 * self.steps_per_beat as usize + 1;
         let half = self.h_s * 0.5;
         let n_balloons = model.iabp_ratios.len();
+        // Without a beating rhythm no chamber is activated (the chambers are passive).
+        let beating = params.rhythm.is_beating();
         self.cache.table.clear();
         for k in 0..n_half {
             let phase = k as f64 * half;
             for s in &self.cache.scaled {
-                self.cache.table.push(s.eval(phase, self.period_s));
+                self.cache.table.push(if beating {
+                    s.eval(phase, self.period_s)
+                } else {
+                    0.0
+                });
             }
             for _ in 0..n_balloons {
                 self.cache.table.push(0.0);
@@ -367,7 +373,7 @@ impl State {
     fn balloon_key(&self, model: &Model) -> u64 {
         let mut key = 0;
         for (b, &r) in model.iabp_ratios.iter().enumerate() {
-            let (prev, cur) = balloon_gates(self.beat_index, r);
+            let (prev, cur) = balloon_gates(model, self.beat_index, r);
             key |= (u64::from(cur) | u64::from(prev) << 1) << (2 * b);
         }
         key
@@ -398,7 +404,7 @@ impl State {
         let t_onset = self.cache.scaled[lv].shape.t_shift_s % self.period_s;
         self.cache.iabp_timing = (t_onset, t_close);
         for (b, &r) in model.iabp_ratios.iter().enumerate() {
-            let (prev, cur) = balloon_gates(self.beat_index, r);
+            let (prev, cur) = balloon_gates(model, self.beat_index, r);
             for k in 0..n_half {
                 self.cache.table[k * n_cols + n_act + b] = crate::unloading::balloon_fraction(
                     k as f64 * half,
@@ -565,8 +571,12 @@ fn unloading_flows(
 }
 
 /// (previous beat assisted, this beat assisted) for an assist ratio `ratio` (beat 0 is
-/// assisted; the beat before it counts as assisted at 1:1 only).
-fn balloon_gates(beat_index: u64, ratio: u32) -> (bool, bool) {
+/// assisted; the beat before it counts as assisted at 1:1 only). Without a beating rhythm the
+/// console has no trigger and the balloon stays deflated.
+fn balloon_gates(model: &Model, beat_index: u64, ratio: u32) -> (bool, bool) {
+    if !model.params().rhythm.is_beating() {
+        return (false, false);
+    }
     let r = u64::from(ratio.max(1));
     ((beat_index + r - 1) % r == 0, beat_index % r == 0)
 }
@@ -576,7 +586,7 @@ fn balloon_gates(beat_index: u64, ratio: u32) -> (bool, bool) {
 pub(crate) fn balloon_row(model: &Model, state: &State, phase_s: f64, out: &mut [f64]) {
     let (t_onset, t_close) = state.cache.iabp_timing;
     for (o, &r) in out.iter_mut().zip(&model.iabp_ratios) {
-        let (prev, cur) = balloon_gates(state.beat_index(), r);
+        let (prev, cur) = balloon_gates(model, state.beat_index(), r);
         *o = crate::unloading::balloon_fraction(phase_s, t_onset, t_close, prev, cur);
     }
 }
