@@ -3,9 +3,13 @@
 use crate::wire::{Event, Scenario};
 use ecmova_engine::devices::{CentrifugalPump, Oxygenator, PUMP_PRESETS};
 use ecmova_engine::model::check_range;
+use ecmova_engine::unloading::{
+    IABP_BALLOON_RANGE_ML, IABP_RATIO_RANGE, IMPELLA_LEVEL_RANGE, SEPTOSTOMY_DIAMETER_RANGE_MM,
+    VENT_CANNULA_RANGE_FR,
+};
 use ecmova_engine::{
     presets, Cannulation, CirculationParams, CompartmentKind, ConnectionKind, EcmoCircuit,
-    IntegrationParams, Model, ParamError, Passive, State,
+    IntegrationParams, Model, ParamError, Passive, Rhythm, State, Unloading, UnloadingDevice,
 };
 
 /// Anything wrong with a scenario. Messages name the field, its value and what is allowed.
@@ -93,6 +97,7 @@ fn prefixed(e: &ParamError) -> String {
         ParamError::OutOfRange { field, .. }
             if !field.starts_with("simulation.")
                 && !field.starts_with("ecmo.")
+                && !field.starts_with("devices[")
                 && !field.starts_with("patient.") =>
         {
             format!("patient.{e}")
@@ -133,6 +138,7 @@ pub fn build(scenario: &Scenario) -> Result<Built, ScenarioError> {
     apply_overrides(scenario, &mut params)?;
     apply_patient_scalars(scenario, &mut params)?;
     let start_clamped = attach_ecmo(scenario, &mut params)?;
+    let device_starts = attach_devices(scenario, &mut params)?;
     let sim = &scenario.simulation;
     check_range(
         || "simulation.duration_s".into(),
@@ -174,6 +180,25 @@ pub fn build(scenario: &Scenario) -> Result<Built, ScenarioError> {
         // The pump starts at `start_s`: an implicit start event, first among equal times.
         let i = events.partition_point(|(_, e)| e.at_s() < start_s);
         events.insert(i, (usize::MAX, Event::StartEcmo { at_s: start_s }));
+    }
+    for (kind, start_s) in device_starts {
+        // A device that starts later: an implicit `set_device` switching it on.
+        let i = events.partition_point(|(_, e)| e.at_s() <= start_s);
+        events.insert(
+            i,
+            (
+                usize::MAX,
+                Event::SetDevice {
+                    at_s: start_s,
+                    device: kind.into(),
+                    active: Some(true),
+                    performance_level: None,
+                    diameter_mm: None,
+                    balloon_volume_ml: None,
+                    ratio: None,
+                },
+            ),
+        );
     }
     let built = Built {
         model,
@@ -335,6 +360,147 @@ pub fn apply_event(
         // The trial acts through the run's flow controller, not on the model directly.
         return Ok(());
     }
+    match event {
+        Event::SetDevice {
+            device,
+            active,
+            performance_level,
+            diameter_mm,
+            balloon_volume_ml,
+            ratio,
+            ..
+        } => {
+            let kind = DEVICE_KINDS
+                .into_iter()
+                .find(|k| k == device)
+                .ok_or_else(|| {
+                    fail(format!(
+                        "device = \"{device}\" is not a device: allowed are {}",
+                        DEVICE_KINDS.join(", ")
+                    ))
+                })?;
+            let idx = model
+                .params()
+                .unloading
+                .iter()
+                .position(|u| u.device.kind_name() == kind)
+                .ok_or_else(|| {
+                    fail(format!(
+                        "there is no {kind} in this scenario: add it under [[devices]]"
+                    ))
+                })?;
+            let stray = [
+                ("performance_level", performance_level.is_some(), "impella"),
+                ("diameter_mm", diameter_mm.is_some(), "atrial_septostomy"),
+                ("balloon_volume_ml", balloon_volume_ml.is_some(), "iabp"),
+                ("ratio", ratio.is_some(), "iabp"),
+            ];
+            if let Some((key, _, owner)) = stray.iter().find(|(_, set, o)| *set && *o != kind) {
+                return Err(fail(format!("only an {owner} has {key}, not an {kind}")));
+            }
+            let range = |name: &str, v: Option<f64>, lo: f64, hi: f64, unit: &'static str| {
+                v.map_or(Ok(()), |v| {
+                    check_range(|| name.to_string(), v, lo, hi, unit)
+                        .map_err(|e| fail(e.to_string()))
+                })
+            };
+            range(
+                "performance_level",
+                performance_level.map(f64::from),
+                f64::from(IMPELLA_LEVEL_RANGE.0),
+                f64::from(IMPELLA_LEVEL_RANGE.1),
+                "",
+            )?;
+            range(
+                "diameter_mm",
+                *diameter_mm,
+                SEPTOSTOMY_DIAMETER_RANGE_MM.0,
+                SEPTOSTOMY_DIAMETER_RANGE_MM.1,
+                "mm",
+            )?;
+            range(
+                "balloon_volume_ml",
+                *balloon_volume_ml,
+                IABP_BALLOON_RANGE_ML.0,
+                IABP_BALLOON_RANGE_ML.1,
+                "mL",
+            )?;
+            range(
+                "ratio",
+                ratio.map(f64::from),
+                f64::from(IABP_RATIO_RANGE.0),
+                f64::from(IABP_RATIO_RANGE.1),
+                "",
+            )?;
+            model
+                .update(|p| {
+                    let u = &mut p.unloading[idx];
+                    if let Some(a) = active {
+                        u.active = *a;
+                    }
+                    match &mut u.device {
+                        UnloadingDevice::Impella {
+                            performance_level: l,
+                            ..
+                        } => {
+                            if let Some(x) = performance_level {
+                                *l = *x;
+                            }
+                        }
+                        UnloadingDevice::AtrialSeptostomy { diameter_mm: d, .. } => {
+                            if let Some(x) = diameter_mm {
+                                *d = *x;
+                            }
+                        }
+                        UnloadingDevice::Iabp {
+                            balloon_volume_ml: v,
+                            ratio: r,
+                            ..
+                        } => {
+                            if let Some(x) = balloon_volume_ml {
+                                *v = *x;
+                            }
+                            if let Some(x) = ratio {
+                                *r = *x;
+                            }
+                        }
+                        UnloadingDevice::LvVent { .. } => {}
+                    }
+                })
+                .map_err(|e| fail(e.to_string()))?;
+            if let Some(state) = state {
+                state.refresh(model);
+            }
+            return Ok(());
+        }
+        Event::Arrest { rhythm, .. } => {
+            let r = Rhythm::from_name(rhythm)
+                .filter(|r| !r.is_beating())
+                .ok_or_else(|| {
+                    fail(format!(
+                        "rhythm = \"{rhythm}\" is not an arrest rhythm: allowed are vf, asystole \
+                         (a beating heart returns with a rosc event)"
+                    ))
+                })?;
+            model
+                .update(|p| p.rhythm = r)
+                .map_err(|e| fail(e.to_string()))?;
+            if let Some(state) = state {
+                state.refresh(model);
+            }
+            return Ok(());
+        }
+        Event::Rosc { .. } => {
+            model
+                .update(|p| p.rhythm = Rhythm::Sinus)
+                .map_err(|e| fail(e.to_string()))?;
+            if let Some(state) = state {
+                state.refresh(model);
+            }
+            return Ok(());
+        }
+        _ => {}
+    }
     let lv = model.params().sites.lv;
     let result = model.update(|p| {
         let ecmo = p.ecmo.as_mut();
@@ -365,7 +531,12 @@ pub fn apply_event(
                 }
             }
             Event::SetHeartRate { heart_rate_bpm, .. } => p.heart_rate_bpm = heart_rate_bpm,
-            Event::WeaningTrial { .. } | Event::Infusion { .. } | Event::Fluid { .. } => {}
+            Event::WeaningTrial { .. }
+            | Event::Infusion { .. }
+            | Event::Fluid { .. }
+            | Event::SetDevice { .. }
+            | Event::Arrest { .. }
+            | Event::Rosc { .. } => {}
             Event::SetFio2 { fio2, .. } => {
                 if let Some(g) = p.gas.as_mut() {
                     g.fio2 = fio2;
@@ -551,7 +722,161 @@ fn apply_patient_scalars(
     if let Some(x) = p.fio2 {
         params.gas.as_mut().ok_or_else(|| no_gas("fio2"))?.fio2 = x;
     }
+    if let Some(name) = p.rhythm.as_deref() {
+        params.rhythm = Rhythm::from_name(name).ok_or_else(|| ScenarioError::InvalidChoice {
+            field: "patient.rhythm".into(),
+            value: name.into(),
+            allowed: "sinus, vf, asystole".into(),
+        })?;
+    }
     Ok(())
+}
+
+/// Default Impella performance level (P8: full support, the level used to unload the LV on
+/// VA-ECMO).
+pub const DEFAULT_IMPELLA_LEVEL: u8 = 8;
+/// Default septostomy diameter, mm (balloon atrial septostomy on VA-ECMO: 10-15 mm static
+/// balloon dilation is typical).
+pub const DEFAULT_SEPTOSTOMY_MM: f64 = 10.0;
+/// Default LV vent cannula, Fr.
+pub const DEFAULT_VENT_FR: f64 = 15.0;
+/// The device kinds a scenario may name.
+pub const DEVICE_KINDS: [&str; 4] = ["iabp", "impella", "atrial_septostomy", "lv_vent"];
+
+/// Adds the devices of `[[devices]]` (after the circuit: the vent joins its drainage line).
+/// Returns the kinds that start later than t = 0, with their start time.
+fn attach_devices(
+    scenario: &Scenario,
+    params: &mut CirculationParams,
+) -> Result<Vec<(&'static str, f64)>, ScenarioError> {
+    let mut starts = Vec::new();
+    for (i, d) in scenario.devices.iter().enumerate() {
+        let f = |k: &str| format!("devices[{i}].{k}");
+        let kind = DEVICE_KINDS
+            .into_iter()
+            .find(|k| *k == d.kind)
+            .ok_or_else(|| ScenarioError::InvalidChoice {
+                field: f("kind"),
+                value: d.kind.clone(),
+                allowed: DEVICE_KINDS.join(", "),
+            })?;
+        if scenario.devices[..i].iter().any(|o| o.kind == d.kind) {
+            return Err(ScenarioError::NotApplicable {
+                path: f("kind"),
+                reason: format!("a second {kind}: at most one device of each kind"),
+            });
+        }
+        // Settings that do not belong to the kind are errors, not silently ignored.
+        let stray = [
+            (
+                "performance_level",
+                d.performance_level.is_some(),
+                "impella",
+            ),
+            ("diameter_mm", d.diameter_mm.is_some(), "atrial_septostomy"),
+            ("cannula_fr", d.cannula_fr.is_some(), "lv_vent"),
+            ("balloon_volume_ml", d.balloon_volume_ml.is_some(), "iabp"),
+            ("ratio", d.ratio.is_some(), "iabp"),
+        ];
+        if let Some((key, _, owner)) = stray.iter().find(|(_, set, owner)| *set && *owner != kind) {
+            return Err(ScenarioError::NotApplicable {
+                path: f(key),
+                reason: format!("only an {owner} has {key}, not an {kind}"),
+            });
+        }
+        let start_s = d.start_s.unwrap_or(0.0);
+        check_range(
+            || f("start_s"),
+            start_s,
+            0.0,
+            scenario.simulation.duration_s.max(0.0),
+            "s",
+        )?;
+        let site = |e: ParamError| ScenarioError::NotApplicable {
+            path: f("kind"),
+            reason: format!("preset {}: {e}", scenario.patient.preset),
+        };
+        let device = match kind {
+            "iabp" => {
+                let v = d.balloon_volume_ml.unwrap_or(40.0);
+                check_range(
+                    || f("balloon_volume_ml"),
+                    v,
+                    IABP_BALLOON_RANGE_ML.0,
+                    IABP_BALLOON_RANGE_ML.1,
+                    "mL",
+                )?;
+                let r = d.ratio.unwrap_or(1);
+                check_range(
+                    || f("ratio"),
+                    f64::from(r),
+                    f64::from(IABP_RATIO_RANGE.0),
+                    f64::from(IABP_RATIO_RANGE.1),
+                    "",
+                )?;
+                let mut dev = UnloadingDevice::iabp(params).map_err(site)?;
+                if let UnloadingDevice::Iabp {
+                    balloon_volume_ml,
+                    ratio,
+                    ..
+                } = &mut dev
+                {
+                    *balloon_volume_ml = v;
+                    *ratio = r;
+                }
+                dev
+            }
+            "impella" => {
+                let level = d.performance_level.unwrap_or(DEFAULT_IMPELLA_LEVEL);
+                check_range(
+                    || f("performance_level"),
+                    f64::from(level),
+                    f64::from(IMPELLA_LEVEL_RANGE.0),
+                    f64::from(IMPELLA_LEVEL_RANGE.1),
+                    "",
+                )?;
+                UnloadingDevice::impella(params, level).map_err(site)?
+            }
+            "atrial_septostomy" => {
+                let mm = d.diameter_mm.unwrap_or(DEFAULT_SEPTOSTOMY_MM);
+                check_range(
+                    || f("diameter_mm"),
+                    mm,
+                    SEPTOSTOMY_DIAMETER_RANGE_MM.0,
+                    SEPTOSTOMY_DIAMETER_RANGE_MM.1,
+                    "mm",
+                )?;
+                UnloadingDevice::atrial_septostomy(params, mm).map_err(site)?
+            }
+            _ => {
+                if params.ecmo.is_none() {
+                    return Err(ScenarioError::NotApplicable {
+                        path: f("kind"),
+                        reason:
+                            "an LV vent drains into the ECMO circuit: add [ecmo] enabled = true"
+                                .into(),
+                    });
+                }
+                let fr = d.cannula_fr.unwrap_or(DEFAULT_VENT_FR);
+                check_range(
+                    || f("cannula_fr"),
+                    fr,
+                    VENT_CANNULA_RANGE_FR.0,
+                    VENT_CANNULA_RANGE_FR.1,
+                    "Fr",
+                )?;
+                UnloadingDevice::lv_vent(params, fr).map_err(site)?
+            }
+        };
+        params.unloading.push(Unloading {
+            device,
+            active: start_s <= 0.0,
+        });
+        if start_s > 0.0 {
+            starts.push((kind, start_s));
+        }
+    }
+    Ok(starts)
 }
 
 fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {

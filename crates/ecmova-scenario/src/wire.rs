@@ -16,6 +16,9 @@ pub struct Scenario {
     pub simulation: Simulation,
     /// The VA-ECMO circuit (absent: no circuit).
     pub ecmo: Option<Ecmo>,
+    /// LV unloading devices in place (`[[devices]]`); `set_device` events change them.
+    #[serde(default)]
+    pub devices: Vec<Device>,
     /// Timed events (actions), applied at the first step at or after `at_s`.
     #[serde(default)]
     pub events: Vec<Event>,
@@ -44,6 +47,29 @@ pub struct Ecmo {
     /// Sweep gas flow, L/min (default 4).
     pub sweep_l_min: Option<f64>,
     /// Time at which the pump starts, s (default 0); the lines are clamped before it.
+    pub start_s: Option<f64>,
+}
+
+/// `[[devices]]`: an LV unloading device. At most one of each kind. Every key but `kind` has
+/// a default.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Device {
+    /// `iabp`, `impella`, `atrial_septostomy` or `lv_vent` (the vent needs `[ecmo]`).
+    pub kind: String,
+    /// Impella performance level, P1-P9 (default 8: full support).
+    pub performance_level: Option<u8>,
+    /// Septostomy orifice diameter, mm (1-20, default 10).
+    pub diameter_mm: Option<f64>,
+    /// LV vent cannula size, Fr (12-32, default 15).
+    pub cannula_fr: Option<f64>,
+    /// IABP balloon volume, mL (20-50, default 40).
+    pub balloon_volume_ml: Option<f64>,
+    /// IABP assist ratio: 1 (1:1, default), 2 (1:2) or 3 (1:3).
+    pub ratio: Option<u32>,
+    /// When the device starts working, s (default 0: from the start). Before it, the device
+    /// is in place but off (Impella motor stopped, vent clamped, balloon deflated,
+    /// septostomy not yet made).
     pub start_s: Option<f64>,
 }
 
@@ -140,6 +166,41 @@ pub enum Event {
         /// Multiplier of the preset's LV end-systolic elastance.
         lv_contractility_scale: f64,
     },
+    /// Switch an unloading device of `[[devices]]` on or off, or change its settings.
+    SetDevice {
+        /// When, s.
+        at_s: f64,
+        /// The device's kind (`iabp`, `impella`, `atrial_septostomy`, `lv_vent`).
+        device: String,
+        /// On or off (absent: unchanged).
+        active: Option<bool>,
+        /// Impella performance level, P1-P9.
+        performance_level: Option<u8>,
+        /// Septostomy diameter, mm.
+        diameter_mm: Option<f64>,
+        /// IABP balloon volume, mL.
+        balloon_volume_ml: Option<f64>,
+        /// IABP assist ratio (1-3).
+        ratio: Option<u32>,
+    },
+    /// Cardiac arrest: ventricular fibrillation (default) or asystole; no chamber contracts.
+    Arrest {
+        /// When, s.
+        at_s: f64,
+        /// `vf` (default) or `asystole`.
+        #[serde(default = "default_arrest_rhythm")]
+        rhythm: String,
+    },
+    /// Return of spontaneous circulation: the heart beats again (sinus rhythm) with the
+    /// contractility it had before the arrest.
+    Rosc {
+        /// When, s.
+        at_s: f64,
+    },
+}
+
+fn default_arrest_rhythm() -> String {
+    "vf".into()
 }
 
 fn default_weaning_flows() -> Vec<f64> {
@@ -165,7 +226,10 @@ impl Event {
             | Event::SetHeartRate { at_s, .. }
             | Event::SetFio2 { at_s, .. }
             | Event::SetLungShunt { at_s, .. }
-            | Event::SetLvContractility { at_s, .. } => at_s,
+            | Event::SetLvContractility { at_s, .. }
+            | Event::SetDevice { at_s, .. }
+            | Event::Arrest { at_s, .. }
+            | Event::Rosc { at_s } => at_s,
         }
     }
 
@@ -184,6 +248,9 @@ impl Event {
             Event::SetFio2 { .. } => "set_fio2",
             Event::SetLungShunt { .. } => "set_lung_shunt",
             Event::SetLvContractility { .. } => "set_lv_contractility",
+            Event::SetDevice { .. } => "set_device",
+            Event::Arrest { .. } => "arrest",
+            Event::Rosc { .. } => "rosc",
         }
     }
 }
@@ -211,6 +278,9 @@ pub struct Patient {
     pub lung_shunt_fraction: Option<f64>,
     /// Inspired O2 fraction (0.21-1).
     pub fio2: Option<f64>,
+    /// Cardiac rhythm at the start: `sinus` (default unless the preset says otherwise),
+    /// `vf` or `asystole`.
+    pub rhythm: Option<String>,
     /// Per-compartment overrides: `[patient.compartment.<name>]`.
     #[serde(default)]
     pub compartment: BTreeMap<String, CompartmentOverride>,
