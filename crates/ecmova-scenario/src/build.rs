@@ -44,6 +44,14 @@ pub enum ScenarioError {
         /// Why it does not apply.
         reason: String,
     },
+    /// A key outside `[patient]` that cannot be used as given.
+    #[error("{path}: {reason}")]
+    Invalid {
+        /// Dotted path of the key (e.g. `devices[1].kind`).
+        path: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// An out-of-range parameter.
     #[error("{}", prefixed(.0))]
     Param(ParamError),
@@ -761,7 +769,7 @@ fn attach_devices(
                 allowed: DEVICE_KINDS.join(", "),
             })?;
         if scenario.devices[..i].iter().any(|o| o.kind == d.kind) {
-            return Err(ScenarioError::NotApplicable {
+            return Err(ScenarioError::Invalid {
                 path: f("kind"),
                 reason: format!("a second {kind}: at most one device of each kind"),
             });
@@ -779,7 +787,7 @@ fn attach_devices(
             ("ratio", d.ratio.is_some(), "iabp"),
         ];
         if let Some((key, _, owner)) = stray.iter().find(|(_, set, owner)| *set && *owner != kind) {
-            return Err(ScenarioError::NotApplicable {
+            return Err(ScenarioError::Invalid {
                 path: f(key),
                 reason: format!("only an {owner} has {key}, not an {kind}"),
             });
@@ -792,7 +800,7 @@ fn attach_devices(
             scenario.simulation.duration_s.max(0.0),
             "s",
         )?;
-        let site = |e: ParamError| ScenarioError::NotApplicable {
+        let site = |e: ParamError| ScenarioError::Invalid {
             path: f("kind"),
             reason: format!("preset {}: {e}", scenario.patient.preset),
         };
@@ -850,7 +858,7 @@ fn attach_devices(
             }
             _ => {
                 if params.ecmo.is_none() {
-                    return Err(ScenarioError::NotApplicable {
+                    return Err(ScenarioError::Invalid {
                         path: f("kind"),
                         reason:
                             "an LV vent drains into the ECMO circuit: add [ecmo] enabled = true"

@@ -25,6 +25,9 @@ impl Series {
         if p.ecmo.is_some() {
             columns.push("q_ecmo_ml_s".into());
         }
+        for u in p.unloading.iter().filter(|u| u.device.has_flow()) {
+            columns.push(format!("q_{}_ml_s", u.device.kind_name()));
+        }
         if p.gas.is_some() {
             columns.extend(
                 p.compartments
@@ -46,6 +49,11 @@ impl Series {
         self.values.extend_from_slice(state.flows_ml_s());
         if model.params().ecmo.is_some() {
             self.values.push(state.ecmo_flow_ml_s(model));
+        }
+        for (i, u) in model.params().unloading.iter().enumerate() {
+            if u.device.has_flow() {
+                self.values.push(state.unloading_flow_ml_s(model, i));
+            }
         }
         if let Some(gas) = &model.params().gas {
             for i in 0..model.n_compartments() {

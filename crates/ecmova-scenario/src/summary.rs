@@ -41,6 +41,8 @@ pub fn summary_json(built: &Built, out: &RunOutput) -> Value {
             .map(|e| Value::from(e.cannulation.name()))
             .unwrap_or(Value::Null),
     );
+    m.insert("rhythm".into(), params.rhythm.name().into());
+    m.insert("devices".into(), devices_json(params));
     if let Some(avg) = out.summary_metrics() {
         let has_gas = params.gas.is_some();
         for (k, v) in avg.named_values() {
@@ -134,6 +136,44 @@ fn phases_json(out: &RunOutput) -> Value {
         Value::Object(p)
     });
     Value::Array(phases.collect())
+}
+
+/// The unloading devices at the end of the run: kind, whether running, and settings.
+pub fn devices_json(params: &ecmova_engine::CirculationParams) -> Value {
+    use ecmova_engine::UnloadingDevice as D;
+    Value::Array(
+        params
+            .unloading
+            .iter()
+            .map(|u| {
+                let mut d = Map::new();
+                d.insert("kind".into(), u.device.kind_name().into());
+                d.insert("active".into(), u.active.into());
+                match u.device {
+                    D::Iabp {
+                        balloon_volume_ml,
+                        ratio,
+                        ..
+                    } => {
+                        d.insert("balloon_volume_ml".into(), num(balloon_volume_ml));
+                        d.insert("ratio".into(), ratio.into());
+                    }
+                    D::Impella {
+                        performance_level, ..
+                    } => {
+                        d.insert("performance_level".into(), performance_level.into());
+                    }
+                    D::AtrialSeptostomy { diameter_mm, .. } => {
+                        d.insert("diameter_mm".into(), num(diameter_mm));
+                    }
+                    D::LvVent { cannula_fr, .. } => {
+                        d.insert("cannula_fr".into(), num(cannula_fr));
+                    }
+                }
+                Value::Object(d)
+            })
+            .collect(),
+    )
 }
 
 /// Metrics that exist only with a gas-transport model (omitted otherwise, never faked).

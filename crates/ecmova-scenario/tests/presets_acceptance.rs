@@ -235,3 +235,15 @@ fn every_example_parses_and_builds() {
     }
     assert!(n >= 10, "only {n} example files");
 }
+
+/// Every built-in preset has its example file, `examples/<preset>.toml`, using that preset.
+#[test]
+fn every_preset_has_an_example() {
+    for name in ecmova_engine::presets::NAMES {
+        let path = examples_dir().join(format!("{name}.toml"));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let scenario = Scenario::from_toml(&text).expect("parses");
+        assert_eq!(&scenario.patient.preset, name, "{}", path.display());
+    }
+}

@@ -339,8 +339,11 @@ fn scenario_error(e: ScenarioError, patient_prefix: &str) -> ApiError {
             Some(&rename(&format!("patient.{path}"))),
             message,
         ),
+        ScenarioError::Invalid { path, .. } => {
+            ApiError::unprocessable("invalid_scenario", Some(&path), message)
+        }
         ScenarioError::Param(ParamError::OutOfRange { field, .. }) => {
-            let key = if field.starts_with("simulation.") {
+            let key = if field.starts_with("simulation.") || field.starts_with("devices[") {
                 field
             } else {
                 rename(&format!("patient.{field}"))
