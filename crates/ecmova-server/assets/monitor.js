@@ -460,9 +460,14 @@ function wire() {
   $("sweep-set").onclick = () => send({ type: "set_sweep", l_min: numberOf("sweep") });
   $("fdo2-set").onclick = () => send({ type: "set_fdo2", fdo2: numberOf("fdo2") });
   $("drug-set").onclick = () => send({ type: "drug", name: $("drug").value, dose: numberOf("dose") });
-  $("device-on").onclick = () => send({ type: "unloading", device: $("device").value, on: true });
+  $("device-on").onclick = () => {
+    const ev = { type: "unloading", device: $("device").value, on: true };
+    if (ev.device === "impella") ev.performance_level = Number($("impella-level").value);
+    send(ev);
+  };
   $("device-off").onclick = () => send({ type: "unloading", device: $("device").value, on: false });
-  $("arrest").onclick = () => send({ type: "arrest" });
+  $("arrest").onclick = () => send({ type: "arrest", rhythm: "vf" });
+  $("asystole").onclick = () => send({ type: "arrest", rhythm: "asystole" });
   $("rosc").onclick = () => send({ type: "rosc" });
   $("wean-set").onclick = () => send({ type: "weaning_trial", flow_l_min: numberOf("wean") });
   window.addEventListener("resize", () => { traces.forEach((t) => t.resize()); resizePv(); });

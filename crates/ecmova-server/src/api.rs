@@ -285,9 +285,9 @@ async fn presets() -> ApiResult {
 pub fn capabilities_of(state: &AppState) -> Capabilities {
     Capabilities {
         ecmo: crate::ecmo::ECMO_AVAILABLE,
-        drugs: false,
-        unloading: false,
-        arrest: false,
+        drugs: true,
+        unloading: true,
+        arrest: true,
         weaning_trial: true,
         events: EVENT_TYPES.to_vec(),
         presets: ecmova_engine::presets::NAMES.to_vec(),

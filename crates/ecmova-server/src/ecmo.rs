@@ -21,9 +21,9 @@ use ecmova_scenario::build::{
 /// `GET /api/v1/capabilities` as `ecmo`).
 pub const ECMO_AVAILABLE: bool = true;
 
-/// Connects a parked (clamped) VA-ECMO circuit to a model whose preset has cannulation sites,
-/// so that starting ECMO in a live session is unclamping the lines, not a change of the state
-/// vector's layout. Models without cannulation sites (`regazzoni-2022`) are returned as they
+/// Connects a parked (clamped) VA-ECMO circuit and the four LV unloading devices (off) to a
+/// model whose preset has cannulation sites, so that starting ECMO or a device in a live
+/// session is a parameter change, not a change of the model's layout. Models without cannulation sites (`regazzoni-2022`) are returned as they
 /// are. Defaults as in a scenario's `[ecmo]` table: femoro-femoral, Rotaflow at 3000 rpm, 25 Fr
 /// drainage, 17 Fr return, Quadrox-iD, FdO2 1.0, sweep 4 L/min.
 pub fn with_parked_circuit(model: Model) -> Result<Model, ApiError> {
@@ -49,6 +49,21 @@ pub fn with_parked_circuit(model: Model) -> Result<Model, ApiError> {
     .map_err(internal)?;
     circuit.clamped = true;
     params.ecmo = Some(circuit);
+    // The four unloading devices, parked (off), so that switching one on is a parameter
+    // change (defaults as in a scenario's `[[devices]]`).
+    use ecmova_engine::{Unloading, UnloadingDevice};
+    use ecmova_scenario::build::{DEFAULT_IMPELLA_LEVEL, DEFAULT_SEPTOSTOMY_MM, DEFAULT_VENT_FR};
+    for device in [
+        UnloadingDevice::iabp(&params),
+        UnloadingDevice::impella(&params, DEFAULT_IMPELLA_LEVEL),
+        UnloadingDevice::atrial_septostomy(&params, DEFAULT_SEPTOSTOMY_MM),
+        UnloadingDevice::lv_vent(&params, DEFAULT_VENT_FR),
+    ] {
+        params.unloading.push(Unloading {
+            device: device.map_err(internal)?,
+            active: false,
+        });
+    }
     Model::new(params, model.integration().clone()).map_err(internal)
 }
 
@@ -149,36 +164,140 @@ pub fn averaged_summary(
 }
 
 /// Applies the events other than ECMO's: `weaning_trial` (a one-step trial at the requested
-/// flow, driven by the scenario layer's flow controller); `drug`, `unloading`, `arrest` and
-/// `rosc` are not modelled by the engine yet and answer 409 `not_available`.
+/// flow, driven by the scenario layer's flow controller), `drug`, `unloading`, `arrest` and
+/// `rosc` (the scenario layer's events, applied now).
 pub fn apply_pending_event(sim: &mut SimCore, event: &SessionEvent) -> Result<String, ApiError> {
-    if let SessionEvent::WeaningTrial { flow_l_min } = *event {
-        let running = sim.model.params().ecmo.as_ref().is_some_and(|e| !e.clamped);
-        if !running {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "ecmo_not_running",
-                Some("type"),
-                "a weaning trial needs ECMO running: send start_ecmo first",
+    use ecmova_scenario::wire::Event;
+    let at_s = sim.state.time_s();
+    match event {
+        SessionEvent::WeaningTrial { flow_l_min } => {
+            let flow_l_min = *flow_l_min;
+            let running = sim.model.params().ecmo.as_ref().is_some_and(|e| !e.clamped);
+            if !running {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "ecmo_not_running",
+                    Some("type"),
+                    "a weaning trial needs ECMO running: send start_ecmo first",
+                ));
+            }
+            crate::error::check("flow_l_min", flow_l_min, 0.3, 7.0, "L/min")?;
+            // One step to the requested flow, 30 s, then the echo indices and the verdict.
+            sim.weaning = Some(ecmova_scenario::weaning::WeaningTrial::new(
+                vec![flow_l_min],
+                30.0,
+                sim.state.time_s(),
             ));
+            Ok(format!(
+                "weaning trial: ECMO flow to {flow_l_min} L/min for 30 s, then the verdict"
+            ))
         }
-        crate::error::check("flow_l_min", flow_l_min, 0.3, 7.0, "L/min")?;
-        // One step to the requested flow, 30 s, then the echo indices and the verdict.
-        sim.weaning = Some(ecmova_scenario::weaning::WeaningTrial::new(
-            vec![flow_l_min],
-            30.0,
-            sim.state.time_s(),
-        ));
-        return Ok(format!(
-            "weaning trial: ECMO flow to {flow_l_min} L/min for 30 s, then the verdict"
-        ));
+        SessionEvent::Drug { name, dose } => {
+            use ecmova_scenario::interventions::Drug;
+            let drug = Drug::from_name(name).ok_or_else(|| {
+                ApiError::unprocessable(
+                    "invalid_choice",
+                    Some("name"),
+                    format!(
+                        "name = \"{name}\" is not a modelled drug: allowed are {}",
+                        Drug::ALL.map(|d| d.name()).join(", ")
+                    ),
+                )
+            })?;
+            let max = drug.profile().max_dose_ug_kg_min;
+            crate::error::check("dose", *dose, 0.0, max, "µg/kg/min")?;
+            sim.apply_scenario_event(
+                &Event::Infusion {
+                    at_s,
+                    drug: drug.name().into(),
+                    dose_ug_kg_min: *dose,
+                },
+                "dose",
+            )?;
+            Ok(if *dose == 0.0 {
+                format!("{} stopped", drug.name())
+            } else {
+                format!("{} at {dose} µg/kg/min", drug.name())
+            })
+        }
+        SessionEvent::Unloading {
+            device,
+            on,
+            performance_level,
+            diameter_mm,
+            ratio,
+        } => {
+            if !ecmova_scenario::build::DEVICE_KINDS.contains(&device.as_str()) {
+                return Err(ApiError::unprocessable(
+                    "invalid_choice",
+                    Some("device"),
+                    format!(
+                        "device = \"{device}\" is not allowed: allowed are {}",
+                        ecmova_scenario::build::DEVICE_KINDS.join(", ")
+                    ),
+                ));
+            }
+            if !sim
+                .model
+                .params()
+                .unloading
+                .iter()
+                .any(|u| u.device.kind_name() == device)
+            {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "not_available",
+                    Some("device"),
+                    format!(
+                        "preset {} has no sites for an {device}: unloading devices need an adult preset",
+                        sim.preset
+                    ),
+                ));
+            }
+            let field = if performance_level.is_some() {
+                "performance_level"
+            } else if diameter_mm.is_some() {
+                "diameter_mm"
+            } else if ratio.is_some() {
+                "ratio"
+            } else {
+                "device"
+            };
+            sim.apply_scenario_event(
+                &Event::SetDevice {
+                    at_s,
+                    device: device.clone(),
+                    active: Some(*on),
+                    performance_level: *performance_level,
+                    diameter_mm: *diameter_mm,
+                    balloon_volume_ml: None,
+                    ratio: *ratio,
+                },
+                field,
+            )?;
+            Ok(format!("{device} {}", if *on { "on" } else { "off" }))
+        }
+        SessionEvent::Arrest { rhythm } => {
+            let rhythm = rhythm.clone().unwrap_or_else(|| "vf".into());
+            sim.apply_scenario_event(
+                &Event::Arrest {
+                    at_s,
+                    rhythm: rhythm.clone(),
+                },
+                "rhythm",
+            )?;
+            Ok(format!("cardiac arrest ({rhythm}): no contraction"))
+        }
+        SessionEvent::Rosc {} => {
+            sim.apply_scenario_event(&Event::Rosc { at_s }, "type")?;
+            Ok("return of spontaneous circulation (sinus rhythm)".into())
+        }
+        _ => Err(ApiError::bad_request(
+            "invalid_event",
+            Some("type"),
+            "not an event of this hook",
+        )),
     }
-    Err(ApiError::new(
-        StatusCode::CONFLICT,
-        "not_available",
-        Some("type"),
-        format!("`{}` is not available in this build yet", event.kind()),
-    ))
 }
 
 /// Adds summary keys that are not per-beat metrics of the engine (e.g. `pump_rpm`,

@@ -59,6 +59,8 @@ pub struct SimCore {
     pub diverged_at_s: Option<f64>,
     /// A running (or finished) weaning trial.
     pub weaning: Option<ecmova_scenario::weaning::WeaningTrial>,
+    /// What the scenario layer's events remember (infusion rates, contractility reference).
+    pub events: ecmova_scenario::build::EventContext,
     recorder: BeatRecorder,
     recent: VecDeque<BeatMetrics>,
     beats_total: u64,
@@ -108,6 +110,10 @@ impl SimCore {
             events_applied: 0,
             diverged_at_s: None,
             weaning: None,
+            events: ecmova_scenario::build::EventContext {
+                lv_ees_reference: lv_ees(&model),
+                ..Default::default()
+            },
             recent: VecDeque::with_capacity(SUMMARY_BEATS + 1),
             beats_total: 0,
             detector: SteadyStateDetector::default(),
@@ -314,31 +320,16 @@ impl SimCore {
             }
             SessionEvent::Fluid { volume_ml } => {
                 check("volume_ml", *volume_ml, -1500.0, 2000.0, "mL")?;
-                let params = self.model.params();
-                let target = ["splanchnic_veins", "ven_sys", "inferior_vena_cava"]
-                    .iter()
-                    .find_map(|n| params.compartment_index(n))
-                    .unwrap_or(params.sites.ra);
-                let v = self.state.volumes_ml()[target];
-                let total = self.state.blood_volume_ml();
-                let new_v = v + volume_ml;
-                if new_v < 0.2 * v || total + volume_ml < 2000.0 || total + volume_ml > 10_000.0 {
-                    return Err(ApiError::unprocessable(
-                        "out_of_range",
-                        Some("volume_ml"),
-                        format!(
-                            "volume_ml = {volume_ml} would leave {:.0} mL in the veins and {:.0} mL of blood in all (allowed: at least 20 % of the venous reservoir, 2000 to 10000 mL in all)",
-                            new_v,
-                            total + volume_ml
-                        ),
-                    ));
-                }
-                self.state.set_volume_ml(&self.model, target, new_v);
-                let name = &self.model.params().compartments[target].name;
+                // The scenario layer's fluid model: spread over the vessels by compliance.
+                let event = ecmova_scenario::wire::Event::Fluid {
+                    at_s: self.state.time_s(),
+                    volume_ml: *volume_ml,
+                };
+                self.apply_scenario_event(&event, "volume_ml")?;
                 if *volume_ml >= 0.0 {
-                    format!("{volume_ml} mL given into {name}")
+                    format!("{volume_ml} mL given, spread over the vessels")
                 } else {
-                    format!("{} mL removed from {name}", -volume_ml)
+                    format!("{} mL removed from the vessels", -volume_ml)
                 }
             }
             SessionEvent::SetSpeed { speed } => {
@@ -367,6 +358,32 @@ impl SimCore {
         };
         self.events_applied += 1;
         Ok(out)
+    }
+
+    /// Applies an event of the scenario layer (the one implementation of drugs, fluids,
+    /// devices and arrest) at the current time. Its errors become 422 `invalid_event` naming
+    /// `field`; on error the model is unchanged.
+    pub fn apply_scenario_event(
+        &mut self,
+        event: &ecmova_scenario::wire::Event,
+        field: &str,
+    ) -> Result<(), ApiError> {
+        ecmova_scenario::build::apply_event(
+            &mut self.model,
+            Some(&mut self.state),
+            0,
+            event,
+            &mut self.events,
+        )
+        .map_err(|e| {
+            let message = match e {
+                ecmova_scenario::ScenarioError::Event { message, .. } => message,
+                other => other.to_string(),
+            };
+            ApiError::unprocessable("invalid_event", Some(field), message)
+        })?;
+        self.state.refresh(&self.model);
+        Ok(())
     }
 
     fn take_frame(&mut self, seq: u32) -> Option<Vec<u8>> {

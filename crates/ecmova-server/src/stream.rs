@@ -70,8 +70,23 @@ fn gauss(x: f64, mu: f64, sigma: f64) -> f64 {
     (-0.5 * z * z).exp()
 }
 
-/// Synthetic ECG (lead II look), mV.
-pub fn synthetic_ecg_mv(state: &State, clock: &EcgClock) -> f64 {
+/// Synthetic ECG (lead II look), mV: sinus complexes from the beat clock, a coarse
+/// fibrillation wave (irregular 4-7 Hz undulations, no complexes) in ventricular
+/// fibrillation, a flat line in asystole.
+pub fn synthetic_ecg_mv(model: &Model, state: &State, clock: &EcgClock) -> f64 {
+    match model.params().rhythm {
+        ecmova_engine::Rhythm::Asystole => return 0.0,
+        ecmova_engine::Rhythm::VentricularFibrillation => {
+            let t = state.time_s();
+            let tau = std::f64::consts::TAU;
+            let envelope = 0.75 + 0.25 * (tau * 0.27 * t).sin();
+            return envelope
+                * (0.30 * (tau * 5.3 * t).sin()
+                    + 0.18 * (tau * 3.9 * t + 1.1).sin()
+                    + 0.12 * (tau * 6.8 * t + 2.3).sin());
+        }
+        ecmova_engine::Rhythm::Sinus => {}
+    }
     if !clock.beating {
         return 0.0;
     }
@@ -106,7 +121,7 @@ pub fn channels(model: &Model) -> Vec<Channel> {
         Channel {
             name: "ecg_mv",
             label: "ECG (synthetic, from the beat clock)",
-            read: |_, s, c| synthetic_ecg_mv(s, c),
+            read: synthetic_ecg_mv,
         },
         Channel {
             name: "p_radial_mmhg",

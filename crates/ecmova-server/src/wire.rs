@@ -79,24 +79,38 @@ pub enum SessionEvent {
         /// FdO2, fraction.
         fdo2: f64,
     },
-    /// Start or change a drug infusion (routed to [`crate::ecmo::apply_pending_event`]).
+    /// Start, change or stop (dose 0) a drug infusion: `norepinephrine`, `dobutamine` or
+    /// `milrinone`, dose in µg/kg/min (the scenario layer's dose-effect models).
     Drug {
-        /// Drug name, e.g. `norepinephrine`, `dobutamine`.
+        /// Drug name.
         name: String,
-        /// Dose, in the drug's usual unit (e.g. µg/kg/min).
+        /// Infusion rate, µg/kg/min (0 stops it).
         dose: f64,
     },
-    /// Insert or remove an LV unloading device (routed to
-    /// [`crate::ecmo::apply_pending_event`]).
+    /// Switch an LV unloading device on or off, optionally with its setting. Adult presets'
+    /// sessions carry all four devices parked (off).
     Unloading {
         /// Device: `iabp`, `impella`, `atrial_septostomy`, `lv_vent`.
         device: String,
         /// On or off.
         on: bool,
+        /// Impella performance level, P1-P9 (Impella only).
+        #[serde(default)]
+        performance_level: Option<u8>,
+        /// Septostomy diameter, mm (septostomy only).
+        #[serde(default)]
+        diameter_mm: Option<f64>,
+        /// IABP assist ratio 1-3 (IABP only).
+        #[serde(default)]
+        ratio: Option<u32>,
     },
-    /// Cardiac arrest (VF) (routed to [`crate::ecmo::apply_pending_event`]).
-    Arrest {},
-    /// Return of spontaneous circulation (routed to [`crate::ecmo::apply_pending_event`]).
+    /// Cardiac arrest: `vf` (default) or `asystole`; no chamber contracts.
+    Arrest {
+        /// `vf` or `asystole`.
+        #[serde(default)]
+        rhythm: Option<String>,
+    },
+    /// Return of spontaneous circulation (sinus rhythm, the heart as before the arrest).
     Rosc {},
     /// Weaning trial: reduce ECMO flow to the given value (routed to
     /// [`crate::ecmo::apply_pending_event`]).
@@ -123,7 +137,7 @@ impl SessionEvent {
             SessionEvent::SetFdo2 { .. } => "set_fdo2",
             SessionEvent::Drug { .. } => "drug",
             SessionEvent::Unloading { .. } => "unloading",
-            SessionEvent::Arrest {} => "arrest",
+            SessionEvent::Arrest { .. } => "arrest",
             SessionEvent::Rosc {} => "rosc",
             SessionEvent::WeaningTrial { .. } => "weaning_trial",
         }

@@ -208,16 +208,21 @@ async fn session_lifecycle_and_events() {
             );
         }
     }
-    for ev in [
-        json!({"type": "drug", "name": "dobutamine", "dose": 5}),
-        json!({"type": "unloading", "device": "impella", "on": true}),
-        json!({"type": "arrest"}),
-        json!({"type": "rosc"}),
+    for (ev, applied) in [
+        (
+            json!({"type": "drug", "name": "dobutamine", "dose": 5}),
+            "drug",
+        ),
+        (
+            json!({"type": "unloading", "device": "impella", "on": true}),
+            "unloading",
+        ),
+        (json!({"type": "arrest"}), "arrest"),
+        (json!({"type": "rosc"}), "rosc"),
     ] {
         let r = post_json(addr, &events, &ev).await;
-        if r.status != 200 {
-            r.assert_error(409, "not_available", Some("type"));
-        }
+        assert_eq!(r.status, 200, "{ev}: {}", r.text());
+        assert_eq!(r.json()["applied"], json!(applied));
     }
     // A weaning trial needs the circuit running.
     post_json(
@@ -910,4 +915,134 @@ async fn ecmo_and_weaning_in_a_live_session() {
     )
     .await
     .assert_error(409, "not_available", Some("type"));
+}
+
+/// Drugs, unloading devices and arrest/ROSC in a live session act through the scenario
+/// layer's models: dobutamine raises output, an Impella carries flow and lowers LVEDP, VF
+/// stops the pulse (HR 0, flat pulse pressure) and ROSC restores it. Bad values are refused
+/// naming the field; the peer model has no device sites.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drugs_devices_and_arrest_in_a_live_session() {
+    let addr = start(Config::default()).await;
+    let r = post_json(
+        addr,
+        "/api/v1/sessions",
+        &json!({"preset": "cardiogenic-shock-ami", "speed": 10}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let base = format!("/api/v1/sessions/{id}");
+    let events = format!("{base}/events");
+    let summary = || async { get(addr, &format!("{base}/summary")).await.json() };
+    let f = |s: &Value, k: &str| s[k].as_f64().unwrap_or_else(|| panic!("{k} in {s}"));
+    let caps = get(addr, "/api/v1/capabilities").await.json();
+    for cap in ["drugs", "unloading", "arrest"] {
+        assert_eq!(caps[cap], json!(true), "{caps}");
+    }
+
+    // 10× real time: 2 s of wall time is 20 s simulated, enough to settle after each event.
+    let settle = || tokio::time::sleep(Duration::from_millis(2000));
+    post_json(addr, &events, &json!({"type": "start_ecmo", "rpm": 3500}))
+        .await
+        .assert_ok();
+    settle().await;
+    let base_s = summary().await;
+    let r = post_json(
+        addr,
+        &events,
+        &json!({"type": "unloading", "device": "impella", "on": true, "performance_level": 8}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    settle().await;
+    let imp = summary().await;
+    assert!(f(&imp, "impella_flow_l_min") > 0.5, "{imp}");
+    assert!(f(&imp, "lvedp_mmhg") < f(&base_s, "lvedp_mmhg") - 3.0);
+    post_json(
+        addr,
+        &events,
+        &json!({"type": "unloading", "device": "impella", "on": false}),
+    )
+    .await
+    .assert_ok();
+
+    let r = post_json(
+        addr,
+        &events,
+        &json!({"type": "drug", "name": "dobutamine", "dose": 10}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    settle().await;
+    let dob = summary().await;
+    assert!(
+        f(&dob, "lv_stroke_volume_ml") > f(&base_s, "lv_stroke_volume_ml"),
+        "dobutamine: {dob}"
+    );
+
+    post_json(addr, &events, &json!({"type": "arrest", "rhythm": "vf"}))
+        .await
+        .assert_ok();
+    settle().await;
+    let vf = summary().await;
+    assert_eq!(f(&vf, "hr_bpm"), 0.0, "{vf}");
+    assert!(f(&vf, "pulse_pressure_mmhg") < 2.0, "{vf}");
+    assert!(
+        f(&vf, "ecmo_flow_l_min") > 3.0,
+        "ECMO carries the circulation: {vf}"
+    );
+    post_json(addr, &events, &json!({"type": "rosc"}))
+        .await
+        .assert_ok();
+    settle().await;
+    let rosc = summary().await;
+    assert!(f(&rosc, "hr_bpm") > 30.0, "{rosc}");
+    assert!(f(&rosc, "pulse_pressure_mmhg") > 2.0, "{rosc}");
+
+    for (ev, code, field) in [
+        (
+            json!({"type": "drug", "name": "adrenaline", "dose": 0.1}),
+            "invalid_choice",
+            "name",
+        ),
+        (
+            json!({"type": "drug", "name": "norepinephrine", "dose": 50}),
+            "out_of_range",
+            "dose",
+        ),
+        (
+            json!({"type": "unloading", "device": "ecpella", "on": true}),
+            "invalid_choice",
+            "device",
+        ),
+        (
+            json!({"type": "unloading", "device": "impella", "on": true, "performance_level": 12}),
+            "invalid_event",
+            "performance_level",
+        ),
+        (
+            json!({"type": "arrest", "rhythm": "sinus"}),
+            "invalid_event",
+            "rhythm",
+        ),
+    ] {
+        post_json(addr, &events, &ev)
+            .await
+            .assert_error(422, code, Some(field));
+    }
+    let r = post_json(
+        addr,
+        "/api/v1/sessions",
+        &json!({"preset": "regazzoni-2022"}),
+    )
+    .await;
+    let peer = r.json()["id"].as_str().unwrap().to_string();
+    post_json(
+        addr,
+        &format!("/api/v1/sessions/{peer}/events"),
+        &json!({"type": "unloading", "device": "iabp", "on": true}),
+    )
+    .await
+    .assert_error(409, "not_available", Some("device"));
 }

@@ -55,6 +55,13 @@ impl Resp {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Asserts a 200 answer; returns its JSON.
+    #[track_caller]
+    pub fn assert_ok(&self) -> Value {
+        assert_eq!(self.status, 200, "{}", self.text());
+        self.json()
+    }
+
     /// Asserts a JSON error with this status, code and field; returns the error object.
     #[track_caller]
     pub fn assert_error(&self, status: u16, code: &str, field: Option<&str>) -> Value {
