@@ -20,6 +20,7 @@
 #![deny(missing_docs)]
 
 pub mod activation;
+pub mod baroreflex;
 pub mod components;
 pub mod devices;
 pub mod ecmo;
@@ -32,6 +33,7 @@ mod sim;
 pub mod units;
 pub mod unloading;
 
+pub use baroreflex::{AutonomicEffects, Baroreflex, BaroreflexParams, BaroreflexTargets};
 pub use components::{
     Chamber, Compartment, CompartmentKind, Connection, ConnectionKind, Passive, Resistor, Valve,
     Vessel, VesselSegment,
