@@ -77,6 +77,19 @@ use crate::model::{check_range, CirculationParams, ParamError, HEART_RATE_RANGE_
 /// linear interpolation of the efferent activities between grid points is the only
 /// approximation (error ~ h²/8 · |σ''|, below 1e-3 of the response for these time scales).
 pub const SUB_STEP_S: f64 = 0.05;
+
+/// Gain multiplier for the reflex closed around this engine's circulation (the default of
+/// scenario runs and live sessions): 0.5.
+///
+/// Ursino's gains were identified with his own circulation. Closed around the
+/// `healthy-adult` preset, whose output follows heart rate more steeply, the loop becomes
+/// unstable from a gain multiplier of about 0.75: a self-sustained oscillation of about 27 s
+/// period and ±10 mmHg (measured: peak-to-peak MAP swing 0.07 mmHg at 0.7, 11 mmHg at 0.8,
+/// 22 mmHg at 1.0 after 400 s), far beyond the few-mmHg Mayer waves of healthy people. The
+/// failing-heart presets are stable at 1. Half of Ursino's gains keeps a gain margin of 1.5
+/// in the most sensitive preset; it is a calibration of this model, stated as such, and
+/// `gain_scale` remains adjustable (0–2). Tested in `crates/ecmova-scenario/tests/baroreflex.rs`.
+pub const CLOSED_LOOP_GAIN_SCALE: f64 = 0.5;
 /// Shortest allowed effector delay, s (Ursino's shortest, the vagal heart period, is 0.2 s).
 /// Must exceed [`SUB_STEP_S`] so that every delayed input is already in the history.
 pub const MIN_DELAY_S: f64 = 0.2;

@@ -506,7 +506,9 @@ fn svr_wu(b: &BeatMetrics) -> f64 {
 }
 
 /// `healthy-adult` at its periodic steady state, set point = its radial MAP; then 500 mL
-/// (10 % of its 5000 mL) bled from the veins, and 120 s with and without the reflex.
+/// (10 % of its 5000 mL) bled from the veins, and 120 s with and without the reflex at the
+/// closed-loop gain of scenario runs ([`CLOSED_LOOP_GAIN_SCALE`]: at Ursino's full gains this
+/// circulation's loop oscillates, see that constant).
 ///
 /// Directions (Ursino 1998; any arterial baroreflex): with the reflex, heart rate and
 /// systemic resistance rise, MAP falls less than without it, and recovers from its nadir
@@ -547,7 +549,11 @@ fn haemorrhage_closed_loop_compensation() {
     };
     let mut on = Run {
         reflex: Some((
-            Baroreflex::new(BaroreflexParams::ursino_1998(set_point)).unwrap(),
+            Baroreflex::new(BaroreflexParams {
+                gain_scale: CLOSED_LOOP_GAIN_SCALE,
+                ..BaroreflexParams::ursino_1998(set_point)
+            })
+            .unwrap(),
             BaroreflexTargets::from_params(base.model.params()).unwrap(),
             AutonomicEffects::NONE,
         )),

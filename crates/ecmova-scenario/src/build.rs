@@ -132,6 +132,8 @@ pub struct Built {
     /// The preset's LV end-systolic elastance after the scenario's overrides, mmHg/mL: the
     /// reference of `set_lv_contractility` events.
     pub lv_ees_reference: f64,
+    /// The arterial baroreflex, if on (its set point resolved).
+    pub baroreflex: Option<ecmova_engine::baroreflex::BaroreflexParams>,
 }
 
 /// Default interval between time-series rows, s (200 Hz: waveform peaks within ~1 %).
@@ -181,6 +183,7 @@ pub fn build(scenario: &Scenario) -> Result<Built, ScenarioError> {
         CompartmentKind::Chamber(ch) => ch.ees_mmhg_per_ml,
         CompartmentKind::Vessel(_) => 0.0,
     };
+    let baroreflex = baroreflex_params(scenario, &params, &integration)?;
     let model = Model::new(params, integration)?;
     let mut events: Vec<(usize, Event)> = scenario.events.iter().cloned().enumerate().collect();
     events.sort_by(|a, b| a.1.at_s().total_cmp(&b.1.at_s()));
@@ -216,6 +219,7 @@ pub fn build(scenario: &Scenario) -> Result<Built, ScenarioError> {
         steady_tolerance,
         events,
         lv_ees_reference,
+        baroreflex,
     };
     // Validate every event up front by applying them in order to a copy of the model.
     let mut check = built.model.clone();
@@ -333,12 +337,11 @@ pub fn apply_event(
                 continue;
             };
             // Below its unstressed volume a linear-compliance vessel would hold a negative
-            // pressure and draw blood backwards; real veins collapse, and a large bleed is
-            // compensated by reflex venoconstriction, neither of which is modelled yet.
+            // pressure and draw blood backwards; real veins collapse, which is not modelled.
             if volume_ml < 0.0 && volumes[i] + volume_ml * c / c_total < v.unstressed_volume_ml {
                 return Err(fail(format!(
-                    "removing {} mL would empty the stressed volume of {} (no venous collapse or \
-                     reflex venoconstriction in this model yet): remove less",
+                    "removing {} mL would empty the stressed volume of {} (veins do not \
+                     collapse in this model): remove less",
                     -volume_ml, params.compartments[i].name
                 )));
             }
@@ -738,6 +741,60 @@ fn apply_patient_scalars(
         })?;
     }
     Ok(())
+}
+
+/// The baroreflex of `[patient]`, if on: Ursino 1998 with the scenario's gain and set point
+/// (default: the patient's resting pressure, [`crate::reflex::resting_pressure_mmhg`]).
+fn baroreflex_params(
+    scenario: &Scenario,
+    params: &CirculationParams,
+    integration: &IntegrationParams,
+) -> Result<Option<ecmova_engine::baroreflex::BaroreflexParams>, ScenarioError> {
+    let p = &scenario.patient;
+    if !p.baroreflex.unwrap_or(false) {
+        for (key, set) in [
+            ("baroreflex_gain", p.baroreflex_gain.is_some()),
+            (
+                "baroreflex_set_point_mmhg",
+                p.baroreflex_set_point_mmhg.is_some(),
+            ),
+        ] {
+            if set {
+                return Err(ScenarioError::NotApplicable {
+                    path: key.into(),
+                    reason: "the baroreflex is off: add baroreflex = true".into(),
+                });
+            }
+        }
+        return Ok(None);
+    }
+    ecmova_engine::baroreflex::BaroreflexTargets::from_params(params).map_err(|e| {
+        ScenarioError::NotApplicable {
+            path: "baroreflex".into(),
+            reason: format!("preset {}: {e}", p.preset),
+        }
+    })?;
+    let gain = p
+        .baroreflex_gain
+        .unwrap_or(ecmova_engine::baroreflex::CLOSED_LOOP_GAIN_SCALE);
+    check_range(|| "patient.baroreflex_gain".into(), gain, 0.0, 2.0, "")?;
+    let set_point = match p.baroreflex_set_point_mmhg {
+        Some(x) => {
+            check_range(
+                || "patient.baroreflex_set_point_mmhg".into(),
+                x,
+                30.0,
+                200.0,
+                "mmHg",
+            )?;
+            x
+        }
+        None => crate::reflex::resting_pressure_mmhg(params, integration)?,
+    };
+    let mut b = ecmova_engine::baroreflex::BaroreflexParams::ursino_1998(set_point);
+    b.gain_scale = gain;
+    b.validate()?;
+    Ok(Some(b))
 }
 
 /// Default Impella performance level (P8: full support, the level used to unload the LV on

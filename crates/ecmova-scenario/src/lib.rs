@@ -14,6 +14,7 @@
 pub mod alarms;
 pub mod build;
 pub mod interventions;
+pub mod reflex;
 pub mod run;
 pub mod series;
 pub mod summary;

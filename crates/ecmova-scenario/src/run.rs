@@ -97,6 +97,11 @@ pub fn run_with_progress(
         Ok(applied_any)
     };
     let mut weaning: Option<WeaningTrial> = None;
+    let mut reflex = match &built.baroreflex {
+        Some(b) => Some(crate::reflex::ReflexLoop::new(b.clone(), &model)?),
+        None => None,
+    };
+    let mut reflex_engaged = false;
     apply_due(
         &mut model,
         &mut state,
@@ -142,6 +147,14 @@ pub fn run_with_progress(
                 });
             }
             let steady = detector.observe(&beat);
+            // The reflex engages at the run's first steady state or its first event, whichever
+            // comes first: before, the pressures move only because the initial conditions are
+            // a guess (a numerical transient the reflex must not answer).
+            reflex_engaged |= steady || !applied_events.is_empty();
+            if let (Some(r), true) = (reflex.as_mut(), reflex_engaged) {
+                r.after_beat(&mut model, &beat)?;
+                state.refresh(&model);
+            }
             let beat_flow = beat.ecmo_flow_l_min;
             beats.push(beat);
             if let Some(trial) = weaning.as_mut() {

@@ -281,6 +281,14 @@ pub struct Patient {
     /// Cardiac rhythm at the start: `sinus` (default unless the preset says otherwise),
     /// `vf` or `asystole`.
     pub rhythm: Option<String>,
+    /// Arterial baroreflex (Ursino 1998) on or off (default off: the presets are calibrated
+    /// as compensated states without it).
+    pub baroreflex: Option<bool>,
+    /// Multiplier of Ursino's baroreflex gains, 0-2 (default 0.5, the closed-loop gain of
+    /// this circulation: `ecmova_engine::baroreflex::CLOSED_LOOP_GAIN_SCALE`).
+    pub baroreflex_gain: Option<f64>,
+    /// Baroreflex set point, mmHg (default: the patient's own resting mean pressure).
+    pub baroreflex_set_point_mmhg: Option<f64>,
     /// Per-compartment overrides: `[patient.compartment.<name>]`.
     #[serde(default)]
     pub compartment: BTreeMap<String, CompartmentOverride>,

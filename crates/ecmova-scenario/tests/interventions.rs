@@ -104,7 +104,7 @@ fn stopping_an_infusion_restores_the_baseline() {
 /// A 500 mL fluid bolus raises the filling pressures and the output of a preload-dependent
 /// circulation (Frank-Starling; Guyton venous return); a 300 mL bleed lowers MAP and output.
 /// Blood volume changes by exactly the volume given. A bleed larger than the stressed volume
-/// is refused (no venous collapse or reflex venoconstriction yet).
+/// is refused (veins do not collapse in this model).
 #[test]
 fn fluids_and_bleeding_move_preload_output_and_volume() {
     let (a, b) = before_after("healthy-adult", "action = \"fluid\"\nvolume_ml = 500");
