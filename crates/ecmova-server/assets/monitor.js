@@ -409,7 +409,9 @@ async function start() {
   const speed = parseFloat($("speed").value) || 1;
   const old = session;
   try {
-    const r = await api("POST", "/sessions", { preset, speed });
+    const body = { preset, speed };
+    if ($("baroreflex").checked) body.overrides = { baroreflex: true };
+    const r = await api("POST", "/sessions", body);
     session = { id: r.id, preset: r.preset };
     window.ecmova.session = session;
   } catch (e) {

@@ -355,7 +355,7 @@ fn scenario_error(e: ScenarioError, patient_prefix: &str) -> ApiError {
     }
 }
 
-fn session_model(req: &CreateSession) -> Result<ecmova_engine::Model, ApiError> {
+fn session_model(req: &CreateSession) -> Result<ecmova_scenario::Built, ApiError> {
     let mut patient = Map::new();
     if let Some(o) = &req.overrides {
         if o.contains_key("preset") {
@@ -385,7 +385,7 @@ fn session_model(req: &CreateSession) -> Result<ecmova_engine::Model, ApiError> 
         }
         err
     })?;
-    Ok(built.model)
+    Ok(built)
 }
 
 fn session_info(s: &Session) -> Value {
@@ -425,14 +425,24 @@ async fn create_session(
         st.limits().max_speed,
         "× real time",
     )?;
-    let model = crate::ecmo::with_parked_circuit(session_model(&req)?)?;
+    let built = session_model(&req)?;
+    let model = crate::ecmo::with_parked_circuit(built.model)?;
     let id = st.new_id();
-    let core = SimCore::new(
+    let mut core = SimCore::new(
         model,
         req.preset.clone(),
         speed,
         req.paused.unwrap_or(false),
     );
+    if let Some(b) = built.baroreflex {
+        core.set_baroreflex(b).map_err(|e| {
+            ApiError::unprocessable(
+                "not_applicable",
+                Some("overrides.baroreflex"),
+                e.to_string(),
+            )
+        })?;
+    }
     let session = Session::new(id.clone(), core);
     {
         let mut map = st.sessions();

@@ -61,6 +61,10 @@ pub struct SimCore {
     pub weaning: Option<ecmova_scenario::weaning::WeaningTrial>,
     /// What the scenario layer's events remember (infusion rates, contractility reference).
     pub events: ecmova_scenario::build::EventContext,
+    /// The arterial baroreflex, if the session was created with it.
+    reflex: Option<ecmova_scenario::reflex::ReflexLoop>,
+    /// Whether the reflex acts yet (from the first steady state or event on, as in runs).
+    reflex_engaged: bool,
     recorder: BeatRecorder,
     recent: VecDeque<BeatMetrics>,
     beats_total: u64,
@@ -114,6 +118,8 @@ impl SimCore {
                 lv_ees_reference: lv_ees(&model),
                 ..Default::default()
             },
+            reflex: None,
+            reflex_engaged: false,
             recent: VecDeque::with_capacity(SUMMARY_BEATS + 1),
             beats_total: 0,
             detector: SteadyStateDetector::default(),
@@ -179,7 +185,13 @@ impl SimCore {
                     self.paused = true;
                     return;
                 }
-                self.detector.observe(&beat);
+                let steady = self.detector.observe(&beat);
+                self.reflex_engaged |= steady || self.events_applied > 0;
+                if let (Some(r), true) = (self.reflex.as_mut(), self.reflex_engaged) {
+                    if r.after_beat(&mut self.model, &beat).is_ok() {
+                        self.state.refresh(&self.model);
+                    }
+                }
                 self.beats_total += 1;
                 if self.recent.len() == SUMMARY_BEATS {
                     self.recent.pop_front();
@@ -277,6 +289,13 @@ impl SimCore {
             ecmo::averaged_summary(self, &avg, &mut m);
         }
         ecmo::extra_summary(self, &mut m);
+        let params = self.model.params();
+        m.insert("rhythm".into(), params.rhythm.name().into());
+        m.insert(
+            "devices".into(),
+            ecmova_scenario::summary::devices_json(params),
+        );
+        m.insert("baroreflex".into(), self.reflex.is_some().into());
         m
     }
 
@@ -358,6 +377,24 @@ impl SimCore {
         };
         self.events_applied += 1;
         Ok(out)
+    }
+
+    /// Couples the arterial baroreflex (its set point already resolved) to the session. It
+    /// engages at the first steady state or the first event.
+    pub fn set_baroreflex(
+        &mut self,
+        params: ecmova_engine::baroreflex::BaroreflexParams,
+    ) -> Result<(), ParamError> {
+        self.reflex = Some(ecmova_scenario::reflex::ReflexLoop::new(
+            params,
+            &self.model,
+        )?);
+        Ok(())
+    }
+
+    /// Whether the session has a baroreflex.
+    pub fn has_baroreflex(&self) -> bool {
+        self.reflex.is_some()
     }
 
     /// Applies an event of the scenario layer (the one implementation of drugs, fluids,

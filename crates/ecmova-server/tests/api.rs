@@ -1046,3 +1046,58 @@ async fn drugs_devices_and_arrest_in_a_live_session() {
     .await
     .assert_error(409, "not_available", Some("device"));
 }
+
+/// A session created with `overrides: {"baroreflex": true}` carries the reflex: after a bleed
+/// its heart rate rises (a session without it keeps its rate). The peer model cannot have one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn baroreflex_in_a_live_session() {
+    let addr = start(Config::default()).await;
+    let mut ids = Vec::new();
+    for reflex in [true, false] {
+        let r = post_json(
+            addr,
+            "/api/v1/sessions",
+            &json!({"preset": "healthy-adult", "speed": 10, "overrides": {"baroreflex": reflex}}),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        ids.push(r.json()["id"].as_str().unwrap().to_string());
+    }
+    // 3 s of wall time at 10× is 30 s simulated: past the start-up transient.
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    let mut hr0 = Vec::new();
+    for id in &ids {
+        let s = get(addr, &format!("/api/v1/sessions/{id}/summary"))
+            .await
+            .json();
+        hr0.push(s["hr_bpm"].as_f64().unwrap());
+        post_json(
+            addr,
+            &format!("/api/v1/sessions/{id}/events"),
+            &json!({"type": "fluid", "volume_ml": -300}),
+        )
+        .await
+        .assert_ok();
+    }
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    for (k, id) in ids.iter().enumerate() {
+        let s = get(addr, &format!("/api/v1/sessions/{id}/summary"))
+            .await
+            .json();
+        let hr = s["hr_bpm"].as_f64().unwrap();
+        println!("baroreflex {}: HR {:.1} -> {hr:.1}", k == 0, hr0[k]);
+        assert_eq!(s["baroreflex"], json!(k == 0));
+        if k == 0 {
+            assert!(hr > hr0[k] + 2.0, "{s}");
+        } else {
+            assert!((hr - hr0[k]).abs() < 0.5, "{s}");
+        }
+    }
+    post_json(
+        addr,
+        "/api/v1/sessions",
+        &json!({"preset": "regazzoni-2022", "overrides": {"baroreflex": true}}),
+    )
+    .await
+    .assert_error(422, "not_applicable", Some("overrides.baroreflex"));
+}
