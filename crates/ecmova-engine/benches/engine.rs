@@ -29,6 +29,38 @@ fn run_60s(model: &Model) -> f64 {
     acc + state.blood_volume_ml()
 }
 
+/// [`run_60s`] with the arterial baroreflex closed around the model: advanced after every
+/// beat and applied with `Model::update` (a recompile per beat), as scenario runs do.
+fn run_60s_with_reflex(model: &Model) -> f64 {
+    use ecmova_engine::baroreflex::*;
+    let mut model = model.clone();
+    let targets = BaroreflexTargets::from_params(model.params()).unwrap();
+    let mut reflex = Baroreflex::new(BaroreflexParams {
+        gain_scale: CLOSED_LOOP_GAIN_SCALE,
+        // Away from the resting pressure, so that the effects change every beat.
+        ..BaroreflexParams::ursino_1998(100.0)
+    })
+    .unwrap();
+    let mut applied = AutonomicEffects::NONE;
+    let mut state = State::new(&model);
+    let mut rec = BeatRecorder::new(&model, &state);
+    let mut acc = 0.0;
+    while state.time_s() < SIM_S {
+        step(&model, &mut state);
+        if let Some(beat) = rec.record(&model, &state) {
+            acc += beat.map_mmhg;
+            reflex.advance(beat.map_mmhg, beat.period_s);
+            let next = reflex.effects();
+            model
+                .update(|p| targets.apply_change(&applied, &next, p))
+                .unwrap();
+            applied = next;
+            state.refresh(&model);
+        }
+    }
+    acc + state.blood_volume_ml()
+}
+
 /// Steps `model` for `SIM_S` without recording metrics.
 fn steps_60s(model: &Model) -> f64 {
     let mut state = State::new(model);
@@ -57,6 +89,10 @@ fn bench_presets(c: &mut Criterion) {
         .unwrap();
         group.bench_function(bench, |b| b.iter(|| run_60s(black_box(&model))));
     }
+    let healthy = Model::new(presets::healthy_adult(), IntegrationParams::default()).unwrap();
+    group.bench_function("healthy_adult_baroreflex_60s", |b| {
+        b.iter(|| run_60s_with_reflex(black_box(&healthy)))
+    });
     // The full issue-3 model: shock, femoro-femoral VA-ECMO at 3000 rpm (about 3.6 L/min),
     // O2/CO2 transport in every compartment, lungs, oxygenator and tissue beds.
     let model = Model::new(shock_on_ecmo(), IntegrationParams::default()).unwrap();
