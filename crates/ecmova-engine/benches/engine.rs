@@ -51,11 +51,14 @@ fn run_60s_with_reflex(model: &Model) -> f64 {
             acc += beat.map_mmhg;
             reflex.advance(beat.map_mmhg, beat.period_s);
             let next = reflex.effects();
-            model
-                .update(|p| targets.apply_change(&applied, &next, p))
-                .unwrap();
-            applied = next;
-            state.refresh(&model);
+            // As scenario runs do (`ecmova_scenario::reflex::APPLY_TOLERANCE`).
+            if next.max_difference(&applied) > 1e-5 {
+                model
+                    .update(|p| targets.apply_change(&applied, &next, p))
+                    .unwrap();
+                applied = next;
+                state.refresh(&model);
+            }
         }
     }
     acc + state.blood_volume_ml()

@@ -585,6 +585,25 @@ impl AutonomicEffects {
         splanchnic_unstressed_volume_change: 0.0,
         extrasplanchnic_unstressed_volume_change: 0.0,
     };
+
+    /// Largest difference between two sets of effects, each in its own dimensionless scale:
+    /// factors and relative volume changes as they are, the heart period in seconds (so
+    /// 1e-5 is a 0.001 % change of a resistance or 10 µs of heart period). Callers skip
+    /// applying changes below a tolerance, sparing a model update for nothing.
+    pub fn max_difference(&self, other: &AutonomicEffects) -> f64 {
+        [
+            self.heart_period_delta_s - other.heart_period_delta_s,
+            self.lv_contractility_factor - other.lv_contractility_factor,
+            self.rv_contractility_factor - other.rv_contractility_factor,
+            self.splanchnic_resistance_factor - other.splanchnic_resistance_factor,
+            self.extrasplanchnic_resistance_factor - other.extrasplanchnic_resistance_factor,
+            self.splanchnic_unstressed_volume_change - other.splanchnic_unstressed_volume_change,
+            self.extrasplanchnic_unstressed_volume_change
+                - other.extrasplanchnic_unstressed_volume_change,
+        ]
+        .into_iter()
+        .fold(0.0, |m, d| m.max(d.abs()))
+    }
 }
 
 impl Default for AutonomicEffects {

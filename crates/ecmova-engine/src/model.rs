@@ -870,6 +870,10 @@ pub struct Model {
     pub(crate) kernel: Kernel,
     pub(crate) layout: StateLayout,
     pub(crate) generation: u64,
+    /// Bumped only by updates that change what the activation table holds (activation shapes
+    /// and scaling, rhythm, the IABPs' assist settings), so that other parameter changes
+    /// (a reflex moving resistances every beat) do not re-tabulate the activations.
+    pub(crate) table_generation: u64,
     /// Flow slot of each unloading device (`None` for a balloon).
     pub(crate) device_slot: Vec<Option<usize>>,
     /// Assist ratio of each IABP, in balloon-column order.
@@ -910,6 +914,7 @@ impl Model {
                 gas: false,
             },
             generation: 0,
+            table_generation: 0,
             device_slot: Vec::new(),
             iabp_ratios: Vec::new(),
             lv_activation: 0,
@@ -1258,9 +1263,16 @@ impl Model {
             ));
         }
         next.validate()?;
+        let table_changed = next.activations != self.params.activations
+            || next.activation_scaling != self.params.activation_scaling
+            || next.rhythm != self.params.rhythm
+            || next.unloading != self.params.unloading;
         self.params = next;
         self.compile();
         self.generation += 1;
+        if table_changed {
+            self.table_generation += 1;
+        }
         Ok(())
     }
 }

@@ -322,7 +322,7 @@ impl State {
         let key = (
             self.period_s.to_bits(),
             self.steps_per_beat,
-            model.generation,
+            model.table_generation,
         );
         if self.cache.table_key == Some(key) {
             if model.iabp_ratios.is_empty() {

@@ -16,6 +16,12 @@ use ecmova_engine::{
     Rhythm, State, SteadyStateDetector,
 };
 
+/// Effect changes below this are not applied ([`AutonomicEffects::max_difference`]: 1e-5 is a
+/// 0.001 % change of a resistance or 10 µs of heart period, far below anything measurable,
+/// while each applied change costs a model update and, with the heart rate, a new activation
+/// table). The applied effects then trail the reflex by at most this much.
+pub const APPLY_TOLERANCE: f64 = 1e-5;
+
 /// Longest pre-run used to find the resting pressure, s.
 pub const SET_POINT_MAX_RUN_S: f64 = 180.0;
 
@@ -79,7 +85,7 @@ impl ReflexLoop {
     pub fn after_beat(&mut self, model: &mut Model, beat: &BeatMetrics) -> Result<(), ParamError> {
         self.reflex.advance(beat.map_mmhg, beat.period_s);
         let next = self.reflex.effects();
-        if next != self.applied {
+        if next.max_difference(&self.applied) > APPLY_TOLERANCE {
             let (targets, applied) = (&self.targets, &self.applied);
             model.update(|p| targets.apply_change(applied, &next, p))?;
             self.applied = next;
