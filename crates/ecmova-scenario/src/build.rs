@@ -400,83 +400,23 @@ pub fn apply_event(
                         "there is no {kind} in this scenario: add it under [[devices]]"
                     ))
                 })?;
-            let stray = [
-                ("performance_level", performance_level.is_some(), "impella"),
-                ("diameter_mm", diameter_mm.is_some(), "atrial_septostomy"),
-                ("balloon_volume_ml", balloon_volume_ml.is_some(), "iabp"),
-                ("ratio", ratio.is_some(), "iabp"),
-            ];
-            if let Some((key, _, owner)) = stray.iter().find(|(_, set, o)| *set && *o != kind) {
-                return Err(fail(format!("only an {owner} has {key}, not an {kind}")));
-            }
-            let range = |name: &str, v: Option<f64>, lo: f64, hi: f64, unit: &'static str| {
-                v.map_or(Ok(()), |v| {
-                    check_range(|| name.to_string(), v, lo, hi, unit)
-                        .map_err(|e| fail(e.to_string()))
-                })
+            let settings = DeviceSettings {
+                performance_level: *performance_level,
+                diameter_mm: *diameter_mm,
+                cannula_fr: None,
+                balloon_volume_ml: *balloon_volume_ml,
+                ratio: *ratio,
             };
-            range(
-                "performance_level",
-                performance_level.map(f64::from),
-                f64::from(IMPELLA_LEVEL_RANGE.0),
-                f64::from(IMPELLA_LEVEL_RANGE.1),
-                "",
-            )?;
-            range(
-                "diameter_mm",
-                *diameter_mm,
-                SEPTOSTOMY_DIAMETER_RANGE_MM.0,
-                SEPTOSTOMY_DIAMETER_RANGE_MM.1,
-                "mm",
-            )?;
-            range(
-                "balloon_volume_ml",
-                *balloon_volume_ml,
-                IABP_BALLOON_RANGE_ML.0,
-                IABP_BALLOON_RANGE_ML.1,
-                "mL",
-            )?;
-            range(
-                "ratio",
-                ratio.map(f64::from),
-                f64::from(IABP_RATIO_RANGE.0),
-                f64::from(IABP_RATIO_RANGE.1),
-                "",
-            )?;
+            settings
+                .check(kind, |k| k.to_string())
+                .map_err(|e| fail(e.to_string()))?;
             model
                 .update(|p| {
                     let u = &mut p.unloading[idx];
                     if let Some(a) = active {
                         u.active = *a;
                     }
-                    match &mut u.device {
-                        UnloadingDevice::Impella {
-                            performance_level: l,
-                            ..
-                        } => {
-                            if let Some(x) = performance_level {
-                                *l = *x;
-                            }
-                        }
-                        UnloadingDevice::AtrialSeptostomy { diameter_mm: d, .. } => {
-                            if let Some(x) = diameter_mm {
-                                *d = *x;
-                            }
-                        }
-                        UnloadingDevice::Iabp {
-                            balloon_volume_ml: v,
-                            ratio: r,
-                            ..
-                        } => {
-                            if let Some(x) = balloon_volume_ml {
-                                *v = *x;
-                            }
-                            if let Some(x) = ratio {
-                                *r = *x;
-                            }
-                        }
-                        UnloadingDevice::LvVent { .. } => {}
-                    }
+                    settings.apply(&mut u.device);
                 })
                 .map_err(|e| fail(e.to_string()))?;
             if let Some(state) = state {
@@ -797,16 +737,136 @@ fn baroreflex_params(
     Ok(Some(b))
 }
 
-/// Default Impella performance level (P8: full support, the level used to unload the LV on
-/// VA-ECMO).
+/// Default Impella performance level: P8, the highest sustained level of the Automated Impella
+/// Controller (P-8 = 50,000 rpm; P-9 is the boost level; see
+/// `ecmova_engine::unloading::IMPELLA_LEVEL_RPM`), i.e. full support.
 pub const DEFAULT_IMPELLA_LEVEL: u8 = 8;
-/// Default septostomy diameter, mm (balloon atrial septostomy on VA-ECMO: 10-15 mm static
-/// balloon dilation is typical).
+/// Default septostomy diameter, mm: a model default inside the allowed 1-20 mm
+/// (`SEPTOSTOMY_DIAMETER_RANGE_MM`), not a clinical recommendation; give `diameter_mm`.
 pub const DEFAULT_SEPTOSTOMY_MM: f64 = 10.0;
-/// Default LV vent cannula, Fr.
+/// Default LV vent cannula, Fr: a model default inside the 12-32 Fr range of the femoral
+/// cannula law the vent uses (`VENT_CANNULA_RANGE_FR`); give `cannula_fr`.
 pub const DEFAULT_VENT_FR: f64 = 15.0;
 /// The device kinds a scenario may name.
 pub const DEVICE_KINDS: [&str; 4] = ["iabp", "impella", "atrial_septostomy", "lv_vent"];
+
+/// Device settings as a `[[devices]]` table or a `set_device` event gives them (absent:
+/// the default, or unchanged). The one place that knows which setting belongs to which
+/// device and its allowed range.
+#[derive(Debug, Clone, Copy, Default)]
+struct DeviceSettings {
+    performance_level: Option<u8>,
+    diameter_mm: Option<f64>,
+    cannula_fr: Option<f64>,
+    balloon_volume_ml: Option<f64>,
+    ratio: Option<u32>,
+}
+
+/// A device setting that cannot be used.
+#[derive(Debug, thiserror::Error)]
+enum DeviceSettingError {
+    /// A setting another kind of device has.
+    #[error("{path}: only an {owner} has {key}, not an {kind}")]
+    Stray {
+        path: String,
+        key: &'static str,
+        owner: &'static str,
+        kind: &'static str,
+    },
+    /// A setting out of its range.
+    #[error("{0}")]
+    Range(ParamError),
+}
+
+impl DeviceSettings {
+    /// Checks that every given setting belongs to `kind` and lies in its range; `name`
+    /// makes the key's path (`devices[0].diameter_mm` in a file, `diameter_mm` in an event).
+    fn check(
+        &self,
+        kind: &'static str,
+        name: impl Fn(&str) -> String,
+    ) -> Result<(), DeviceSettingError> {
+        let settings = [
+            (
+                "performance_level",
+                self.performance_level.map(f64::from),
+                "impella",
+                IMPELLA_LEVEL_RANGE.0.into(),
+                IMPELLA_LEVEL_RANGE.1.into(),
+                "",
+            ),
+            (
+                "diameter_mm",
+                self.diameter_mm,
+                "atrial_septostomy",
+                SEPTOSTOMY_DIAMETER_RANGE_MM.0,
+                SEPTOSTOMY_DIAMETER_RANGE_MM.1,
+                "mm",
+            ),
+            (
+                "cannula_fr",
+                self.cannula_fr,
+                "lv_vent",
+                VENT_CANNULA_RANGE_FR.0,
+                VENT_CANNULA_RANGE_FR.1,
+                "Fr",
+            ),
+            (
+                "balloon_volume_ml",
+                self.balloon_volume_ml,
+                "iabp",
+                IABP_BALLOON_RANGE_ML.0,
+                IABP_BALLOON_RANGE_ML.1,
+                "mL",
+            ),
+            (
+                "ratio",
+                self.ratio.map(f64::from),
+                "iabp",
+                IABP_RATIO_RANGE.0.into(),
+                IABP_RATIO_RANGE.1.into(),
+                "",
+            ),
+        ];
+        for (key, value, owner, lo, hi, unit) in settings {
+            let Some(v) = value else { continue };
+            if owner != kind {
+                return Err(DeviceSettingError::Stray {
+                    path: name(key),
+                    key,
+                    owner,
+                    kind,
+                });
+            }
+            check_range(|| name(key), v, lo, hi, unit).map_err(DeviceSettingError::Range)?;
+        }
+        Ok(())
+    }
+
+    /// Sets the given settings on `device` (the vent's cannula size is part of the topology:
+    /// it is set when the device is built, never changed).
+    fn apply(&self, device: &mut UnloadingDevice) {
+        match device {
+            UnloadingDevice::Impella {
+                performance_level, ..
+            } => {
+                *performance_level = self.performance_level.unwrap_or(*performance_level);
+            }
+            UnloadingDevice::AtrialSeptostomy { diameter_mm, .. } => {
+                *diameter_mm = self.diameter_mm.unwrap_or(*diameter_mm);
+            }
+            UnloadingDevice::Iabp {
+                balloon_volume_ml,
+                ratio,
+                ..
+            } => {
+                *balloon_volume_ml = self.balloon_volume_ml.unwrap_or(*balloon_volume_ml);
+                *ratio = self.ratio.unwrap_or(*ratio);
+            }
+            UnloadingDevice::LvVent { .. } => {}
+        }
+    }
+}
 
 /// Adds the devices of `[[devices]]` (after the circuit: the vent joins its drainage line).
 /// Returns the kinds that start later than t = 0, with their start time.
@@ -831,24 +891,25 @@ fn attach_devices(
                 reason: format!("a second {kind}: at most one device of each kind"),
             });
         }
-        // Settings that do not belong to the kind are errors, not silently ignored.
-        let stray = [
-            (
-                "performance_level",
-                d.performance_level.is_some(),
-                "impella",
-            ),
-            ("diameter_mm", d.diameter_mm.is_some(), "atrial_septostomy"),
-            ("cannula_fr", d.cannula_fr.is_some(), "lv_vent"),
-            ("balloon_volume_ml", d.balloon_volume_ml.is_some(), "iabp"),
-            ("ratio", d.ratio.is_some(), "iabp"),
-        ];
-        if let Some((key, _, owner)) = stray.iter().find(|(_, set, owner)| *set && *owner != kind) {
-            return Err(ScenarioError::Invalid {
-                path: f(key),
+        let settings = DeviceSettings {
+            performance_level: d.performance_level,
+            diameter_mm: d.diameter_mm,
+            cannula_fr: d.cannula_fr,
+            balloon_volume_ml: d.balloon_volume_ml,
+            ratio: d.ratio,
+        };
+        settings.check(kind, f).map_err(|e| match e {
+            DeviceSettingError::Stray {
+                path,
+                key,
+                owner,
+                kind,
+            } => ScenarioError::Invalid {
+                path,
                 reason: format!("only an {owner} has {key}, not an {kind}"),
-            });
-        }
+            },
+            DeviceSettingError::Range(p) => ScenarioError::Param(p),
+        })?;
         let start_s = d.start_s.unwrap_or(0.0);
         check_range(
             || f("start_s"),
@@ -857,82 +918,26 @@ fn attach_devices(
             scenario.simulation.duration_s.max(0.0),
             "s",
         )?;
-        let site = |e: ParamError| ScenarioError::Invalid {
+        if kind == "lv_vent" && params.ecmo.is_none() {
+            return Err(ScenarioError::Invalid {
+                path: f("kind"),
+                reason: "an LV vent drains into the ECMO circuit: add [ecmo] enabled = true".into(),
+            });
+        }
+        // The device with its defaults, then the file's settings.
+        let mut device = match kind {
+            "iabp" => UnloadingDevice::iabp(params),
+            "impella" => UnloadingDevice::impella(params, DEFAULT_IMPELLA_LEVEL),
+            "atrial_septostomy" => {
+                UnloadingDevice::atrial_septostomy(params, DEFAULT_SEPTOSTOMY_MM)
+            }
+            _ => UnloadingDevice::lv_vent(params, d.cannula_fr.unwrap_or(DEFAULT_VENT_FR)),
+        }
+        .map_err(|e| ScenarioError::Invalid {
             path: f("kind"),
             reason: format!("preset {}: {e}", scenario.patient.preset),
-        };
-        let device = match kind {
-            "iabp" => {
-                let v = d.balloon_volume_ml.unwrap_or(40.0);
-                check_range(
-                    || f("balloon_volume_ml"),
-                    v,
-                    IABP_BALLOON_RANGE_ML.0,
-                    IABP_BALLOON_RANGE_ML.1,
-                    "mL",
-                )?;
-                let r = d.ratio.unwrap_or(1);
-                check_range(
-                    || f("ratio"),
-                    f64::from(r),
-                    f64::from(IABP_RATIO_RANGE.0),
-                    f64::from(IABP_RATIO_RANGE.1),
-                    "",
-                )?;
-                let mut dev = UnloadingDevice::iabp(params).map_err(site)?;
-                if let UnloadingDevice::Iabp {
-                    balloon_volume_ml,
-                    ratio,
-                    ..
-                } = &mut dev
-                {
-                    *balloon_volume_ml = v;
-                    *ratio = r;
-                }
-                dev
-            }
-            "impella" => {
-                let level = d.performance_level.unwrap_or(DEFAULT_IMPELLA_LEVEL);
-                check_range(
-                    || f("performance_level"),
-                    f64::from(level),
-                    f64::from(IMPELLA_LEVEL_RANGE.0),
-                    f64::from(IMPELLA_LEVEL_RANGE.1),
-                    "",
-                )?;
-                UnloadingDevice::impella(params, level).map_err(site)?
-            }
-            "atrial_septostomy" => {
-                let mm = d.diameter_mm.unwrap_or(DEFAULT_SEPTOSTOMY_MM);
-                check_range(
-                    || f("diameter_mm"),
-                    mm,
-                    SEPTOSTOMY_DIAMETER_RANGE_MM.0,
-                    SEPTOSTOMY_DIAMETER_RANGE_MM.1,
-                    "mm",
-                )?;
-                UnloadingDevice::atrial_septostomy(params, mm).map_err(site)?
-            }
-            _ => {
-                if params.ecmo.is_none() {
-                    return Err(ScenarioError::Invalid {
-                        path: f("kind"),
-                        reason:
-                            "an LV vent drains into the ECMO circuit: add [ecmo] enabled = true"
-                                .into(),
-                    });
-                }
-                let fr = d.cannula_fr.unwrap_or(DEFAULT_VENT_FR);
-                check_range(
-                    || f("cannula_fr"),
-                    fr,
-                    VENT_CANNULA_RANGE_FR.0,
-                    VENT_CANNULA_RANGE_FR.1,
-                    "Fr",
-                )?;
-                UnloadingDevice::lv_vent(params, fr).map_err(site)?
-            }
-        };
+        })?;
+        settings.apply(&mut device);
         params.unloading.push(Unloading {
             device,
             active: start_s <= 0.0,
