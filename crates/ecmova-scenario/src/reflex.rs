@@ -67,6 +67,7 @@ pub struct ReflexLoop {
     reflex: Baroreflex,
     targets: BaroreflexTargets,
     applied: AutonomicEffects,
+    engaged: bool,
 }
 
 impl ReflexLoop {
@@ -76,21 +77,38 @@ impl ReflexLoop {
             targets: BaroreflexTargets::from_params(model.params())?,
             reflex: Baroreflex::new(params)?,
             applied: AutonomicEffects::NONE,
+            engaged: false,
         })
     }
 
-    /// Advances the reflex over a completed beat (its beat-mean right-radial pressure is the
-    /// carotid pressure) and applies the change of its effects to the model. Changes that
-    /// other events made between beats are kept (the change is relative).
-    pub fn after_beat(&mut self, model: &mut Model, beat: &BeatMetrics) -> Result<(), ParamError> {
+    /// After a completed beat: advances the reflex (the beat's mean right-radial pressure is
+    /// the carotid pressure) and applies the change of its effects to the model. Changes that
+    /// other events made between beats are kept (the change is relative). Returns whether the
+    /// model changed (the caller then refreshes its state).
+    ///
+    /// The reflex engages at the run's first steady state or first event (`steady`,
+    /// `event_seen`), whichever comes first, and stays engaged: before, the pressures move
+    /// only because the initial volumes are a guess, a numerical transient it must not answer.
+    pub fn after_beat(
+        &mut self,
+        model: &mut Model,
+        beat: &BeatMetrics,
+        steady: bool,
+        event_seen: bool,
+    ) -> Result<bool, ParamError> {
+        self.engaged |= steady || event_seen;
+        if !self.engaged {
+            return Ok(false);
+        }
         self.reflex.advance(beat.map_mmhg, beat.period_s);
         let next = self.reflex.effects();
-        if next.max_difference(&self.applied) > APPLY_TOLERANCE {
-            let (targets, applied) = (&self.targets, &self.applied);
-            model.update(|p| targets.apply_change(applied, &next, p))?;
-            self.applied = next;
+        if next.max_difference(&self.applied) <= APPLY_TOLERANCE {
+            return Ok(false);
         }
-        Ok(())
+        let (targets, applied) = (&self.targets, &self.applied);
+        model.update(|p| targets.apply_change(applied, &next, p))?;
+        self.applied = next;
+        Ok(true)
     }
 
     /// The effects applied so far (deviations from the resting state).

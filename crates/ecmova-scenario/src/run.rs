@@ -101,7 +101,6 @@ pub fn run_with_progress(
         Some(b) => Some(crate::reflex::ReflexLoop::new(b.clone(), &model)?),
         None => None,
     };
-    let mut reflex_engaged = false;
     apply_due(
         &mut model,
         &mut state,
@@ -147,13 +146,10 @@ pub fn run_with_progress(
                 });
             }
             let steady = detector.observe(&beat);
-            // The reflex engages at the run's first steady state or its first event, whichever
-            // comes first: before, the pressures move only because the initial conditions are
-            // a guess (a numerical transient the reflex must not answer).
-            reflex_engaged |= steady || !applied_events.is_empty();
-            if let (Some(r), true) = (reflex.as_mut(), reflex_engaged) {
-                r.after_beat(&mut model, &beat)?;
-                state.refresh(&model);
+            if let Some(r) = reflex.as_mut() {
+                if r.after_beat(&mut model, &beat, steady, !applied_events.is_empty())? {
+                    state.refresh(&model);
+                }
             }
             let beat_flow = beat.ecmo_flow_l_min;
             beats.push(beat);

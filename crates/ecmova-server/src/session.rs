@@ -63,8 +63,6 @@ pub struct SimCore {
     pub events: ecmova_scenario::build::EventContext,
     /// The arterial baroreflex, if the session was created with it.
     reflex: Option<ecmova_scenario::reflex::ReflexLoop>,
-    /// Whether the reflex acts yet (from the first steady state or event on, as in runs).
-    reflex_engaged: bool,
     recorder: BeatRecorder,
     recent: VecDeque<BeatMetrics>,
     beats_total: u64,
@@ -119,7 +117,6 @@ impl SimCore {
                 ..Default::default()
             },
             reflex: None,
-            reflex_engaged: false,
             recent: VecDeque::with_capacity(SUMMARY_BEATS + 1),
             beats_total: 0,
             detector: SteadyStateDetector::default(),
@@ -186,10 +183,15 @@ impl SimCore {
                     return;
                 }
                 let steady = self.detector.observe(&beat);
-                self.reflex_engaged |= steady || self.events_applied > 0;
-                if let (Some(r), true) = (self.reflex.as_mut(), self.reflex_engaged) {
-                    if r.after_beat(&mut self.model, &beat).is_ok() {
-                        self.state.refresh(&self.model);
+                if let Some(r) = self.reflex.as_mut() {
+                    let event_seen = self.events_applied > 0;
+                    match r.after_beat(&mut self.model, &beat, steady, event_seen) {
+                        Ok(true) => self.state.refresh(&self.model),
+                        Ok(false) => {}
+                        // An effect the model refuses (out of a validated range): the reflex
+                        // switches off, visibly (`baroreflex: false` in the summary), rather
+                        // than acting half-way.
+                        Err(_) => self.reflex = None,
                     }
                 }
                 self.beats_total += 1;
