@@ -834,14 +834,11 @@ async fn a_stalled_client_does_not_stall_the_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ecmo_and_weaning_in_a_live_session() {
     let addr = start(Config::default()).await;
-    let r = post_json(
+    let id = create_session_with(
         addr,
-        "/api/v1/sessions",
         &json!({"preset": "cardiogenic-shock-ami", "speed": 10}),
     )
     .await;
-    assert_eq!(r.status, 201, "{}", r.text());
-    let id = r.json()["id"].as_str().unwrap().to_string();
     let base = format!("/api/v1/sessions/{id}");
     let events = format!("{base}/events");
     let summary = || async { get(addr, &format!("{base}/summary")).await.json() };
@@ -924,14 +921,11 @@ async fn ecmo_and_weaning_in_a_live_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drugs_devices_and_arrest_in_a_live_session() {
     let addr = start(Config::default()).await;
-    let r = post_json(
+    let id = create_session_with(
         addr,
-        "/api/v1/sessions",
         &json!({"preset": "cardiogenic-shock-ami", "speed": 10}),
     )
     .await;
-    assert_eq!(r.status, 201, "{}", r.text());
-    let id = r.json()["id"].as_str().unwrap().to_string();
     let base = format!("/api/v1/sessions/{id}");
     let events = format!("{base}/events");
     let summary = || async { get(addr, &format!("{base}/summary")).await.json() };
@@ -1054,14 +1048,13 @@ async fn baroreflex_in_a_live_session() {
     let addr = start(Config::default()).await;
     let mut ids = Vec::new();
     for reflex in [true, false] {
-        let r = post_json(
-            addr,
-            "/api/v1/sessions",
-            &json!({"preset": "healthy-adult", "speed": 10, "overrides": {"baroreflex": reflex}}),
-        )
-        .await;
-        assert_eq!(r.status, 201, "{}", r.text());
-        ids.push(r.json()["id"].as_str().unwrap().to_string());
+        ids.push(
+            create_session_with(
+                addr,
+                &json!({"preset": "healthy-adult", "speed": 10, "overrides": {"baroreflex": reflex}}),
+            )
+            .await,
+        );
     }
     // 3 s of wall time at 10× is 30 s simulated: past the start-up transient.
     tokio::time::sleep(Duration::from_millis(3000)).await;

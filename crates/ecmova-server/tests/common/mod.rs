@@ -230,12 +230,12 @@ pub async fn delete(addr: SocketAddr, path: &str) -> Resp {
 
 /// Creates a session and returns its id.
 pub async fn create_session(addr: SocketAddr, preset: &str) -> String {
-    let r = post_json(
-        addr,
-        "/api/v1/sessions",
-        &serde_json::json!({ "preset": preset }),
-    )
-    .await;
+    create_session_with(addr, &serde_json::json!({ "preset": preset })).await
+}
+
+/// Creates a session from a whole request body (preset, speed, overrides) and returns its id.
+pub async fn create_session_with(addr: SocketAddr, body: &Value) -> String {
+    let r = post_json(addr, "/api/v1/sessions", body).await;
     assert_eq!(r.status, 201, "{}", r.text());
     r.json()["id"].as_str().expect("id").to_string()
 }
