@@ -5,7 +5,7 @@ use clap::Args;
 use ecmova_report::{write_all_plots, write_parquet, PhaseData, Progress};
 use ecmova_scenario::run::run_with_progress;
 use ecmova_scenario::series::Series;
-use ecmova_scenario::{build, summary::summary_json, RunOptions, RunOutput, Scenario};
+use ecmova_scenario::{build, RunOptions, RunOutput, Scenario, Summary};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -55,7 +55,7 @@ pub fn run_simulate(args: SimulateArgs) -> Result<()> {
     let progress = Progress::new(built.duration_s, built.duration_s * 2e-3);
     let out = run_with_progress(&built, options, |t| progress.update(t))?;
     progress.finish();
-    let summary = summary_json(&built, &out);
+    let summary = &out.summary;
     if let Some(path) = &args.series {
         write_series(path, out.series.as_ref().expect("series requested"))?;
     }
@@ -65,17 +65,17 @@ pub fn run_simulate(args: SimulateArgs) -> Result<()> {
     match args.summary_json.as_deref() {
         Some("-") => {
             let mut stdout = std::io::stdout().lock();
-            serde_json::to_writer_pretty(&mut stdout, &summary)?;
+            serde_json::to_writer_pretty(&mut stdout, summary)?;
             writeln!(stdout)?;
         }
         Some(path) => {
             let file = File::create(path).with_context(|| format!("cannot create {path}"))?;
             let mut w = BufWriter::new(file);
-            serde_json::to_writer_pretty(&mut w, &summary)?;
+            serde_json::to_writer_pretty(&mut w, summary)?;
             writeln!(w)?;
             w.flush()?;
         }
-        None => print_human(&summary),
+        None => print_human(summary),
     }
     Ok(())
 }
@@ -93,26 +93,20 @@ fn write_series(path: &Path, series: &Series) -> Result<()> {
         .with_context(|| format!("cannot write series file {}", path.display()))
 }
 
-/// The phases of a run: from the start to the first event, then between events. Each phase
-/// is labelled with the event that opened it.
+/// The phases of a run (from the start, then from each action to the next), as the summary
+/// labels them, with their rows in the series.
 fn phases(out: &RunOutput, series: &Series) -> Vec<(String, std::ops::Range<usize>)> {
     let time = series.column("time_s").unwrap_or_default();
     let row_at = |t: f64| time.partition_point(|&x| x < t - 1e-9);
-    let mut bounds: Vec<(f64, String)> = vec![(0.0, "baseline".into())];
-    for (t, event) in &out.applied_events {
-        let label = format!("{} at {:.0} s", event.action(), t);
-        if bounds.last().is_some_and(|(t0, _)| (t - t0).abs() < 1e-9) {
-            bounds.last_mut().expect("non-empty").1 = label;
-        } else {
-            bounds.push((*t, label));
-        }
-    }
+    let bounds = &out.summary.phases;
     let mut phases = Vec::new();
-    for (k, (t, label)) in bounds.iter().enumerate() {
-        let start = row_at(*t);
-        let end = bounds.get(k + 1).map_or(time.len(), |(t1, _)| row_at(*t1));
+    for (k, p) in bounds.iter().enumerate() {
+        let start = row_at(p.start_s);
+        let end = bounds
+            .get(k + 1)
+            .map_or(time.len(), |next| row_at(next.start_s));
         if end > start + 1 {
-            phases.push((label.clone(), start..end));
+            phases.push((format!("{} ({:.0} s)", p.label, p.start_s), start..end));
         }
     }
     phases
@@ -136,49 +130,115 @@ fn write_plots(dir: &Path, out: &RunOutput) -> Result<()> {
     Ok(())
 }
 
-fn print_human(summary: &serde_json::Value) {
-    let get = |k: &str| summary.get(k).and_then(|v| v.as_f64()).unwrap_or(f64::NAN);
+/// The human summary: rounded for reading, the circuit when there is one, the alarms and
+/// any weaning verdict.
+fn print_human(s: &Summary) {
+    let steady = s
+        .steady_state_beat
+        .map_or("not reached".to_string(), |b| format!("at beat {b}"));
     println!(
-        "ecmova {} · preset {} · {:.1} s simulated, {} beats, steady state at beat {}",
-        summary["ecmova_version"].as_str().unwrap_or("?"),
-        summary["preset"].as_str().unwrap_or("?"),
-        get("simulated_s"),
-        summary["beats_simulated"],
-        summary["steady_state_beat"],
+        "ecmova {} · preset {} · {:.1} s simulated, {} beats, steady state {steady}",
+        s.ecmova_version, s.preset, s.simulated_s, s.beats_simulated
+    );
+    let Some(m) = &s.metrics else {
+        println!("no complete beat yet: simulate longer");
+        return;
+    };
+    let h = &m.haemodynamics;
+    println!(
+        "(averaged over the last {} beats; rhythm {})",
+        s.beats_averaged, s.rhythm
+    );
+    println!("  HR             {:5.0} bpm", h.heart_rate_bpm);
+    println!(
+        "  ABP (R radial) {:5.0}/{:.0} ({:.0}) mmHg   femoral MAP {:.0} mmHg",
+        h.sbp_mmhg, h.dbp_mmhg, h.map_mmhg, h.map_femoral_mmhg
     );
     println!(
-        "(averaged over the last {} beats)",
-        summary["beats_averaged"]
-    );
-    println!("  HR            {:6.0} bpm", get("hr_bpm"));
-    println!(
-        "  ABP (R radial) {:5.0}/{:.0} ({:.0}) mmHg",
-        get("sbp_mmhg"),
-        get("dbp_mmhg"),
-        get("map_mmhg")
+        "  PA             {:5.0}/{:.0} ({:.0}) mmHg",
+        h.pa_systolic_mmhg, h.pa_diastolic_mmhg, h.pa_mean_mmhg
     );
     println!(
-        "  PA            {:5.0}/{:.0} ({:.0}) mmHg",
-        get("pa_systolic_mmhg"),
-        get("pa_diastolic_mmhg"),
-        get("pa_mean_mmhg")
+        "  CVP            {:5.1} mmHg   LAP (PCWP) {:.1} mmHg",
+        h.cvp_mmhg, h.lap_mmhg
     );
     println!(
-        "  CVP           {:6.1} mmHg   LAP (PCWP) {:.1} mmHg",
-        get("cvp_mmhg"),
-        get("lap_mmhg")
+        "  LV             EDV {:.0} mL  ESV {:.0} mL  EF {:.0} %  EDP {:.1} mmHg",
+        h.lvedv_ml, h.lvesv_ml, h.lvef_percent, h.lvedp_mmhg
     );
     println!(
-        "  LV            EDV {:.0} mL  ESV {:.0} mL  EF {:.0} %  EDP {:.1} mmHg",
-        get("lvedv_ml"),
-        get("lvesv_ml"),
-        get("lvef_percent"),
-        get("lvedp_mmhg")
+        "  CO (native)    {:5.2} L/min  total {:.2} L/min  CPO {:.2} W  aortic valve opening {:.0} % of beats",
+        h.cardiac_output_l_min,
+        h.total_flow_l_min,
+        h.cardiac_power_output_w,
+        100.0 * h.aortic_valve_opening_fraction
     );
-    println!(
-        "  CO            {:6.2} L/min  CPO {:.2} W  aortic valve opening {:.0} % of beats",
-        get("cardiac_output_l_min"),
-        get("cardiac_power_output_w"),
-        100.0 * get("aortic_valve_opening_fraction")
-    );
+    if let (Some(c), Some(set)) = (&m.circuit, &s.circuit_settings) {
+        println!(
+            "  ECMO           {} · {} · {:.0} rpm · flow {:.2} L/min · sweep {:.1} L/min · FdO2 {:.0} %",
+            set.cannulation,
+            if set.ecmo_running { "running" } else { "clamped" },
+            set.pump_rpm_setting,
+            c.ecmo_flow_l_min,
+            set.sweep_l_min,
+            100.0 * set.fdo2
+        );
+        println!(
+            "  circuit        drainage {:.0} mmHg · pre-oxygenator {:.0} mmHg · post {:.0} mmHg · ΔP {:.0} mmHg",
+            c.drainage_pressure_mmhg,
+            c.pre_oxygenator_pressure_mmhg,
+            c.post_oxygenator_pressure_mmhg,
+            c.oxygenator_dp_mmhg
+        );
+    }
+    for (name, flow) in [
+        ("Impella", m.impella_flow_l_min),
+        ("LV vent", m.lv_vent_flow_l_min),
+        ("septostomy", m.septostomy_flow_l_min),
+    ] {
+        if let Some(q) = flow {
+            println!("  {name:<14} {q:5.2} L/min");
+        }
+    }
+    if let Some(g) = &m.gases {
+        println!(
+            "  SaO2           R radial {:.0} % · coronary {:.0} % · femoral {:.0} %   SvO2 {:.0} %",
+            g.sao2_right_radial_percent,
+            g.sao2_coronary_percent,
+            g.sao2_femoral_percent,
+            g.svo2_percent
+        );
+    }
+    if let Some(zone) = &s.mixing_zone {
+        println!("  mixing zone    {zone}");
+    }
+    if s.alarms.is_empty() {
+        println!("  alarms         none");
+    }
+    for a in &s.alarms {
+        let severity = match a.severity {
+            ecmova_scenario::alarms::Severity::Critical => "CRITICAL",
+            ecmova_scenario::alarms::Severity::Warning => "warning ",
+        };
+        println!(
+            "  {severity} {} since {:.0} s: {}",
+            a.name, a.since_s, a.message
+        );
+    }
+    if let Some(w) = &s.weaning_trial {
+        let verdict = w
+            .readiness
+            .as_ref()
+            .and_then(|r| r.as_str())
+            .unwrap_or("no step completed");
+        println!(
+            "  weaning trial  {} step(s){} · verdict: {verdict}",
+            w.steps.len(),
+            if w.completed {
+                ", completed"
+            } else {
+                ", running"
+            }
+        );
+    }
 }

@@ -252,7 +252,7 @@ fn summary_json_has_the_documented_keys_and_sane_values() {
         "lvef_percent",
         "lvedp_mmhg",
         "cardiac_output_l_min",
-        "hr_bpm",
+        "heart_rate_bpm",
         "aortic_valve_opening_fraction",
         "pa_mean_mmhg",
         "lv_stroke_work_mmhg_ml",
@@ -267,7 +267,7 @@ fn summary_json_has_the_documented_keys_and_sane_values() {
     assert_eq!(v["beats_averaged"], 5);
     // 10 s at 70 bpm: 11 complete beats (11 × 0.857 s = 9.43 s), the 12th is cut short.
     assert_eq!(v["beats_simulated"], 11);
-    assert!((v["hr_bpm"].as_f64().unwrap() - 70.0).abs() < 1e-9);
+    assert!((v["heart_rate_bpm"].as_f64().unwrap() - 70.0).abs() < 1e-9);
     assert_eq!(v["aortic_valve_opening_fraction"], 1.0);
 }
 

@@ -55,7 +55,7 @@ beat_metrics! {
     /// Beat length, s.
     period_s,
     /// Heart rate, bpm.
-    hr_bpm,
+    heart_rate_bpm,
     /// Right radial systolic pressure, mmHg.
     sbp_mmhg,
     /// Right radial diastolic pressure, mmHg.
@@ -527,7 +527,7 @@ impl BeatRecorder {
             start_s: self.start_s,
             period_s: t,
             // No contraction, no heart rate (the beat clock still sets the analysis window).
-            hr_bpm: if model.params().rhythm.is_beating() {
+            heart_rate_bpm: if model.params().rhythm.is_beating() {
                 60.0 / t
             } else {
                 0.0

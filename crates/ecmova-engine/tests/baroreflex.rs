@@ -532,7 +532,7 @@ fn haemorrhage_closed_loop_compensation() {
     assert!(detector.steady_beat().is_some(), "not steady after 60 s");
     let last = &beats[beats.len() - 5..];
     let set_point = mean(last, |b| b.map_mmhg);
-    let hr0 = mean(last, |b| b.hr_bpm);
+    let hr0 = mean(last, |b| b.heart_rate_bpm);
     let svr0 = mean(last, svr_wu);
     let co0 = mean(last, |b| b.cardiac_output_l_min);
     let r_sp0 = base.connection_resistance(SPLANCHNIC_BED);
@@ -565,8 +565,8 @@ fn haemorrhage_closed_loop_compensation() {
     let end_on = &b_on[b_on.len() - 10..];
     let map_off = mean(end_off, |b| b.map_mmhg);
     let map_on = mean(end_on, |b| b.map_mmhg);
-    let hr_off = mean(end_off, |b| b.hr_bpm);
-    let hr_on = mean(end_on, |b| b.hr_bpm);
+    let hr_off = mean(end_off, |b| b.heart_rate_bpm);
+    let hr_on = mean(end_on, |b| b.heart_rate_bpm);
     let svr_on = mean(end_on, svr_wu);
     let co_on = mean(end_on, |b| b.cardiac_output_l_min);
     let co_off = mean(end_off, |b| b.cardiac_output_l_min);

@@ -88,7 +88,7 @@ fn healthy_adult_is_inside_normal_resting_ranges() {
     let mut c = Checker::new("healthy-adult");
     // (metric, value, low, high, source). Ranges as written in the cited tables.
     let table: [(&str, f64, f64, f64, &str); 14] = [
-        ("heart rate, bpm", m.hr_bpm, 60.0, 100.0, TEXTBOOK),
+        ("heart rate, bpm", m.heart_rate_bpm, 60.0, 100.0, TEXTBOOK),
         // physiology.md table: 100-140 / 60-90; "more precise sources" (rnceus.com): SBP
         // 90-140. The wider published bound is used for the lower limit.
         (

@@ -1,28 +1,86 @@
-//! Named alarms raised from a run's summary metrics (the last 5 beats).
-//!
-//! Each alarm is an operational definition of ecmova's, stated here with its threshold and,
-//! where one exists, the published target it derives from.
+//! Alarms: the one place that decides them. Evaluated by the [`crate::Simulation`] after every
+//! beat on the metrics averaged over the last beats, carried in every summary (scenario and
+//! live) as objects `{name, severity, message, since_s}`, most severe first. Front ends only
+//! render them. The thresholds and their sources are tabulated in
+//! `docs/methodology/alarms.md`; [`THRESHOLDS`] is the same table in code.
 
-use ecmova_engine::BeatMetrics;
+use ecmova_engine::{BeatMetrics, Rhythm};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-/// An alarm: a name (snake_case, stable: scripts match on it) and why it fired.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Alarm {
-    /// Stable name.
-    pub name: &'static str,
-    /// Human-readable reason with the values.
-    pub message: String,
+/// How urgent an alarm is (monitor convention: red critical, yellow warning).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Act now (red).
+    Critical,
+    /// Attend soon (yellow).
+    Warning,
 }
 
-/// Mean circuit flow below this is reported as retrograde, L/min (flow-probe resolution).
-pub const RETROGRADE_FLOW_L_MIN: f64 = -0.05;
+/// A raised alarm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Alarm {
+    /// Stable snake_case name (scripts match on it).
+    pub name: String,
+    /// How urgent.
+    pub severity: Severity,
+    /// What is wrong, with the values, for people.
+    pub message: String,
+    /// Simulated time since which the condition holds without interruption, s.
+    pub since_s: f64,
+}
+
+/// What the alarm conditions need besides the averaged metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct AlarmContext {
+    /// A circuit is connected and unclamped.
+    pub ecmo_running: bool,
+    /// The model has gas transport (saturations are meaningful).
+    pub has_gas: bool,
+    /// The cardiac rhythm.
+    pub rhythm: Rhythm,
+}
+
+/// One alarm condition: its name, severity and threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
+pub struct Threshold {
+    /// Alarm name.
+    pub name: &'static str,
+    /// Severity when raised.
+    pub severity: Severity,
+    /// The quantity compared (a summary key, or `rhythm`).
+    pub quantity: &'static str,
+    /// The condition in words, with its limit.
+    pub condition: &'static str,
+    /// The limit, in the quantity's unit (absent for rhythm alarms).
+    pub limit: Option<f64>,
+}
+
+/// MAP below this is critically low, mmHg.
+pub const CRITICAL_MAP_MMHG: f64 = 50.0;
 /// MAP below this is low, mmHg: the usual target MAP ≥ 65 mmHg in shock (ESC 2021 HF
-/// guideline and SCAI shock definitions use hypotension thresholds of this order).
+/// guideline, SCAI shock definitions).
 pub const LOW_MAP_MMHG: f64 = 65.0;
-/// Right-radial SaO2 below this, with the femoral saturation at least
-/// [`DIFFERENTIAL_HYPOXAEMIA_GAP_PERCENT`] higher, is differential hypoxaemia, %.
-pub const DIFFERENTIAL_HYPOXAEMIA_RADIAL_PERCENT: f64 = 90.0;
-/// Femoral minus right-radial saturation gap for differential hypoxaemia, percentage points.
+/// Mean circuit flow below this is retrograde, L/min (flow-probe resolution).
+pub const RETROGRADE_FLOW_L_MIN: f64 = -0.05;
+/// Circuit flow below this (while running) is low, L/min.
+pub const LOW_ECMO_FLOW_L_MIN: f64 = 1.0;
+/// Drainage (pump inlet) pressure below this, mmHg: ELSO advises keeping it above about
+/// −100 mmHg to limit haemolysis and cavitation.
+pub const LOW_DRAINAGE_PRESSURE_MMHG: f64 = -100.0;
+/// Oxygenator pressure drop above this is high, mmHg (a rising ΔP signals clot in the
+/// membrane; an operational limit of this project).
+pub const HIGH_OXYGENATOR_DP_MMHG: f64 = 50.0;
+/// Arterial pulse pressure below this on ECMO is low, mmHg (the LV barely ejects; an
+/// operational limit of this project).
+pub const LOW_PULSE_PRESSURE_MMHG: f64 = 10.0;
+/// Right-radial SaO2 below this is low, %.
+pub const LOW_SAO2_PERCENT: f64 = 90.0;
+/// Right-radial SaO2 below [`LOW_SAO2_PERCENT`] with the femoral saturation at least this
+/// much higher is differential hypoxaemia, percentage points.
 pub const DIFFERENTIAL_HYPOXAEMIA_GAP_PERCENT: f64 = 5.0;
 /// The aortic valve is reported closed when it opened in fewer than this fraction of beats.
 pub const AORTIC_VALVE_CLOSED_FRACTION: f64 = 0.5;
@@ -30,66 +88,336 @@ pub const AORTIC_VALVE_CLOSED_FRACTION: f64 = 0.5;
 /// oedema develops above ~25 mmHg of left-sided filling pressure).
 pub const LV_DISTENSION_LVEDP_MMHG: f64 = 25.0;
 
-/// The alarms raised by averaged metrics `m` (`ecmo` tells whether a circuit is connected
-/// and unclamped).
-pub fn alarms(m: &BeatMetrics, ecmo_running: bool) -> Vec<Alarm> {
-    let mut out = Vec::new();
-    if ecmo_running && m.ecmo_flow_l_min < RETROGRADE_FLOW_L_MIN {
-        out.push(Alarm {
-            name: "retrograde_circuit_flow",
-            message: format!(
-                "circuit flow {:.2} L/min: the pump head ({:.0} mmHg) is below the arterial pressure; raise the rpm or clamp",
-                m.ecmo_flow_l_min, m.pump_head_mmhg
-            ),
-        });
+const fn t(
+    name: &'static str,
+    severity: Severity,
+    quantity: &'static str,
+    condition: &'static str,
+    limit: Option<f64>,
+) -> Threshold {
+    Threshold {
+        name,
+        severity,
+        quantity,
+        condition,
+        limit,
     }
-    if ecmo_running && m.drainage_suction_fraction > 0.0 {
-        out.push(Alarm {
-            name: "drainage_suction",
-            message: format!(
-                "drained vein at {:.1} mmHg (collapse) for {:.0} % of the beat, drainage pressure {:.0} mmHg: reduce rpm or give volume",
-                m.drained_vein_pressure_min_mmhg,
-                100.0 * m.drainage_suction_fraction,
-                m.drainage_pressure_mmhg
-            ),
-        });
-    }
-    if m.aortic_valve_opening_fraction < AORTIC_VALVE_CLOSED_FRACTION {
-        out.push(Alarm {
-            name: "aortic_valve_closed",
-            message: format!(
-                "aortic valve opened in {:.0} % of beats: risk of LV stasis and thrombus; consider LV unloading",
-                100.0 * m.aortic_valve_opening_fraction
-            ),
-        });
-    }
-    if m.sao2_femoral_percent > 0.0
-        && m.sao2_right_radial_percent < DIFFERENTIAL_HYPOXAEMIA_RADIAL_PERCENT
-        && m.sao2_femoral_percent - m.sao2_right_radial_percent
-            >= DIFFERENTIAL_HYPOXAEMIA_GAP_PERCENT
-    {
-        out.push(Alarm {
-            name: "differential_hypoxaemia",
-            message: format!(
-                "right radial SaO2 {:.0} % vs femoral {:.0} %: the heart and brain receive native, poorly oxygenated blood",
-                m.sao2_right_radial_percent, m.sao2_femoral_percent
-            ),
-        });
-    }
-    if m.map_mmhg < LOW_MAP_MMHG {
-        out.push(Alarm {
-            name: "low_map",
-            message: format!("MAP {:.0} mmHg (target ≥ {LOW_MAP_MMHG:.0})", m.map_mmhg),
-        });
-    }
-    if m.lvedp_mmhg > LV_DISTENSION_LVEDP_MMHG {
-        out.push(Alarm {
-            name: "lv_distension",
-            message: format!(
-                "LVEDP {:.0} mmHg, LAP {:.0} mmHg: the LV is distended and the lungs congested",
-                m.lvedp_mmhg, m.lap_mmhg
-            ),
-        });
+}
+
+/// Every alarm condition, in priority order (the order of the summary's `alarms` within a
+/// severity). `low_map` appears twice: critical below 50, warning below 65 (one line).
+pub const THRESHOLDS: &[Threshold] = &[
+    t(
+        "ventricular_fibrillation",
+        Severity::Critical,
+        "rhythm",
+        "rhythm is VF",
+        None,
+    ),
+    t(
+        "asystole",
+        Severity::Critical,
+        "rhythm",
+        "rhythm is asystole",
+        None,
+    ),
+    t(
+        "retrograde_circuit_flow",
+        Severity::Critical,
+        "ecmo_flow_l_min",
+        "circuit running and flow below −0.05 L/min",
+        Some(RETROGRADE_FLOW_L_MIN),
+    ),
+    t(
+        "low_map",
+        Severity::Critical,
+        "map_mmhg",
+        "MAP below 50 mmHg",
+        Some(CRITICAL_MAP_MMHG),
+    ),
+    t(
+        "drainage_suction",
+        Severity::Critical,
+        "drainage_suction_fraction",
+        "circuit running and the drained vein collapsed for part of the beat",
+        Some(0.0),
+    ),
+    t(
+        "low_drainage_pressure",
+        Severity::Critical,
+        "drainage_pressure_mmhg",
+        "circuit running and drainage pressure below −100 mmHg",
+        Some(LOW_DRAINAGE_PRESSURE_MMHG),
+    ),
+    t(
+        "differential_hypoxaemia",
+        Severity::Critical,
+        "sao2_right_radial_percent",
+        "right radial SaO2 below 90 % and femoral SaO2 at least 5 points higher",
+        Some(LOW_SAO2_PERCENT),
+    ),
+    t(
+        "low_sao2_right_radial",
+        Severity::Critical,
+        "sao2_right_radial_percent",
+        "right radial SaO2 below 90 % (without differential hypoxaemia)",
+        Some(LOW_SAO2_PERCENT),
+    ),
+    t(
+        "low_map",
+        Severity::Warning,
+        "map_mmhg",
+        "MAP below 65 mmHg",
+        Some(LOW_MAP_MMHG),
+    ),
+    t(
+        "low_ecmo_flow",
+        Severity::Warning,
+        "ecmo_flow_l_min",
+        "circuit running and flow between −0.05 and 1.0 L/min",
+        Some(LOW_ECMO_FLOW_L_MIN),
+    ),
+    t(
+        "high_oxygenator_dp",
+        Severity::Warning,
+        "oxygenator_dp_mmhg",
+        "oxygenator pressure drop above 50 mmHg",
+        Some(HIGH_OXYGENATOR_DP_MMHG),
+    ),
+    t(
+        "aortic_valve_closed",
+        Severity::Warning,
+        "aortic_valve_opening_fraction",
+        "sinus rhythm and the aortic valve opened in fewer than half the beats",
+        Some(AORTIC_VALVE_CLOSED_FRACTION),
+    ),
+    t(
+        "low_pulse_pressure",
+        Severity::Warning,
+        "pulse_pressure_mmhg",
+        "sinus rhythm, circuit running and arterial pulse pressure below 10 mmHg",
+        Some(LOW_PULSE_PRESSURE_MMHG),
+    ),
+    t(
+        "lv_distension",
+        Severity::Warning,
+        "lvedp_mmhg",
+        "LVEDP above 25 mmHg",
+        Some(LV_DISTENSION_LVEDP_MMHG),
+    ),
+];
+
+/// Number of distinct alarm names (the tracker's size).
+pub const ALARM_NAMES: usize = 13;
+
+/// The distinct names, in priority order.
+pub fn names() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::with_capacity(ALARM_NAMES);
+    for th in THRESHOLDS {
+        if !out.contains(&th.name) {
+            out.push(th.name);
+        }
     }
     out
+}
+
+/// The conditions raised by averaged metrics `m`: for each name of [`names`] (by index), the
+/// severity if raised. Allocation-free.
+pub fn evaluate(m: &BeatMetrics, ctx: &AlarmContext) -> [Option<Severity>; ALARM_NAMES] {
+    use Severity::{Critical, Warning};
+    let run = ctx.ecmo_running;
+    let sinus = ctx.rhythm.is_beating();
+    let gas = ctx.has_gas;
+    let differential = gas
+        && m.sao2_right_radial_percent < LOW_SAO2_PERCENT
+        && m.sao2_femoral_percent - m.sao2_right_radial_percent
+            >= DIFFERENTIAL_HYPOXAEMIA_GAP_PERCENT;
+    let flag = |c: bool, s: Severity| c.then_some(s);
+    [
+        flag(
+            matches!(ctx.rhythm, Rhythm::VentricularFibrillation),
+            Critical,
+        ),
+        flag(matches!(ctx.rhythm, Rhythm::Asystole), Critical),
+        flag(run && m.ecmo_flow_l_min < RETROGRADE_FLOW_L_MIN, Critical),
+        if m.map_mmhg < CRITICAL_MAP_MMHG {
+            Some(Critical)
+        } else {
+            flag(m.map_mmhg < LOW_MAP_MMHG, Warning)
+        },
+        flag(run && m.drainage_suction_fraction > 0.0, Critical),
+        flag(
+            run && m.drainage_pressure_mmhg < LOW_DRAINAGE_PRESSURE_MMHG,
+            Critical,
+        ),
+        flag(differential, Critical),
+        flag(
+            gas && !differential && m.sao2_right_radial_percent < LOW_SAO2_PERCENT,
+            Critical,
+        ),
+        flag(
+            run && m.ecmo_flow_l_min >= RETROGRADE_FLOW_L_MIN
+                && m.ecmo_flow_l_min < LOW_ECMO_FLOW_L_MIN,
+            Warning,
+        ),
+        flag(
+            run && m.oxygenator_dp_mmhg > HIGH_OXYGENATOR_DP_MMHG,
+            Warning,
+        ),
+        flag(
+            sinus && m.aortic_valve_opening_fraction < AORTIC_VALVE_CLOSED_FRACTION,
+            Warning,
+        ),
+        flag(
+            sinus && run && m.pulse_pressure_mmhg < LOW_PULSE_PRESSURE_MMHG,
+            Warning,
+        ),
+        flag(m.lvedp_mmhg > LV_DISTENSION_LVEDP_MMHG, Warning),
+    ]
+}
+
+/// The message of alarm `name` for metrics `m`.
+fn message(name: &str, m: &BeatMetrics) -> String {
+    match name {
+        "ventricular_fibrillation" => "VF: no cardiac output; defibrillate".into(),
+        "asystole" => "asystole: no cardiac output".into(),
+        "retrograde_circuit_flow" => format!(
+            "circuit flow {:.2} L/min: the pump head ({:.0} mmHg) is below the arterial pressure; raise the rpm or clamp",
+            m.ecmo_flow_l_min, m.pump_head_mmhg
+        ),
+        "low_map" => format!("MAP {:.0} mmHg (target ≥ {LOW_MAP_MMHG:.0})", m.map_mmhg),
+        "drainage_suction" => format!(
+            "drained vein at {:.1} mmHg (collapse) for {:.0} % of the beat, drainage pressure {:.0} mmHg: reduce rpm or give volume",
+            m.drained_vein_pressure_min_mmhg,
+            100.0 * m.drainage_suction_fraction,
+            m.drainage_pressure_mmhg
+        ),
+        "low_drainage_pressure" => format!(
+            "drainage pressure {:.0} mmHg (limit {LOW_DRAINAGE_PRESSURE_MMHG:.0}): haemolysis risk; reduce rpm or give volume",
+            m.drainage_pressure_mmhg
+        ),
+        "differential_hypoxaemia" => format!(
+            "right radial SaO2 {:.0} % vs femoral {:.0} %: the heart and brain receive native, poorly oxygenated blood",
+            m.sao2_right_radial_percent, m.sao2_femoral_percent
+        ),
+        "low_sao2_right_radial" => format!(
+            "right radial SaO2 {:.0} % (limit {LOW_SAO2_PERCENT:.0})",
+            m.sao2_right_radial_percent
+        ),
+        "low_ecmo_flow" => format!(
+            "circuit flow {:.2} L/min (limit {LOW_ECMO_FLOW_L_MIN:.1}): check rpm, lines and volume",
+            m.ecmo_flow_l_min
+        ),
+        "high_oxygenator_dp" => format!(
+            "oxygenator pressure drop {:.0} mmHg (limit {HIGH_OXYGENATOR_DP_MMHG:.0}): clot in the membrane?",
+            m.oxygenator_dp_mmhg
+        ),
+        "aortic_valve_closed" => format!(
+            "aortic valve opened in {:.0} % of beats: risk of LV stasis and thrombus; consider LV unloading",
+            100.0 * m.aortic_valve_opening_fraction
+        ),
+        "low_pulse_pressure" => format!(
+            "arterial pulse pressure {:.0} mmHg: the LV barely ejects against the circuit",
+            m.pulse_pressure_mmhg
+        ),
+        "lv_distension" => format!(
+            "LVEDP {:.0} mmHg, LAP {:.0} mmHg: the LV is distended and the lungs congested",
+            m.lvedp_mmhg, m.lap_mmhg
+        ),
+        _ => String::new(),
+    }
+}
+
+/// Remembers since when each alarm holds (a condition that clears and returns starts anew).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlarmTracker {
+    raised: [Option<(Severity, f64)>; ALARM_NAMES],
+}
+
+impl AlarmTracker {
+    /// Takes the conditions evaluated at simulated time `t_s`.
+    pub fn update(&mut self, now: [Option<Severity>; ALARM_NAMES], t_s: f64) {
+        for (slot, sev) in self.raised.iter_mut().zip(now) {
+            *slot = match (*slot, sev) {
+                (_, None) => None,
+                (Some((_, since)), Some(s)) => Some((s, since)),
+                (None, Some(s)) => Some((s, t_s)),
+            };
+        }
+    }
+
+    /// Clears every alarm (a new model, e.g. after a restore that starts afresh).
+    pub fn clear(&mut self) {
+        self.raised = [None; ALARM_NAMES];
+    }
+
+    /// The raised alarms with their messages for metrics `m`, critical first, then in
+    /// priority order.
+    pub fn alarms(&self, m: &BeatMetrics) -> Vec<Alarm> {
+        let names = names();
+        let mut out: Vec<Alarm> = self
+            .raised
+            .iter()
+            .zip(names)
+            .filter_map(|(r, name)| {
+                r.map(|(severity, since_s)| Alarm {
+                    name: name.into(),
+                    severity,
+                    message: message(name, m),
+                    since_s,
+                })
+            })
+            .collect();
+        out.sort_by_key(|a| a.severity);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_name_count_matches_the_table() {
+        assert_eq!(names().len(), ALARM_NAMES);
+    }
+
+    #[test]
+    fn rhythm_alarms_are_critical_and_first() {
+        let m = BeatMetrics {
+            map_mmhg: 60.0,
+            lvedp_mmhg: 30.0,
+            ..Default::default()
+        };
+        let ctx = AlarmContext {
+            ecmo_running: false,
+            has_gas: false,
+            rhythm: Rhythm::VentricularFibrillation,
+        };
+        let mut tr = AlarmTracker::default();
+        tr.update(evaluate(&m, &ctx), 3.0);
+        let a = tr.alarms(&m);
+        assert_eq!(a[0].name, "ventricular_fibrillation");
+        assert_eq!(a[0].severity, Severity::Critical);
+        assert!(a
+            .iter()
+            .any(|x| x.name == "low_map" && x.severity == Severity::Warning));
+        // One line per condition.
+        assert_eq!(a.iter().filter(|x| x.name == "low_map").count(), 1);
+        // since_s stays while the condition holds and restarts after it clears.
+        tr.update(evaluate(&m, &ctx), 4.0);
+        assert_eq!(tr.alarms(&m)[0].since_s, 3.0);
+        let calm = BeatMetrics {
+            map_mmhg: 90.0,
+            lvedp_mmhg: 10.0,
+            aortic_valve_opening_fraction: 1.0,
+            ..Default::default()
+        };
+        let sinus = AlarmContext {
+            rhythm: Rhythm::Sinus,
+            ..ctx
+        };
+        tr.update(evaluate(&calm, &sinus), 5.0);
+        assert!(tr.alarms(&calm).is_empty());
+    }
 }

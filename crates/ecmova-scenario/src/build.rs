@@ -1,6 +1,7 @@
 //! From a scenario file to a validated engine model.
 
-use crate::wire::{Event, Scenario};
+use crate::action::{Action, DeviceKind, TimedAction};
+use crate::wire::Scenario;
 use ecmova_engine::devices::{CentrifugalPump, Oxygenator, PUMP_PRESETS};
 use ecmova_engine::model::check_range;
 use ecmova_engine::unloading::{
@@ -9,7 +10,7 @@ use ecmova_engine::unloading::{
 };
 use ecmova_engine::{
     presets, Cannulation, CirculationParams, CompartmentKind, ConnectionKind, EcmoCircuit,
-    IntegrationParams, Model, ParamError, Passive, Rhythm, State, Unloading, UnloadingDevice,
+    IntegrationParams, Model, ParamError, Passive, Rhythm, Unloading, UnloadingDevice,
 };
 
 /// Anything wrong with a scenario. Messages name the field, its value and what is allowed.
@@ -84,6 +85,15 @@ pub enum ScenarioError {
         /// Simulated time at which it was detected, s.
         time_s: f64,
     },
+    /// The baroreflex asked for an effect the model refuses (the circulation has left the
+    /// range the reflex can act in, usually because it is diverging).
+    #[error("the baroreflex stopped at t = {time_s:.3} s: {message}")]
+    Reflex {
+        /// Simulated time, s.
+        time_s: f64,
+        /// The refused effect.
+        message: String,
+    },
 }
 
 // Manual conversions: the wrapped errors are rendered in the message itself, not chained as
@@ -127,13 +137,16 @@ pub struct Built {
     pub series_interval_s: f64,
     /// Steady-state tolerance (relative beat-to-beat change).
     pub steady_tolerance: f64,
-    /// Timed events, in time order (stable for equal times), with their index in the file.
-    pub events: Vec<(usize, Event)>,
+    /// Timed actions, in time order (stable for equal times), with their index in the file
+    /// (`usize::MAX` for the implicit starts of `start_s`).
+    pub events: Vec<(usize, TimedAction)>,
     /// The preset's LV end-systolic elastance after the scenario's overrides, mmHg/mL: the
     /// reference of `set_lv_contractility` events.
     pub lv_ees_reference: f64,
     /// The arterial baroreflex, if on (its set point resolved).
     pub baroreflex: Option<ecmova_engine::baroreflex::BaroreflexParams>,
+    /// The scenario it was built from (for snapshots).
+    pub scenario: Scenario,
 }
 
 /// Default interval between time-series rows, s (200 Hz: waveform peaks within ~1 %).
@@ -185,28 +198,40 @@ pub fn build(scenario: &Scenario) -> Result<Built, ScenarioError> {
     };
     let baroreflex = baroreflex_params(scenario, &params, &integration)?;
     let model = Model::new(params, integration)?;
-    let mut events: Vec<(usize, Event)> = scenario.events.iter().cloned().enumerate().collect();
-    events.sort_by(|a, b| a.1.at_s().total_cmp(&b.1.at_s()));
+    let mut events: Vec<(usize, TimedAction)> =
+        scenario.events.iter().cloned().enumerate().collect();
+    events.sort_by(|a, b| a.1.at_s.total_cmp(&b.1.at_s));
     if let Some(start_s) = start_clamped {
-        // The pump starts at `start_s`: an implicit start event, first among equal times.
-        let i = events.partition_point(|(_, e)| e.at_s() < start_s);
-        events.insert(i, (usize::MAX, Event::StartEcmo { at_s: start_s }));
-    }
-    for (kind, start_s) in device_starts {
-        // A device that starts later: an implicit `set_device` switching it on.
-        let i = events.partition_point(|(_, e)| e.at_s() <= start_s);
+        // The pump starts at `start_s`: an implicit start action, first among equal times.
+        let i = events.partition_point(|(_, e)| e.at_s < start_s);
         events.insert(
             i,
             (
                 usize::MAX,
-                Event::SetDevice {
+                TimedAction {
                     at_s: start_s,
-                    device: kind.into(),
-                    active: Some(true),
-                    performance_level: None,
-                    diameter_mm: None,
-                    balloon_volume_ml: None,
-                    ratio: None,
+                    action: Action::StartEcmo {},
+                },
+            ),
+        );
+    }
+    for (device, start_s) in device_starts {
+        // A device that starts later: an implicit `set_device` switching it on.
+        let i = events.partition_point(|(_, e)| e.at_s <= start_s);
+        events.insert(
+            i,
+            (
+                usize::MAX,
+                TimedAction {
+                    at_s: start_s,
+                    action: Action::SetDevice {
+                        device,
+                        active: Some(true),
+                        performance_level: None,
+                        diameter_mm: None,
+                        balloon_volume_ml: None,
+                        ratio: None,
+                    },
                 },
             ),
         );
@@ -220,317 +245,31 @@ pub fn build(scenario: &Scenario) -> Result<Built, ScenarioError> {
         events,
         lv_ees_reference,
         baroreflex,
+        scenario: scenario.clone(),
     };
-    // Validate every event up front by applying them in order to a copy of the model.
+    // Validate the whole timeline up front by applying it in order to a copy of the model.
     let mut check = built.model.clone();
-    let mut ctx = EventContext {
+    let mut ctx = crate::simulation::ActionContext {
         lv_ees_reference,
-        ..EventContext::default()
+        ..Default::default()
     };
-    for (index, event) in &built.events {
-        if !(0.0..=built.duration_s).contains(&event.at_s()) {
-            return Err(ScenarioError::Event {
-                index: *index,
-                action: event.action(),
-                at_s: event.at_s(),
-                message: format!(
-                    "at_s must lie within the simulation, 0 to {} s",
-                    built.duration_s
-                ),
-            });
+    for (index, timed) in &built.events {
+        let fail = |message: String| ScenarioError::Event {
+            index: *index,
+            action: timed.action.name(),
+            at_s: timed.at_s,
+            message,
+        };
+        if !(0.0..=built.duration_s).contains(&timed.at_s) {
+            return Err(fail(format!(
+                "at_s must lie within the simulation, 0 to {} s",
+                built.duration_s
+            )));
         }
-        apply_event(&mut check, None, *index, event, &mut ctx)?;
+        crate::simulation::apply_to_model(&mut check, None, &timed.action, &mut ctx)
+            .map_err(|e| fail(e.to_string()))?;
     }
     Ok(built)
-}
-
-/// What events need to remember across a run: the references they act relative to and the
-/// current infusion rates.
-#[derive(Debug, Clone, Default)]
-pub struct EventContext {
-    /// The LV end-systolic elastance after the scenario's overrides (`set_lv_contractility`).
-    pub lv_ees_reference: f64,
-    /// Current drug infusion rates.
-    pub infusions: crate::interventions::Infusions,
-}
-
-/// Applies one event to the model (and, when running, to the state). Errors name the event.
-pub fn apply_event(
-    model: &mut Model,
-    state: Option<&mut State>,
-    index: usize,
-    event: &Event,
-    ctx: &mut EventContext,
-) -> Result<(), ScenarioError> {
-    let lv_ees_reference = ctx.lv_ees_reference;
-    let fail = |message: String| ScenarioError::Event {
-        index,
-        action: event.action(),
-        at_s: event.at_s(),
-        message,
-    };
-    let needs_ecmo = matches!(
-        event,
-        Event::WeaningTrial { .. }
-            | Event::StartEcmo { .. }
-            | Event::StopEcmo { .. }
-            | Event::SetPumpRpm { .. }
-            | Event::SetFdo2 { .. }
-            | Event::SetSweep { .. }
-    );
-    if needs_ecmo && model.params().ecmo.is_none() {
-        return Err(fail(
-            "needs an ECMO circuit: add [ecmo] enabled = true".into(),
-        ));
-    }
-    if let Event::Infusion {
-        drug,
-        dose_ug_kg_min,
-        ..
-    } = event
-    {
-        use crate::interventions::Drug;
-        let d = Drug::from_name(drug).ok_or_else(|| {
-            fail(format!(
-                "drug = \"{drug}\" is not modelled: allowed drugs are {}",
-                Drug::ALL.map(|d| d.name()).join(", ")
-            ))
-        })?;
-        check_range(
-            || "dose_ug_kg_min".into(),
-            *dose_ug_kg_min,
-            0.0,
-            d.profile().max_dose_ug_kg_min,
-            "µg/kg/min",
-        )
-        .map_err(|e| fail(e.to_string()))?;
-        let old = ctx.infusions.rate(d);
-        model
-            .update(|p| crate::interventions::apply_dose_change(p, d, old, *dose_ug_kg_min))
-            .map_err(|e| fail(e.to_string()))?;
-        ctx.infusions.set(d, *dose_ug_kg_min);
-        if let Some(state) = state {
-            state.refresh(model);
-        }
-        return Ok(());
-    }
-    if let Event::Fluid { volume_ml, .. } = *event {
-        check_range(|| "volume_ml".into(), volume_ml, -1500.0, 2000.0, "mL")
-            .map_err(|e| fail(e.to_string()))?;
-        let params = model.params();
-        let vessels: Vec<(usize, f64)> = params
-            .compartments
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| match &c.kind {
-                CompartmentKind::Vessel(v) => Some((i, v.compliance_ml_per_mmhg)),
-                CompartmentKind::Chamber(_) => None,
-            })
-            .collect();
-        let c_total: f64 = vessels.iter().map(|(_, c)| c).sum();
-        let volumes: Vec<f64> = match &state {
-            Some(s) => s.volumes_ml().to_vec(),
-            None => params.initial_volumes_ml.clone(),
-        };
-        for &(i, c) in &vessels {
-            let CompartmentKind::Vessel(v) = &params.compartments[i].kind else {
-                continue;
-            };
-            // Below its unstressed volume a linear-compliance vessel would hold a negative
-            // pressure and draw blood backwards; real veins collapse, which is not modelled.
-            if volume_ml < 0.0 && volumes[i] + volume_ml * c / c_total < v.unstressed_volume_ml {
-                return Err(fail(format!(
-                    "removing {} mL would empty the stressed volume of {} (veins do not \
-                     collapse in this model): remove less",
-                    -volume_ml, params.compartments[i].name
-                )));
-            }
-        }
-        if let Some(state) = state {
-            for &(i, c) in &vessels {
-                state.set_volume_ml(model, i, volumes[i] + volume_ml * c / c_total);
-            }
-        }
-        return Ok(());
-    }
-    if let Event::WeaningTrial {
-        flows_l_min,
-        step_s,
-        ..
-    } = event
-    {
-        if flows_l_min.is_empty() || flows_l_min.len() > 20 {
-            return Err(fail("flows_l_min must list 1 to 20 target flows".into()));
-        }
-        for (k, f) in flows_l_min.iter().enumerate() {
-            check_range(|| format!("flows_l_min[{k}]"), *f, 0.3, 7.0, "L/min")
-                .map_err(|e| fail(e.to_string()))?;
-        }
-        check_range(|| "step_s".into(), *step_s, 5.0, 600.0, "s")
-            .map_err(|e| fail(e.to_string()))?;
-        // The trial acts through the run's flow controller, not on the model directly.
-        return Ok(());
-    }
-    match event {
-        Event::SetDevice {
-            device,
-            active,
-            performance_level,
-            diameter_mm,
-            balloon_volume_ml,
-            ratio,
-            ..
-        } => {
-            let kind = DEVICE_KINDS
-                .into_iter()
-                .find(|k| k == device)
-                .ok_or_else(|| {
-                    fail(format!(
-                        "device = \"{device}\" is not a device: allowed are {}",
-                        DEVICE_KINDS.join(", ")
-                    ))
-                })?;
-            let idx = model
-                .params()
-                .unloading
-                .iter()
-                .position(|u| u.device.kind_name() == kind)
-                .ok_or_else(|| {
-                    fail(format!(
-                        "there is no {kind} in this scenario: add it under [[devices]]"
-                    ))
-                })?;
-            let settings = DeviceSettings {
-                performance_level: *performance_level,
-                diameter_mm: *diameter_mm,
-                cannula_fr: None,
-                balloon_volume_ml: *balloon_volume_ml,
-                ratio: *ratio,
-            };
-            settings
-                .check(kind, |k| k.to_string())
-                .map_err(|e| fail(e.to_string()))?;
-            model
-                .update(|p| {
-                    let u = &mut p.unloading[idx];
-                    if let Some(a) = active {
-                        u.active = *a;
-                    }
-                    settings.apply(&mut u.device);
-                })
-                .map_err(|e| fail(e.to_string()))?;
-            if let Some(state) = state {
-                state.refresh(model);
-            }
-            return Ok(());
-        }
-        Event::Arrest { rhythm, .. } => {
-            let r = Rhythm::from_name(rhythm)
-                .filter(|r| !r.is_beating())
-                .ok_or_else(|| {
-                    fail(format!(
-                        "rhythm = \"{rhythm}\" is not an arrest rhythm: allowed are vf, asystole \
-                         (a beating heart returns with a rosc event)"
-                    ))
-                })?;
-            model
-                .update(|p| p.rhythm = r)
-                .map_err(|e| fail(e.to_string()))?;
-            if let Some(state) = state {
-                state.refresh(model);
-            }
-            return Ok(());
-        }
-        Event::Rosc { .. } => {
-            model
-                .update(|p| p.rhythm = Rhythm::Sinus)
-                .map_err(|e| fail(e.to_string()))?;
-            if let Some(state) = state {
-                state.refresh(model);
-            }
-            return Ok(());
-        }
-        _ => {}
-    }
-    let lv = model.params().sites.lv;
-    let result = model.update(|p| {
-        let ecmo = p.ecmo.as_mut();
-        match *event {
-            Event::StartEcmo { .. } => {
-                if let Some(e) = ecmo {
-                    e.clamped = false;
-                }
-            }
-            Event::StopEcmo { .. } => {
-                if let Some(e) = ecmo {
-                    e.clamped = true;
-                }
-            }
-            Event::SetPumpRpm { rpm, .. } => {
-                if let Some(e) = ecmo {
-                    e.pump_rpm = rpm;
-                }
-            }
-            Event::SetFdo2 { fdo2, .. } => {
-                if let Some(e) = ecmo {
-                    e.fdo2 = fdo2;
-                }
-            }
-            Event::SetSweep { sweep_l_min, .. } => {
-                if let Some(e) = ecmo {
-                    e.sweep_l_min = sweep_l_min;
-                }
-            }
-            Event::SetHeartRate { heart_rate_bpm, .. } => p.heart_rate_bpm = heart_rate_bpm,
-            Event::WeaningTrial { .. }
-            | Event::Infusion { .. }
-            | Event::Fluid { .. }
-            | Event::SetDevice { .. }
-            | Event::Arrest { .. }
-            | Event::Rosc { .. } => {}
-            Event::SetFio2 { fio2, .. } => {
-                if let Some(g) = p.gas.as_mut() {
-                    g.fio2 = fio2;
-                }
-            }
-            Event::SetLungShunt {
-                lung_shunt_fraction,
-                ..
-            } => {
-                if let Some(g) = p.gas.as_mut() {
-                    g.lung_shunt_fraction = lung_shunt_fraction;
-                }
-            }
-            Event::SetLvContractility {
-                lv_contractility_scale,
-                ..
-            } => {
-                if let CompartmentKind::Chamber(ch) = &mut p.compartments[lv].kind {
-                    ch.ees_mmhg_per_ml = lv_ees_reference * lv_contractility_scale;
-                }
-            }
-        }
-    });
-    result.map_err(|e| fail(e.to_string()))?;
-    if let Event::SetLvContractility {
-        lv_contractility_scale,
-        ..
-    } = *event
-    {
-        check_range(
-            || "lv_contractility_scale".into(),
-            lv_contractility_scale,
-            0.0,
-            5.0,
-            "",
-        )
-        .map_err(|e| fail(e.to_string()))?;
-    }
-    if let (Event::StopEcmo { .. }, Some(state)) = (event, state) {
-        // Clamping stops the flow at once.
-        state.set_ecmo_flow_ml_s(model, 0.0);
-    }
-    Ok(())
 }
 
 /// Default pump speed, rpm: about 4 L/min with the default femoral cannulae in an adult.
@@ -625,7 +364,14 @@ fn attach_ecmo(
     if let Some(v) = e.sweep_l_min {
         circuit.sweep_l_min = v;
     }
-    circuit.clamped = start_s > 0.0;
+    let parked = e.clamped.unwrap_or(false);
+    if parked && e.start_s.is_some() {
+        return Err(ScenarioError::Invalid {
+            path: "ecmo.clamped".into(),
+            reason: "a parked circuit has no start time: give clamped or start_s, not both".into(),
+        });
+    }
+    circuit.clamped = parked || start_s > 0.0;
     params.ecmo = Some(circuit);
     Ok((start_s > 0.0).then_some(start_s))
 }
@@ -754,12 +500,12 @@ pub const DEVICE_KINDS: [&str; 4] = ["iabp", "impella", "atrial_septostomy", "lv
 /// the default, or unchanged). The one place that knows which setting belongs to which
 /// device and its allowed range.
 #[derive(Debug, Clone, Copy, Default)]
-struct DeviceSettings {
-    performance_level: Option<u8>,
-    diameter_mm: Option<f64>,
-    cannula_fr: Option<f64>,
-    balloon_volume_ml: Option<f64>,
-    ratio: Option<u32>,
+pub(crate) struct DeviceSettings {
+    pub(crate) performance_level: Option<u8>,
+    pub(crate) diameter_mm: Option<f64>,
+    pub(crate) cannula_fr: Option<f64>,
+    pub(crate) balloon_volume_ml: Option<f64>,
+    pub(crate) ratio: Option<u32>,
 }
 
 /// A device setting that cannot be used.
@@ -845,7 +591,7 @@ impl DeviceSettings {
 
     /// Sets the given settings on `device` (the vent's cannula size is part of the topology:
     /// it is set when the device is built, never changed).
-    fn apply(&self, device: &mut UnloadingDevice) {
+    pub(crate) fn apply(&self, device: &mut UnloadingDevice) {
         match device {
             UnloadingDevice::Impella {
                 performance_level, ..
@@ -873,7 +619,7 @@ impl DeviceSettings {
 fn attach_devices(
     scenario: &Scenario,
     params: &mut CirculationParams,
-) -> Result<Vec<(&'static str, f64)>, ScenarioError> {
+) -> Result<Vec<(DeviceKind, f64)>, ScenarioError> {
     let mut starts = Vec::new();
     for (i, d) in scenario.devices.iter().enumerate() {
         let f = |k: &str| format!("devices[{i}].{k}");
@@ -938,11 +684,25 @@ fn attach_devices(
             reason: format!("preset {}: {e}", scenario.patient.preset),
         })?;
         settings.apply(&mut device);
+        let parked = !d.active.unwrap_or(true);
+        if parked && d.start_s.is_some() {
+            return Err(ScenarioError::Invalid {
+                path: f("active"),
+                reason:
+                    "a parked device has no start time: give active = false or start_s, not both"
+                        .into(),
+            });
+        }
         params.unloading.push(Unloading {
             device,
-            active: start_s <= 0.0,
+            active: !parked && start_s <= 0.0,
         });
         if start_s > 0.0 {
+            let kind =
+                crate::simulation::device_kind(kind).ok_or_else(|| ScenarioError::Invalid {
+                    path: f("kind"),
+                    reason: "unknown device".into(),
+                })?;
             starts.push((kind, start_s));
         }
     }
@@ -1136,4 +896,34 @@ fn apply_overrides(
         }
     }
     Ok(())
+}
+
+/// One line describing each built-in preset (targets and sources in
+/// `docs/methodology/presets.md`); `None` for an unknown name.
+pub fn preset_description(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "healthy-adult" => "A 70 kg adult at rest (normal haemodynamics and blood gases)",
+        "regazzoni-2022" => {
+            "The peer model of Regazzoni et al. 2022 (four chambers, four vessels, no gases), as in svZeroDSolver"
+        }
+        "cardiogenic-shock-ami" => {
+            "Acute myocardial infarction with cardiogenic shock (SCAI stage C), no support yet"
+        }
+        "fulminant-myocarditis" => "Fulminant myocarditis: a small, stiff, very weak LV and RV",
+        "massive-pulmonary-embolism" => {
+            "Massive pulmonary embolism: high pulmonary vascular resistance, a failing RV"
+        }
+        "post-cardiotomy" => "Post-cardiotomy shock: stunned ventricles after cardiac surgery",
+        "chronic-heart-failure" => {
+            "End-stage chronic heart failure: a dilated, weak LV with high filling pressures"
+        }
+        "septic-cardiomyopathy" => "Septic cardiomyopathy: vasoplegia with depressed contractility",
+        "drug-intoxication" => {
+            "Cardiotoxic drug intoxication: depressed contractility, bradycardia and vasodilation"
+        }
+        "refractory-vf-arrest" => {
+            "Refractory VF cardiac arrest (the AMI heart in VF): no contraction until a rosc action"
+        }
+        _ => return None,
+    })
 }

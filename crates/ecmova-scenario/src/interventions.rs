@@ -17,7 +17,10 @@
 use ecmova_engine::{CirculationParams, CompartmentKind};
 
 /// The drugs of the model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Drug {
     /// Norepinephrine: α1 vasoconstriction of resistance and capacitance vessels, mild β1.
     Norepinephrine,

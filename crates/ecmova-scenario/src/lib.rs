@@ -5,22 +5,32 @@
 //!   this edge (the engine's own structs are not serializable, by design);
 //! - [`build`]: turns a scenario into a validated engine [`ecmova_engine::Model`], applying the
 //!   patient overrides to a preset and naming the field of any invalid value;
-//! - [`run`]: plays a scenario (beats, steady-state detection, time series);
-//! - [`summary`] and [`series`]: the outputs (summary JSON, CSV time series).
+//! - [`action`]: the one action vocabulary ([`Action`]), shared by scenario files and live
+//!   sessions;
+//! - [`simulation`]: the one driver ([`Simulation`]) every front end advances;
+//! - [`run`]: plays a scenario file over the driver;
+//! - [`summary`], [`alarms`], [`signals`] and [`series`]: the typed outputs (summary, alarm
+//!   objects, waveforms by role, time series).
 //!
 //! Everything here is deterministic: a run is a pure function of the scenario.
 #![deny(missing_docs)]
 
+pub mod action;
 pub mod alarms;
 pub mod build;
 pub mod interventions;
 pub mod reflex;
 pub mod run;
 pub mod series;
+pub mod signals;
+pub mod simulation;
 pub mod summary;
 pub mod weaning;
 pub mod wire;
 
+pub use action::{Action, ActionError, TimedAction};
 pub use build::{build, Built, ScenarioError};
 pub use run::{run, RunOptions, RunOutput};
+pub use simulation::{Simulation, SimulationOptions, Snapshot};
+pub use summary::Summary;
 pub use wire::Scenario;

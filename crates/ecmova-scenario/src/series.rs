@@ -4,9 +4,12 @@ use ecmova_engine::{Model, State};
 use std::io::{self, Write};
 
 /// A recorded time series: named columns (units in the names) and rows.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Series {
     columns: Vec<String>,
+    /// The role signals appended after the other columns (those whose name no compartment
+    /// column already has).
+    signals: Vec<crate::signals::Signal>,
     /// Row-major values, `columns.len()` per row.
     values: Vec<f64>,
 }
@@ -15,7 +18,9 @@ impl Series {
     /// An empty series with a column for time, then each compartment's pressure
     /// (`p_<name>_mmhg`) and volume (`v_<name>_ml`), each connection's flow
     /// (`q_<name>_ml_s`), the ECMO circuit flow (`q_ecmo_ml_s`, with a circuit) and each
-    /// compartment's O2 saturation (`so2_<name>_percent`, with a gas model).
+    /// compartment's O2 saturation (`so2_<name>_percent`, with a gas model), then the role
+    /// signals of [`crate::signals`] (`p_right_radial_mmhg`, `ecmo_flow_l_min`, ...) whose
+    /// name is not already a column (`p_lv_mmhg` is both the LV compartment and the LV role).
     pub fn new(model: &Model) -> Self {
         let p = model.params();
         let mut columns = vec!["time_s".to_string()];
@@ -35,8 +40,14 @@ impl Series {
                     .map(|c| format!("so2_{}_percent", c.name)),
             );
         }
+        let signals: Vec<crate::signals::Signal> = crate::signals::signals(model)
+            .into_iter()
+            .filter(|s| !columns.iter().any(|c| c == s.name))
+            .collect();
+        columns.extend(signals.iter().map(|s| s.name.to_string()));
         Series {
             columns,
+            signals,
             values: Vec::new(),
         }
     }
@@ -61,6 +72,9 @@ impl Series {
                 self.values
                     .push(100.0 * ecmova_engine::gas::so2_from_c_o2(c, gas.hemoglobin_g_dl));
             }
+        }
+        for s in &self.signals {
+            self.values.push(s.read(model, state));
         }
     }
 

@@ -1,199 +1,468 @@
-//! The summary JSON: metrics averaged over the last beats, flat, snake_case, units in names.
+//! The typed summary every front end reports: metrics averaged over the last beats, flat,
+//! snake_case, units in the names. A quantity that does not exist for this patient (no
+//! circuit, no device, no gas model, no beat yet) is absent, never 0.
 
-use crate::build::Built;
-use crate::run::RunOutput;
-use serde_json::{Map, Value};
+use crate::alarms::{Alarm, AlarmTracker};
+use crate::simulation::{Simulation, SUMMARY_BEATS};
+use ecmova_engine::{BeatMetrics, CirculationParams, UnloadingDevice};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-/// Builds the summary object.
-///
-/// Keys: `ecmova_version`, `preset`, `simulated_s`, `beats_simulated`, `beats_averaged`,
-/// `steady_state_beat` (null if not reached), `steady_state_time_s`, `stopped_at_steady`,
-/// then every per-beat metric averaged over the last 5 beats (`map_mmhg`, `sbp_mmhg`,
-/// `dbp_mmhg` at the right radial artery; `map_femoral_mmhg`, ...; `cvp_mmhg`, `lap_mmhg`,
-/// `lvedv_ml`, `lvesv_ml`, `lvef_percent`, `lvedp_mmhg`, `cardiac_output_l_min`, `hr_bpm`,
-/// `aortic_valve_opening_fraction`, ...). Non-finite numbers never appear: the run would
-/// have failed first.
-pub fn summary_json(built: &Built, out: &RunOutput) -> Value {
-    let mut m = Map::new();
-    m.insert("ecmova_version".into(), env!("CARGO_PKG_VERSION").into());
-    m.insert("preset".into(), built.preset.clone().into());
-    m.insert("simulated_s".into(), num(out.simulated_s));
-    m.insert("beats_simulated".into(), (out.beats.len() as u64).into());
-    let averaged = out.beats.len().min(RunOutput::SUMMARY_BEATS);
-    m.insert("beats_averaged".into(), (averaged as u64).into());
-    m.insert(
-        "steady_state_beat".into(),
-        out.steady_beat.map(Value::from).unwrap_or(Value::Null),
-    );
-    let steady_time = out
-        .steady_beat
-        .and_then(|b| out.beats.iter().find(|m| m.beat_index as u64 == b))
-        .map(|m| num(m.start_s + m.period_s))
-        .unwrap_or(Value::Null);
-    m.insert("steady_state_time_s".into(), steady_time);
-    m.insert("stopped_at_steady".into(), out.stopped_at_steady.into());
-    let params = out.final_model.params();
-    m.insert(
-        "cannulation".into(),
-        params
-            .ecmo
-            .as_ref()
-            .map(|e| Value::from(e.cannulation.name()))
-            .unwrap_or(Value::Null),
-    );
-    m.insert("rhythm".into(), params.rhythm.name().into());
-    m.insert("devices".into(), devices_json(params));
-    if let Some(avg) = out.summary_metrics() {
-        let has_gas = params.gas.is_some();
-        for (k, v) in avg.named_values() {
-            if matches!(k, "beat_index" | "start_s") || (!has_gas && GAS_KEYS.contains(&k)) {
-                continue;
-            }
-            m.insert(k.into(), num(v));
+macro_rules! metric_group {
+    ($(#[$meta:meta])* $name:ident { $($(#[$doc:meta])* $field:ident),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+        pub struct $name {
+            $($(#[$doc])* pub $field: f64,)*
         }
-        m.insert(
-            "mixing_zone".into(),
-            ecmova_engine::mixing_zone(params, &avg).into(),
-        );
-        let running = params.ecmo.as_ref().is_some_and(|e| !e.clamped);
-        let alarms = crate::alarms::alarms(&avg, running);
-        m.insert(
-            "alarms".into(),
-            Value::Array(alarms.iter().map(|a| Value::from(a.name)).collect()),
-        );
-        m.insert(
-            "alarm_messages".into(),
-            serde_json::to_value(&alarms).unwrap_or(Value::Null),
-        );
-    }
-    m.insert("phases".into(), phases_json(out));
-    if let Some(trial) = &out.weaning {
-        let steps = serde_json::to_value(&trial.steps).unwrap_or(Value::Null);
-        let readiness = trial
-            .steps
-            .last()
-            .map(|s| serde_json::to_value(s.verdict.readiness).unwrap_or(Value::Null))
-            .unwrap_or(Value::Null);
-        m.insert(
-            "weaning_trial".into(),
-            serde_json::json!({
-                "completed": trial.finished(),
-                "readiness": readiness,
-                "steps": steps,
-            }),
-        );
-    }
-    Value::Object(m)
+
+        impl $name {
+            /// The keys of this group, as in the summary.
+            pub const KEYS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            /// The group's values of averaged metrics `m`.
+            pub fn of(m: &BeatMetrics) -> Self {
+                $name { $($field: m.$field,)* }
+            }
+        }
+    };
 }
 
-/// One summary per phase: from the start to the first event, then from each event to the next
-/// (events at the same instant open one phase). Each phase averages its own last 5 complete
-/// beats (fewer if it is shorter); a phase too short to hold a complete beat has `beats = 0`
-/// and no metrics.
-fn phases_json(out: &RunOutput) -> Value {
-    let mut bounds: Vec<(f64, String)> = vec![(0.0, "baseline".into())];
-    for (t, event) in &out.applied_events {
-        let label = format!("{} at {:.3} s", event.action(), t);
-        match bounds.last_mut() {
-            Some((t0, l)) if (t - *t0).abs() < 1e-9 => {
-                if *t0 > 0.0 || l != "baseline" {
-                    l.push_str(", ");
-                    l.push_str(&label);
-                } else {
-                    *l = label;
-                }
-            }
-            _ => bounds.push((*t, label)),
+metric_group! {
+    /// The circulation, present once a beat has completed. Arterial pressures without a site
+    /// in their name are at the right radial artery.
+    Haemodynamics {
+        /// Beat length, s.
+        period_s,
+        /// Heart rate, bpm (0 in arrest).
+        heart_rate_bpm,
+        /// Systolic arterial pressure (right radial), mmHg.
+        sbp_mmhg,
+        /// Diastolic arterial pressure (right radial), mmHg.
+        dbp_mmhg,
+        /// Mean arterial pressure (right radial), mmHg.
+        map_mmhg,
+        /// Femoral systolic pressure, mmHg.
+        sbp_femoral_mmhg,
+        /// Femoral diastolic pressure, mmHg.
+        dbp_femoral_mmhg,
+        /// Femoral mean pressure, mmHg.
+        map_femoral_mmhg,
+        /// Aortic root systolic pressure, mmHg.
+        sbp_aortic_root_mmhg,
+        /// Aortic root diastolic pressure, mmHg.
+        dbp_aortic_root_mmhg,
+        /// Aortic root mean pressure, mmHg.
+        map_aortic_root_mmhg,
+        /// Aortic root pulse pressure, mmHg.
+        pulse_pressure_aortic_root_mmhg,
+        /// Arterial pulse pressure (right radial), mmHg.
+        pulse_pressure_mmhg,
+        /// Pulmonary artery systolic pressure, mmHg.
+        pa_systolic_mmhg,
+        /// Pulmonary artery diastolic pressure, mmHg.
+        pa_diastolic_mmhg,
+        /// Pulmonary artery mean pressure, mmHg.
+        pa_mean_mmhg,
+        /// Central venous (mean right atrial) pressure, mmHg.
+        cvp_mmhg,
+        /// Mean left atrial pressure (PCWP proxy), mmHg.
+        lap_mmhg,
+        /// LV peak systolic pressure, mmHg.
+        lv_systolic_mmhg,
+        /// LV end-diastolic pressure, mmHg.
+        lvedp_mmhg,
+        /// LV end-diastolic volume, mL.
+        lvedv_ml,
+        /// LV end-systolic volume, mL.
+        lvesv_ml,
+        /// LV stroke volume, mL.
+        lv_stroke_volume_ml,
+        /// LV ejection fraction, %.
+        lvef_percent,
+        /// RV peak systolic pressure, mmHg.
+        rv_systolic_mmhg,
+        /// RV end-diastolic pressure, mmHg.
+        rvedp_mmhg,
+        /// RV end-diastolic volume, mL.
+        rvedv_ml,
+        /// RV end-systolic volume, mL.
+        rvesv_ml,
+        /// RV ejection fraction, %.
+        rvef_percent,
+        /// Native cardiac output (net aortic-valve flow), L/min.
+        cardiac_output_l_min,
+        /// RV output (net pulmonary-valve flow), L/min.
+        rv_output_l_min,
+        /// LV stroke work (PV-loop area), mmHg·mL.
+        lv_stroke_work_mmhg_ml,
+        /// Cardiac power output = MAP × CO / 451, W.
+        cardiac_power_output_w,
+        /// Fraction of beats in which the aortic valve opened.
+        aortic_valve_opening_fraction,
+        /// Total blood volume, mL.
+        blood_volume_ml,
+        /// Systemic flow: native output + Impella + ECMO, L/min.
+        total_flow_l_min,
+        /// Mean ascending-aortic flow (negative: retrograde), mL/s.
+        q_ascending_aorta_ml_s,
+        /// Mean aortic-arch flow, mL/s.
+        q_aortic_arch_ml_s,
+        /// Mean descending-thoracic-aortic flow, mL/s.
+        q_descending_aorta_ml_s,
+        /// Mean iliac flow, mL/s.
+        q_iliac_ml_s,
+        /// Mean brachiocephalic flow, mL/s.
+        q_brachiocephalic_ml_s,
+    }
+}
+
+metric_group! {
+    /// The VA-ECMO circuit, present only with a circuit.
+    Circuit {
+        /// Mean circuit flow, L/min (negative when retrograde; 0 when clamped).
+        ecmo_flow_l_min,
+        /// Pump speed, rpm.
+        pump_rpm,
+        /// Pump head (outlet − inlet), mmHg.
+        pump_head_mmhg,
+        /// Pump inlet (drainage) pressure, mmHg.
+        drainage_pressure_mmhg,
+        /// Pre-oxygenator pressure, mmHg.
+        pre_oxygenator_pressure_mmhg,
+        /// Post-oxygenator pressure, mmHg.
+        post_oxygenator_pressure_mmhg,
+        /// Oxygenator pressure drop, mmHg.
+        oxygenator_dp_mmhg,
+        /// Lowest pressure of the drained vein in the beat, mmHg.
+        drained_vein_pressure_min_mmhg,
+        /// Fraction of the beat with the drained vein collapsed.
+        drainage_suction_fraction,
+    }
+}
+
+metric_group! {
+    /// Oxygen transport, present only with a gas-transport model.
+    Gases {
+        /// SaO2 at the right radial artery, %.
+        sao2_right_radial_percent,
+        /// SaO2 at the coronary ostia (aortic root), %.
+        sao2_coronary_percent,
+        /// SaO2 at the femoral artery, %.
+        sao2_femoral_percent,
+        /// Mixed venous SO2 (pulmonary artery), %.
+        svo2_percent,
+        /// PaO2 at the right radial artery, mmHg.
+        pao2_right_radial_mmhg,
+        /// O2 delivery to the tissue beds, mL/min.
+        do2_ml_min,
+        /// O2 consumption, mL/min.
+        vo2_ml_min,
+        /// O2 uptake in the lungs, mL/min.
+        lung_o2_uptake_ml_min,
+    }
+}
+
+metric_group! {
+    /// The oxygenator's gas exchange, present only with a circuit and a gas-transport model.
+    OxygenatorGases {
+        /// Post-oxygenator PO2, mmHg.
+        post_oxygenator_po2_mmhg,
+        /// Post-oxygenator PCO2, mmHg.
+        post_oxygenator_pco2_mmhg,
+        /// O2 transfer in the oxygenator, mL/min.
+        oxygenator_o2_transfer_ml_min,
+        /// CO2 removal in the oxygenator, mL/min.
+        oxygenator_co2_removal_ml_min,
+    }
+}
+
+/// The averaged metrics, each group present only where it exists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Metrics {
+    /// The circulation.
+    #[serde(flatten)]
+    pub haemodynamics: Haemodynamics,
+    /// The circuit (absent without one).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub circuit: Option<Circuit>,
+    /// Oxygen transport (absent without a gas model).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub gases: Option<Gases>,
+    /// The oxygenator's gas exchange (absent without a circuit or a gas model).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub oxygenator_gases: Option<OxygenatorGases>,
+    /// Mean Impella flow, L/min (absent without an Impella).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impella_flow_l_min: Option<f64>,
+    /// Mean LV vent flow, L/min (absent without a vent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lv_vent_flow_l_min: Option<f64>,
+    /// Mean septostomy flow, left to right positive, L/min (absent without a septostomy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub septostomy_flow_l_min: Option<f64>,
+}
+
+impl Metrics {
+    /// The groups of averaged metrics `m` that exist for `params`.
+    pub fn of(m: &BeatMetrics, params: &CirculationParams) -> Self {
+        let has = |kind: &str| {
+            params
+                .unloading
+                .iter()
+                .any(|u| u.device.kind_name() == kind)
+        };
+        Metrics {
+            haemodynamics: Haemodynamics::of(m),
+            circuit: params.ecmo.is_some().then(|| Circuit::of(m)),
+            gases: params.gas.is_some().then(|| Gases::of(m)),
+            oxygenator_gases: (params.gas.is_some() && params.ecmo.is_some())
+                .then(|| OxygenatorGases::of(m)),
+            impella_flow_l_min: has("impella").then_some(m.impella_flow_l_min),
+            lv_vent_flow_l_min: has("lv_vent").then_some(m.lv_vent_flow_l_min),
+            septostomy_flow_l_min: has("atrial_septostomy").then_some(m.septostomy_flow_l_min),
         }
     }
-    let params = out.final_model.params();
-    let phases = bounds.iter().enumerate().map(|(k, (t0, label))| {
-        let t1 = bounds.get(k + 1).map_or(out.simulated_s, |b| b.0);
-        let beats: Vec<_> = out
-            .beats
+
+    /// Every key any metrics object can have.
+    pub fn all_keys() -> impl Iterator<Item = &'static str> {
+        Haemodynamics::KEYS
             .iter()
-            .filter(|b| b.start_s >= t0 - 1e-9 && b.start_s + b.period_s <= t1 + 1e-6)
-            .cloned()
-            .collect();
-        let mut p = Map::new();
-        p.insert("label".into(), label.clone().into());
-        p.insert("start_s".into(), num(*t0));
-        p.insert("end_s".into(), num(t1));
-        p.insert("beats".into(), (beats.len() as u64).into());
-        let last = &beats[beats.len().saturating_sub(RunOutput::SUMMARY_BEATS)..];
-        if let Some(avg) = ecmova_engine::BeatMetrics::average(last) {
-            let mut metrics = Map::new();
-            let has_gas = params.gas.is_some();
-            for (key, v) in avg.named_values() {
-                if matches!(key, "beat_index" | "start_s") || (!has_gas && GAS_KEYS.contains(&key))
-                {
-                    continue;
-                }
-                metrics.insert(key.into(), num(v));
-            }
-            p.insert("metrics".into(), Value::Object(metrics));
-        }
-        Value::Object(p)
-    });
-    Value::Array(phases.collect())
+            .chain(Circuit::KEYS)
+            .chain(Gases::KEYS)
+            .chain(OxygenatorGases::KEYS)
+            .chain(DEVICE_FLOW_KEYS)
+            .copied()
+    }
 }
 
-/// The unloading devices at the end of the run: kind, whether running, and settings.
-pub fn devices_json(params: &ecmova_engine::CirculationParams) -> Value {
-    use ecmova_engine::UnloadingDevice as D;
-    Value::Array(
-        params
-            .unloading
-            .iter()
-            .map(|u| {
-                let mut d = Map::new();
-                d.insert("kind".into(), u.device.kind_name().into());
-                d.insert("active".into(), u.active.into());
-                match u.device {
-                    D::Iabp {
-                        balloon_volume_ml,
-                        ratio,
-                        ..
-                    } => {
-                        d.insert("balloon_volume_ml".into(), num(balloon_volume_ml));
-                        d.insert("ratio".into(), ratio.into());
-                    }
-                    D::Impella {
-                        performance_level, ..
-                    } => {
-                        d.insert("performance_level".into(), performance_level.into());
-                    }
-                    D::AtrialSeptostomy { diameter_mm, .. } => {
-                        d.insert("diameter_mm".into(), num(diameter_mm));
-                    }
-                    D::LvVent { cannula_fr, .. } => {
-                        d.insert("cannula_fr".into(), num(cannula_fr));
-                    }
-                }
-                Value::Object(d)
-            })
-            .collect(),
-    )
-}
-
-/// Metrics that exist only with a gas-transport model (omitted otherwise, never faked).
-pub const GAS_KEYS: &[&str] = &[
-    "sao2_right_radial_percent",
-    "sao2_coronary_percent",
-    "sao2_femoral_percent",
-    "svo2_percent",
-    "pao2_right_radial_mmhg",
-    "post_oxygenator_po2_mmhg",
-    "post_oxygenator_pco2_mmhg",
-    "do2_ml_min",
-    "vo2_ml_min",
-    "lung_o2_uptake_ml_min",
-    "oxygenator_o2_transfer_ml_min",
-    "oxygenator_co2_removal_ml_min",
+/// The device-flow keys, each present only with its device.
+pub const DEVICE_FLOW_KEYS: &[&str] = &[
+    "impella_flow_l_min",
+    "lv_vent_flow_l_min",
+    "septostomy_flow_l_min",
 ];
 
-fn num(v: f64) -> Value {
-    serde_json::Number::from_f64(v)
-        .map(Value::Number)
-        .unwrap_or(Value::Null)
+/// The circuit's settings (what the console shows), present only with a circuit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CircuitSettings {
+    /// `femoro-femoral`, `central` or `femoro-axillary`.
+    pub cannulation: String,
+    /// Whether the lines are unclamped and the pump runs.
+    pub ecmo_running: bool,
+    /// Pump speed set now, rpm (the averaged `pump_rpm` lags a beat behind a change).
+    pub pump_rpm_setting: f64,
+    /// Sweep gas flow, L/min.
+    pub sweep_l_min: f64,
+    /// Sweep gas O2 fraction.
+    pub fdo2: f64,
+}
+
+/// An unloading device and its settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DeviceState {
+    /// `iabp`, `impella`, `atrial_septostomy` or `lv_vent`.
+    pub kind: String,
+    /// Whether it works now.
+    pub active: bool,
+    /// Impella performance level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance_level: Option<u8>,
+    /// Septostomy diameter, mm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diameter_mm: Option<f64>,
+    /// LV vent cannula, Fr.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cannula_fr: Option<f64>,
+    /// IABP balloon volume, mL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balloon_volume_ml: Option<f64>,
+    /// IABP assist ratio.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<u32>,
+}
+
+/// The devices of `params`.
+pub fn devices(params: &CirculationParams) -> Vec<DeviceState> {
+    params
+        .unloading
+        .iter()
+        .map(|u| {
+            let mut d = DeviceState {
+                kind: u.device.kind_name().into(),
+                active: u.active,
+                performance_level: None,
+                diameter_mm: None,
+                cannula_fr: None,
+                balloon_volume_ml: None,
+                ratio: None,
+            };
+            match u.device {
+                UnloadingDevice::Iabp {
+                    balloon_volume_ml,
+                    ratio,
+                    ..
+                } => {
+                    d.balloon_volume_ml = Some(balloon_volume_ml);
+                    d.ratio = Some(ratio);
+                }
+                UnloadingDevice::Impella {
+                    performance_level, ..
+                } => d.performance_level = Some(performance_level),
+                UnloadingDevice::AtrialSeptostomy { diameter_mm, .. } => {
+                    d.diameter_mm = Some(diameter_mm)
+                }
+                UnloadingDevice::LvVent { cannula_fr, .. } => d.cannula_fr = Some(cannula_fr),
+            }
+            d
+        })
+        .collect()
+}
+
+/// One phase's summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PhaseSummary {
+    /// Clinical label (`baseline`, `ECMO 3600 rpm`).
+    pub label: String,
+    /// Start, s.
+    pub start_s: f64,
+    /// End (the next phase's start, or now), s.
+    pub end_s: f64,
+    /// Beats wholly inside the phase.
+    pub beats: u64,
+    /// Its last beats averaged (absent if no beat completed inside it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Metrics>,
+}
+
+/// The weaning trial's outcome so far.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WeaningSummary {
+    /// Whether every step has been completed.
+    pub completed: bool,
+    /// The last step's verdict (`ready`, `not_ready`, `not_assessable`), absent before the
+    /// first step ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness: Option<serde_json::Value>,
+    /// The completed steps with their measurements and verdicts.
+    pub steps: Vec<serde_json::Value>,
+}
+
+/// The summary of a simulation (a scenario run's result, or a live session now).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Summary {
+    /// ecmova version.
+    pub ecmova_version: String,
+    /// Preset.
+    pub preset: String,
+    /// Simulated time, s.
+    pub simulated_s: f64,
+    /// Beats completed.
+    pub beats_simulated: u64,
+    /// Beats averaged (at most 5).
+    pub beats_averaged: u64,
+    /// Beat at which the current phase reached its periodic steady state (absent if not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steady_state_beat: Option<u64>,
+    /// End of that beat, s (absent if not reached).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steady_state_time_s: Option<f64>,
+    /// Whether a run stopped early at the steady state (`--until-steady`).
+    pub stopped_at_steady: bool,
+    /// Cardiac rhythm: `sinus`, `vf` or `asystole`.
+    pub rhythm: String,
+    /// Whether the baroreflex is coupled.
+    pub baroreflex: bool,
+    /// The circuit's settings (absent without a circuit).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub circuit_settings: Option<CircuitSettings>,
+    /// Unloading devices in place (empty: none).
+    pub devices: Vec<DeviceState>,
+    /// The averaged metrics (absent before the first beat).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Metrics>,
+    /// Where ECMO and native blood meet in the aorta (absent without a circuit or a beat).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mixing_zone: Option<String>,
+    /// Raised alarms, critical first.
+    pub alarms: Vec<Alarm>,
+    /// One summary per phase.
+    pub phases: Vec<PhaseSummary>,
+    /// The weaning trial (absent if none ran).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weaning_trial: Option<WeaningSummary>,
+}
+
+impl Summary {
+    /// The summary of `sim` now, with the alarms `tracker` holds.
+    pub(crate) fn of(sim: &Simulation, tracker: &AlarmTracker) -> Self {
+        let params = sim.model().params();
+        let avg = sim.averaged();
+        let now = sim.time_s();
+        let phases = sim.phases();
+        let phase_summaries = phases
+            .iter()
+            .enumerate()
+            .map(|(k, p)| {
+                let recent: Vec<BeatMetrics> = p.recent.iter().cloned().collect();
+                PhaseSummary {
+                    label: p.label.clone(),
+                    start_s: p.start_s,
+                    end_s: phases.get(k + 1).map_or(now, |n| n.start_s),
+                    beats: p.beats,
+                    metrics: BeatMetrics::average(&recent).map(|m| Metrics::of(&m, params)),
+                }
+            })
+            .collect();
+        Summary {
+            ecmova_version: env!("CARGO_PKG_VERSION").into(),
+            preset: sim.preset().into(),
+            simulated_s: now,
+            beats_simulated: sim.beats_total(),
+            beats_averaged: sim.beats_total().min(SUMMARY_BEATS as u64),
+            steady_state_beat: sim.steady_beat(),
+            steady_state_time_s: sim.steady_time_s(),
+            stopped_at_steady: false,
+            rhythm: params.rhythm.name().into(),
+            baroreflex: sim.has_baroreflex(),
+            circuit_settings: params.ecmo.as_ref().map(|e| CircuitSettings {
+                cannulation: e.cannulation.name().into(),
+                ecmo_running: !e.clamped,
+                pump_rpm_setting: e.pump_rpm,
+                sweep_l_min: e.sweep_l_min,
+                fdo2: e.fdo2,
+            }),
+            devices: devices(params),
+            metrics: avg.as_ref().map(|m| Metrics::of(m, params)),
+            mixing_zone: avg
+                .as_ref()
+                .filter(|_| params.ecmo.is_some())
+                .map(|m| ecmova_engine::mixing_zone(params, m).to_string()),
+            alarms: avg.as_ref().map_or_else(Vec::new, |m| tracker.alarms(m)),
+            phases: phase_summaries,
+            weaning_trial: sim.weaning().map(|trial| WeaningSummary {
+                completed: trial.finished(),
+                readiness: trial
+                    .steps
+                    .last()
+                    .and_then(|s| serde_json::to_value(s.verdict.readiness).ok()),
+                steps: trial
+                    .steps
+                    .iter()
+                    .filter_map(|s| serde_json::to_value(s).ok())
+                    .collect(),
+            }),
+        }
+    }
+
+    /// The summary as JSON (never fails: every number is finite, the simulation would have
+    /// stopped first).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// The summary of a finished run as JSON (kept for callers of the earlier API).
+pub fn summary_json(_built: &crate::Built, out: &crate::RunOutput) -> serde_json::Value {
+    out.summary.to_json()
 }

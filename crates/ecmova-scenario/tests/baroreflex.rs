@@ -43,11 +43,11 @@ fn a_resting_patient_is_at_the_reflex_equilibrium() {
             "{preset}: MAP {:.2} / {:.2}, HR {:.2} / {:.2}",
             f(&off, "map_mmhg"),
             f(&on, "map_mmhg"),
-            f(&off, "hr_bpm"),
-            f(&on, "hr_bpm")
+            f(&off, "heart_rate_bpm"),
+            f(&on, "heart_rate_bpm")
         );
         assert!((f(&on, "map_mmhg") - f(&off, "map_mmhg")).abs() < 0.005 * f(&off, "map_mmhg"));
-        assert!((f(&on, "hr_bpm") - f(&off, "hr_bpm")).abs() < 0.5);
+        assert!((f(&on, "heart_rate_bpm") - f(&off, "heart_rate_bpm")).abs() < 0.5);
     }
 }
 
@@ -105,7 +105,7 @@ fn the_reflex_defends_pressure_after_a_bleed() {
     };
     let (off, on) = (run(false), run(true));
     let drop = |s: &Value| phase(s, 0, "map_mmhg") - phase(s, 1, "map_mmhg");
-    let dhr = phase(&on, 1, "hr_bpm") - phase(&on, 0, "hr_bpm");
+    let dhr = phase(&on, 1, "heart_rate_bpm") - phase(&on, 0, "heart_rate_bpm");
     println!(
         "bleed 300 mL: MAP drop {:.1} (reflex off) vs {:.1} (on); HR {:+.1} bpm",
         drop(&off),
@@ -117,7 +117,7 @@ fn the_reflex_defends_pressure_after_a_bleed() {
         "the reflex offsets part of the fall"
     );
     assert!(dhr > 2.0, "tachycardia {dhr}");
-    assert!((phase(&off, 1, "hr_bpm") - phase(&off, 0, "hr_bpm")).abs() < 1e-6);
+    assert!((phase(&off, 1, "heart_rate_bpm") - phase(&off, 0, "heart_rate_bpm")).abs() < 1e-6);
 }
 
 /// Starting VA-ECMO in the AMI patient raises arterial pressure; the reflex answers with a
@@ -137,12 +137,12 @@ fn the_reflex_opposes_the_pressure_rise_on_ecmo() {
         "ECMO start: MAP rise {:.1} (off) vs {:.1} (on); HR {:.1} -> {:.1}",
         rise(&off),
         rise(&on),
-        phase(&on, 0, "hr_bpm"),
-        phase(&on, 1, "hr_bpm")
+        phase(&on, 0, "heart_rate_bpm"),
+        phase(&on, 1, "heart_rate_bpm")
     );
     assert!(rise(&off) > 5.0, "precondition: ECMO raises MAP");
     assert!(rise(&on) < rise(&off));
-    assert!(phase(&on, 1, "hr_bpm") < phase(&on, 0, "hr_bpm") - 2.0);
+    assert!(phase(&on, 1, "heart_rate_bpm") < phase(&on, 0, "heart_rate_bpm") - 2.0);
 }
 
 /// Bad baroreflex keys name the key and the allowed range.

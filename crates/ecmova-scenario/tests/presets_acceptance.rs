@@ -64,7 +64,7 @@ fn check(name: &str, s: &Value, bounds: &[Bound]) {
     let beat = &s["steady_state_beat"];
     println!(
         "{name}: steady state at beat {beat}, HR {:.0}, {:.0}/{:.0} (MAP {:.0}) mmHg",
-        num(s, "hr_bpm"),
+        num(s, "heart_rate_bpm"),
         num(s, "sbp_mmhg"),
         num(s, "dbp_mmhg"),
         num(s, "map_mmhg")
@@ -211,7 +211,7 @@ fn drug_intoxication_is_bradycardic_vasodilated_shock() {
         "drug-intoxication",
         &s,
         &[
-            ("hr_bpm", -INF, 60.0, "bradycardia: HR < 60"),
+            ("heart_rate_bpm", -INF, 60.0, "bradycardia: HR < 60"),
             ("sbp_mmhg", -INF, 90.0, "hypotension: SBP < 90"),
             ("cardiac_index_l_min_m2", -INF, 2.2, "CI < 2.2 (shock)"),
         ],

@@ -77,16 +77,17 @@ fn unrecovered_acute_mi_fails_the_weaning_trial_with_reasons() {
 
 #[test]
 fn a_weaning_trial_needs_a_circuit_and_sane_steps() {
-    for (extra, needle) in [
-        ("", "needs an ECMO circuit"),
+    for (extra, flows, needle) in [
+        ("", "[2.0, 1.0]", "needs an ECMO circuit"),
         (
             "[ecmo]\nenabled = true\n",
+            "[2.0, 12.0]",
             "flows_l_min[1] = 12 is out of range",
         ),
     ] {
         let text = format!(
             "[patient]\npreset = \"healthy-adult\"\n{extra}[simulation]\nduration_s = 10\n\
-             [[events]]\nat_s = 1\naction = \"weaning_trial\"\nflows_l_min = [2.0, 12.0]\n"
+             [[events]]\nat_s = 1\naction = \"weaning_trial\"\nflows_l_min = {flows}\n"
         );
         let err = build(&Scenario::from_toml(&text).unwrap())
             .unwrap_err()

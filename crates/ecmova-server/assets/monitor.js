@@ -295,13 +295,12 @@ function connect(id) {
 function setText(id, text) { const el = $(id); if (el.textContent !== text) el.textContent = text; }
 
 function ecmoRunning(s) {
-  if (typeof s.ecmo_running === "boolean") return s.ecmo_running;
-  return (has(s, "pump_rpm") && s.pump_rpm > 0) || (has(s, "ecmo_flow_l_min") && Math.abs(s.ecmo_flow_l_min) > 0.01);
+  return s.ecmo_running === true;
 }
 
 function showSummary(s) {
   stats.lastSummary = s;
-  setText("v-hr", fmt(s.hr_bpm, 0));
+  setText("v-hr", fmt(s.heart_rate_bpm, 0));
   setText("v-co", fmt(s.cardiac_output_l_min, 1));
   setText("v-abp", `${fmt(s.sbp_mmhg, 0)}/${fmt(s.dbp_mmhg, 0)}`);
   setText("v-map", fmt(s.map_mmhg, 0));
@@ -314,15 +313,16 @@ function showSummary(s) {
   setText("v-spo2r", fmt(s.sao2_right_radial_percent, 0));
   setText("v-spo2l", fmt(s.sao2_femoral_percent, 0));
   setText("v-svo2", fmt(s.svo2_percent, 0));
-  setText("v-avo", has(s, "aortic_valve_opening_fraction") ? (s.aortic_valve_opening_fraction >= 0.5 ? "yes" : "NO") : "--");
+  const avClosed = Array.isArray(s.alarms) && s.alarms.some((a) => a.name === "aortic_valve_closed");
+  setText("v-avo", has(s, "aortic_valve_opening_fraction") ? (avClosed ? "NO" : "yes") : "--");
 
   const running = ecmoRunning(s);
-  const avail = caps && caps.ecmo;
+  const avail = typeof s.ecmo_running === "boolean"; // a circuit is in place
   const st = $("ecmo-state");
-  st.textContent = running ? "RUNNING" : avail ? "OFF" : "NOT IN THIS BUILD";
+  st.textContent = running ? "RUNNING" : avail ? "CLAMPED" : "NO CIRCUIT";
   st.className = "state" + (running ? " on" : "");
   const ev = (k, d) => (running && has(s, k) ? fmt(s[k], d) : "--");
-  setText("ecmo-rpm", ev("pump_rpm", 0));
+  setText("ecmo-rpm", ev("pump_rpm_setting", 0));
   setText("ecmo-flow", ev("ecmo_flow_l_min", 2));
   setText("ecmo-pven", ev("drainage_pressure_mmhg", 0));
   setText("ecmo-ppre", ev("pre_oxygenator_pressure_mmhg", 0));
@@ -332,42 +332,34 @@ function showSummary(s) {
   setText("ecmo-fdo2", running && has(s, "fdo2") ? fmt(100 * s.fdo2, 0) : "--");
   setText("ecmo-total", running ? fmt(s.total_flow_l_min, 2) : "--");
   setText("ecmo-po2", ev("post_oxygenator_po2_mmhg", 0));
-  showAlarms(s, running);
+  showAlarms(s);
 }
 
-function showAlarms(s, running) {
-  const list = [];
-  if (Array.isArray(s.alarms)) s.alarms.forEach((a) => list.push([String(a.message || a), a.level === "warning" ? "warn" : ""]));
-  const map = s.map_mmhg;
-  if (has(s, "map_mmhg") && map < 50) list.push(["ABP: MAP < 50 mmHg", ""]);
-  else if (has(s, "map_mmhg") && map < 65) list.push(["ABP: MAP < 65 mmHg", "warn"]);
-  if (has(s, "sao2_right_radial_percent") && s.sao2_right_radial_percent < 90) list.push(["SpO2 R HAND < 90 %", ""]);
-  if (has(s, "sao2_right_radial_percent") && has(s, "sao2_femoral_percent") && s.sao2_femoral_percent - s.sao2_right_radial_percent > 10)
-    list.push(["DIFFERENTIAL HYPOXAEMIA (R hand vs leg)", ""]);
-  if (has(s, "aortic_valve_opening_fraction") && s.aortic_valve_opening_fraction < 0.5) list.push(["AORTIC VALVE NOT OPENING", ""]);
-  if (running) {
-    if (has(s, "ecmo_flow_l_min") && s.ecmo_flow_l_min < 0) list.push(["RETROGRADE CIRCUIT FLOW", ""]);
-    else if (has(s, "ecmo_flow_l_min") && s.ecmo_flow_l_min < 1.0) list.push(["LOW PUMP FLOW", "warn"]);
-    if (has(s, "drainage_pressure_mmhg") && s.drainage_pressure_mmhg < -100) list.push(["DRAINAGE PRESSURE < -100 mmHg", ""]);
-    if (has(s, "drainage_suction_fraction") && s.drainage_suction_fraction > 0.05) list.push(["SUCTION / LINE CHATTER", ""]);
-    if (has(s, "oxygenator_dp_mmhg") && s.oxygenator_dp_mmhg > 50) list.push(["HIGH OXYGENATOR ΔP", "warn"]);
-    if (has(s, "pulse_pressure_mmhg") && s.pulse_pressure_mmhg < 10) list.push(["PULSE PRESSURE < 10 mmHg", "warn"]);
-  }
-  if (s.diverged_at_s != null) list.push([`SIMULATION DIVERGED at ${fmt(s.diverged_at_s, 1)} s`, ""]);
+// Alarms are decided once, in Rust (the simulation's alarm objects, critical first): the page
+// only renders what the server sends.
+function showAlarms(s) {
+  const list = Array.isArray(s.alarms) ? s.alarms : [];
   const el = $("alarms");
   el.innerHTML = "";
-  if (list.length === 0) {
-    el.innerHTML = '<span class="none">No alarm</span>';
-  } else {
-    list.forEach(([text, cls]) => {
-      const d = document.createElement("div");
-      d.className = "a " + cls;
-      d.textContent = "▲ " + text;
-      el.appendChild(d);
-    });
+  if (s.stopped) {
+    const d = document.createElement("div");
+    d.className = "a";
+    d.textContent = "▲ SIMULATION STOPPED: " + s.stopped;
+    el.appendChild(d);
   }
-  $("box-abp").classList.toggle("alarm", has(s, "map_mmhg") && map < 50);
-  $("box-spo2r").classList.toggle("alarm", has(s, "sao2_right_radial_percent") && s.sao2_right_radial_percent < 90);
+  if (list.length === 0 && !s.stopped) {
+    el.innerHTML = '<span class="none">No alarm</span>';
+  }
+  list.forEach((a) => {
+    const d = document.createElement("div");
+    d.className = "a " + (a.severity === "warning" ? "warn" : "");
+    d.dataset.alarm = a.name;
+    d.textContent = "▲ " + a.message;
+    el.appendChild(d);
+  });
+  const raised = (name) => list.some((a) => a.name === name && a.severity === "critical");
+  $("box-abp").classList.toggle("alarm", raised("low_map"));
+  $("box-spo2r").classList.toggle("alarm", raised("low_sao2_right_radial") || raised("differential_hypoxaemia"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -395,11 +387,12 @@ async function api(method, path, body) {
 async function send(event) {
   if (!session) { log("start a scenario first", "err"); return null; }
   try {
-    const r = await api("POST", `/sessions/${session.id}/events`, event);
+    const path = event.command ? "clock" : "events";
+    const r = await api("POST", `/sessions/${session.id}/${path}`, event);
     log(r.detail || r.applied, "ok");
     return r;
   } catch (e) {
-    log(`${event.type}: ${e.message}${e.body && e.body.field ? ` (field ${e.body.field})` : ""}`, "err");
+    log(`${event.action || event.command}: ${e.message}${e.body && e.body.field ? ` (field ${e.body.field})` : ""}`, "err");
     return null;
   }
 }
@@ -439,39 +432,41 @@ function numberOf(id) {
 
 function wire() {
   $("start").onclick = start;
-  $("pause").onclick = () => send({ type: paused ? "resume" : "pause" }).then((r) => {
+  $("pause").onclick = () => send({ command: paused ? "resume" : "pause" }).then((r) => {
     if (r) { paused = !paused; $("pause").textContent = paused ? "Resume" : "Pause"; }
   });
-  $("speed").onchange = () => { if (session) send({ type: "set_speed", speed: numberOf("speed") }); };
-  $("hr-set").onclick = () => send({ type: "set_heart_rate", bpm: numberOf("hr") });
-  $("contr-set").onclick = () => send({ type: "set_contractility", scale: numberOf("contr") });
-  $("fluid-250").onclick = () => send({ type: "fluid", volume_ml: 250 });
-  $("fluid-500").onclick = () => send({ type: "fluid", volume_ml: 500 });
-  $("fluid-m250").onclick = () => send({ type: "fluid", volume_ml: -250 });
-  $("fluid-set").onclick = () => send({ type: "fluid", volume_ml: numberOf("fluid") });
-  $("ecmo-start").onclick = () => send({ type: "start_ecmo", rpm: numberOf("rpm") });
-  $("ecmo-stop").onclick = () => send({ type: "stop_ecmo" });
+  $("speed").onchange = () => { if (session) send({ command: "set_speed", speed: numberOf("speed") }); };
+  $("hr-set").onclick = () => send({ action: "set_heart_rate", heart_rate_bpm: numberOf("hr") });
+  $("contr-set").onclick = () => send({ action: "set_lv_contractility", lv_contractility_scale: numberOf("contr") });
+  $("fluid-250").onclick = () => send({ action: "fluid", volume_ml: 250 });
+  $("fluid-500").onclick = () => send({ action: "fluid", volume_ml: 500 });
+  $("fluid-m250").onclick = () => send({ action: "fluid", volume_ml: -250 });
+  $("fluid-set").onclick = () => send({ action: "fluid", volume_ml: numberOf("fluid") });
+  $("ecmo-start").onclick = async () => {
+    if (await send({ action: "set_pump_rpm", rpm: numberOf("rpm") })) send({ action: "start_ecmo" });
+  };
+  $("ecmo-stop").onclick = () => send({ action: "stop_ecmo" });
   const rpmStep = (d) => {
     const v = Math.max(0, Math.min(6000, (numberOf("rpm") || 0) + d));
     $("rpm").value = String(v);
-    send({ type: "set_rpm", rpm: v });
+    send({ action: "set_pump_rpm", rpm: v });
   };
   $("rpm-up").onclick = () => rpmStep(250);
   $("rpm-down").onclick = () => rpmStep(-250);
-  $("rpm").onchange = () => send({ type: "set_rpm", rpm: numberOf("rpm") });
-  $("sweep-set").onclick = () => send({ type: "set_sweep", l_min: numberOf("sweep") });
-  $("fdo2-set").onclick = () => send({ type: "set_fdo2", fdo2: numberOf("fdo2") });
-  $("drug-set").onclick = () => send({ type: "drug", name: $("drug").value, dose: numberOf("dose") });
+  $("rpm").onchange = () => send({ action: "set_pump_rpm", rpm: numberOf("rpm") });
+  $("sweep-set").onclick = () => send({ action: "set_sweep", sweep_l_min: numberOf("sweep") });
+  $("fdo2-set").onclick = () => send({ action: "set_fdo2", fdo2: numberOf("fdo2") });
+  $("drug-set").onclick = () => send({ action: "infusion", drug: $("drug").value, dose_ug_kg_min: numberOf("dose") });
   $("device-on").onclick = () => {
-    const ev = { type: "unloading", device: $("device").value, on: true };
+    const ev = { action: "set_device", device: $("device").value, active: true };
     if (ev.device === "impella") ev.performance_level = Number($("impella-level").value);
     send(ev);
   };
-  $("device-off").onclick = () => send({ type: "unloading", device: $("device").value, on: false });
-  $("arrest").onclick = () => send({ type: "arrest", rhythm: "vf" });
-  $("asystole").onclick = () => send({ type: "arrest", rhythm: "asystole" });
-  $("rosc").onclick = () => send({ type: "rosc" });
-  $("wean-set").onclick = () => send({ type: "weaning_trial", flow_l_min: numberOf("wean") });
+  $("device-off").onclick = () => send({ action: "set_device", device: $("device").value, active: false });
+  $("arrest").onclick = () => send({ action: "arrest", rhythm: "vf" });
+  $("asystole").onclick = () => send({ action: "arrest", rhythm: "asystole" });
+  $("rosc").onclick = () => send({ action: "rosc" });
+  $("wean-set").onclick = () => send({ action: "weaning_trial", flows_l_min: [numberOf("wean")] });
   window.addEventListener("resize", () => { traces.forEach((t) => t.resize()); resizePv(); });
   window.addEventListener("pagehide", () => {
     if (session) fetch(`${API}/sessions/${session.id}`, { method: "DELETE", keepalive: true }).catch(() => {});
@@ -479,14 +474,11 @@ function wire() {
 }
 
 function applyCaps() {
-  document.querySelectorAll("[data-ecmo]").forEach((b) => {
-    if (!caps.ecmo) { b.disabled = true; b.title = "ECMO is not available in this build yet"; }
+  // Every control sends an action the server lists; anything else is disabled.
+  const actions = (caps && caps.actions) || [];
+  document.querySelectorAll("[data-action]").forEach((b) => {
+    if (!actions.includes(b.dataset.action)) { b.disabled = true; b.title = "not available in this build"; }
   });
-  document.querySelectorAll("[data-cap]").forEach((b) => {
-    if (!caps[b.dataset.cap]) { b.disabled = true; b.title = "not available in this build yet"; }
-  });
-  const st = $("ecmo-state");
-  st.textContent = caps.ecmo ? "OFF" : "NOT IN THIS BUILD";
 }
 
 async function init() {

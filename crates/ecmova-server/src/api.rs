@@ -7,7 +7,10 @@
 use crate::assets;
 use crate::error::{check, from_serde, ApiError};
 use crate::session::{self, spawn_stepper, status_message, Session, SimCore, MIN_SPEED};
-use crate::wire::{Capabilities, CreateSession, SessionEvent, EVENT_TYPES};
+use crate::wire::{
+    ActionLog, Applied, Capabilities, ClockCommand, CreateSession, LiveSummary, PresetInfo,
+    PresetList, RunResult, SeriesColumns, SessionInfo, SessionList, CLOCK_COMMANDS,
+};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
@@ -23,7 +26,9 @@ use ecmova_clinical::assess::assess;
 use ecmova_clinical::scores::{cardshock, encourage, save, tips65};
 use ecmova_clinical::{ClinicalError, Patient};
 use ecmova_engine::ParamError;
-use ecmova_scenario::{build, RunOptions, Scenario, ScenarioError};
+use ecmova_scenario::{
+    build, Action, RunOptions, Scenario, ScenarioError, Simulation, SimulationOptions, Snapshot,
+};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -57,8 +62,19 @@ pub fn api_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (
             Method::POST,
             "/api/v1/sessions/{id}/events",
-            post(send_event),
+            post(send_action),
         ),
+        (
+            Method::POST,
+            "/api/v1/sessions/{id}/clock",
+            post(send_clock),
+        ),
+        (
+            Method::GET,
+            "/api/v1/sessions/{id}/snapshot",
+            get(session_snapshot),
+        ),
+        (Method::GET, "/api/v1/sessions/{id}/log", get(session_log)),
         (
             Method::GET,
             "/api/v1/sessions/{id}/summary",
@@ -191,27 +207,46 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(v)
 }
 
-/// Parses a session event. Internally tagged enums lose the path of a wrongly typed value,
-/// so on such an error each field is tried alone to find the one at fault.
-pub fn parse_event(bytes: &[u8]) -> Result<SessionEvent, ApiError> {
-    let err = match parse_json::<SessionEvent>(bytes) {
+/// Parses an internally tagged enum (`tag` names its variant). Such enums lose the path of a
+/// wrongly typed value, so on such an error each field is tried alone to find the one at
+/// fault.
+pub fn parse_tagged<T: DeserializeOwned>(bytes: &[u8], tag: &str) -> Result<T, ApiError> {
+    let mut err = match parse_json::<T>(bytes) {
         Ok(e) => return Ok(e),
         Err(e) => e,
     };
-    if err.field.is_some() {
-        return Err(err);
-    }
     let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(bytes) else {
         return Err(err);
     };
-    for (k, v) in map.iter().filter(|(k, _)| k.as_str() != "type") {
+    if err.error == "unknown_type" {
+        let tag_value = map.get(tag).and_then(Value::as_str).unwrap_or_default();
+        if err
+            .message
+            .contains(&format!("unknown variant `{tag_value}`"))
+        {
+            // An unknown action (or command): the tag is at fault.
+            err.field = Some(tag.into());
+            return Err(err);
+        }
+        // An unknown choice inside the action (a drug, a device): find its key below.
+        err.error = "invalid_value";
+        err.field = None;
+    }
+    if err.field.is_some() {
+        return Err(err);
+    }
+    if !map.contains_key(tag) {
+        return Err(ApiError::bad_request(
+            "missing_field",
+            Some(tag),
+            format!("missing field `{tag}`"),
+        ));
+    }
+    for (k, v) in map.iter().filter(|(k, _)| k.as_str() != tag) {
         let mut probe = Map::new();
-        probe.insert(
-            "type".into(),
-            map.get("type").cloned().unwrap_or(Value::Null),
-        );
+        probe.insert(tag.into(), map.get(tag).cloned().unwrap_or(Value::Null));
         probe.insert(k.clone(), v.clone());
-        if let Err(e) = serde_json::from_value::<SessionEvent>(Value::Object(probe)) {
+        if let Err(e) = serde_json::from_value::<T>(Value::Object(probe)) {
             if e.to_string() == err.message {
                 return Err(ApiError::bad_request("invalid_value", Some(k), err.message));
             }
@@ -251,45 +286,25 @@ impl AppState {
 // ---------------------------------------------------------------------------------------------
 // Presets, capabilities, OpenAPI
 
-#[derive(Serialize)]
-struct PresetInfo {
-    name: &'static str,
-    description: &'static str,
-}
-
-fn preset_description(name: &str) -> &'static str {
-    match name {
-        "healthy-adult" => "A 70 kg adult at rest (normal haemodynamics)",
-        "cardiogenic-shock-ami" => {
-            "The same adult with acute myocardial infarction and cardiogenic shock (SCAI stage C), no support yet"
-        }
-        "regazzoni-2022" => {
-            "The peer model of Regazzoni et al. 2022 (four chambers, four vessels), as in svZeroDSolver"
-        }
-        _ => "A built-in patient",
-    }
-}
-
 async fn presets() -> ApiResult {
-    let list: Vec<PresetInfo> = ecmova_engine::presets::NAMES
+    let presets = ecmova_engine::presets::NAMES
         .iter()
         .map(|n| PresetInfo {
-            name: n,
-            description: preset_description(n),
+            name: n.to_string(),
+            description: ecmova_scenario::build::preset_description(n)
+                .unwrap_or("a built-in patient")
+                .into(),
         })
         .collect();
-    ok(&json!({ "presets": list }))
+    ok(&PresetList { presets })
 }
 
 /// The capabilities of this build.
 pub fn capabilities_of(state: &AppState) -> Capabilities {
     Capabilities {
-        ecmo: crate::ecmo::ECMO_AVAILABLE,
-        drugs: true,
-        unloading: true,
-        arrest: true,
-        weaning_trial: true,
-        events: EVENT_TYPES.to_vec(),
+        actions: Action::NAMES.to_vec(),
+        action_ranges: ecmova_scenario::action::RANGES.to_vec(),
+        clock_commands: CLOCK_COMMANDS.to_vec(),
         presets: ecmova_engine::presets::NAMES.to_vec(),
         limits: state.limits().clone(),
         version: env!("CARGO_PKG_VERSION"),
@@ -300,11 +315,8 @@ async fn capabilities(State(st): State<AppState>) -> ApiResult {
     ok(&capabilities_of(&st))
 }
 
-/// The hand-written OpenAPI 3.1 document.
-pub const OPENAPI_JSON: &str = include_str!("openapi.json");
-
-async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response()
+async fn openapi() -> ApiResult {
+    ok(&crate::openapi::document())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -355,7 +367,56 @@ fn scenario_error(e: ScenarioError, patient_prefix: &str) -> ApiError {
     }
 }
 
-fn session_model(req: &CreateSession) -> Result<ecmova_scenario::Built, ApiError> {
+/// The simulation a `POST /api/v1/sessions` asks for: a preset with overrides, a whole
+/// scenario, or a snapshot. CPU-heavy (a baroreflex's resting pre-run, a snapshot's replay):
+/// call it on the blocking pool.
+fn session_simulation(req: &CreateSession) -> Result<Simulation, ApiError> {
+    let given = [
+        req.preset.is_some() || req.overrides.is_some(),
+        req.scenario.is_some(),
+        req.snapshot.is_some(),
+    ];
+    let n = given.iter().filter(|g| **g).count();
+    if n == 0 {
+        return Err(ApiError::bad_request(
+            "missing_field",
+            Some("preset"),
+            "give `preset` (with optional `overrides`), `scenario` or `snapshot`",
+        ));
+    }
+    if n > 1 {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            Some("preset"),
+            "give exactly one of `preset` (with optional `overrides`), `scenario` or `snapshot`",
+        ));
+    }
+    let options = SimulationOptions::default();
+    if let Some(v) = &req.scenario {
+        let scenario: Scenario = serde_path_to_error::deserialize(v.clone()).map_err(|e| {
+            let mut err = from_serde(&e.path().to_string(), &e.inner().to_string());
+            err.field = err.field.map(|f| format!("scenario.{f}"));
+            err
+        })?;
+        return Simulation::from_scenario(&scenario, options)
+            .map_err(|e| scenario_error(e, "scenario.patient."));
+    }
+    if let Some(v) = &req.snapshot {
+        let snapshot: Snapshot = serde_path_to_error::deserialize(v.clone()).map_err(|e| {
+            let mut err = from_serde(&e.path().to_string(), &e.inner().to_string());
+            err.field = err.field.map(|f| format!("snapshot.{f}"));
+            err
+        })?;
+        return Simulation::restore(&snapshot, options)
+            .map_err(|e| scenario_error(e, "snapshot.scenario.patient."));
+    }
+    let preset = req.preset.clone().ok_or_else(|| {
+        ApiError::bad_request(
+            "missing_field",
+            Some("preset"),
+            "`overrides` need a `preset`",
+        )
+    })?;
     let mut patient = Map::new();
     if let Some(o) = &req.overrides {
         if o.contains_key("preset") {
@@ -367,48 +428,80 @@ fn session_model(req: &CreateSession) -> Result<ecmova_scenario::Built, ApiError
         }
         patient.extend(o.clone());
     }
-    patient.insert("preset".into(), req.preset.clone().into());
-    let doc = json!({ "patient": patient, "simulation": { "duration_s": 1.0 } });
-    let scenario: Scenario = serde_path_to_error::deserialize(doc).map_err(|e| {
-        let path = e.path().to_string();
-        let mut err = from_serde(&path, &e.inner().to_string());
-        err.field = err.field.map(|f| match f.strip_prefix("patient.") {
-            Some(rest) => format!("overrides.{rest}"),
-            None => f,
-        });
-        err
-    })?;
-    let built = build(&scenario).map_err(|e| {
+    patient.insert("preset".into(), preset.into());
+    let patient: ecmova_scenario::wire::Patient =
+        serde_path_to_error::deserialize(Value::Object(patient)).map_err(|e| {
+            let mut err = from_serde(&e.path().to_string(), &e.inner().to_string());
+            err.field = err.field.map(|f| format!("overrides.{f}"));
+            err
+        })?;
+    Simulation::from_scenario(&Scenario::live(patient), options).map_err(|e| {
         let mut err = scenario_error(e, "overrides.");
         if err.field.as_deref() == Some("overrides.preset") {
             err.field = Some("preset".into());
         }
         err
-    })?;
-    Ok(built)
+    })
 }
 
-fn session_info(s: &Session) -> Value {
+fn session_info(s: &Session, with_summary: bool) -> SessionInfo {
     let sim = s.sim();
-    json!({
-        "id": s.id,
-        "preset": s.preset,
-        "t_s": sim.time_s(),
-        "speed": sim.speed,
-        "paused": sim.paused,
-        "events_applied": sim.events_applied,
-        "clients": s.clients(),
-        "age_s": s.age().as_secs_f64(),
-        "realtime_ratio": sim.realtime_ratio(),
-        "stream": format!("/api/v1/sessions/{}/stream", s.id),
-        "channels": sim.channels_json(),
-    })
+    SessionInfo {
+        id: s.id.clone(),
+        preset: s.preset.clone(),
+        t_s: sim.time_s(),
+        speed: sim.speed,
+        paused: sim.paused,
+        actions_applied: sim.sim.log().len() as u64,
+        clients: s.clients(),
+        age_s: s.age().as_secs_f64(),
+        realtime_ratio: sim.realtime_ratio(),
+        stopped: sim.stopped.clone(),
+        stream: format!("/api/v1/sessions/{}/stream", s.id),
+        channels: sim.channels(),
+        summary: with_summary.then(|| sim.sim.summary()),
+    }
 }
 
 async fn list_sessions(State(st): State<AppState>) -> ApiResult {
     let sessions: Vec<Arc<Session>> = st.sessions().values().cloned().collect();
-    let list: Vec<Value> = sessions.iter().map(|s| session_info(s)).collect();
-    ok(&json!({ "sessions": list, "max_sessions": st.limits().max_sessions }))
+    let list = sessions.iter().map(|s| session_info(s, false)).collect();
+    ok(&SessionList {
+        sessions: list,
+        max_sessions: st.limits().max_sessions,
+    })
+}
+
+/// Runs `work` on the blocking pool under a run permit (the same semaphore as `POST /run`),
+/// so that CPU-heavy work never stalls the async runtime and its amount is bounded.
+async fn blocking<T: Send + 'static>(
+    st: &AppState,
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let permit = st.inner.runs.clone().try_acquire_owned().map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            None,
+            format!(
+                "{} runs are already computing (max_concurrent_runs); retry shortly",
+                st.limits().max_concurrent_runs
+            ),
+        )
+    })?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            None,
+            format!("the computation failed: {e}"),
+        )
+    })?
 }
 
 async fn create_session(
@@ -425,46 +518,36 @@ async fn create_session(
         st.limits().max_speed,
         "× real time",
     )?;
-    let built = session_model(&req)?;
-    let model = crate::ecmo::with_parked_circuit(built.model)?;
-    let id = st.new_id();
-    let mut core = SimCore::new(
-        model,
-        req.preset.clone(),
-        speed,
-        req.paused.unwrap_or(false),
-    );
-    if let Some(b) = built.baroreflex {
-        core.set_baroreflex(b).map_err(|e| {
-            ApiError::unprocessable(
-                "not_applicable",
-                Some("overrides.baroreflex"),
-                e.to_string(),
-            )
-        })?;
+    if st.session_count() >= st.limits().max_sessions {
+        return Err(too_many_sessions(st.session_count()));
     }
-    let session = Session::new(id.clone(), core);
+    let paused = req.paused.unwrap_or(false);
+    let sim = blocking(&st, move || session_simulation(&req)).await?;
+    let id = st.new_id();
+    let session = Session::new(id.clone(), SimCore::new(sim, speed, paused));
     {
         let mut map = st.sessions();
         if map.len() >= st.limits().max_sessions {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_sessions",
-                None,
-                format!(
-                    "{} live sessions already (max_sessions); delete one or wait for idle ones to expire",
-                    map.len()
-                ),
-            ));
+            return Err(too_many_sessions(map.len()));
         }
         map.insert(id.clone(), session.clone());
     }
     spawn_stepper(session.clone(), st.config().frame_interval);
-    let mut info = session_info(&session);
-    if let Value::Object(m) = &mut info {
-        m.insert("summary".into(), Value::Object(session.sim().summary()));
-    }
-    Ok(json_response(StatusCode::CREATED, &info))
+    Ok(json_response(
+        StatusCode::CREATED,
+        &session_info(&session, true),
+    ))
+}
+
+fn too_many_sessions(n: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_sessions",
+        None,
+        format!(
+            "{n} live sessions already (max_sessions); delete one or wait for idle ones to expire"
+        ),
+    )
 }
 
 async fn get_session(
@@ -472,7 +555,7 @@ async fn get_session(
     id: Result<Path<String>, PathRejection>,
 ) -> ApiResult {
     let s = st.session(&path_id(id)?)?;
-    ok(&session_info(&s))
+    ok(&session_info(&s, false))
 }
 
 async fn delete_session(
@@ -488,22 +571,74 @@ async fn delete_session(
     ok(&json!({ "deleted": id }))
 }
 
-async fn send_event(
+/// `POST /sessions/{id}/events`: an [`Action`], the same JSON as a scenario file's
+/// `[[events]]` entry without `at_s`, applied now.
+async fn send_action(
     State(st): State<AppState>,
     id: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
     let s = st.session(&path_id(id)?)?;
     let body = body_bytes(body)?;
-    let event = parse_event(&body)?;
-    let max_speed = st.limits().max_speed;
+    let action: Action = parse_tagged(&body, "action")?;
+    let name = action.name();
     let mut sim = s.sim();
-    let detail = sim.apply(&event, max_speed)?;
-    ok(&json!({
-        "applied": event.kind(),
-        "t_s": sim.time_s(),
-        "detail": detail,
-    }))
+    let detail = sim.apply(action)?;
+    ok(&Applied {
+        applied: name.into(),
+        t_s: sim.time_s(),
+        detail,
+    })
+}
+
+/// Simulated seconds advanced per lock of a session while skipping ahead (about a
+/// millisecond of work), so that its stream and requests are never held up for long.
+const SKIP_CHUNK_S: f64 = 1.0;
+
+/// `POST /sessions/{id}/clock`: pause, resume, speed, or skip ahead to a time.
+async fn send_clock(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let s = st.session(&path_id(id)?)?;
+    let body = body_bytes(body)?;
+    let command: ClockCommand = parse_tagged(&body, "command")?;
+    let name = match &command {
+        ClockCommand::Pause {} => "pause",
+        ClockCommand::Resume {} => "resume",
+        ClockCommand::SetSpeed { .. } => "set_speed",
+        ClockCommand::AdvanceTo { .. } => "advance_to",
+    };
+    let detail = if let ClockCommand::AdvanceTo { t_s } = command {
+        let now = s.sim().time_s();
+        let max = st.limits().max_run_duration_s;
+        check(
+            "t_s",
+            t_s,
+            now,
+            now + max,
+            "s (now to now + max_run_duration_s)",
+        )?;
+        let session = s.clone();
+        blocking(&st, move || loop {
+            let mut sim = session.sim();
+            let next = (sim.time_s() + SKIP_CHUNK_S).min(t_s);
+            sim.advance_to(next);
+            if sim.stopped.is_some() || sim.time_s() >= t_s - 1e-9 || session.is_closed() {
+                return Ok(format!("advanced to {:.3} s", sim.time_s()));
+            }
+        })
+        .await?
+    } else {
+        s.sim().clock(&command, st.limits().max_speed)?
+    };
+    let t_s = s.sim().time_s();
+    ok(&Applied {
+        applied: name.into(),
+        t_s,
+        detail,
+    })
 }
 
 async fn session_summary(
@@ -511,9 +646,30 @@ async fn session_summary(
     id: Result<Path<String>, PathRejection>,
 ) -> ApiResult {
     let s = st.session(&path_id(id)?)?;
-    let mut m = s.sim().summary();
-    m.insert("session_id".into(), s.id.clone().into());
-    ok(&Value::Object(m))
+    let summary: LiveSummary = s.sim().summary(&s.id);
+    ok(&summary)
+}
+
+/// `GET /sessions/{id}/snapshot`: what `POST /sessions {"snapshot": ...}` resumes exactly.
+async fn session_snapshot(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> ApiResult {
+    let s = st.session(&path_id(id)?)?;
+    let snapshot = s.sim().sim.snapshot();
+    ok(&snapshot)
+}
+
+/// `GET /sessions/{id}/log`: every applied action with its time and source.
+async fn session_log(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> ApiResult {
+    let s = st.session(&path_id(id)?)?;
+    let log = ActionLog {
+        actions: s.sim().sim.log().to_vec(),
+    };
+    ok(&log)
 }
 
 async fn stream(
@@ -571,9 +727,9 @@ async fn client_loop(
             "frame_format": crate::stream::FRAME_VERSION,
             "frame_interval_ms": frame_interval_ms,
             "sample_interval_s": session::SAMPLE_INTERVAL_S,
-            "channels": sim.channels_json(),
+            "channels": sim.channels(),
         });
-        (hello, status_message(&sim))
+        (hello, status_message(&sim, &session.id))
     };
     if !send_or_drop(&mut socket, Message::Text(hello.to_string().into())).await
         || !send_or_drop(&mut socket, status).await
@@ -689,50 +845,29 @@ async fn run_scenario(
             ));
         }
     }
-    let permit = st.inner.runs.clone().try_acquire_owned().map_err(|_| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "busy",
-            None,
-            format!(
-                "{} runs are already computing (max_concurrent_runs); retry shortly",
-                limits.max_concurrent_runs
-            ),
-        )
-    })?;
     let options = RunOptions {
         until_steady: q.until_steady.unwrap_or(false),
         record_series: with_series,
     };
-    let out = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        let out = ecmova_scenario::run(&built, options)?;
-        let summary = ecmova_scenario::summary::summary_json(&built, &out);
+    let result = blocking(&st, move || {
+        let out =
+            ecmova_scenario::run(&built, options).map_err(|e| scenario_error(e, "patient."))?;
         let series = out.series.as_ref().map(|s| {
             let cols = s.columns();
-            let data: Vec<Vec<f64>> = (0..cols.len())
-                .map(|j| (0..s.len()).map(|i| s.row(i)[j]).collect())
-                .collect();
-            json!({ "columns": cols, "data": data })
+            SeriesColumns {
+                columns: cols.to_vec(),
+                data: (0..cols.len())
+                    .map(|j| (0..s.len()).map(|i| s.row(i)[j]).collect())
+                    .collect(),
+            }
         });
-        Ok::<_, ScenarioError>((summary, series))
+        Ok(RunResult {
+            summary: out.summary,
+            series,
+        })
     })
-    .await
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            None,
-            format!("the run failed: {e}"),
-        )
-    })?;
-    let (summary, series) = out.map_err(|e| scenario_error(e, "patient."))?;
-    let mut body = Map::new();
-    body.insert("summary".into(), summary);
-    if let Some(s) = series {
-        body.insert("series".into(), s);
-    }
-    ok(&Value::Object(body))
+    .await?;
+    ok(&result)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -793,7 +928,7 @@ mod tests {
 
     #[test]
     fn every_route_is_documented() {
-        let doc: Value = serde_json::from_str(OPENAPI_JSON).expect("openapi.json is JSON");
+        let doc = crate::openapi::document();
         assert_eq!(
             doc["openapi"].as_str().map(|v| v.starts_with("3.1")),
             Some(true)
@@ -824,39 +959,102 @@ mod tests {
         assert_eq!(documented, in_doc);
     }
 
+    /// One example of every action, as a live session and a scenario file write it.
+    fn example(name: &str) -> Value {
+        let mut v = match name {
+            "set_pump_rpm" => json!({"rpm": 3200.0}),
+            "set_fdo2" => json!({"fdo2": 0.6}),
+            "set_sweep" => json!({"sweep_l_min": 2.5}),
+            "weaning_trial" => json!({"flows_l_min": [2.5, 1.5], "step_s": 20.0}),
+            "infusion" => json!({"drug": "dobutamine", "dose_ug_kg_min": 5.0}),
+            "fluid" => json!({"volume_ml": -250.0}),
+            "set_heart_rate" => json!({"heart_rate_bpm": 90.0}),
+            "set_fio2" => json!({"fio2": 0.5}),
+            "set_lung_shunt" => json!({"lung_shunt_fraction": 0.3}),
+            "set_lv_contractility" => json!({"lv_contractility_scale": 0.6}),
+            "set_device" => json!({"device": "impella", "active": true, "performance_level": 6}),
+            "arrest" => json!({"rhythm": "asystole"}),
+            _ => json!({}),
+        };
+        v["action"] = name.into();
+        v
+    }
+
+    /// The session API and scenario files accept exactly the same actions with the same JSON:
+    /// the variants are enumerated from the `Action` type's own schema, so a new variant
+    /// without an example fails here.
     #[test]
-    fn event_types_match_the_enum() {
-        for t in EVENT_TYPES {
-            let body = match *t {
-                "set_heart_rate" => json!({"type": t, "bpm": 80}),
-                "set_contractility" => json!({"type": t, "scale": 1.0}),
-                "fluid" => json!({"type": t, "volume_ml": 100}),
-                "set_speed" => json!({"type": t, "speed": 2}),
-                "set_rpm" => json!({"type": t, "rpm": 3000}),
-                "set_sweep" => json!({"type": t, "l_min": 2}),
-                "set_fdo2" => json!({"type": t, "fdo2": 0.6}),
-                "drug" => json!({"type": t, "name": "dobutamine", "dose": 5}),
-                "unloading" => json!({"type": t, "device": "impella", "on": true}),
-                "weaning_trial" => json!({"type": t, "flow_l_min": 1.5}),
-                _ => json!({"type": t}),
-            };
-            let e: SessionEvent = parse_event(body.to_string().as_bytes()).expect(t);
-            assert_eq!(e.kind(), *t);
+    fn every_action_is_the_same_in_sessions_and_scenario_files() {
+        let schema = schemars::schema_for!(Action).to_value();
+        let variants: Vec<String> = schema["oneOf"]
+            .as_array()
+            .expect("Action is a tagged enum")
+            .iter()
+            .map(|v| {
+                v["properties"]["action"]["const"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            variants,
+            Action::NAMES.to_vec(),
+            "Action::NAMES is out of date"
+        );
+        for name in Action::NAMES {
+            let json = example(name);
+            // Live: the body of POST /sessions/{id}/events.
+            let live: Action = parse_tagged(json.to_string().as_bytes(), "action").expect(name);
+            assert_eq!(live.name(), name);
+            live.check().unwrap_or_else(|e| panic!("{name}: {e}"));
+            // File, JSON: the same object plus at_s.
+            let mut timed = json.clone();
+            timed["at_s"] = 5.into();
+            let file: ecmova_scenario::TimedAction = serde_json::from_value(timed).expect(name);
+            assert_eq!(file.action, live, "{name}");
+            // File, TOML: [[events]] with the same keys.
+            let mut toml_text = String::from("at_s = 5\n");
+            for (k, v) in json.as_object().unwrap() {
+                toml_text.push_str(&format!("{k} = {v}\n"));
+            }
+            let from_toml: ecmova_scenario::TimedAction =
+                toml::from_str(&toml_text).unwrap_or_else(|e| panic!("{name}: {e}\n{toml_text}"));
+            assert_eq!(from_toml.action, live, "{name}");
+            // And back: the action serialises to the JSON it was read from.
+            assert_eq!(serde_json::to_value(&live).unwrap(), json, "{name}");
         }
-        let e = parse_event(br#"{"type":"pause","x":1}"#).unwrap_err();
+    }
+
+    #[test]
+    fn action_errors_name_the_key() {
+        let e = parse_tagged::<Action>(br#"{"action":"rosc","x":1}"#, "action").unwrap_err();
         assert_eq!(e.field.as_deref(), Some("x"));
-        let e = parse_event(br#"{"type":"fly"}"#).unwrap_err();
-        assert_eq!(e.field.as_deref(), Some("type"));
-        let e = parse_event(br#"{"bpm":1}"#).unwrap_err();
-        assert_eq!(e.field.as_deref(), Some("type"));
-        let e = parse_event(br#"{"type":"set_heart_rate"}"#).unwrap_err();
-        assert_eq!(e.field.as_deref(), Some("bpm"));
-        let e = parse_event(br#"{"type":"set_heart_rate","bpm":"x"}"#).unwrap_err();
+        let e = parse_tagged::<Action>(br#"{"action":"fly"}"#, "action").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("action"));
+        let e = parse_tagged::<Action>(br#"{"heart_rate_bpm":1}"#, "action").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("action"));
+        let e = parse_tagged::<Action>(br#"{"action":"set_heart_rate"}"#, "action").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("heart_rate_bpm"));
+        let e = parse_tagged::<Action>(
+            br#"{"action":"set_heart_rate","heart_rate_bpm":"x"}"#,
+            "action",
+        )
+        .unwrap_err();
         assert_eq!(
             (e.error, e.field.as_deref()),
-            ("invalid_value", Some("bpm"))
+            ("invalid_value", Some("heart_rate_bpm"))
         );
-        let e = parse_event(br#"{"type":"set_heart_rate","bpm":80"#).unwrap_err();
+        let e = parse_tagged::<Action>(
+            br#"{"action":"set_heart_rate","heart_rate_bpm":80"#,
+            "action",
+        )
+        .unwrap_err();
         assert_eq!(e.error, "invalid_json");
+        // Clock commands are not actions.
+        assert!(parse_tagged::<Action>(br#"{"action":"pause"}"#, "action").is_err());
+        let c: ClockCommand =
+            parse_tagged(br#"{"command":"set_speed","speed":2}"#, "command").expect("clock");
+        assert_eq!(c, ClockCommand::SetSpeed { speed: 2.0 });
     }
 }

@@ -18,8 +18,8 @@
 
 pub mod api;
 mod assets;
-pub mod ecmo;
 pub mod error;
+pub mod openapi;
 pub mod session;
 pub mod stream;
 pub mod wire;
@@ -35,7 +35,7 @@ use std::time::Duration;
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 
 /// Resource limits. Every one has a sane default and is configurable (`ecmova serve` flags).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Limits {
     /// Largest request body, bytes (default 64 KiB).
     pub max_body_bytes: usize,

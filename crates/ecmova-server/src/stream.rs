@@ -15,8 +15,8 @@
 //!
 //! Channel 0 is always `t_offset_s`: the sample's time minus t0 (so that f32 keeps
 //! microsecond precision however long the session runs). The others are named with their
-//! unit (`p_radial_mmhg`, ...); the page looks channels up by name, so channels added later
-//! (ECMO flow, SpO2) appear without a format change.
+//! unit, as the series column of the same quantity (`p_right_radial_mmhg`, ...); the page looks
+//! channels up by name, so channels added later appear without a format change.
 
 use ecmova_engine::{CompartmentKind, Model, State};
 
@@ -27,20 +27,44 @@ pub const FRAME_VERSION: u8 = 1;
 /// Header length, bytes.
 pub const HEADER_BYTES: usize = 24;
 
-/// One streamed channel: a name with its unit, and how to read it from the engine.
-#[derive(Clone)]
-pub struct Channel {
-    /// Name with unit, e.g. `p_radial_mmhg`.
-    pub name: &'static str,
-    /// Human-readable label for the page.
-    pub label: &'static str,
-    /// Reads the value at the current state.
-    pub read: fn(&Model, &State, &EcgClock) -> f64,
+/// One streamed channel: the time offset, the synthetic ECG, or one of the scenario layer's
+/// role signals (the same name as the series column of that quantity).
+#[derive(Debug, Clone)]
+pub enum Channel {
+    /// Channel 0: the sample's time minus the frame's t0, s.
+    TimeOffset,
+    /// The synthetic ECG, mV.
+    Ecg,
+    /// A role signal (`p_right_radial_mmhg`, `ecmo_flow_l_min`, ...).
+    Signal(ecmova_scenario::signals::Signal),
 }
 
-impl std::fmt::Debug for Channel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name)
+impl Channel {
+    /// Name with unit.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Channel::TimeOffset => "t_offset_s",
+            Channel::Ecg => "ecg_mv",
+            Channel::Signal(s) => s.name,
+        }
+    }
+
+    /// What it is.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Channel::TimeOffset => "time since t0",
+            Channel::Ecg => "ECG (synthetic, from the beat clock)",
+            Channel::Signal(s) => s.label,
+        }
+    }
+
+    /// The value now (the time offset is filled in by the caller).
+    pub fn read(&self, model: &Model, state: &State, ecg: &EcgClock) -> f64 {
+        match self {
+            Channel::TimeOffset => 0.0,
+            Channel::Ecg => synthetic_ecg_mv(model, state, ecg),
+            Channel::Signal(s) => s.read(model, state),
+        }
     }
 }
 
@@ -105,65 +129,16 @@ pub fn synthetic_ecg_mv(model: &Model, state: &State, clock: &EcgClock) -> f64 {
         + 0.28 * gauss(x, qt, 0.045)
 }
 
-/// The channels of a model, in stream order. Channel 0 is the time offset.
-///
-/// To stream a new quantity (ECMO flow, SpO2, pump pressures), add a `Channel` here with a
-/// unit-suffixed name; the page picks up `ecmo_flow_l_min`, `spo2_right_hand_percent`,
-/// `spo2_leg_percent` automatically.
+/// The channels of a model, in stream order: the time offset, the ECG, then the role signals
+/// of [`ecmova_scenario::signals`] (the circuit's only with a circuit).
 pub fn channels(model: &Model) -> Vec<Channel> {
-    let _ = model;
-    vec![
-        Channel {
-            name: "t_offset_s",
-            label: "time since t0",
-            read: |_, s, _| s.time_s(),
-        },
-        Channel {
-            name: "ecg_mv",
-            label: "ECG (synthetic, from the beat clock)",
-            read: synthetic_ecg_mv,
-        },
-        Channel {
-            name: "p_radial_mmhg",
-            label: "right radial arterial pressure",
-            read: |m, s, _| s.pressures_mmhg()[m.params().sites.right_radial],
-        },
-        Channel {
-            name: "p_femoral_mmhg",
-            label: "femoral arterial pressure",
-            read: |m, s, _| s.pressures_mmhg()[m.params().sites.femoral],
-        },
-        Channel {
-            name: "p_pa_mmhg",
-            label: "pulmonary artery pressure",
-            read: |m, s, _| s.pressures_mmhg()[m.params().sites.pulmonary_artery],
-        },
-        Channel {
-            name: "p_cvp_mmhg",
-            label: "central venous (right atrial) pressure",
-            read: |m, s, _| s.pressures_mmhg()[m.params().sites.ra],
-        },
-        Channel {
-            name: "p_lv_mmhg",
-            label: "LV pressure",
-            read: |m, s, _| s.pressures_mmhg()[m.params().sites.lv],
-        },
-        Channel {
-            name: "v_lv_ml",
-            label: "LV volume",
-            read: |m, s, _| s.volumes_ml()[m.params().sites.lv],
-        },
-        Channel {
-            name: "pleth_right_hand_ml",
-            label: "pleth, right hand (volume of the right-arm arteries)",
-            read: |m, s, _| s.volumes_ml()[m.params().sites.right_radial],
-        },
-        Channel {
-            name: "pleth_leg_ml",
-            label: "pleth, leg (volume of the femoral arteries)",
-            read: |m, s, _| s.volumes_ml()[m.params().sites.femoral],
-        },
-    ]
+    let mut out = vec![Channel::TimeOffset, Channel::Ecg];
+    out.extend(
+        ecmova_scenario::signals::signals(model)
+            .into_iter()
+            .map(Channel::Signal),
+    );
+    out
 }
 
 /// Index of the activation function that drives the LV, if the LV is a chamber.

@@ -1,19 +1,33 @@
-//! Wire types of the JSON API: they exist only at this edge (the engine's structs are not
-//! serializable by design). Every request type rejects unknown fields.
+//! Wire types of the JSON API that are the server's own (sessions, clock, capabilities). The
+//! physiology's types — [`ecmova_scenario::Action`], [`ecmova_scenario::Summary`] — are used
+//! as they are, so a scenario file and a live session speak one language. Every request type
+//! rejects unknown fields; every type here also describes itself for the OpenAPI document.
 
+use ecmova_scenario::action::Range;
+use ecmova_scenario::simulation::LoggedAction;
+use ecmova_scenario::Summary;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// `POST /api/v1/sessions`: a preset and optional overrides (the `[patient]` table of a
-/// scenario file, as JSON).
-#[derive(Debug, Clone, Deserialize)]
+/// `POST /api/v1/sessions`: either a preset (with optional overrides: the `[patient]` table of a
+/// scenario file as JSON), or a whole scenario (its timeline plays live), or a snapshot to
+/// resume.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSession {
-    /// Built-in preset (`healthy-adult`, `cardiogenic-shock-ami`, `regazzoni-2022`).
-    pub preset: String,
-    /// Overrides as in `[patient]` of a scenario file (`heart_rate_bpm`, `chamber`,
-    /// `compartment`, `connection`); the key `preset` must not be repeated here.
+    /// Built-in preset (see `GET /api/v1/presets`).
+    #[serde(default)]
+    pub preset: Option<String>,
+    /// Overrides as in `[patient]` of a scenario file; the key `preset` must not be repeated.
     #[serde(default)]
     pub overrides: Option<serde_json::Map<String, serde_json::Value>>,
+    /// A whole scenario file as JSON (`docs/scenario-format.md`); its `[[events]]` play at
+    /// their times.
+    #[serde(default)]
+    pub scenario: Option<serde_json::Value>,
+    /// A snapshot from `GET /api/v1/sessions/{id}/snapshot`, resumed exactly.
+    #[serde(default)]
+    pub snapshot: Option<serde_json::Value>,
     /// Simulation speed, × real time (default 1).
     #[serde(default)]
     pub speed: Option<f64>,
@@ -22,155 +36,140 @@ pub struct CreateSession {
     pub paused: Option<bool>,
 }
 
-/// An event sent to a live session (`POST /api/v1/sessions/{id}/events`).
-///
-/// The JSON object carries its kind in `"type"`; unknown types and unknown fields are
-/// errors naming the field.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum SessionEvent {
-    /// Set the heart rate, bpm (20-250); takes effect at the next beat.
-    SetHeartRate {
-        /// Heart rate, bpm.
-        bpm: f64,
-    },
-    /// Scale LV contractility (end-systolic elastance) relative to the session's starting
-    /// value: 1 = baseline, 0.5 = half (0.05-3).
-    SetContractility {
-        /// Multiplier of the starting LV Ees.
-        scale: f64,
-    },
-    /// Give (positive) or remove (negative) blood volume at once into the systemic veins, mL
-    /// (-1500 to 2000).
-    Fluid {
-        /// Volume, mL; negative removes.
-        volume_ml: f64,
-    },
-    /// Simulation speed, × real time (0.1 to the server's maximum, 10 by default).
+/// `POST /api/v1/sessions/{id}/clock`: the session's clock, which is not physiology.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClockCommand {
+    /// Stop the clock.
+    Pause {},
+    /// Restart the clock.
+    Resume {},
+    /// Set the speed.
     SetSpeed {
-        /// Speed factor.
+        /// Speed factor, × real time (0.1 to the server's `max_speed`).
         speed: f64,
     },
-    /// Pause the simulation clock.
-    Pause {},
-    /// Resume the simulation clock.
-    Resume {},
-    /// Start VA-ECMO support (routed to [`crate::ecmo::apply_ecmo_event`]).
-    StartEcmo {
-        /// Pump speed to start at, rpm (optional).
-        #[serde(default)]
-        rpm: Option<f64>,
-    },
-    /// Stop VA-ECMO support (routed to [`crate::ecmo::apply_ecmo_event`]).
-    StopEcmo {},
-    /// Set the pump speed, rpm (routed to [`crate::ecmo::apply_ecmo_event`]).
-    SetRpm {
-        /// Pump speed, rpm.
-        rpm: f64,
-    },
-    /// Set the oxygenator sweep gas flow, L/min (routed to [`crate::ecmo::apply_ecmo_event`]).
-    SetSweep {
-        /// Sweep gas flow, L/min.
-        l_min: f64,
-    },
-    /// Set the fraction of O2 in the sweep gas, 0.21-1 (routed to
-    /// [`crate::ecmo::apply_ecmo_event`]).
-    SetFdo2 {
-        /// FdO2, fraction.
-        fdo2: f64,
-    },
-    /// Start, change or stop (dose 0) a drug infusion: `norepinephrine`, `dobutamine` or
-    /// `milrinone`, dose in µg/kg/min (the scenario layer's dose-effect models).
-    Drug {
-        /// Drug name.
-        name: String,
-        /// Infusion rate, µg/kg/min (0 stops it).
-        dose: f64,
-    },
-    /// Switch an LV unloading device on or off, optionally with its setting. Adult presets'
-    /// sessions carry all four devices parked (off).
-    Unloading {
-        /// Device: `iabp`, `impella`, `atrial_septostomy`, `lv_vent`.
-        device: String,
-        /// On or off.
-        on: bool,
-        /// Impella performance level, P1-P9 (Impella only).
-        #[serde(default)]
-        performance_level: Option<u8>,
-        /// Septostomy diameter, mm (septostomy only).
-        #[serde(default)]
-        diameter_mm: Option<f64>,
-        /// IABP assist ratio 1-3 (IABP only).
-        #[serde(default)]
-        ratio: Option<u32>,
-    },
-    /// Cardiac arrest: `vf` (default) or `asystole`; no chamber contracts.
-    Arrest {
-        /// `vf` or `asystole`.
-        #[serde(default)]
-        rhythm: Option<String>,
-    },
-    /// Return of spontaneous circulation (sinus rhythm, the heart as before the arrest).
-    Rosc {},
-    /// Weaning trial: reduce ECMO flow to the given value (routed to
-    /// [`crate::ecmo::apply_pending_event`]).
-    WeaningTrial {
-        /// Target ECMO flow during the trial, L/min.
-        flow_l_min: f64,
+    /// Skip ahead: simulate as fast as possible to simulated time `t_s` (at most
+    /// `max_run_duration_s` ahead), the timeline's actions applied on the way.
+    AdvanceTo {
+        /// Target simulated time, s.
+        t_s: f64,
     },
 }
 
-impl SessionEvent {
-    /// The `"type"` tag of the event.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            SessionEvent::SetHeartRate { .. } => "set_heart_rate",
-            SessionEvent::SetContractility { .. } => "set_contractility",
-            SessionEvent::Fluid { .. } => "fluid",
-            SessionEvent::SetSpeed { .. } => "set_speed",
-            SessionEvent::Pause {} => "pause",
-            SessionEvent::Resume {} => "resume",
-            SessionEvent::StartEcmo { .. } => "start_ecmo",
-            SessionEvent::StopEcmo {} => "stop_ecmo",
-            SessionEvent::SetRpm { .. } => "set_rpm",
-            SessionEvent::SetSweep { .. } => "set_sweep",
-            SessionEvent::SetFdo2 { .. } => "set_fdo2",
-            SessionEvent::Drug { .. } => "drug",
-            SessionEvent::Unloading { .. } => "unloading",
-            SessionEvent::Arrest { .. } => "arrest",
-            SessionEvent::Rosc {} => "rosc",
-            SessionEvent::WeaningTrial { .. } => "weaning_trial",
-        }
-    }
+/// The answer to an action or a clock command.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Applied {
+    /// The action's or command's name.
+    pub applied: String,
+    /// Simulated time at which it took effect, s.
+    pub t_s: f64,
+    /// What changed, in words.
+    pub detail: String,
+}
 
-    /// Whether the event belongs to the ECMO circuit (start/stop, rpm, sweep, FdO2).
-    pub fn is_ecmo(&self) -> bool {
-        matches!(
-            self,
-            SessionEvent::StartEcmo { .. }
-                | SessionEvent::StopEcmo {}
-                | SessionEvent::SetRpm { .. }
-                | SessionEvent::SetSweep { .. }
-                | SessionEvent::SetFdo2 { .. }
-        )
-    }
+/// A session as listed.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SessionInfo {
+    /// Identifier.
+    pub id: String,
+    /// Preset.
+    pub preset: String,
+    /// Simulated time, s.
+    pub t_s: f64,
+    /// Speed, × real time.
+    pub speed: f64,
+    /// Whether the clock is paused.
+    pub paused: bool,
+    /// Actions applied so far (timeline and live).
+    pub actions_applied: u64,
+    /// Connected WebSocket clients.
+    pub clients: usize,
+    /// Age, s.
+    pub age_s: f64,
+    /// Simulated ÷ wall time ÷ speed while running (1 = keeping time); absent before half a
+    /// second of running.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realtime_ratio: Option<f64>,
+    /// Why the simulation stopped (divergence), absent while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    /// WebSocket stream path.
+    pub stream: String,
+    /// The stream's channels, in order.
+    pub channels: Vec<ChannelInfo>,
+    /// The summary at creation (only in the answer to `POST /api/v1/sessions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<Summary>,
+}
+
+/// One channel of the stream.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ChannelInfo {
+    /// Name with unit (as the series column of the same quantity).
+    pub name: String,
+    /// What it is.
+    pub label: String,
+}
+
+/// `GET /api/v1/sessions`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SessionList {
+    /// The live sessions.
+    pub sessions: Vec<SessionInfo>,
+    /// The limit.
+    pub max_sessions: usize,
+}
+
+/// `GET /api/v1/sessions/{id}/summary`: the simulation's summary and the session's clock.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct LiveSummary {
+    /// Session id.
+    pub session_id: String,
+    /// Speed, × real time.
+    pub speed: f64,
+    /// Whether the clock is paused.
+    pub paused: bool,
+    /// Why the simulation stopped (divergence), absent while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    /// The simulation's summary (the same type a scenario run reports).
+    #[serde(flatten)]
+    pub summary: Summary,
+}
+
+/// `GET /api/v1/sessions/{id}/log`: every action applied, with its time and source.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ActionLog {
+    /// The actions, in order.
+    pub actions: Vec<LoggedAction>,
+}
+
+/// A preset.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PresetInfo {
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+}
+
+/// `GET /api/v1/presets`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PresetList {
+    /// The built-in presets.
+    pub presets: Vec<PresetInfo>,
 }
 
 /// What the server can do in this build (`GET /api/v1/capabilities`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Capabilities {
-    /// The ECMO circuit events (`start_ecmo`, `set_rpm`, ...) are implemented.
-    pub ecmo: bool,
-    /// Drug infusions are implemented.
-    pub drugs: bool,
-    /// LV unloading devices are implemented.
-    pub unloading: bool,
-    /// Cardiac arrest and ROSC are implemented.
-    pub arrest: bool,
-    /// The weaning trial is implemented.
-    pub weaning_trial: bool,
-    /// Every event type the server accepts (some may answer `not_available`).
-    pub events: Vec<&'static str>,
+    /// Every action a session accepts (the same as scenario files' `[[events]]`).
+    pub actions: Vec<&'static str>,
+    /// The patient-independent ranges of the actions' keys (the table the checks use).
+    pub action_ranges: Vec<Range>,
+    /// The session clock's commands.
+    pub clock_commands: Vec<&'static str>,
     /// Built-in presets.
     pub presets: Vec<&'static str>,
     /// The limits in force.
@@ -179,22 +178,24 @@ pub struct Capabilities {
     pub version: &'static str,
 }
 
-/// Every event type, in documentation order.
-pub const EVENT_TYPES: &[&str] = &[
-    "set_heart_rate",
-    "set_contractility",
-    "fluid",
-    "set_speed",
-    "pause",
-    "resume",
-    "start_ecmo",
-    "stop_ecmo",
-    "set_rpm",
-    "set_sweep",
-    "set_fdo2",
-    "drug",
-    "unloading",
-    "arrest",
-    "rosc",
-    "weaning_trial",
-];
+/// The clock's command names.
+pub const CLOCK_COMMANDS: &[&str] = &["pause", "resume", "set_speed", "advance_to"];
+
+/// `POST /api/v1/run`'s answer.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RunResult {
+    /// The run's summary.
+    pub summary: Summary,
+    /// The time series, when `?series=true`: column names and one array per column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<SeriesColumns>,
+}
+
+/// A time series by columns.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SeriesColumns {
+    /// Column names (units in the names).
+    pub columns: Vec<String>,
+    /// One array of values per column.
+    pub data: Vec<Vec<f64>>,
+}

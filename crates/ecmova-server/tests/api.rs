@@ -11,6 +11,47 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
+/// Lines of `js` that compare a summary value (`s.<key>`) with a number literal.
+fn threshold_comparisons(js: &str) -> Vec<String> {
+    js.lines()
+        .filter(|line| {
+            let l = line.trim();
+            if l.starts_with("//") {
+                return false;
+            }
+            let bytes = l.as_bytes();
+            (0..bytes.len()).any(|i| {
+                // "s.<ident> <op> <number>" with op one of < > <= >=
+                l.is_char_boundary(i)
+                    && l[i..].starts_with("s.")
+                    && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
+                    && {
+                        let rest = &l[i + 2..];
+                        let ident: String = rest
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .collect();
+                        let after = rest[ident.len()..].trim_start();
+                        let op_len = if after.starts_with("<=") || after.starts_with(">=") {
+                            2
+                        } else if after.starts_with('<') || after.starts_with('>') {
+                            1
+                        } else {
+                            0
+                        };
+                        op_len > 0
+                            && after[op_len..]
+                                .trim_start()
+                                .chars()
+                                .next()
+                                .is_some_and(|c| c.is_ascii_digit() || c == '-')
+                    }
+            })
+        })
+        .map(str::to_string)
+        .collect()
+}
+
 fn config(limits: Limits) -> Config {
     Config {
         limits,
@@ -50,6 +91,19 @@ async fn pages_and_assets_are_embedded() {
             "{key} missing from the form"
         );
     }
+    // The page decides no alarm: monitor.js compares no summary value with a number (the
+    // thresholds live once, in Rust: ecmova_scenario::alarms::THRESHOLDS).
+    let monitor = get(addr, "/assets/monitor.js").await.text();
+    assert_eq!(
+        threshold_comparisons("  if (s.map_mmhg < 65) warn();").len(),
+        1,
+        "the scan finds a threshold"
+    );
+    let compare = threshold_comparisons(&monitor);
+    assert!(
+        compare.is_empty(),
+        "threshold comparisons in monitor.js: {compare:?}"
+    );
     for ex in ["ami", "ecpr", "myocarditis"] {
         let r = get(addr, &format!("/assets/example-{ex}.json")).await;
         assert_eq!(r.status, 200);
@@ -81,12 +135,17 @@ async fn presets_capabilities_and_openapi() {
         assert!(names.contains(&n), "{names:?}");
     }
     let c = get(addr, "/api/v1/capabilities").await.json();
-    assert_eq!(c["ecmo"], json!(ecmova_server::ecmo::ECMO_AVAILABLE));
     assert_eq!(c["limits"]["max_body_bytes"], json!(65536));
-    assert!(c["events"]
+    assert_eq!(
+        c["actions"],
+        json!(ecmova_scenario::Action::NAMES),
+        "the session API takes every action"
+    );
+    assert!(c["action_ranges"]
         .as_array()
         .unwrap()
-        .contains(&json!("start_ecmo")));
+        .iter()
+        .any(|r| r["action"] == "set_heart_rate" && r["min"] == json!(20.0)));
     let o = get(addr, "/api/v1/openapi.json").await;
     assert_eq!(o.status, 200);
     let o = o.json();
@@ -148,7 +207,10 @@ async fn session_lifecycle_and_events() {
     let s = get(addr, &format!("{base}/summary")).await.json();
     assert!(s["beats_simulated"].as_u64().unwrap() >= 3, "{s}");
     assert!(s["map_mmhg"].as_f64().unwrap() > 30.0);
-    assert!((s["hr_bpm"].as_f64().unwrap() - 100.0).abs() < 1.0, "{s}");
+    assert!(
+        (s["heart_rate_bpm"].as_f64().unwrap() - 100.0).abs() < 1.0,
+        "{s}"
+    );
     assert_eq!(s["session_id"].as_str(), Some(id.as_str()));
     let list = get(addr, "/api/v1/sessions").await.json();
     assert!(list["sessions"]
@@ -160,78 +222,75 @@ async fn session_lifecycle_and_events() {
     let events = format!("{base}/events");
     for (ev, applied) in [
         (
-            json!({"type": "set_heart_rate", "bpm": 80}),
+            json!({"action": "set_heart_rate", "heart_rate_bpm": 80}),
             "set_heart_rate",
         ),
         (
-            json!({"type": "set_contractility", "scale": 1.5}),
-            "set_contractility",
+            json!({"action": "set_lv_contractility", "lv_contractility_scale": 1.5}),
+            "set_lv_contractility",
         ),
-        (json!({"type": "fluid", "volume_ml": 250}), "fluid"),
-        (json!({"type": "fluid", "volume_ml": -100}), "fluid"),
-        (json!({"type": "set_speed", "speed": 2}), "set_speed"),
-        (json!({"type": "pause"}), "pause"),
-        (json!({"type": "resume"}), "resume"),
+        (json!({"action": "fluid", "volume_ml": 250}), "fluid"),
+        (json!({"action": "fluid", "volume_ml": -100}), "fluid"),
     ] {
         let r = post_json(addr, &events, &ev).await;
         assert_eq!(r.status, 200, "{ev}: {}", r.text());
         assert_eq!(r.json()["applied"], json!(applied));
     }
+    // The clock is not physiology: its own endpoint.
+    let clock = format!("{base}/clock");
+    for (cmd, applied) in [
+        (json!({"command": "set_speed", "speed": 2}), "set_speed"),
+        (json!({"command": "pause"}), "pause"),
+        (json!({"command": "resume"}), "resume"),
+    ] {
+        let r = post_json(addr, &clock, &cmd).await;
+        assert_eq!(r.status, 200, "{cmd}: {}", r.text());
+        assert_eq!(r.json()["applied"], json!(applied));
+    }
+    // Clock commands are not actions, and actions are not clock commands.
+    post_json(addr, &events, &json!({"action": "pause"}))
+        .await
+        .assert_error(400, "unknown_type", Some("action"));
     // Five beats at 80 bpm (3.75 s) at 2× real time, plus margin.
     tokio::time::sleep(Duration::from_millis(3500)).await;
     let s = get(addr, &format!("{base}/summary")).await.json();
-    assert!((s["hr_bpm"].as_f64().unwrap() - 80.0).abs() < 1.0, "{s}");
+    assert!(
+        (s["heart_rate_bpm"].as_f64().unwrap() - 80.0).abs() < 1.0,
+        "{s}"
+    );
     assert_eq!(s["speed"], json!(2.0));
 
     // Pausing stops the clock.
-    post_json(addr, &events, &json!({"type": "pause"})).await;
+    post_json(addr, &clock, &json!({"command": "pause"})).await;
     let t1 = get(addr, &base).await.json()["t_s"].as_f64().unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let t2 = get(addr, &base).await.json()["t_s"].as_f64().unwrap();
     assert_eq!(t1, t2);
 
-    // ECMO events go to apply_ecmo_event: 409 until the circuit lands.
-    if !ecmova_server::ecmo::ECMO_AVAILABLE {
-        for ev in [
-            json!({"type": "start_ecmo"}),
-            json!({"type": "start_ecmo", "rpm": 3000}),
-            json!({"type": "stop_ecmo"}),
-            json!({"type": "set_rpm", "rpm": 3500}),
-            json!({"type": "set_sweep", "l_min": 3}),
-            json!({"type": "set_fdo2", "fdo2": 0.6}),
-        ] {
-            let r = post_json(addr, &events, &ev).await;
-            let j = r.assert_error(409, "not_available", Some("type"));
-            assert_eq!(
-                j,
-                json!({"error":"not_available","field":"type","message":"ECMO is not available in this build yet"})
-            );
-        }
-    }
     for (ev, applied) in [
         (
-            json!({"type": "drug", "name": "dobutamine", "dose": 5}),
-            "drug",
+            json!({"action": "infusion", "drug": "dobutamine", "dose_ug_kg_min": 5}),
+            "infusion",
         ),
         (
-            json!({"type": "unloading", "device": "impella", "on": true}),
-            "unloading",
+            json!({"action": "set_device", "device": "impella", "active": true}),
+            "set_device",
         ),
-        (json!({"type": "arrest"}), "arrest"),
-        (json!({"type": "rosc"}), "rosc"),
+        (json!({"action": "arrest"}), "arrest"),
+        (json!({"action": "rosc"}), "rosc"),
     ] {
         let r = post_json(addr, &events, &ev).await;
         assert_eq!(r.status, 200, "{ev}: {}", r.text());
         assert_eq!(r.json()["applied"], json!(applied));
     }
-    // A weaning trial needs the circuit running.
+    // A weaning trial needs the circuit running (the session's circuit is parked).
     post_json(
         addr,
         &events,
-        &json!({"type": "weaning_trial", "flow_l_min": 1.5}),
+        &json!({"action": "weaning_trial", "flows_l_min": [1.5]}),
     )
     .await
-    .assert_error(409, "ecmo_not_running", Some("type"));
+    .assert_error(422, "invalid_action", Some("action"));
 
     let r = delete(addr, &base).await;
     assert_eq!(r.status, 200);
@@ -242,7 +301,7 @@ async fn session_lifecycle_and_events() {
     delete(addr, &base)
         .await
         .assert_error(404, "unknown_session", Some("id"));
-    post_json(addr, &events, &json!({"type": "pause"}))
+    post_json(addr, &clock, &json!({"command": "pause"}))
         .await
         .assert_error(404, "unknown_session", Some("id"));
     get(addr, &format!("{base}/summary"))
@@ -308,87 +367,116 @@ async fn bad_session_requests_are_json_4xx() {
     for (body, status, code, field) in [
         ("{", 400, "invalid_json", None),
         ("null", 400, "invalid_json", None),
-        ("{\"bpm\": 80}", 400, "missing_field", Some("type")),
         (
-            "{\"type\": \"teleport\"}",
-            400,
-            "unknown_type",
-            Some("type"),
-        ),
-        (
-            "{\"type\": \"set_heart_rate\"}",
+            "{\"heart_rate_bpm\": 80}",
             400,
             "missing_field",
-            Some("bpm"),
+            Some("action"),
         ),
         (
-            "{\"type\": \"set_heart_rate\", \"bpm\": \"fast\"}",
+            "{\"action\": \"teleport\"}",
+            400,
+            "unknown_type",
+            Some("action"),
+        ),
+        (
+            "{\"action\": \"set_heart_rate\"}",
+            400,
+            "missing_field",
+            Some("heart_rate_bpm"),
+        ),
+        (
+            "{\"action\": \"set_heart_rate\", \"heart_rate_bpm\": \"fast\"}",
             400,
             "invalid_value",
-            Some("bpm"),
+            Some("heart_rate_bpm"),
         ),
         (
-            "{\"type\": \"set_heart_rate\", \"bpm\": 80, \"x\": 1}",
+            "{\"action\": \"set_heart_rate\", \"heart_rate_bpm\": 80, \"x\": 1}",
             400,
             "unknown_field",
             Some("x"),
         ),
         (
-            "{\"type\": \"pause\", \"now\": true}",
+            "{\"action\": \"rosc\", \"now\": true}",
             400,
             "unknown_field",
             Some("now"),
         ),
         (
-            "{\"type\": \"set_heart_rate\", \"bpm\": 1e308}",
+            "{\"action\": \"set_heart_rate\", \"heart_rate_bpm\": 1e308}",
             422,
             "out_of_range",
-            Some("bpm"),
+            Some("heart_rate_bpm"),
         ),
         (
-            "{\"type\": \"set_heart_rate\", \"bpm\": -80}",
+            "{\"action\": \"set_heart_rate\", \"heart_rate_bpm\": -80}",
             422,
             "out_of_range",
-            Some("bpm"),
+            Some("heart_rate_bpm"),
         ),
         (
-            "{\"type\": \"set_contractility\", \"scale\": 0}",
+            "{\"action\": \"set_lv_contractility\", \"lv_contractility_scale\": 0}",
             422,
             "out_of_range",
-            Some("scale"),
+            Some("lv_contractility_scale"),
         ),
         (
-            "{\"type\": \"set_contractility\", \"scale\": 1e6}",
+            "{\"action\": \"set_lv_contractility\", \"lv_contractility_scale\": 1e6}",
             422,
             "out_of_range",
-            Some("scale"),
+            Some("lv_contractility_scale"),
         ),
         (
-            "{\"type\": \"fluid\", \"volume_ml\": 1e9}",
+            "{\"action\": \"fluid\", \"volume_ml\": 1e9}",
             422,
             "out_of_range",
             Some("volume_ml"),
         ),
         (
-            "{\"type\": \"fluid\", \"volume_ml\": -1e9}",
+            "{\"action\": \"fluid\", \"volume_ml\": -1e9}",
             422,
             "out_of_range",
             Some("volume_ml"),
-        ),
-        (
-            "{\"type\": \"set_speed\", \"speed\": 1000}",
-            422,
-            "out_of_range",
-            Some("speed"),
-        ),
-        (
-            "{\"type\": \"set_speed\", \"speed\": -1}",
-            422,
-            "out_of_range",
-            Some("speed"),
         ),
     ] {
         let r = post(addr, &events, body).await;
+        r.assert_error(status, code, field);
+    }
+    let clock = format!("/api/v1/sessions/{id}/clock");
+    for (body, status, code, field) in [
+        (
+            "{\"command\": \"set_speed\", \"speed\": 1000}",
+            422,
+            "out_of_range",
+            Some("speed"),
+        ),
+        (
+            "{\"command\": \"set_speed\", \"speed\": -1}",
+            422,
+            "out_of_range",
+            Some("speed"),
+        ),
+        (
+            "{\"command\": \"pause\", \"now\": true}",
+            400,
+            "unknown_field",
+            Some("now"),
+        ),
+        (
+            "{\"command\": \"warp\"}",
+            400,
+            "unknown_type",
+            Some("command"),
+        ),
+        (
+            "{\"command\": \"advance_to\", \"t_s\": -5}",
+            422,
+            "out_of_range",
+            Some("t_s"),
+        ),
+    ] {
+        let r = post(addr, &clock, body).await;
         r.assert_error(status, code, field);
     }
     // The session survived all of that and still runs.
@@ -432,7 +520,7 @@ async fn run_scenarios() {
     assert!(j.get("series").is_none());
     let s = &j["summary"];
     assert_eq!(s["preset"], "healthy-adult");
-    assert!((s["hr_bpm"].as_f64().unwrap() - 75.0).abs() < 0.5);
+    assert!((s["heart_rate_bpm"].as_f64().unwrap() - 75.0).abs() < 0.5);
     assert!(s["map_mmhg"].as_f64().unwrap() > 60.0);
 
     // The same as JSON, with the series.
@@ -743,7 +831,10 @@ async fn websocket_streams_frames_and_beats() {
                 let f = ecmova_server::stream::decode_frame(&b).expect("frame");
                 assert_eq!(f.n_channels, channels.len(), "hello first");
                 frames += 1;
-                let ir = channels.iter().position(|c| c == "p_radial_mmhg").unwrap();
+                let ir = channels
+                    .iter()
+                    .position(|c| c == "p_right_radial_mmhg")
+                    .unwrap();
                 for i in 0..f.len() {
                     let t = f.t0_s + f.samples[i * f.n_channels] as f64;
                     assert!(t > last_t, "time goes forward");
@@ -758,13 +849,13 @@ async fn websocket_streams_frames_and_beats() {
     for c in [
         "t_offset_s",
         "ecg_mv",
-        "p_radial_mmhg",
-        "p_pa_mmhg",
-        "p_cvp_mmhg",
+        "p_right_radial_mmhg",
+        "p_pulmonary_artery_mmhg",
+        "p_ra_mmhg",
         "p_lv_mmhg",
         "v_lv_ml",
-        "pleth_right_hand_ml",
-        "pleth_leg_ml",
+        "v_right_radial_ml",
+        "v_femoral_ml",
     ] {
         assert!(channels.iter().any(|x| x == c), "{c} in {channels:?}");
     }
@@ -801,8 +892,8 @@ async fn a_stalled_client_does_not_stall_the_session() {
     let id = create_session(addr, "healthy-adult").await;
     post_json(
         addr,
-        &format!("/api/v1/sessions/{id}/events"),
-        &json!({"type": "set_speed", "speed": 10}),
+        &format!("/api/v1/sessions/{id}/clock"),
+        &json!({"command": "set_speed", "speed": 10}),
     )
     .await;
     // Connect and never read: the server drops frames for it.
@@ -843,7 +934,14 @@ async fn ecmo_and_weaning_in_a_live_session() {
     let events = format!("{base}/events");
     let summary = || async { get(addr, &format!("{base}/summary")).await.json() };
 
-    let r = post_json(addr, &events, &json!({"type": "start_ecmo", "rpm": 3000})).await;
+    let r = post_json(addr, &events, &json!({"action": "start_ecmo"})).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = post_json(
+        addr,
+        &events,
+        &json!({"action": "set_pump_rpm", "rpm": 3000}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
     // 10× real time: 1.5 s of wall time is 15 s simulated, well past the circuit's settling.
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -856,27 +954,36 @@ async fn ecmo_and_weaning_in_a_live_session() {
         "{s}"
     );
 
-    let r = post_json(addr, &events, &json!({"type": "set_rpm", "rpm": 3600})).await;
+    let r = post_json(
+        addr,
+        &events,
+        &json!({"action": "set_pump_rpm", "rpm": 3600}),
+    )
+    .await;
     assert_eq!(r.status, 200);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let q2 = summary().await["ecmo_flow_l_min"].as_f64().unwrap();
     assert!(q2 > q1 + 0.3, "flow {q1} -> {q2} after +600 rpm");
 
-    post_json(addr, &events, &json!({"type": "set_rpm", "rpm": 90000}))
-        .await
-        .assert_error(422, "out_of_range", Some("rpm"));
     post_json(
         addr,
         &events,
-        &json!({"type": "weaning_trial", "flow_l_min": 50}),
+        &json!({"action": "set_pump_rpm", "rpm": 90000}),
     )
     .await
-    .assert_error(422, "out_of_range", Some("flow_l_min"));
+    .assert_error(422, "out_of_range", Some("rpm"));
+    post_json(
+        addr,
+        &events,
+        &json!({"action": "weaning_trial", "flows_l_min": [50]}),
+    )
+    .await
+    .assert_error(422, "out_of_range", Some("flows_l_min[0]"));
 
     let r = post_json(
         addr,
         &events,
-        &json!({"type": "weaning_trial", "flow_l_min": 1.0}),
+        &json!({"action": "weaning_trial", "flows_l_min": [1.0]}),
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text());
@@ -893,7 +1000,7 @@ async fn ecmo_and_weaning_in_a_live_session() {
     // The unrecovered AMI heart fails the trial (Aissaoui 2011 thresholds).
     assert_eq!(w["readiness"], json!("not_ready"), "{w}");
 
-    let r = post_json(addr, &events, &json!({"type": "stop_ecmo"})).await;
+    let r = post_json(addr, &events, &json!({"action": "stop_ecmo"})).await;
     assert_eq!(r.status, 200);
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(summary().await["ecmo_running"], json!(false));
@@ -908,10 +1015,10 @@ async fn ecmo_and_weaning_in_a_live_session() {
     post_json(
         addr,
         &format!("/api/v1/sessions/{peer}/events"),
-        &json!({"type": "start_ecmo"}),
+        &json!({"action": "start_ecmo"}),
     )
     .await
-    .assert_error(409, "not_available", Some("type"));
+    .assert_error(409, "not_available", Some("action"));
 }
 
 /// Drugs, unloading devices and arrest/ROSC in a live session act through the scenario
@@ -931,21 +1038,31 @@ async fn drugs_devices_and_arrest_in_a_live_session() {
     let summary = || async { get(addr, &format!("{base}/summary")).await.json() };
     let f = |s: &Value, k: &str| s[k].as_f64().unwrap_or_else(|| panic!("{k} in {s}"));
     let caps = get(addr, "/api/v1/capabilities").await.json();
-    for cap in ["drugs", "unloading", "arrest"] {
-        assert_eq!(caps[cap], json!(true), "{caps}");
+    for action in ["infusion", "set_device", "arrest", "rosc"] {
+        assert!(
+            caps["actions"].as_array().unwrap().contains(&json!(action)),
+            "{caps}"
+        );
     }
 
     // 10× real time: 2 s of wall time is 20 s simulated, enough to settle after each event.
     let settle = || tokio::time::sleep(Duration::from_millis(2000));
-    post_json(addr, &events, &json!({"type": "start_ecmo", "rpm": 3500}))
+    post_json(addr, &events, &json!({"action": "start_ecmo"}))
         .await
         .assert_ok();
+    post_json(
+        addr,
+        &events,
+        &json!({"action": "set_pump_rpm", "rpm": 3500}),
+    )
+    .await
+    .assert_ok();
     settle().await;
     let base_s = summary().await;
     let r = post_json(
         addr,
         &events,
-        &json!({"type": "unloading", "device": "impella", "on": true, "performance_level": 8}),
+        &json!({"action": "set_device", "device": "impella", "active": true, "performance_level": 8}),
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text());
@@ -956,7 +1073,7 @@ async fn drugs_devices_and_arrest_in_a_live_session() {
     post_json(
         addr,
         &events,
-        &json!({"type": "unloading", "device": "impella", "on": false}),
+        &json!({"action": "set_device", "device": "impella", "active": false}),
     )
     .await
     .assert_ok();
@@ -964,7 +1081,7 @@ async fn drugs_devices_and_arrest_in_a_live_session() {
     let r = post_json(
         addr,
         &events,
-        &json!({"type": "drug", "name": "dobutamine", "dose": 10}),
+        &json!({"action": "infusion", "drug": "dobutamine", "dose_ug_kg_min": 10}),
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text());
@@ -975,55 +1092,60 @@ async fn drugs_devices_and_arrest_in_a_live_session() {
         "dobutamine: {dob}"
     );
 
-    post_json(addr, &events, &json!({"type": "arrest", "rhythm": "vf"}))
+    post_json(addr, &events, &json!({"action": "arrest", "rhythm": "vf"}))
         .await
         .assert_ok();
     settle().await;
     let vf = summary().await;
-    assert_eq!(f(&vf, "hr_bpm"), 0.0, "{vf}");
+    assert_eq!(f(&vf, "heart_rate_bpm"), 0.0, "{vf}");
     assert!(f(&vf, "pulse_pressure_mmhg") < 2.0, "{vf}");
     assert!(
         f(&vf, "ecmo_flow_l_min") > 3.0,
         "ECMO carries the circulation: {vf}"
     );
-    post_json(addr, &events, &json!({"type": "rosc"}))
+    post_json(addr, &events, &json!({"action": "rosc"}))
         .await
         .assert_ok();
     settle().await;
     let rosc = summary().await;
-    assert!(f(&rosc, "hr_bpm") > 30.0, "{rosc}");
+    assert!(f(&rosc, "heart_rate_bpm") > 30.0, "{rosc}");
     assert!(f(&rosc, "pulse_pressure_mmhg") > 2.0, "{rosc}");
 
-    for (ev, code, field) in [
+    for (ev, status, code, field) in [
         (
-            json!({"type": "drug", "name": "adrenaline", "dose": 0.1}),
-            "invalid_choice",
-            "name",
+            json!({"action": "infusion", "drug": "adrenaline", "dose_ug_kg_min": 0.1}),
+            400,
+            "invalid_value",
+            "drug",
         ),
         (
-            json!({"type": "drug", "name": "norepinephrine", "dose": 50}),
+            json!({"action": "infusion", "drug": "norepinephrine", "dose_ug_kg_min": 50}),
+            422,
             "out_of_range",
-            "dose",
+            "dose_ug_kg_min",
         ),
         (
-            json!({"type": "unloading", "device": "ecpella", "on": true}),
-            "invalid_choice",
+            json!({"action": "set_device", "device": "ecpella", "active": true}),
+            400,
+            "invalid_value",
             "device",
         ),
         (
-            json!({"type": "unloading", "device": "impella", "on": true, "performance_level": 12}),
-            "invalid_event",
+            json!({"action": "set_device", "device": "impella", "active": true, "performance_level": 12}),
+            422,
+            "out_of_range",
             "performance_level",
         ),
         (
-            json!({"type": "arrest", "rhythm": "sinus"}),
-            "invalid_event",
+            json!({"action": "arrest", "rhythm": "sinus"}),
+            400,
+            "invalid_value",
             "rhythm",
         ),
     ] {
         post_json(addr, &events, &ev)
             .await
-            .assert_error(422, code, Some(field));
+            .assert_error(status, code, Some(field));
     }
     let r = post_json(
         addr,
@@ -1035,7 +1157,7 @@ async fn drugs_devices_and_arrest_in_a_live_session() {
     post_json(
         addr,
         &format!("/api/v1/sessions/{peer}/events"),
-        &json!({"type": "unloading", "device": "iabp", "on": true}),
+        &json!({"action": "set_device", "device": "iabp", "active": true}),
     )
     .await
     .assert_error(409, "not_available", Some("device"));
@@ -1063,11 +1185,11 @@ async fn baroreflex_in_a_live_session() {
         let s = get(addr, &format!("/api/v1/sessions/{id}/summary"))
             .await
             .json();
-        hr0.push(s["hr_bpm"].as_f64().unwrap());
+        hr0.push(s["heart_rate_bpm"].as_f64().unwrap());
         post_json(
             addr,
             &format!("/api/v1/sessions/{id}/events"),
-            &json!({"type": "fluid", "volume_ml": -300}),
+            &json!({"action": "fluid", "volume_ml": -300}),
         )
         .await
         .assert_ok();
@@ -1077,7 +1199,7 @@ async fn baroreflex_in_a_live_session() {
         let s = get(addr, &format!("/api/v1/sessions/{id}/summary"))
             .await
             .json();
-        let hr = s["hr_bpm"].as_f64().unwrap();
+        let hr = s["heart_rate_bpm"].as_f64().unwrap();
         println!("baroreflex {}: HR {:.1} -> {hr:.1}", k == 0, hr0[k]);
         assert_eq!(s["baroreflex"], json!(k == 0));
         if k == 0 {

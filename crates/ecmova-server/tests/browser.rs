@@ -316,7 +316,7 @@ async fn monitor_and_assessment_in_headless_chromium() {
     d.click("#start").await;
     d.wait_for(
         "the arterial trace to be drawn",
-        "(window.ecmova.stats.drawn.p_radial_mmhg || 0) > 400",
+        "(window.ecmova.stats.drawn.p_right_radial_mmhg || 0) > 400",
         Duration::from_secs(15),
     )
     .await;
@@ -340,45 +340,64 @@ async fn monitor_and_assessment_in_headless_chromium() {
     let abp = d.text("#v-abp").await;
     assert!(abp.contains('/') && !abp.contains("--"), "ABP box {abp}");
 
-    // ECMO: start, raise the rpm, the displayed flow rises.
-    let caps = get(addr, "/api/v1/capabilities").await.json();
-    if caps["ecmo"] == json!(true) {
-        d.type_into("#rpm", "2500").await;
-        d.click("#ecmo-start").await;
-        let f1 = d
-            .wait_for(
-                "the ECMO flow display",
-                "(t => t !== '--' && parseFloat(t) > 0.3 && t)(document.getElementById('ecmo-flow').textContent)",
-                Duration::from_secs(20),
-            )
-            .await;
-        // Let the 5-beat average settle at this speed.
-        tokio::time::sleep(Duration::from_secs(5)).await;
-        let f1 = number(&d.text("#ecmo-flow").await)
-            .or_else(|| number(f1.as_str().unwrap_or("")))
-            .expect("flow number");
-        for _ in 0..4 {
-            d.click("#rpm-up").await;
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        let script = format!(
-            "(t => parseFloat(t) > {} && t)(document.getElementById('ecmo-flow').textContent)",
-            f1 + 0.3
+    // Alarms on the page are the server's: the same names, in the same order.
+    let session_id = d
+        .js("return window.ecmova.session.id;")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let shown = d
+        .wait_for(
+            "the alarm list",
+            "(l => l.length > 0 && l)(Array.from(document.querySelectorAll('#alarms [data-alarm]')).map(e => e.dataset.alarm))",
+            Duration::from_secs(10),
+        )
+        .await;
+    let served = get(addr, &format!("/api/v1/sessions/{session_id}/summary"))
+        .await
+        .json();
+    let served: Vec<Value> = served["alarms"]
+        .as_array()
+        .expect("alarms")
+        .iter()
+        .map(|a| a["name"].clone())
+        .collect();
+    let shown_names = shown.as_array().cloned().unwrap_or_default();
+    for name in &shown_names {
+        assert!(
+            served.contains(name),
+            "page shows {name}, server raised {served:?}"
         );
-        let f2 = d
-            .wait_for("the ECMO flow to rise", &script, Duration::from_secs(20))
-            .await;
-        eprintln!("ECMO flow rose from {f1} to {f2} L/min after +1000 rpm");
-    } else {
-        eprintln!(
-            "SKIP ECMO assertions: the server reports ECMO unavailable (GET /api/v1/capabilities -> \"ecmo\": false); the ECMO console must show --"
-        );
-        assert_eq!(d.text("#ecmo-flow").await, "--");
-        let disabled = d
-            .js("return document.getElementById('ecmo-start').disabled;")
-            .await;
-        assert_eq!(disabled, json!(true));
     }
+
+    // ECMO: start, raise the rpm, the displayed flow rises.
+    d.type_into("#rpm", "2500").await;
+    d.click("#ecmo-start").await;
+    let f1 = d
+        .wait_for(
+            "the ECMO flow display",
+            "(t => t !== '--' && parseFloat(t) > 0.3 && t)(document.getElementById('ecmo-flow').textContent)",
+            Duration::from_secs(20),
+        )
+        .await;
+    // Let the 5-beat average settle at this speed.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let f1 = number(&d.text("#ecmo-flow").await)
+        .or_else(|| number(f1.as_str().unwrap_or("")))
+        .expect("flow number");
+    for _ in 0..4 {
+        d.click("#rpm-up").await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let script = format!(
+        "(t => parseFloat(t) > {} && t)(document.getElementById('ecmo-flow').textContent)",
+        f1 + 0.3
+    );
+    let f2 = d
+        .wait_for("the ECMO flow to rise", &script, Duration::from_secs(20))
+        .await;
+    eprintln!("ECMO flow rose from {f1} to {f2} L/min after +1000 rpm");
     // For the picture, let a whole sweep of waveform fill the screen.
     if std::env::var_os("ECMOVA_SCREENSHOTS").is_some() {
         tokio::time::sleep(Duration::from_secs(6)).await;

@@ -1,0 +1,608 @@
+//! The one action vocabulary: what can be done to a simulated patient while it runs.
+//!
+//! A scenario file's `[[events]]` are [`TimedAction`]s (an [`Action`] plus `at_s`); a live
+//! session's `POST /api/v1/sessions/{id}/events` takes the same JSON without `at_s` and applies
+//! it now. Both go through [`crate::Simulation::apply`], so names, keys, units, ranges and
+//! errors are the same everywhere. Clock controls of a live session (pause, speed) are not
+//! physiology and are not actions.
+//!
+//! Ranges that do not depend on the patient live in [`RANGES`], the one table the checks, the
+//! documentation and the OpenAPI document read.
+
+use crate::interventions::Drug;
+use ecmova_engine::model::HEART_RATE_RANGE_BPM;
+use ecmova_engine::unloading::{
+    IABP_BALLOON_RANGE_ML, IABP_RATIO_RANGE, IMPELLA_LEVEL_RANGE, SEPTOSTOMY_DIAMETER_RANGE_MM,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// An LV unloading device kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    /// Intra-aortic balloon pump.
+    Iabp,
+    /// Impella-type microaxial pump (LV to aortic root).
+    Impella,
+    /// Balloon atrial septostomy (left-to-right atrial shunt).
+    AtrialSeptostomy,
+    /// LV vent draining into the ECMO circuit.
+    LvVent,
+}
+
+impl DeviceKind {
+    /// Every kind, in documentation order.
+    pub const ALL: [DeviceKind; 4] = [
+        DeviceKind::Iabp,
+        DeviceKind::Impella,
+        DeviceKind::AtrialSeptostomy,
+        DeviceKind::LvVent,
+    ];
+
+    /// The name used in files and the API (and by the engine's `kind_name`).
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceKind::Iabp => "iabp",
+            DeviceKind::Impella => "impella",
+            DeviceKind::AtrialSeptostomy => "atrial_septostomy",
+            DeviceKind::LvVent => "lv_vent",
+        }
+    }
+}
+
+/// A cardiac-arrest rhythm.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrestRhythm {
+    /// Ventricular fibrillation.
+    #[default]
+    Vf,
+    /// Asystole.
+    Asystole,
+}
+
+/// An acute action on the patient or the circuit (Pulse's "action"): tagged by `action`,
+/// unknown keys refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    /// Unclamp the circuit and run the pump.
+    StartEcmo {},
+    /// Clamp the circuit (flow stops at once).
+    StopEcmo {},
+    /// Change the pump speed.
+    SetPumpRpm {
+        /// New speed, rpm (up to the pump's maximum).
+        rpm: f64,
+    },
+    /// Change the sweep gas O2 fraction.
+    SetFdo2 {
+        /// New FdO2, fraction.
+        fdo2: f64,
+    },
+    /// Change the sweep gas flow.
+    SetSweep {
+        /// New sweep gas flow, L/min.
+        sweep_l_min: f64,
+    },
+    /// A weaning trial: the ECMO flow is brought down step by step (a controller turns the
+    /// pump speed each beat to reach each target flow, as a perfusionist does); at the end of
+    /// each step the echo indices and the weaning verdict are recorded. The pump speed
+    /// returns to its setting when the trial ends.
+    WeaningTrial {
+        /// Target ECMO flows of the steps, L/min (default 3, 2, 1).
+        #[serde(default = "default_weaning_flows")]
+        flows_l_min: Vec<f64>,
+        /// Duration of each step, s (default 30).
+        #[serde(default = "default_weaning_step_s")]
+        step_s: f64,
+    },
+    /// Start, change or stop (rate 0) a drug infusion.
+    Infusion {
+        /// The drug.
+        drug: Drug,
+        /// Infusion rate, µg/kg/min (0 stops it; the maximum depends on the drug).
+        dose_ug_kg_min: f64,
+    },
+    /// A fluid bolus (positive) or a removal or bleed (negative), given at once and spread
+    /// over the vessels in proportion to their compliance.
+    Fluid {
+        /// Volume, mL.
+        volume_ml: f64,
+    },
+    /// Change the heart rate (from the next beat).
+    SetHeartRate {
+        /// New heart rate, bpm.
+        heart_rate_bpm: f64,
+    },
+    /// Change the inspired O2 fraction.
+    SetFio2 {
+        /// New FiO2, fraction.
+        fio2: f64,
+    },
+    /// Change the intrapulmonary shunt fraction.
+    SetLungShunt {
+        /// New shunt fraction.
+        lung_shunt_fraction: f64,
+    },
+    /// Scale the left ventricle's contractility relative to the patient's starting value.
+    SetLvContractility {
+        /// Multiplier of the starting LV end-systolic elastance.
+        lv_contractility_scale: f64,
+    },
+    /// Switch an unloading device on or off, or change its settings.
+    SetDevice {
+        /// The device.
+        device: DeviceKind,
+        /// On or off (absent: unchanged).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        active: Option<bool>,
+        /// Impella performance level, P1-P9.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        performance_level: Option<u8>,
+        /// Septostomy diameter, mm.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        diameter_mm: Option<f64>,
+        /// IABP balloon volume, mL.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        balloon_volume_ml: Option<f64>,
+        /// IABP assist ratio (1 = 1:1, 2 = 1:2, 3 = 1:3).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ratio: Option<u32>,
+    },
+    /// Cardiac arrest: no chamber contracts.
+    Arrest {
+        /// The arrest rhythm (default `vf`).
+        #[serde(default)]
+        rhythm: ArrestRhythm,
+    },
+    /// Return of spontaneous circulation: sinus rhythm, with the contractility the heart had
+    /// before the arrest.
+    Rosc {},
+}
+
+fn default_weaning_flows() -> Vec<f64> {
+    vec![3.0, 2.0, 1.0]
+}
+
+fn default_weaning_step_s() -> f64 {
+    30.0
+}
+
+/// The allowed range of a numeric action key that does not depend on the patient.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
+pub struct Range {
+    /// The action (`set_pump_rpm`).
+    pub action: &'static str,
+    /// The key (`rpm`).
+    pub field: &'static str,
+    /// Lowest allowed value.
+    pub min: f64,
+    /// Highest allowed value.
+    pub max: f64,
+    /// Unit ("" for fractions and multipliers).
+    pub unit: &'static str,
+}
+
+const fn range(
+    action: &'static str,
+    field: &'static str,
+    min: f64,
+    max: f64,
+    unit: &'static str,
+) -> Range {
+    Range {
+        action,
+        field,
+        min,
+        max,
+        unit,
+    }
+}
+
+/// Highest pump speed of any pump model (the CentriMag's 5500 rpm), rpm; each pump's own
+/// maximum is checked when the action is applied.
+pub const MAX_PUMP_RPM: f64 = 5500.0;
+/// Largest single fluid removal and bolus, mL.
+pub const FLUID_RANGE_ML: (f64, f64) = (-1500.0, 2000.0);
+/// LV contractility multiplier range (as `[patient] lv_contractility_scale`).
+pub const CONTRACTILITY_SCALE_RANGE: (f64, f64) = (0.05, 5.0);
+
+/// Every patient-independent range of an action key.
+pub const RANGES: &[Range] = &[
+    range("set_pump_rpm", "rpm", 0.0, MAX_PUMP_RPM, "rpm"),
+    range("set_fdo2", "fdo2", 0.21, 1.0, ""),
+    range("set_sweep", "sweep_l_min", 0.0, 15.0, "L/min"),
+    range("weaning_trial", "flows_l_min", 0.3, 7.0, "L/min"),
+    range("weaning_trial", "step_s", 5.0, 600.0, "s"),
+    range("infusion", "dose_ug_kg_min", 0.0, 20.0, "µg/kg/min"),
+    range(
+        "fluid",
+        "volume_ml",
+        FLUID_RANGE_ML.0,
+        FLUID_RANGE_ML.1,
+        "mL",
+    ),
+    range(
+        "set_heart_rate",
+        "heart_rate_bpm",
+        HEART_RATE_RANGE_BPM.0,
+        HEART_RATE_RANGE_BPM.1,
+        "bpm",
+    ),
+    range("set_fio2", "fio2", 0.21, 1.0, ""),
+    range("set_lung_shunt", "lung_shunt_fraction", 0.0, 1.0, ""),
+    range(
+        "set_lv_contractility",
+        "lv_contractility_scale",
+        CONTRACTILITY_SCALE_RANGE.0,
+        CONTRACTILITY_SCALE_RANGE.1,
+        "",
+    ),
+    range(
+        "set_device",
+        "performance_level",
+        IMPELLA_LEVEL_RANGE.0 as f64,
+        IMPELLA_LEVEL_RANGE.1 as f64,
+        "",
+    ),
+    range(
+        "set_device",
+        "diameter_mm",
+        SEPTOSTOMY_DIAMETER_RANGE_MM.0,
+        SEPTOSTOMY_DIAMETER_RANGE_MM.1,
+        "mm",
+    ),
+    range(
+        "set_device",
+        "balloon_volume_ml",
+        IABP_BALLOON_RANGE_ML.0,
+        IABP_BALLOON_RANGE_ML.1,
+        "mL",
+    ),
+    range(
+        "set_device",
+        "ratio",
+        IABP_RATIO_RANGE.0 as f64,
+        IABP_RATIO_RANGE.1 as f64,
+        "",
+    ),
+];
+
+/// Why an action cannot be applied. Every variant names the key at fault.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ActionError {
+    /// A number outside its allowed range.
+    #[error("{field} = {value} is out of range: allowed {min} to {max} {unit}")]
+    OutOfRange {
+        /// The key (`rpm`, `flows_l_min[1]`).
+        field: String,
+        /// The rejected value.
+        value: f64,
+        /// Lowest allowed value.
+        min: f64,
+        /// Highest allowed value.
+        max: f64,
+        /// Unit.
+        unit: String,
+    },
+    /// The patient lacks what the action needs (a circuit, a device, an adult anatomy).
+    #[error("{field}: {reason}")]
+    Unavailable {
+        /// The key (or `action`).
+        field: String,
+        /// What is missing and how to add it.
+        reason: String,
+    },
+    /// Anything else that makes the action impossible now.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// The key (or `action`).
+        field: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl ActionError {
+    /// The key at fault.
+    pub fn field(&self) -> &str {
+        match self {
+            ActionError::OutOfRange { field, .. }
+            | ActionError::Unavailable { field, .. }
+            | ActionError::Invalid { field, .. } => field,
+        }
+    }
+
+    pub(crate) fn unavailable(field: &str, reason: impl Into<String>) -> Self {
+        ActionError::Unavailable {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> Self {
+        ActionError::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// An engine parameter error met while applying the action, renamed to the action's
+    /// key `field`.
+    pub(crate) fn from_param(field: &str, e: ecmova_engine::ParamError) -> Self {
+        match e {
+            ecmova_engine::ParamError::OutOfRange {
+                value,
+                min,
+                max,
+                unit,
+                ..
+            } => ActionError::OutOfRange {
+                field: field.into(),
+                value,
+                min,
+                max,
+                unit: unit.to_string(),
+            },
+            other => ActionError::invalid(field, other.to_string()),
+        }
+    }
+}
+
+/// Checks `value` against the range of `action.field` in [`RANGES`]; `path` names the key
+/// in the error (`flows_l_min[2]`).
+pub(crate) fn check(action: &str, field: &str, path: &str, value: f64) -> Result<(), ActionError> {
+    let r = RANGES
+        .iter()
+        .find(|r| r.action == action && r.field == field)
+        .copied()
+        .unwrap_or(range("", "", f64::NEG_INFINITY, f64::INFINITY, ""));
+    check_in(path, value, r.min, r.max, r.unit)
+}
+
+/// Checks `value` against `[min, max]` (finite values only).
+pub(crate) fn check_in(
+    path: &str,
+    value: f64,
+    min: f64,
+    max: f64,
+    unit: &str,
+) -> Result<(), ActionError> {
+    if value.is_finite() && value >= min && value <= max {
+        Ok(())
+    } else {
+        Err(ActionError::OutOfRange {
+            field: path.into(),
+            value,
+            min,
+            max,
+            unit: unit.into(),
+        })
+    }
+}
+
+impl Action {
+    /// Every action name, in documentation order.
+    pub const NAMES: [&'static str; 15] = [
+        "start_ecmo",
+        "stop_ecmo",
+        "set_pump_rpm",
+        "set_fdo2",
+        "set_sweep",
+        "weaning_trial",
+        "infusion",
+        "fluid",
+        "set_heart_rate",
+        "set_fio2",
+        "set_lung_shunt",
+        "set_lv_contractility",
+        "set_device",
+        "arrest",
+        "rosc",
+    ];
+
+    /// The action's name as written in files and requests.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::StartEcmo {} => "start_ecmo",
+            Action::StopEcmo {} => "stop_ecmo",
+            Action::SetPumpRpm { .. } => "set_pump_rpm",
+            Action::SetFdo2 { .. } => "set_fdo2",
+            Action::SetSweep { .. } => "set_sweep",
+            Action::WeaningTrial { .. } => "weaning_trial",
+            Action::Infusion { .. } => "infusion",
+            Action::Fluid { .. } => "fluid",
+            Action::SetHeartRate { .. } => "set_heart_rate",
+            Action::SetFio2 { .. } => "set_fio2",
+            Action::SetLungShunt { .. } => "set_lung_shunt",
+            Action::SetLvContractility { .. } => "set_lv_contractility",
+            Action::SetDevice { .. } => "set_device",
+            Action::Arrest { .. } => "arrest",
+            Action::Rosc {} => "rosc",
+        }
+    }
+
+    /// Checks every key against its patient-independent range ([`RANGES`] and the drug's
+    /// own maximum). What depends on the patient (a circuit, a device, the pump's maximum, the
+    /// blood that can be removed) is checked when the action is applied.
+    pub fn check(&self) -> Result<(), ActionError> {
+        let name = self.name();
+        let num = |field: &str, value: f64| check(name, field, field, value);
+        match self {
+            Action::StartEcmo {}
+            | Action::StopEcmo {}
+            | Action::Rosc {}
+            | Action::Arrest { .. } => Ok(()),
+            Action::SetPumpRpm { rpm } => num("rpm", *rpm),
+            Action::SetFdo2 { fdo2 } => num("fdo2", *fdo2),
+            Action::SetSweep { sweep_l_min } => num("sweep_l_min", *sweep_l_min),
+            Action::WeaningTrial {
+                flows_l_min,
+                step_s,
+            } => {
+                if flows_l_min.is_empty() || flows_l_min.len() > 20 {
+                    return Err(ActionError::invalid(
+                        "flows_l_min",
+                        format!("lists {} target flows: give 1 to 20", flows_l_min.len()),
+                    ));
+                }
+                for (k, f) in flows_l_min.iter().enumerate() {
+                    check(name, "flows_l_min", &format!("flows_l_min[{k}]"), *f)?;
+                }
+                num("step_s", *step_s)
+            }
+            Action::Infusion {
+                drug,
+                dose_ug_kg_min,
+            } => check_in(
+                "dose_ug_kg_min",
+                *dose_ug_kg_min,
+                0.0,
+                drug.profile().max_dose_ug_kg_min,
+                "µg/kg/min",
+            ),
+            Action::Fluid { volume_ml } => num("volume_ml", *volume_ml),
+            Action::SetHeartRate { heart_rate_bpm } => num("heart_rate_bpm", *heart_rate_bpm),
+            Action::SetFio2 { fio2 } => num("fio2", *fio2),
+            Action::SetLungShunt {
+                lung_shunt_fraction,
+            } => num("lung_shunt_fraction", *lung_shunt_fraction),
+            Action::SetLvContractility {
+                lv_contractility_scale,
+            } => num("lv_contractility_scale", *lv_contractility_scale),
+            Action::SetDevice {
+                device,
+                performance_level,
+                diameter_mm,
+                balloon_volume_ml,
+                ratio,
+                ..
+            } => {
+                let settings = [
+                    (
+                        "performance_level",
+                        performance_level.map(f64::from),
+                        DeviceKind::Impella,
+                    ),
+                    ("diameter_mm", *diameter_mm, DeviceKind::AtrialSeptostomy),
+                    ("balloon_volume_ml", *balloon_volume_ml, DeviceKind::Iabp),
+                    ("ratio", ratio.map(f64::from), DeviceKind::Iabp),
+                ];
+                for (field, value, owner) in settings {
+                    let Some(v) = value else { continue };
+                    if owner != *device {
+                        return Err(ActionError::invalid(
+                            field,
+                            format!(
+                                "only an {} has {field}, not an {}",
+                                owner.name(),
+                                device.name()
+                            ),
+                        ));
+                    }
+                    num(field, v)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// A short description in clinical words (`ECMO 3600 rpm`, `norepinephrine 0.1 µg/kg/min`),
+    /// used for phase labels and in the answers to live actions.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::StartEcmo {} => "ECMO started".into(),
+            Action::StopEcmo {} => "ECMO clamped".into(),
+            Action::SetPumpRpm { rpm } => format!("ECMO {rpm:.0} rpm"),
+            Action::SetFdo2 { fdo2 } => format!("FdO2 {:.0} %", 100.0 * fdo2),
+            Action::SetSweep { sweep_l_min } => format!("sweep {} L/min", round3(*sweep_l_min)),
+            Action::WeaningTrial {
+                flows_l_min,
+                step_s,
+            } => format!(
+                "weaning trial {} L/min, {} s per step",
+                flows_l_min
+                    .iter()
+                    .map(|f| round3(*f).to_string())
+                    .collect::<Vec<_>>()
+                    .join(" → "),
+                round3(*step_s)
+            ),
+            Action::Infusion {
+                drug,
+                dose_ug_kg_min,
+            } if *dose_ug_kg_min == 0.0 => format!("{} stopped", drug.name()),
+            Action::Infusion {
+                drug,
+                dose_ug_kg_min,
+            } => format!("{} {} µg/kg/min", drug.name(), round3(*dose_ug_kg_min)),
+            Action::Fluid { volume_ml } if *volume_ml >= 0.0 => {
+                format!("fluid {} mL", round3(*volume_ml))
+            }
+            Action::Fluid { volume_ml } => format!("blood loss {} mL", round3(-volume_ml)),
+            Action::SetHeartRate { heart_rate_bpm } => {
+                format!("heart rate {} bpm", round3(*heart_rate_bpm))
+            }
+            Action::SetFio2 { fio2 } => format!("FiO2 {:.0} %", 100.0 * fio2),
+            Action::SetLungShunt {
+                lung_shunt_fraction,
+            } => format!("lung shunt {:.0} %", 100.0 * lung_shunt_fraction),
+            Action::SetLvContractility {
+                lv_contractility_scale,
+            } => format!("LV contractility × {}", round3(*lv_contractility_scale)),
+            Action::SetDevice {
+                device,
+                active,
+                performance_level,
+                ..
+            } => {
+                let state = match active {
+                    Some(true) => " on",
+                    Some(false) => " off",
+                    None => " settings",
+                };
+                let level = performance_level.map_or(String::new(), |p| format!(" P{p}"));
+                format!("{}{state}{level}", device.name())
+            }
+            Action::Arrest { rhythm } => match rhythm {
+                ArrestRhythm::Vf => "cardiac arrest (VF)".into(),
+                ArrestRhythm::Asystole => "cardiac arrest (asystole)".into(),
+            },
+            Action::Rosc {} => "ROSC".into(),
+        }
+    }
+}
+
+/// Rounds for reading (3 significant decimals at most).
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// A scenario file's `[[events]]` entry: an [`Action`] and the simulated time at which it
+/// happens (at the first step at or after `at_s`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimedAction {
+    /// When, s.
+    pub at_s: f64,
+    /// What.
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+impl<'de> Deserialize<'de> for TimedAction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        let at_s = map
+            .remove("at_s")
+            .ok_or_else(|| D::Error::missing_field("at_s"))?;
+        let at_s = at_s
+            .as_f64()
+            .ok_or_else(|| D::Error::custom(format!("at_s = {at_s} is not a number")))?;
+        let action =
+            Action::deserialize(serde_json::Value::Object(map)).map_err(D::Error::custom)?;
+        Ok(TimedAction { at_s, action })
+    }
+}

@@ -1,0 +1,847 @@
+//! The one simulation driver every front end uses (Pulse's engine interface: one object that
+//! owns the simulation, takes actions, advances time and answers data requests).
+//!
+//! A [`Simulation`] owns the model and its state, the beat recorder, the steady-state detector,
+//! the baroreflex loop, the infusions, the weaning controller, the alarms, the phases, the
+//! scenario's timeline and the log of every applied action. A scenario run
+//! ([`crate::run`]) is `advance_to(duration)`; a live session is the same object advanced in
+//! real time by the server. Both therefore give the same physiology by construction.
+//!
+//! Order of work, the same whatever advances it: after every engine step the series row (if
+//! due) and the caller's [`Observer`]; at the end of a beat the beat's metrics, the steady-state
+//! detector, the baroreflex, the weaning controller and the alarms; then the timeline's actions
+//! that are due. An action applied from outside (a live request) lands at the step boundary
+//! where `advance_to` stopped, which is the same boundary a timed action at that time uses.
+
+use crate::action::{check_in, Action, ActionError, ArrestRhythm, DeviceKind, TimedAction};
+use crate::alarms::{AlarmContext, AlarmTracker};
+use crate::build::{Built, ScenarioError};
+use crate::interventions::Infusions;
+use crate::reflex::ReflexLoop;
+use crate::series::Series;
+use crate::summary::Summary;
+use crate::weaning::WeaningTrial;
+use crate::wire::Scenario;
+use ecmova_engine::{
+    step, BeatMetrics, BeatRecorder, CompartmentKind, Model, Rhythm, State, SteadyStateDetector,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+/// Number of beats the summaries average over.
+pub const SUMMARY_BEATS: usize = 5;
+
+/// What a [`Simulation`] keeps besides the summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SimulationOptions {
+    /// Record the time series (every compartment, connection and role signal).
+    pub record_series: bool,
+    /// Keep the metrics of every beat (otherwise only the last few and each phase's last few).
+    pub record_beats: bool,
+}
+
+/// Sees every step and every beat as they happen (a live session samples its stream here).
+pub trait Observer {
+    /// After every engine step.
+    fn after_step(&mut self, _model: &Model, _state: &State) {}
+    /// After every completed beat.
+    fn after_beat(&mut self, _beat: &BeatMetrics) {}
+}
+
+impl Observer for () {}
+
+/// Why [`Simulation::advance_to`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// The target time was reached.
+    Reached,
+    /// The periodic steady state was reached (only when asked to stop there).
+    Steady,
+}
+
+/// Who applied a logged action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The scenario's timeline (its `[[events]]`, and the implicit starts of `start_s`).
+    Timeline,
+    /// Applied from outside while running (a live session's request).
+    Live,
+}
+
+/// An applied action, with the simulated time at which it took effect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct LoggedAction {
+    /// Simulated time, s.
+    pub t_s: f64,
+    /// Who applied it.
+    pub source: Source,
+    /// The action.
+    pub action: Action,
+}
+
+/// A phase of the run: from the start, or from an action, to the next action (actions at the
+/// same instant open one phase). Each keeps its own last beats.
+#[derive(Debug, Clone)]
+pub struct Phase {
+    /// Clinical label (`baseline`, `ECMO 3600 rpm`).
+    pub label: String,
+    /// Start, s.
+    pub start_s: f64,
+    /// Beats that started and ended inside the phase.
+    pub beats: u64,
+    /// Its last [`SUMMARY_BEATS`] beats.
+    pub recent: VecDeque<BeatMetrics>,
+}
+
+impl Phase {
+    fn new(label: String, start_s: f64) -> Self {
+        Phase {
+            label,
+            start_s,
+            beats: 0,
+            recent: VecDeque::with_capacity(SUMMARY_BEATS + 1),
+        }
+    }
+}
+
+/// Everything needed to resume a simulation exactly: the scenario it was built from, the
+/// actions applied from outside with their times, and the time reached. Restoring replays the
+/// run (deterministic, so the restored state is bit-identical); it costs the run's compute
+/// time once (~2,000× real time: one simulated hour in about two seconds).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// ecmova version that wrote it (a different version may not resume bit-identically).
+    pub ecmova_version: String,
+    /// The scenario the simulation was built from.
+    pub scenario: Scenario,
+    /// Every applied action (timeline and live), in order.
+    pub log: Vec<LoggedAction>,
+    /// Simulated time reached, s.
+    pub time_s: f64,
+}
+
+/// The simulation driver. See the module documentation.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    scenario: Scenario,
+    preset: String,
+    options: SimulationOptions,
+    model: Model,
+    state: State,
+    recorder: BeatRecorder,
+    steady_tolerance: f64,
+    detector: SteadyStateDetector,
+    steady_time_s: Option<f64>,
+    reflex: Option<ReflexLoop>,
+    infusions: Infusions,
+    lv_ees_reference: f64,
+    weaning: Option<WeaningTrial>,
+    weaning_rpm: Option<f64>,
+    recent: VecDeque<BeatMetrics>,
+    beats: Vec<BeatMetrics>,
+    beats_total: u64,
+    phases: Vec<Phase>,
+    log: Vec<LoggedAction>,
+    timeline: Vec<(usize, TimedAction)>,
+    next_timed: usize,
+    series: Option<Series>,
+    series_interval_s: f64,
+    next_sample_s: f64,
+    alarms: AlarmTracker,
+    end_s: f64,
+}
+
+impl Simulation {
+    /// Builds a scenario and starts its simulation at t = 0 (actions timed at 0 applied).
+    pub fn from_scenario(
+        scenario: &Scenario,
+        options: SimulationOptions,
+    ) -> Result<Self, ScenarioError> {
+        Simulation::new(&crate::build(scenario)?, options)
+    }
+
+    /// Starts the simulation of a built scenario at t = 0 (actions timed at 0 applied).
+    pub fn new(built: &Built, options: SimulationOptions) -> Result<Self, ScenarioError> {
+        let model = built.model.clone();
+        let state = State::new(&model);
+        let recorder = BeatRecorder::new(&model, &state);
+        let reflex = match &built.baroreflex {
+            Some(b) => Some(ReflexLoop::new(b.clone(), &model)?),
+            None => None,
+        };
+        let series = options.record_series.then(|| Series::new(&model));
+        let mut sim = Simulation {
+            scenario: built.scenario.clone(),
+            preset: built.preset.clone(),
+            options,
+            recorder,
+            steady_tolerance: built.steady_tolerance,
+            detector: SteadyStateDetector::new(
+                built.steady_tolerance,
+                SteadyStateDetector::DEFAULT_CONSECUTIVE,
+            ),
+            steady_time_s: None,
+            reflex,
+            infusions: Infusions::default(),
+            lv_ees_reference: built.lv_ees_reference,
+            weaning: None,
+            weaning_rpm: None,
+            recent: VecDeque::with_capacity(SUMMARY_BEATS + 1),
+            beats: Vec::new(),
+            beats_total: 0,
+            phases: vec![Phase::new("baseline".into(), 0.0)],
+            log: Vec::with_capacity(built.events.len()),
+            timeline: built.events.clone(),
+            next_timed: 0,
+            series,
+            series_interval_s: built.series_interval_s,
+            next_sample_s: 0.0,
+            alarms: AlarmTracker::default(),
+            end_s: built.duration_s,
+            model,
+            state,
+        };
+        sim.apply_due()?;
+        if let Some(s) = sim.series.as_mut() {
+            s.push(&sim.model, &sim.state);
+            sim.next_sample_s += sim.series_interval_s;
+        }
+        Ok(sim)
+    }
+
+    /// Resumes a [`Snapshot`] exactly (by replaying it).
+    pub fn restore(snapshot: &Snapshot, options: SimulationOptions) -> Result<Self, ScenarioError> {
+        let mut sim = Simulation::from_scenario(&snapshot.scenario, options)?;
+        for entry in snapshot.log.iter().filter(|e| e.source == Source::Live) {
+            sim.advance_to(entry.t_s, &mut ())?;
+            sim.apply(entry.action.clone())
+                .map_err(|e| ScenarioError::Invalid {
+                    path: "snapshot.log".into(),
+                    reason: format!("{} at {} s: {e}", entry.action.name(), entry.t_s),
+                })?;
+        }
+        sim.advance_to(snapshot.time_s, &mut ())?;
+        if sim.log != snapshot.log {
+            return Err(ScenarioError::Invalid {
+                path: "snapshot".into(),
+                reason:
+                    "the replay did not reproduce the snapshot's log (written by another version?)"
+                        .into(),
+            });
+        }
+        Ok(sim)
+    }
+
+    /// A snapshot from which [`Simulation::restore`] resumes exactly.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            ecmova_version: env!("CARGO_PKG_VERSION").into(),
+            scenario: self.scenario.clone(),
+            log: self.log.clone(),
+            time_s: self.state.time_s(),
+        }
+    }
+
+    /// The model now (after every action so far).
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The engine state now.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Simulated time, s.
+    pub fn time_s(&self) -> f64 {
+        self.state.time_s()
+    }
+
+    /// The preset's name.
+    pub fn preset(&self) -> &str {
+        &self.preset
+    }
+
+    /// The scenario this simulation was built from.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// End of the scenario's duration, s (where a scenario run stops).
+    pub fn end_s(&self) -> f64 {
+        self.end_s
+    }
+
+    /// Every beat, when [`SimulationOptions::record_beats`] is on (otherwise empty).
+    pub fn beats(&self) -> &[BeatMetrics] {
+        &self.beats
+    }
+
+    /// The last [`SUMMARY_BEATS`] beats.
+    pub fn recent_beats(&self) -> impl Iterator<Item = &BeatMetrics> {
+        self.recent.iter()
+    }
+
+    /// Beats completed.
+    pub fn beats_total(&self) -> u64 {
+        self.beats_total
+    }
+
+    /// The time series, when recorded.
+    pub fn series(&self) -> Option<&Series> {
+        self.series.as_ref()
+    }
+
+    /// Takes the recorded series out.
+    pub fn take_series(&mut self) -> Option<Series> {
+        self.series.take()
+    }
+
+    /// The phases so far.
+    pub fn phases(&self) -> &[Phase] {
+        &self.phases
+    }
+
+    /// Every applied action, in order.
+    pub fn log(&self) -> &[LoggedAction] {
+        &self.log
+    }
+
+    /// The weaning trial, if one ran or runs.
+    pub fn weaning(&self) -> Option<&WeaningTrial> {
+        self.weaning.as_ref()
+    }
+
+    /// Whether the baroreflex is coupled.
+    pub fn has_baroreflex(&self) -> bool {
+        self.reflex.is_some()
+    }
+
+    /// The beat at which the current phase reached its periodic steady state, if it did.
+    pub fn steady_beat(&self) -> Option<u64> {
+        self.detector.steady_beat()
+    }
+
+    /// End of the beat at which the current phase reached its steady state, s.
+    pub fn steady_time_s(&self) -> Option<f64> {
+        self.steady_time_s
+    }
+
+    /// The metrics averaged over the last [`SUMMARY_BEATS`] beats, if a beat completed.
+    pub fn averaged(&self) -> Option<BeatMetrics> {
+        let (a, b) = self.recent.as_slices();
+        if b.is_empty() {
+            BeatMetrics::average(a)
+        } else {
+            BeatMetrics::average(&self.recent.iter().cloned().collect::<Vec<_>>())
+        }
+    }
+
+    /// The summary now (see [`Summary`]).
+    pub fn summary(&self) -> Summary {
+        Summary::of(self, &self.alarms)
+    }
+
+    /// Advances to simulated time `t_s` (to the first step boundary at or after it),
+    /// applying the timeline's actions as they fall due.
+    pub fn advance_to(
+        &mut self,
+        t_s: f64,
+        observer: &mut impl Observer,
+    ) -> Result<Stop, ScenarioError> {
+        self.advance(t_s, false, observer)
+    }
+
+    /// [`Simulation::advance_to`], stopping early at the first beat where the current phase
+    /// is in its periodic steady state.
+    pub fn advance_until_steady(
+        &mut self,
+        t_s: f64,
+        observer: &mut impl Observer,
+    ) -> Result<Stop, ScenarioError> {
+        self.advance(t_s, true, observer)
+    }
+
+    /// Advances by `n` whole beats.
+    pub fn advance_beats(
+        &mut self,
+        n: u64,
+        observer: &mut impl Observer,
+    ) -> Result<(), ScenarioError> {
+        let target = self.beats_total + n;
+        while self.beats_total < target {
+            self.step_once(observer)?;
+        }
+        Ok(())
+    }
+
+    /// Runs until the current phase is in its periodic steady state, for at most `max_s`
+    /// simulated seconds; returns whether it got there.
+    pub fn stabilize(
+        &mut self,
+        max_s: f64,
+        observer: &mut impl Observer,
+    ) -> Result<bool, ScenarioError> {
+        let t = self.time_s() + max_s;
+        Ok(self.advance_until_steady(t, observer)? == Stop::Steady)
+    }
+
+    fn advance(
+        &mut self,
+        t_s: f64,
+        until_steady: bool,
+        observer: &mut impl Observer,
+    ) -> Result<Stop, ScenarioError> {
+        while self.state.time_s() < t_s - 1e-9 {
+            if self.step_once(observer)? && until_steady {
+                return Ok(Stop::Steady);
+            }
+        }
+        Ok(Stop::Reached)
+    }
+
+    /// One engine step and what follows it; returns whether a beat ended in steady state.
+    fn step_once(&mut self, observer: &mut impl Observer) -> Result<bool, ScenarioError> {
+        step(&self.model, &mut self.state);
+        if let Some(s) = self.series.as_mut() {
+            if self.state.time_s() >= self.next_sample_s - 1e-9 {
+                s.push(&self.model, &self.state);
+                self.next_sample_s += self.series_interval_s;
+            }
+        }
+        observer.after_step(&self.model, &self.state);
+        let mut steady = false;
+        if let Some(beat) = self.recorder.record(&self.model, &self.state) {
+            if !self.state.is_finite() {
+                return Err(ScenarioError::Diverged {
+                    time_s: self.state.time_s(),
+                });
+            }
+            steady = self.after_beat(&beat)?;
+            observer.after_beat(&beat);
+        }
+        self.apply_due()?;
+        Ok(steady)
+    }
+
+    fn after_beat(&mut self, beat: &BeatMetrics) -> Result<bool, ScenarioError> {
+        let steady = self.detector.observe(beat);
+        if steady && self.steady_time_s.is_none() {
+            self.steady_time_s = Some(beat.start_s + beat.period_s);
+        }
+        if let Some(r) = self.reflex.as_mut() {
+            let changed = r
+                .after_beat(&mut self.model, beat, steady, !self.log.is_empty())
+                .map_err(|e| ScenarioError::Reflex {
+                    time_s: self.state.time_s(),
+                    message: e.to_string(),
+                })?;
+            if changed {
+                self.state.refresh(&self.model);
+            }
+        }
+        self.beats_total += 1;
+        if self.recent.len() == SUMMARY_BEATS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(beat.clone());
+        if let Some(phase) = self.phases.last_mut() {
+            if beat.start_s >= phase.start_s - 1e-9 {
+                phase.beats += 1;
+                if phase.recent.len() == SUMMARY_BEATS {
+                    phase.recent.pop_front();
+                }
+                phase.recent.push_back(beat.clone());
+            }
+        }
+        if self.options.record_beats {
+            self.beats.push(beat.clone());
+        }
+        self.weaning_after_beat(beat)?;
+        if let Some(avg) = self.averaged() {
+            let ctx = AlarmContext {
+                ecmo_running: self.ecmo_running(),
+                has_gas: self.model.params().gas.is_some(),
+                rhythm: self.model.params().rhythm,
+            };
+            self.alarms
+                .update(crate::alarms::evaluate(&avg, &ctx), self.state.time_s());
+        }
+        Ok(steady)
+    }
+
+    /// The weaning trial's flow controller turns the pump once per beat; when the trial ends
+    /// the pump returns to the speed it had before the trial.
+    fn weaning_after_beat(&mut self, beat: &BeatMetrics) -> Result<(), ScenarioError> {
+        let Some(trial) = self.weaning.as_mut() else {
+            return Ok(());
+        };
+        if trial.finished() {
+            return Ok(());
+        }
+        let (rpm, max_rpm) = self
+            .model
+            .params()
+            .ecmo
+            .as_ref()
+            .map_or((0.0, 0.0), |e| (e.pump_rpm, e.pump.max_rpm));
+        let recent: Vec<BeatMetrics> = self.recent.iter().cloned().collect();
+        trial.after_beat(self.state.time_s(), rpm, &recent);
+        let next = if trial.finished() {
+            self.weaning_rpm.take()
+        } else {
+            trial.control(beat.ecmo_flow_l_min, rpm, max_rpm)
+        };
+        if let Some(next_rpm) = next {
+            self.model
+                .update(|p| {
+                    if let Some(e) = p.ecmo.as_mut() {
+                        e.pump_rpm = next_rpm;
+                    }
+                })
+                .map_err(ScenarioError::from)?;
+            self.state.refresh(&self.model);
+        }
+        Ok(())
+    }
+
+    fn apply_due(&mut self) -> Result<(), ScenarioError> {
+        while let Some((index, timed)) = self.timeline.get(self.next_timed) {
+            if timed.at_s > self.state.time_s() + 1e-9 {
+                break;
+            }
+            let (index, timed) = (*index, timed.clone());
+            self.next_timed += 1;
+            self.apply_from(timed.action.clone(), Source::Timeline)
+                .map_err(|e| ScenarioError::Event {
+                    index,
+                    action: timed.action.name(),
+                    at_s: timed.at_s,
+                    message: e.to_string(),
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Whether a circuit is connected and unclamped.
+    pub fn ecmo_running(&self) -> bool {
+        self.model
+            .params()
+            .ecmo
+            .as_ref()
+            .is_some_and(|e| !e.clamped)
+    }
+
+    /// Applies an action now. Returns a short description of what changed; on error nothing
+    /// changed and the error names the key at fault.
+    pub fn apply(&mut self, action: Action) -> Result<String, ActionError> {
+        self.apply_from(action, Source::Live)
+    }
+
+    fn apply_from(&mut self, action: Action, source: Source) -> Result<String, ActionError> {
+        let mut ctx = ActionContext {
+            lv_ees_reference: self.lv_ees_reference,
+            infusions: self.infusions.clone(),
+        };
+        apply_to_model(&mut self.model, Some(&mut self.state), &action, &mut ctx)?;
+        if let Action::WeaningTrial {
+            flows_l_min,
+            step_s,
+        } = &action
+        {
+            if self.weaning.as_ref().is_some_and(|w| !w.finished()) {
+                return Err(ActionError::invalid(
+                    "action",
+                    "a weaning trial is already running",
+                ));
+            }
+            self.weaning = Some(WeaningTrial::new(
+                flows_l_min.clone(),
+                *step_s,
+                self.state.time_s(),
+            ));
+            self.weaning_rpm = self.model.params().ecmo.as_ref().map(|e| e.pump_rpm);
+        }
+        self.infusions = ctx.infusions;
+        self.state.refresh(&self.model);
+        let t = self.state.time_s();
+        let label = action.describe();
+        match self.phases.last_mut() {
+            Some(p) if (p.start_s - t).abs() < 1e-9 && p.beats == 0 => {
+                if p.label == "baseline" {
+                    p.label = label.clone();
+                } else {
+                    p.label = format!("{}, {label}", p.label);
+                }
+            }
+            _ => self.phases.push(Phase::new(label.clone(), t)),
+        }
+        // A new phase: its own steady state is what the summary reports.
+        self.detector = SteadyStateDetector::new(
+            self.steady_tolerance,
+            SteadyStateDetector::DEFAULT_CONSECUTIVE,
+        );
+        self.steady_time_s = None;
+        self.log.push(LoggedAction {
+            t_s: t,
+            source,
+            action,
+        });
+        Ok(label)
+    }
+}
+
+/// What actions need to remember across a run: the references they act relative to and the
+/// current infusion rates.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ActionContext {
+    /// The LV end-systolic elastance after the scenario's overrides (`set_lv_contractility`).
+    pub lv_ees_reference: f64,
+    /// Current drug infusion rates.
+    pub infusions: Infusions,
+}
+
+/// Applies one action to the model (and, when running, to the state): the one implementation
+/// of every action, used by [`Simulation::apply`] and, on a copy of the model, by the
+/// up-front validation of a scenario's timeline. On error the model is unchanged.
+pub(crate) fn apply_to_model(
+    model: &mut Model,
+    state: Option<&mut State>,
+    action: &Action,
+    ctx: &mut ActionContext,
+) -> Result<(), ActionError> {
+    action.check()?;
+    match action {
+        Action::StartEcmo {}
+        | Action::StopEcmo {}
+        | Action::SetPumpRpm { .. }
+        | Action::SetFdo2 { .. }
+        | Action::SetSweep { .. }
+        | Action::WeaningTrial { .. } => apply_circuit(model, state, action),
+        Action::Infusion {
+            drug,
+            dose_ug_kg_min,
+        } => {
+            let old = ctx.infusions.rate(*drug);
+            model
+                .update(|p| crate::interventions::apply_dose_change(p, *drug, old, *dose_ug_kg_min))
+                .map_err(|e| ActionError::from_param("dose_ug_kg_min", e))?;
+            ctx.infusions.set(*drug, *dose_ug_kg_min);
+            Ok(())
+        }
+        Action::Fluid { volume_ml } => apply_fluid(model, state, *volume_ml),
+        Action::SetDevice { .. } => apply_device(model, action),
+        Action::Arrest { rhythm } => {
+            let r = match rhythm {
+                ArrestRhythm::Vf => Rhythm::VentricularFibrillation,
+                ArrestRhythm::Asystole => Rhythm::Asystole,
+            };
+            model
+                .update(|p| p.rhythm = r)
+                .map_err(|e| ActionError::from_param("rhythm", e))
+        }
+        Action::Rosc {} => model
+            .update(|p| p.rhythm = Rhythm::Sinus)
+            .map_err(|e| ActionError::from_param("action", e)),
+        Action::SetHeartRate { heart_rate_bpm } => model
+            .update(|p| p.heart_rate_bpm = *heart_rate_bpm)
+            .map_err(|e| ActionError::from_param("heart_rate_bpm", e)),
+        Action::SetFio2 { fio2 } => apply_gas(model, "fio2", |g| g.fio2 = *fio2),
+        Action::SetLungShunt {
+            lung_shunt_fraction,
+        } => apply_gas(model, "lung_shunt_fraction", |g| {
+            g.lung_shunt_fraction = *lung_shunt_fraction
+        }),
+        Action::SetLvContractility {
+            lv_contractility_scale,
+        } => {
+            let lv = model.params().sites.lv;
+            let ees = ctx.lv_ees_reference * lv_contractility_scale;
+            model
+                .update(|p| {
+                    if let CompartmentKind::Chamber(ch) = &mut p.compartments[lv].kind {
+                        ch.ees_mmhg_per_ml = ees;
+                    }
+                })
+                .map_err(|e| ActionError::from_param("lv_contractility_scale", e))
+        }
+    }
+}
+
+/// The circuit's actions: start, stop, rpm, FdO2, sweep; a weaning trial needs a running
+/// circuit (the trial itself acts through the simulation's flow controller).
+fn apply_circuit(
+    model: &mut Model,
+    state: Option<&mut State>,
+    action: &Action,
+) -> Result<(), ActionError> {
+    let Some(e) = model.params().ecmo.as_ref() else {
+        return Err(ActionError::unavailable(
+            "action",
+            format!(
+                "{} needs an ECMO circuit: add [ecmo] enabled = true (an adult preset)",
+                action.name()
+            ),
+        ));
+    };
+    let field = match action {
+        Action::SetPumpRpm { rpm } => {
+            check_in("rpm", *rpm, 0.0, e.pump.max_rpm, "rpm")?;
+            "rpm"
+        }
+        Action::SetFdo2 { .. } => "fdo2",
+        Action::SetSweep { .. } => "sweep_l_min",
+        Action::WeaningTrial { .. } => {
+            if e.clamped {
+                return Err(ActionError::invalid(
+                    "action",
+                    "a weaning trial needs the circuit running: start_ecmo first",
+                ));
+            }
+            return Ok(());
+        }
+        _ => "action",
+    };
+    model
+        .update(|p| {
+            let Some(e) = p.ecmo.as_mut() else { return };
+            match *action {
+                Action::StartEcmo {} => e.clamped = false,
+                Action::StopEcmo {} => e.clamped = true,
+                Action::SetPumpRpm { rpm } => e.pump_rpm = rpm,
+                Action::SetFdo2 { fdo2 } => e.fdo2 = fdo2,
+                Action::SetSweep { sweep_l_min } => e.sweep_l_min = sweep_l_min,
+                _ => {}
+            }
+        })
+        .map_err(|err| ActionError::from_param(field, err))?;
+    if let (Action::StopEcmo {}, Some(state)) = (action, state) {
+        // Clamping stops the flow at once.
+        state.set_ecmo_flow_ml_s(model, 0.0);
+    }
+    Ok(())
+}
+
+/// FiO2 and shunt: need the gas-transport model.
+fn apply_gas(
+    model: &mut Model,
+    field: &str,
+    set: impl Fn(&mut ecmova_engine::gas::transport::GasParams),
+) -> Result<(), ActionError> {
+    if model.params().gas.is_none() {
+        return Err(ActionError::unavailable(
+            field,
+            "this preset has no gas-transport model",
+        ));
+    }
+    model
+        .update(|p| {
+            if let Some(g) = p.gas.as_mut() {
+                set(g)
+            }
+        })
+        .map_err(|e| ActionError::from_param(field, e))
+}
+
+/// A fluid bolus or removal, spread over the vessels in proportion to their compliance.
+fn apply_fluid(
+    model: &mut Model,
+    state: Option<&mut State>,
+    volume_ml: f64,
+) -> Result<(), ActionError> {
+    let params = model.params();
+    let vessels: Vec<(usize, f64, f64)> = params
+        .compartments
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| match &c.kind {
+            CompartmentKind::Vessel(v) => {
+                Some((i, v.compliance_ml_per_mmhg, v.unstressed_volume_ml))
+            }
+            CompartmentKind::Chamber(_) => None,
+        })
+        .collect();
+    let c_total: f64 = vessels.iter().map(|(_, c, _)| c).sum();
+    let volumes: Vec<f64> = match &state {
+        Some(s) => s.volumes_ml().to_vec(),
+        None => params.initial_volumes_ml.clone(),
+    };
+    for &(i, c, v0) in &vessels {
+        // Below its unstressed volume a linear-compliance vessel would hold a negative
+        // pressure and draw blood backwards; real veins collapse, which is not modelled.
+        if volume_ml < 0.0 && volumes[i] + volume_ml * c / c_total < v0 {
+            return Err(ActionError::invalid(
+                "volume_ml",
+                format!(
+                    "removing {} mL would empty the stressed volume of {} (veins do not \
+                     collapse in this model): remove less",
+                    -volume_ml, params.compartments[i].name
+                ),
+            ));
+        }
+    }
+    if let Some(state) = state {
+        for &(i, c, _) in &vessels {
+            state.set_volume_ml(model, i, volumes[i] + volume_ml * c / c_total);
+        }
+    }
+    Ok(())
+}
+
+/// Switches a device of the patient on or off or changes its settings.
+fn apply_device(model: &mut Model, action: &Action) -> Result<(), ActionError> {
+    let Action::SetDevice {
+        device,
+        active,
+        performance_level,
+        diameter_mm,
+        balloon_volume_ml,
+        ratio,
+    } = action
+    else {
+        return Ok(());
+    };
+    let kind = device.name();
+    let idx = model
+        .params()
+        .unloading
+        .iter()
+        .position(|u| u.device.kind_name() == kind)
+        .ok_or_else(|| {
+            ActionError::unavailable(
+                "device",
+                format!("there is no {kind} in this scenario: add it under [[devices]]"),
+            )
+        })?;
+    let settings = crate::build::DeviceSettings {
+        performance_level: *performance_level,
+        diameter_mm: *diameter_mm,
+        cannula_fr: None,
+        balloon_volume_ml: *balloon_volume_ml,
+        ratio: *ratio,
+    };
+    let field = [
+        ("performance_level", performance_level.is_some()),
+        ("diameter_mm", diameter_mm.is_some()),
+        ("balloon_volume_ml", balloon_volume_ml.is_some()),
+        ("ratio", ratio.is_some()),
+    ]
+    .into_iter()
+    .find(|(_, set)| *set)
+    .map_or("device", |(f, _)| f);
+    model
+        .update(|p| {
+            let u = &mut p.unloading[idx];
+            if let Some(a) = active {
+                u.active = *a;
+            }
+            settings.apply(&mut u.device);
+        })
+        .map_err(|e| ActionError::from_param(field, e))
+}
+
+/// Whether `kind` is one of the device kinds (for the typed name of an engine device).
+pub fn device_kind(name: &str) -> Option<DeviceKind> {
+    DeviceKind::ALL.into_iter().find(|k| k.name() == name)
+}
