@@ -150,6 +150,18 @@ pub fn check_bare(field: &str, x: f64) -> Result<(), ClinicalError> {
     if x.is_finite() && x >= min && x <= max {
         return Ok(());
     }
+    // Outside the hard limits (or not finite): out of range, as for any value.
+    if let Some((f, lo, hi, unit)) = crate::patient::RANGES.iter().find(|r| r.0 == field) {
+        if !x.is_finite() || x < *lo || x > *hi {
+            return Err(ClinicalError::OutOfRange {
+                field: f,
+                value: x,
+                min: *lo,
+                max: *hi,
+                unit,
+            });
+        }
+    }
     let slip = if x < min { u.slip_low } else { u.slip_high };
     let hint = slip.and_then(|s| {
         let f = u.others.iter().find(|(n, _)| *n == s)?.1;
