@@ -160,7 +160,7 @@ pub mod thresholds {
 }
 
 fn or_unknown(parts: &[Option<bool>]) -> Option<bool> {
-    if parts.iter().any(|p| *p == Some(true)) {
+    if parts.contains(&Some(true)) {
         Some(true)
     } else if parts.iter().all(|p| p.is_some()) {
         Some(false)
