@@ -306,6 +306,8 @@ pub struct Assessment {
     pub summary: String,
     /// Given booleans that contradict the labs (both shown; the conservative reading used).
     pub conflicts: Vec<Conflict>,
+    /// Values given with a UCUM unit and converted to the unit of their key.
+    pub unit_conversions: Vec<String>,
     /// SCAI SHOCK stage.
     pub scai: Section<ScaiResult>,
     /// Verdict, reasons and evidence.
@@ -1730,6 +1732,7 @@ pub fn assess(p: &Patient) -> Assessment {
         },
         summary,
         conflicts,
+        unit_conversions: p.record().unit_conversions.clone(),
         scai,
         indication,
         contraindications,

@@ -108,6 +108,9 @@ pub fn markdown(a: &Assessment) -> String {
             let _ = writeln!(o, "- given {}; labs: {}; used: {}", c.given, c.labs, c.used);
         }
     }
+    if !a.unit_conversions.is_empty() {
+        let _ = writeln!(o, "\nUnits converted: {}.", a.unit_conversions.join("; "));
+    }
     let _ = writeln!(o, "\n> {}\n", a.disclaimer);
     let _ = writeln!(o, "## Summary\n\n{}\n", a.summary);
 

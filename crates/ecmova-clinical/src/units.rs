@@ -183,8 +183,13 @@ pub fn check_bare(field: &str, x: f64) -> Result<(), ClinicalError> {
     })
 }
 
-/// Converts `{"value": x, "unit": u}` to the canonical unit in place, and checks bare numbers.
-pub fn normalise(field: &str, kind: FieldKind, value: &mut Value) -> Result<(), ClinicalError> {
+/// Converts `{"value": x, "unit": u}` to the canonical unit in place (returning the
+/// conversion in words), and checks bare numbers.
+pub fn normalise(
+    field: &str,
+    kind: FieldKind,
+    value: &mut Value,
+) -> Result<Option<String>, ClinicalError> {
     let bad = |message: String| ClinicalError::InvalidValue {
         field: field.to_string(),
         message,
@@ -194,7 +199,7 @@ pub fn normalise(field: &str, kind: FieldKind, value: &mut Value) -> Result<(), 
             if let Some(x) = n.as_f64() {
                 check_bare(field, x)?;
             }
-            Ok(())
+            Ok(None)
         }
         (FieldKind::Number, Value::Object(o)) => {
             let u = units_of(field);
@@ -237,13 +242,19 @@ pub fn normalise(field: &str, kind: FieldKind, value: &mut Value) -> Result<(), 
             };
             let converted = serde_json::Number::from_f64(x * factor)
                 .ok_or_else(|| bad(format!("{x} {unit} is not a finite number")))?;
+            let text = format!(
+                "{field}: {} {unit} = {} {}",
+                fmt(x),
+                fmt(x * factor),
+                u.unit
+            );
             *value = Value::Number(converted);
-            Ok(())
+            Ok(Some(text))
         }
         (_, Value::Object(_)) => Err(bad(
             "a {\"value\", \"unit\"} object is accepted only for measured numbers".into(),
         )),
-        _ => Ok(()),
+        _ => Ok(None),
     }
 }
 

@@ -40,6 +40,10 @@ macro_rules! patient_wire {
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub $name: Option<$ty>,
             )*
+            /// Values given with a unit and converted by [`crate::units`], in words (not a
+            /// key of the format; filled by [`from_map`]).
+            #[serde(skip)]
+            pub unit_conversions: Vec<String>,
         }
 
         /// Every accepted key with the kind of its CSV cell, in the documented order.
@@ -358,15 +362,20 @@ pub fn from_map(mut map: Map<String, Value>) -> Result<PatientJson, ClinicalErro
     if !unknown.is_empty() {
         return Err(ClinicalError::UnknownKeys { keys: unknown });
     }
+    let mut conversions = Vec::new();
     for (key, value) in map.iter_mut() {
         let kind = field_kind(key).unwrap_or(FieldKind::Text);
-        crate::units::normalise(key, kind, value)?;
+        if let Some(c) = crate::units::normalise(key, kind, value)? {
+            conversions.push(c);
+        }
     }
-    serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
+    let mut p: PatientJson = serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
         let field = e.path().to_string();
         let message = e.inner().to_string();
         ClinicalError::InvalidValue { field, message }
-    })
+    })?;
+    p.unit_conversions = conversions;
+    Ok(p)
 }
 
 /// Builds a patient from one CSV record: `headers` are patient keys, an empty cell is an absent

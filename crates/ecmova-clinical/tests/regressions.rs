@@ -149,6 +149,11 @@ fn units_creatinine_in_mg_dl_is_refused_bare_and_converted_with_its_unit() {
         .expect("item");
     // 1.8 mg/dL = 159.2 umol/L > 150: +5 (read as 1.8 umol/L it scored 0).
     assert_eq!(item.points, 5, "{item:?}");
+    let a = assess(&p);
+    assert_eq!(
+        a.unit_conversions,
+        vec!["creatinine_umol_l: 1.8 mg/dL = 159.16 umol/L".to_string()]
+    );
 }
 
 #[test]

@@ -300,6 +300,7 @@ function render(a) {
     for (const c of a.conflicts) cl.appendChild(el("li", { text: `given ${c.given}; labs: ${c.labs}; used: ${c.used}` }));
     v.appendChild(cl);
   }
+  if (a.unit_conversions && a.unit_conversions.length) v.appendChild(el("div", { class: "muted", text: `Units converted: ${a.unit_conversions.join("; ")}` }));
   v.appendChild(el("div", { class: "cite", text: a.disclaimer }));
   res.appendChild(v);
 
