@@ -111,13 +111,17 @@ pub fn run_score(cmd: ScoreCommand) -> Result<()> {
 pub fn run_assess(args: AssessArgs) -> Result<()> {
     if let Some(csv) = &args.csv {
         let headers = [
+            "verdict",
+            "evidence_as_of",
+            "timepoint",
             "scai_stage",
-            "indication",
             "absolute_contraindications",
             "relative_contraindications",
             "ecpr_arrest",
             "ecpr_prague_ohca",
             "ecpr_inception",
+            "ecpr_elso_2021",
+            "conflicts",
             "survival_range_percent",
             "save_score",
             "save_class",
@@ -156,9 +160,9 @@ fn summary_row(a: &Assessment) -> Vec<String> {
             .iter()
             .find(|t| t.trial == name)
             .map(|t| match t.eligibility {
-                Eligibility::Eligible => "eligible".to_string(),
-                Eligibility::NotEligible => format!("not eligible: {}", t.failed.join("; ")),
-                Eligibility::Undetermined => format!("undetermined: {}", t.unknown.join("; ")),
+                Eligibility::MeetsCheckedCriteria => t.label.clone(),
+                Eligibility::DoesNotMeet => format!("{}: {}", t.label, t.failed.join("; ")),
+                Eligibility::Undetermined => format!("{}: {}", t.label, t.unknown.join("; ")),
             })
             .unwrap_or_else(|| "not applicable".into())
     };
@@ -168,18 +172,27 @@ fn summary_row(a: &Assessment) -> Vec<String> {
     };
     let (ss, sc) = score(&a.save);
     let (es, ec) = score(&a.encourage);
+    let json_word = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
     vec![
+        json_word(serde_json::to_value(a.verdict).unwrap_or_default()),
+        a.evidence_as_of.to_string(),
+        a.timepoint.value.name().to_string(),
         a.scai
             .result
             .as_ref()
             .map(|s| s.display.clone())
             .unwrap_or_default(),
-        format!("{:?}", a.indication.verdict).to_lowercase(),
         a.contraindications.absolute_present.join(";"),
         a.contraindications.relative_present.join(";"),
         trial("ARREST"),
         trial("Prague OHCA"),
         trial("INCEPTION"),
+        trial("ELSO 2021 ECPR selection"),
+        a.conflicts
+            .iter()
+            .map(|c| format!("{} vs {}: used {}", c.given, c.labs, c.used))
+            .collect::<Vec<_>>()
+            .join("; "),
         format!(
             "{}-{}",
             fmt_num(a.expected_survival.range_percent[0]),
@@ -192,7 +205,7 @@ fn summary_row(a: &Assessment) -> Vec<String> {
         a.weaning
             .result
             .as_ref()
-            .map(|w| format!("{:?}", w.readiness))
+            .map(|w| json_word(serde_json::to_value(w.readiness).unwrap_or_default()))
             .unwrap_or_default(),
     ]
 }

@@ -378,12 +378,19 @@ fn assess_json_sections() {
     ] {
         assert!(a.get(key).is_some(), "missing section {key}");
     }
+    assert_eq!(a["verdict"], "individualised_decision");
+    assert_eq!(a["evidence_as_of"], "2025-09-01");
+    assert_eq!(a["timepoint"]["value"], "before_cannulation");
     assert_eq!(a["scai"]["result"]["stage"], "E");
     assert_eq!(a["scai"]["result"]["arrest_modifier"], true);
     let trials = a["ecpr"]["trials"].as_array().unwrap();
-    assert_eq!(trials.len(), 3);
+    assert_eq!(trials.len(), 4);
     for t in trials {
-        assert_eq!(t["eligibility"], "eligible", "{t}");
+        assert_eq!(t["eligibility"], "meets_checked_criteria", "{t}");
+        assert!(t["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("meets the checked criteria of"));
         assert!(!t["citation"].as_str().unwrap().is_empty());
     }
     // SAVE cannot be computed for this patient (no organ-failure data): named, not zeroed.
@@ -429,7 +436,15 @@ fn assess_age_66_fails_prague_only() {
         .iter()
         .map(|t| t["eligibility"].as_str().unwrap())
         .collect();
-    assert_eq!(e, vec!["eligible", "not_eligible", "eligible"]);
+    assert_eq!(
+        e,
+        vec![
+            "meets_checked_criteria",
+            "does_not_meet",
+            "meets_checked_criteria",
+            "meets_checked_criteria"
+        ]
+    );
     assert!(a["ecpr"]["trials"][1]["failed"][0]
         .as_str()
         .unwrap()
@@ -442,20 +457,28 @@ fn assess_markdown_report() {
     let o = run(&["assess", p.to_str().unwrap(), "--format", "markdown"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let md = String::from_utf8(o.stdout).unwrap();
+    // The verdict and the evidence date come first, before any section.
+    assert!(md
+        .lines()
+        .nth(2)
+        .unwrap_or_default()
+        .starts_with("**Verdict:"));
     for needle in [
         "# VA-ECMO assessment: example-myocarditis-01",
+        "**Verdict: ON ECMO: REVIEW** · evidence as of 2025-09-01 · timepoint on_ecmo (given)",
+        "### Reasons",
         "## SCAI SHOCK stage",
-        "## Indication",
-        "class IIa, level C",
         "## Contraindications",
-        "## ECPR eligibility",
+        "Chung, Shiloh, Carlese",
+        "## ECPR criteria",
         "## Expected survival by aetiology",
         "Lorusso",
         "## Complications to anticipate",
         "### SAVE",
         "| constant | - | constant -6 | -6 |",
         "## Weaning readiness",
-        "**Ready**",
+        "**ready**",
+        "| prerequisite | MAP | 72 mmHg | > 60 mmHg | pass (UNVERIFIED) |",
         "UNVERIFIED",
         "Source:",
     ] {
@@ -572,4 +595,47 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
             cells
         })
         .collect()
+}
+
+/// Issue 12/13: a bare creatinine of 1.8 (mg/dL written in the umol/L field) is refused with
+/// the likely slip, the same value with its unit is converted, and a key given twice is
+/// refused naming it.
+#[test]
+fn assess_refuses_unit_slips_and_duplicate_keys() {
+    let slip = tmp(
+        "slip.json",
+        &with(neutral(), "creatinine_umol_l", json!(1.8)).to_string(),
+    );
+    let o = run(&["assess", slip.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(
+        e.contains("creatinine_umol_l") && e.contains("mg/dL"),
+        "{e}"
+    );
+    let unit = with(
+        neutral(),
+        "creatinine_umol_l",
+        json!({"value": 1.8, "unit": "mg/dL"}),
+    );
+    let v = score("encourage", "unit.json", &unit);
+    let item = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["item"] == "creatinine")
+        .unwrap()
+        .clone();
+    assert_eq!(item["points"], 5, "{item}");
+    let dup = tmp(
+        "dup.json",
+        r#"{"age_years": 50, "age_years": 51, "sex": "male", "weight_kg": 80, "height_cm": 180, "diagnoses": ["other"]}"#,
+    );
+    let o = run(&["assess", dup.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("duplicate key `age_years`"),
+        "{}",
+        stderr(&o)
+    );
 }

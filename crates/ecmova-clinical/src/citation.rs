@@ -59,12 +59,37 @@ source!(
 source!(
     /// ESC 2019 acute pulmonary embolism guidelines.
     ESC_PE_2019, "Konstantinides et al., 2019 ESC Guidelines for acute pulmonary embolism, Eur Heart J 2020", 2019);
-/// Contraindication table of the project's clinical reference (a review table, not ELSO
-/// guidance). The reference names neither the review nor its year, so no year is given.
-pub const CONTRAINDICATIONS_REVIEW: Source = Source {
-    reference: "VA-ECMO contraindications review table (as summarised in the ecmova clinical reference, which does not name the review; not ELSO guidance)",
-    year: None,
-};
+source!(
+    /// Contraindication table: Chung M, Shiloh AL, Carlese A, Sci World J 2014;2014:393258,
+    /// Table 2 ("absolute" contraindications and "other considerations"; a review, not ELSO).
+    CHUNG_2014, "Chung, Shiloh, Carlese, Sci World J 2014;2014:393258, Table 2 (VA-ECMO contraindications)", 2014);
+source!(
+    /// ELSO interim guideline for adult VA-ECMO in cardiac patients: Lorusso R et al.
+    ELSO_VA_LORUSSO_2021, "Lorusso et al., ELSO interim guidelines for venoarterial ECMO in adult cardiac patients, ASAIO J 2021;67:827", 2021);
+source!(
+    /// ELSO interim guideline for ECPR: Richardson AC et al.
+    ELSO_ECPR_RICHARDSON_2021, "Richardson et al., ECPR in adults: interim guideline consensus statement from ELSO, ASAIO J 2021;67:221", 2021);
+source!(
+    /// ECLS-SHOCK at one year.
+    ECLS_SHOCK_1Y, "Desch et al., Eur Heart J 2024 (ECLS-SHOCK one-year outcomes)", 2024);
+source!(
+    /// ECMO-CS trial.
+    ECMO_CS, "Ostadal et al., Circulation 2023 (ECMO-CS trial)", 2023);
+source!(
+    /// Individual-patient meta-analysis of early VA-ECMO in infarct-related cardiogenic shock.
+    ZEYMER_2023, "Zeymer et al., Lancet 2023 (individual-patient meta-analysis of 4 RCTs of VA-ECMO in infarct-related cardiogenic shock)", 2023);
+source!(
+    /// DanGer Shock trial.
+    DANGER_SHOCK, "Moller et al., N Engl J Med 2024 (DanGer Shock trial)", 2024);
+source!(
+    /// 2025 ACC/AHA/ACEP/NAEMSP/SCAI ACS guideline (wording not verified against the primary text).
+    ACC_AHA_ACS_2025, "Rao et al., 2025 ACC/AHA/ACEP/NAEMSP/SCAI guideline for acute coronary syndromes (UNVERIFIED: wording not checked against the primary text)", 2025);
+source!(
+    /// 2025 ESC guideline for myocarditis and pericarditis.
+    ESC_MYOCARDITIS_2025, "2025 ESC Guidelines for the management of myocarditis and pericarditis, Eur Heart J 2025 (MCS recommendation UNVERIFIED)", 2025);
+source!(
+    /// Post-cardiotomy ECLS expert consensus.
+    POSTCARDIOTOMY_CONSENSUS_2020, "Lorusso et al., 2020 EACTS/ELSO/STS/AATS expert consensus on post-cardiotomy ECLS in adult patients, Ann Thorac Surg / ASAIO J 2021", 2020);
 source!(
     /// WHO obesity classification (class III obesity, BMI >= 40 kg/m2).
     WHO_OBESITY_2000, "WHO Technical Report Series 894, 2000 (obesity class III: BMI >= 40 kg/m2)", 2000);
@@ -113,3 +138,9 @@ source!(
 source!(
     /// Weaning test protocol.
     CUSANNO_2022, "Cusanno et al. 2022 (weaning test at flow < 2 L/min for >= 60 min)", 2022);
+source!(
+    /// Echocardiographic chamber quantification (TAPSE < 17 mm abnormal RV systolic function).
+    LANG_2015, "Lang et al., J Am Soc Echocardiogr 2015;28:1 (chamber quantification; TAPSE < 17 mm abnormal)", 2015);
+source!(
+    /// Berlin definition of ARDS (severe: PaO2/FiO2 <= 100 mmHg).
+    BERLIN_ARDS_2012, "ARDS Definition Task Force, JAMA 2012;307:2526 (Berlin definition; severe ARDS PaO2/FiO2 <= 100 mmHg)", 2012);

@@ -14,6 +14,30 @@ pub enum ClinicalError {
         /// The unknown keys, sorted.
         keys: Vec<String>,
     },
+    /// A key given twice in one document.
+    #[error("duplicate key `{key}`: each key may be given once")]
+    DuplicateKey {
+        /// The key.
+        key: String,
+    },
+    /// A bare number outside the plausible range of its field: most likely a unit slip.
+    #[error("field `{field}` = {value} is implausible for {unit} (plausible {min} to {max} {unit}){}; give the unit explicitly, e.g. {{\"value\": {value}, \"unit\": \"{unit_example}\"}}", hint.as_ref().map(|h| format!(": {h}")).unwrap_or_default())]
+    Implausible {
+        /// The field.
+        field: String,
+        /// The value given.
+        value: f64,
+        /// Smallest plausible value.
+        min: f64,
+        /// Largest plausible value.
+        max: f64,
+        /// The field's unit (UCUM).
+        unit: &'static str,
+        /// An example unit to write instead.
+        unit_example: &'static str,
+        /// The likely unit slip, with the converted value.
+        hint: Option<String>,
+    },
     /// A value of the wrong type or an unknown enumerated value (e.g. an unknown diagnosis).
     #[error("field `{field}`: {message}")]
     InvalidValue {
@@ -74,6 +98,8 @@ impl ClinicalError {
         match self {
             ClinicalError::Syntax(_) => String::new(),
             ClinicalError::UnknownKeys { keys } => keys.join(","),
+            ClinicalError::DuplicateKey { key } => key.clone(),
+            ClinicalError::Implausible { field, .. } => field.clone(),
             ClinicalError::InvalidValue { field, .. } => field.clone(),
             ClinicalError::OutOfRange { field, .. }
             | ClinicalError::Missing { field, .. }

@@ -22,6 +22,7 @@ pub mod patient;
 pub mod report;
 pub mod scai;
 pub mod scores;
+pub mod units;
 pub mod weaning;
 pub mod wire;
 

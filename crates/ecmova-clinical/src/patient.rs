@@ -119,6 +119,39 @@ pub enum Cannulation {
     Other,
 }
 
+/// The moment the assessment is for (Naidu 2022 stage a patient at a point in time; the
+/// question asked differs before and on support).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Timepoint {
+    /// Before cannulation: is VA-ECMO (or ECPR) indicated?
+    BeforeCannulation,
+    /// On VA-ECMO: weaning, complications, differential hypoxaemia, LV distension.
+    OnEcmo,
+}
+
+impl Timepoint {
+    /// The wire name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Timepoint::BeforeCannulation => "before_cannulation",
+            Timepoint::OnEcmo => "on_ecmo",
+        }
+    }
+}
+
+/// Which published contraindication list drives the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContraindicationSource {
+    /// Chung, Shiloh, Carlese, Sci World J 2014;2014:393258, Table 2 (the default).
+    #[serde(rename = "chung_2014")]
+    Chung2014,
+    /// ELSO interim guideline for adult VA-ECMO (Lorusso et al., ASAIO J 2021;67:827).
+    #[serde(rename = "elso_2021")]
+    Elso2021,
+}
+
 /// A value the library derived because the input did not give it. It appears in the output.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Derivation {
@@ -130,6 +163,19 @@ pub struct Derivation {
     pub derived_from: String,
     /// Source of the definition used.
     pub citation: String,
+}
+
+/// A given boolean that contradicts the labs (both shown; the conservative reading is used).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conflict {
+    /// The fields involved.
+    pub fields: Vec<&'static str>,
+    /// The boolean as given.
+    pub given: String,
+    /// What the labs show.
+    pub labs: String,
+    /// The reading used for scores, contraindications and staging.
+    pub used: String,
 }
 
 /// SAVE liver failure: bilirubin >= 33 umol/L (Schmidt 2015, SAVE definition).
@@ -236,6 +282,11 @@ pub const RANGES: &[(&str, f64, f64, &str)] = &[
     ("weaning_lvef_percent", 0.0, 100.0, "%"),
     ("weaning_lateral_tdsa_cm_s", 0.0, 30.0, "cm/s"),
     ("weaning_map_mmhg", 0.0, 250.0, "mmHg"),
+    ("no_flow_minutes", 0.0, 600.0, "min"),
+    ("weaning_vasoactive_drugs_count", 0.0, 10.0, "drugs"),
+    ("weaning_lactate_mmol_l", 0.0, 50.0, "mmol/L"),
+    ("weaning_tapse_mm", 0.0, 60.0, "mm"),
+    ("weaning_native_pao2_fio2_mmhg", 0.0, 800.0, "mmHg"),
 ];
 
 fn range_of(field: &'static str) -> (f64, f64, &'static str) {
@@ -262,7 +313,7 @@ impl Patient {
         let diagnoses_raw = required("diagnoses", w.diagnoses.clone())?;
 
         // Every numeric field against its plausibility range.
-        let numbers: [(&'static str, Option<f64>); 41] = [
+        let numbers: [(&'static str, Option<f64>); 46] = [
             ("age_years", Some(age_years)),
             ("weight_kg", Some(weight_kg)),
             ("height_cm", Some(height_cm)),
@@ -322,6 +373,17 @@ impl Patient {
             ("weaning_aortic_vti_cm", w.weaning_aortic_vti_cm),
             ("weaning_lvef_percent", w.weaning_lvef_percent),
             ("weaning_lateral_tdsa_cm_s", w.weaning_lateral_tdsa_cm_s),
+            ("no_flow_minutes", w.no_flow_minutes),
+            (
+                "weaning_vasoactive_drugs_count",
+                w.weaning_vasoactive_drugs_count.map(f64::from),
+            ),
+            ("weaning_lactate_mmol_l", w.weaning_lactate_mmol_l),
+            ("weaning_tapse_mm", w.weaning_tapse_mm),
+            (
+                "weaning_native_pao2_fio2_mmhg",
+                w.weaning_native_pao2_fio2_mmhg,
+            ),
         ];
         for (field, v) in numbers {
             checked(field, v)?;
@@ -381,6 +443,25 @@ impl Patient {
                     reason: format!(
                         "cardiac_arrest_before_ecmo is false but `{f}` describes an arrest"
                     ),
+                });
+            }
+        }
+        if w.timepoint == Some(Timepoint::BeforeCannulation) {
+            let probe = Patient {
+                patient_id: None,
+                age_years,
+                sex,
+                weight_kg,
+                height_cm,
+                bmi_kg_m2: 0.0,
+                bmi_computed: false,
+                diagnoses: Vec::new(),
+                w: w.clone(),
+            };
+            if probe.has_weaning_data() {
+                return Err(ClinicalError::Contradiction {
+                    fields: "`timepoint`, `weaning_*`".into(),
+                    reason: "timepoint is before_cannulation but weaning data (measured on ECMO) are given".into(),
                 });
             }
         }
@@ -444,15 +525,8 @@ impl Patient {
         (self.bmi_kg_m2, d)
     }
 
-    /// Liver failure as SAVE defines it: the given boolean, or derived from bilirubin >= 33
-    /// umol/L or ALT/AST > 70 U/L (Schmidt 2015). Deriving "absent" needs all three labs.
-    pub fn liver_failure(
-        &self,
-        needed_by: &'static str,
-    ) -> Result<(bool, Option<Derivation>), ClinicalError> {
-        if let Some(v) = self.w.liver_failure {
-            return Ok((v, None));
-        }
+    /// The liver labs that meet the SAVE definition, and whether all three were given.
+    fn liver_labs(&self) -> (Vec<String>, bool) {
         let labs = [
             (
                 "bilirubin_umol_l",
@@ -474,12 +548,40 @@ impl Patient {
                 None => all_present = false,
             }
         }
+        (met, all_present)
+    }
+
+    /// Liver failure as SAVE defines it: derived from bilirubin >= 33 umol/L or ALT/AST > 70
+    /// U/L (Schmidt 2015) when the boolean is absent (deriving "absent" needs all three labs).
+    /// A given boolean that contradicts the labs is a conflict (see [`Patient::conflicts`]):
+    /// the conservative reading, liver failure present, is used and the derivation says so.
+    pub fn liver_failure(
+        &self,
+        needed_by: &'static str,
+    ) -> Result<(bool, Option<Derivation>), ClinicalError> {
+        let (met, all_present) = self.liver_labs();
         let derivation = |value: bool, from: String| Derivation {
             field: "liver_failure",
             value: serde_json::Value::Bool(value),
             derived_from: from,
             citation: citation::SAVE.cite(),
         };
+        match self.w.liver_failure {
+            Some(false) if !met.is_empty() => {
+                return Ok((
+                    true,
+                    Some(derivation(
+                        true,
+                        format!(
+                            "CONFLICT: liver_failure = false was given but {} meets the SAVE definition; the conservative reading (present) is used",
+                            met.join(" and ")
+                        ),
+                    )),
+                ))
+            }
+            Some(v) => return Ok((v, None)),
+            None => {}
+        }
         if !met.is_empty() {
             Ok((true, Some(derivation(true, met.join(" and ")))))
         } else if all_present {
@@ -499,38 +601,127 @@ impl Patient {
         }
     }
 
-    /// Acute renal failure as SAVE defines it: the given boolean, or derived from creatinine
-    /// > 1.5 mg/dL (132.6 umol/L at 88.42 umol/L per mg/dL) (Schmidt 2015).
+    /// Acute renal failure as SAVE defines it: derived from creatinine > 1.5 mg/dL (132.6
+    /// umol/L at 88.42 umol/L per mg/dL) (Schmidt 2015) when the boolean is absent. A given
+    /// `false` with creatinine above the threshold is a conflict: present is used.
     pub fn acute_renal_failure(
         &self,
         needed_by: &'static str,
     ) -> Result<(bool, Option<Derivation>), ClinicalError> {
-        if let Some(v) = self.w.acute_renal_failure {
-            return Ok((v, None));
-        }
-        match self.w.creatinine_umol_l {
-            Some(c) => {
-                let mg_dl = c / CREATININE_UMOL_PER_MG_DL;
-                let v = mg_dl > ACUTE_RENAL_CREATININE_MG_DL;
-                Ok((
+        let lab = self.w.creatinine_umol_l.map(|c| {
+            let mg_dl = c / CREATININE_UMOL_PER_MG_DL;
+            (c, mg_dl, mg_dl > ACUTE_RENAL_CREATININE_MG_DL)
+        });
+        let derivation = |v: bool, from: String| Derivation {
+            field: "acute_renal_failure",
+            value: serde_json::Value::Bool(v),
+            derived_from: from,
+            citation: citation::SAVE.cite(),
+        };
+        match (self.w.acute_renal_failure, lab) {
+            (Some(false), Some((c, mg_dl, true))) => Ok((
+                true,
+                Some(derivation(
+                    true,
+                    format!(
+                        "CONFLICT: acute_renal_failure = false was given but creatinine_umol_l {c} = {mg_dl:.2} mg/dL > 1.5 mg/dL; the conservative reading (present) is used"
+                    ),
+                )),
+            )),
+            (Some(v), _) => Ok((v, None)),
+            (None, Some((c, mg_dl, v))) => Ok((
+                v,
+                Some(derivation(
                     v,
-                    Some(Derivation {
-                        field: "acute_renal_failure",
-                        value: serde_json::Value::Bool(v),
-                        derived_from: format!(
-                            "creatinine_umol_l {c} = {mg_dl:.2} mg/dL {} 1.5 mg/dL (132.6 umol/L)",
-                            if v { ">" } else { "<=" }
-                        ),
-                        citation: citation::SAVE.cite(),
-                    }),
-                ))
-            }
-            None => Err(ClinicalError::Missing {
+                    format!(
+                        "creatinine_umol_l {c} = {mg_dl:.2} mg/dL {} 1.5 mg/dL (132.6 umol/L)",
+                        if v { ">" } else { "<=" }
+                    ),
+                )),
+            )),
+            (None, None) => Err(ClinicalError::Missing {
                 field: "acute_renal_failure",
                 needed_by,
                 hint: Some("give it, or creatinine_umol_l so it can be derived (creatinine > 1.5 mg/dL = 132.6 umol/L)"),
             }),
         }
+    }
+
+    /// Given booleans that contradict the labs given with them. Rule (ecmova's choice,
+    /// `docs/clinical-rules.md`): both are shown, and the conservative reading (the condition
+    /// present, which never improves a prognosis score or removes a contraindication) is used
+    /// everywhere; the input is not refused, because a clinician's boolean may rest on data
+    /// outside the file (e.g. creatinine lowered by renal replacement therapy).
+    pub fn conflicts(&self) -> Vec<Conflict> {
+        let mut out = Vec::new();
+        let (met, all_present) = self.liver_labs();
+        match self.w.liver_failure {
+            Some(false) if !met.is_empty() => out.push(Conflict {
+                fields: vec!["liver_failure", "bilirubin_umol_l", "alt_u_l", "ast_u_l"],
+                given: "liver_failure = false".into(),
+                labs: met.join(" and "),
+                used: "liver failure present (the labs meet the SAVE definition)".into(),
+            }),
+            Some(true) if met.is_empty() && all_present => out.push(Conflict {
+                fields: vec!["liver_failure", "bilirubin_umol_l", "alt_u_l", "ast_u_l"],
+                given: "liver_failure = true".into(),
+                labs: "bilirubin < 33 umol/L, ALT and AST <= 70 U/L".into(),
+                used:
+                    "liver failure present (the given value; it may rest on data not in the file)"
+                        .into(),
+            }),
+            _ => {}
+        }
+        if let (Some(given), Some(c)) = (self.w.acute_renal_failure, self.w.creatinine_umol_l) {
+            let mg_dl = c / CREATININE_UMOL_PER_MG_DL;
+            let lab = mg_dl > ACUTE_RENAL_CREATININE_MG_DL;
+            if given != lab {
+                out.push(Conflict {
+                    fields: vec!["acute_renal_failure", "creatinine_umol_l"],
+                    given: format!("acute_renal_failure = {given}"),
+                    labs: format!("creatinine_umol_l {c} = {mg_dl:.2} mg/dL (SAVE threshold > 1.5 mg/dL)"),
+                    used: if given {
+                        "acute renal failure present (the given value; creatinine may be lowered by renal replacement therapy)".into()
+                    } else {
+                        "acute renal failure present (the creatinine meets the SAVE definition)".into()
+                    },
+                });
+            }
+        }
+        out
+    }
+
+    /// The timepoint, whether it was given, and on what basis it was taken.
+    pub fn timepoint(&self) -> (Timepoint, bool, String) {
+        match self.w.timepoint {
+            Some(t) => (t, true, "given".into()),
+            None if self.has_weaning_data() => (
+                Timepoint::OnEcmo,
+                false,
+                "not given: taken as on_ecmo because weaning_* data are present".into(),
+            ),
+            None => (
+                Timepoint::BeforeCannulation,
+                false,
+                "not given: taken as before_cannulation (no weaning_* data); give `timepoint` to state it".into(),
+            ),
+        }
+    }
+
+    /// Whether any `weaning_*` field is present.
+    pub fn has_weaning_data(&self) -> bool {
+        let w = &self.w;
+        w.weaning_flow_l_min.is_some()
+            || w.weaning_aortic_vti_cm.is_some()
+            || w.weaning_lvef_percent.is_some()
+            || w.weaning_lateral_tdsa_cm_s.is_some()
+            || w.weaning_map_mmhg.is_some()
+            || w.weaning_pulsatile.is_some()
+            || w.weaning_vasoactive_drugs_count.is_some()
+            || w.weaning_lactate_mmol_l.is_some()
+            || w.weaning_lactate_rising.is_some()
+            || w.weaning_tapse_mm.is_some()
+            || w.weaning_native_pao2_fio2_mmhg.is_some()
     }
 
     /// Chronic renal failure (SAVE: GFR < 60 mL/min for >= 3 months). One eGFR value cannot
@@ -644,10 +835,13 @@ mod tests {
             w.liver_failure = given;
             Patient::from_wire(w).unwrap().liver_failure("test")
         };
-        // Given booleans are used as they are, even against the labs.
+        // A given `false` against labs that meet the definition: the conservative reading.
+        let (v, d) = with(Some(100.0), None, None, Some(false)).unwrap();
+        assert!(v && d.unwrap().derived_from.contains("CONFLICT"));
+        // A given `true` is used as it is.
         assert_eq!(
-            with(Some(100.0), None, None, Some(false)).unwrap(),
-            (false, None)
+            with(Some(10.0), None, None, Some(true)).unwrap(),
+            (true, None)
         );
         // Bilirubin threshold: >= 33.
         assert!(with(Some(33.0), None, None, None).unwrap().0);
@@ -675,7 +869,10 @@ mod tests {
         // 1.5 mg/dL * 88.42 = 132.63 umol/L; > is failure.
         assert!(!with(Some(132.6), None).unwrap().0);
         assert!(with(Some(132.7), None).unwrap().0);
-        assert!(with(Some(500.0), Some(false)).unwrap().1.is_none());
+        // Given false against creatinine 500 umol/L (5.7 mg/dL): conflict, present used.
+        let (v, d) = with(Some(500.0), Some(false)).unwrap();
+        assert!(v && d.unwrap().derived_from.contains("CONFLICT"));
+        assert_eq!(with(Some(100.0), Some(false)).unwrap(), (false, None));
         assert_eq!(with(None, None).unwrap_err().field(), "acute_renal_failure");
     }
 }

@@ -1,6 +1,6 @@
 //! Markdown rendering of an [`Assessment`] (a pure function: string in memory).
 
-use crate::assess::{Assessment, Eligibility, Section, Status};
+use crate::assess::{Assessment, Section, Status, TrialEligibility};
 use crate::scores::{num, ScoreResult};
 use std::fmt::Write;
 
@@ -51,7 +51,28 @@ fn score_md(out: &mut String, title: &str, s: &Section<ScoreResult>) {
     }
 }
 
-/// Renders the assessment as a readable Markdown report.
+fn trial_lines(o: &mut String, t: &TrialEligibility) {
+    for f in &t.failed {
+        let _ = writeln!(o, "- fails: {f}");
+    }
+    for u in &t.unknown {
+        let _ = writeln!(o, "- not given: {u}");
+    }
+    for m in &t.met {
+        let _ = writeln!(o, "- meets: {m}");
+    }
+    if !t.not_checked.is_empty() {
+        let _ = writeln!(
+            o,
+            "- never checked (not in the patient format): {}",
+            t.not_checked.join("; ")
+        );
+    }
+    let _ = writeln!(o, "\nSource: {}\n", t.citation);
+}
+
+/// Renders the assessment as a readable Markdown report: the verdict, its reasons and the
+/// evidence date first.
 pub fn markdown(a: &Assessment) -> String {
     let mut o = String::new();
     let _ = writeln!(
@@ -62,20 +83,41 @@ pub fn markdown(a: &Assessment) -> String {
             .map(|i| format!(": {i}"))
             .unwrap_or_default()
     );
-    let _ = writeln!(o, "> {}\n", a.disclaimer);
+    let _ = writeln!(
+        o,
+        "**Verdict: {}** · evidence as of {} · timepoint {} ({})\n",
+        a.verdict.words().to_uppercase(),
+        a.evidence_as_of,
+        a.timepoint.value.name(),
+        a.timepoint.basis
+    );
+    let _ = writeln!(o, "{}\n", a.indication.summary);
+    let _ = writeln!(o, "### Reasons\n");
+    for r in &a.indication.reasons {
+        let _ = writeln!(o, "- {} ({})", r.text, r.citation);
+    }
+    if !a.indication.what_would_have_to_change.is_empty() {
+        let _ = writeln!(o, "\n### What would have to change\n");
+        for c in &a.indication.what_would_have_to_change {
+            let _ = writeln!(o, "- {c}");
+        }
+    }
+    if !a.conflicts.is_empty() {
+        let _ = writeln!(o, "\n### Conflicts between given values and labs\n");
+        for c in &a.conflicts {
+            let _ = writeln!(o, "- given {}; labs: {}; used: {}", c.given, c.labs, c.used);
+        }
+    }
+    if !a.unit_conversions.is_empty() {
+        let _ = writeln!(o, "\nUnits converted: {}.", a.unit_conversions.join("; "));
+    }
+    let _ = writeln!(o, "\n> {}\n", a.disclaimer);
     let _ = writeln!(o, "## Summary\n\n{}\n", a.summary);
 
     let _ = writeln!(o, "## SCAI SHOCK stage\n");
     match &a.scai.result {
         Some(s) => {
-            let _ = writeln!(
-                o,
-                "**Stage {} ({})**; in-hospital mortality of the stage {}% ({}).\n",
-                s.display,
-                s.label,
-                num(s.mortality_percent),
-                s.mortality_citation
-            );
+            let _ = writeln!(o, "**Stage {} ({})**\n", s.display, s.label);
             for c in &s.criteria_met {
                 let _ = writeln!(
                     o,
@@ -86,8 +128,34 @@ pub fn markdown(a: &Assessment) -> String {
                 );
             }
             if s.criteria_met.is_empty() {
-                let _ = writeln!(o, "- no criterion of stages B-E met");
+                let _ = writeln!(o, "- no combination of stage B-E findings");
             }
+            if !s.findings.is_empty() {
+                let _ = writeln!(
+                    o,
+                    "\nFindings (single values; not a stage by themselves):\n"
+                );
+                for f in &s.findings {
+                    let _ = writeln!(
+                        o,
+                        "- {} (typical of stage {})",
+                        f.finding,
+                        f.typical_of.letter()
+                    );
+                }
+            }
+            let _ = writeln!(o, "\nPhenotype/aetiology: {}.", s.phenotype.join("; "));
+            let _ = writeln!(o, "Risk modifiers: {}.", s.risk_modifiers.join("; "));
+            if !s.not_assessed.is_empty() {
+                let _ = writeln!(o, "Not assessed: {}.", s.not_assessed.join(", "));
+            }
+            let _ = writeln!(
+                o,
+                "\nStage mortality: {}% in-hospital ({}; {}).",
+                num(s.stage_mortality.percent),
+                s.stage_mortality.caveat,
+                s.stage_mortality.citation
+            );
             let _ = writeln!(o, "\nSource: {}\n", s.citation);
         }
         None => {
@@ -99,7 +167,7 @@ pub fn markdown(a: &Assessment) -> String {
         }
     }
 
-    let _ = writeln!(o, "## Indication\n\n{}\n", a.indication.summary);
+    let _ = writeln!(o, "## Recommendations and evidence\n");
     for r in &a.indication.recommendations {
         let _ = writeln!(
             o,
@@ -108,11 +176,15 @@ pub fn markdown(a: &Assessment) -> String {
         );
     }
     for n in &a.indication.notes {
-        let _ = writeln!(o, "- Note: {} ({})", n.text, n.citation);
+        let _ = writeln!(o, "- Evidence: {} ({})", n.text, n.citation);
+    }
+    if let Some(t) = &a.indication.microaxial_pump_option {
+        let _ = writeln!(o, "\n### Microaxial flow pump option: {}\n", t.label);
+        trial_lines(&mut o, t);
     }
     let _ = writeln!(o);
 
-    let _ = writeln!(o, "## Contraindications\n\n| Kind | Contraindication | Status | Evidence |\n|---|---|---|---|");
+    let _ = writeln!(o, "## Contraindications ({})\n\n| Kind | Contraindication | Status | Evidence |\n|---|---|---|---|", a.contraindications.source_citation);
     for c in &a.contraindications.items {
         let st = match c.status {
             Status::Present => "**PRESENT**",
@@ -122,31 +194,21 @@ pub fn markdown(a: &Assessment) -> String {
         };
         let _ = writeln!(o, "| {} | {} | {} | {} |", c.kind, c.name, st, c.evidence);
     }
-    if let Some(c) = a.contraindications.items.first() {
-        let _ = writeln!(o, "\nSource: {}\n", c.citation);
-    }
+    let _ = writeln!(o, "\nSource: {}\n", a.contraindications.source_citation);
 
-    let _ = writeln!(o, "## ECPR eligibility\n");
+    let _ = writeln!(o, "## ECPR criteria\n");
     if !a.ecpr.applicable {
         let _ = writeln!(o, "Not applicable: no cardiac arrest.\n");
+    } else {
+        let _ = writeln!(
+            o,
+            "ROSC status: {}.\n",
+            a.ecpr.rosc_status.replace('_', " ")
+        );
     }
     for t in &a.ecpr.trials {
-        let v = match t.eligibility {
-            Eligibility::Eligible => "eligible",
-            Eligibility::NotEligible => "NOT eligible",
-            Eligibility::Undetermined => "undetermined",
-        };
-        let _ = writeln!(o, "### {}: {}\n", t.trial, v);
-        for f in &t.failed {
-            let _ = writeln!(o, "- fails: {f}");
-        }
-        for u in &t.unknown {
-            let _ = writeln!(o, "- not checked: {u}");
-        }
-        for m in &t.met {
-            let _ = writeln!(o, "- meets: {m}");
-        }
-        let _ = writeln!(o, "\nSource: {}\n", t.citation);
+        let _ = writeln!(o, "### {}: {}\n", t.trial, t.label);
+        trial_lines(&mut o, t);
     }
     for n in &a.ecpr.notes {
         let _ = writeln!(o, "- {} ({})", n.text, n.citation);
@@ -162,10 +224,14 @@ pub fn markdown(a: &Assessment) -> String {
     for f in &a.expected_survival.figures {
         let _ = writeln!(
             o,
-            "- {}: {}% {} ({})",
+            "- {}: {}% {}{} ({})",
             f.etiology,
             num(f.percent),
             f.measure,
+            f.control_arm
+                .as_deref()
+                .map(|c| format!("; control arm: {c}"))
+                .unwrap_or_default(),
             f.citation
         );
     }
@@ -205,13 +271,17 @@ pub fn markdown(a: &Assessment) -> String {
         Some(w) => {
             let _ = writeln!(
                 o,
-                "**{:?}**\n\n| Criterion | Value | Threshold | Result |\n|---|---|---|---|",
-                w.readiness
+                "**{}**\n\n| Kind | Criterion | Value | Threshold | Result |\n|---|---|---|---|---|",
+                serde_json::to_value(w.readiness)
+                    .ok()
+                    .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+                    .unwrap_or_default()
             );
             for c in &w.criteria {
                 let _ = writeln!(
                     o,
-                    "| {} | {} | {} | {}{} |",
+                    "| {} | {} | {} | {} | {}{} |",
+                    c.kind,
                     c.criterion,
                     c.value,
                     c.threshold,

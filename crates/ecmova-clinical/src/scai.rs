@@ -59,18 +59,44 @@ impl Stage {
     }
 }
 
-/// A criterion that was met, and the stage it points to.
+/// A criterion that placed the stage (a combination of findings), with its source.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StageCriterion {
     /// Stage the criterion belongs to.
     pub stage: Stage,
-    /// The criterion, with the patient's value.
+    /// The criterion, with the patient's values.
     pub criterion: String,
     /// Source.
     pub citation: String,
 }
 
-/// The staging result.
+/// A single abnormal value: reported as a finding, never a stage by itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// The finding with the patient's value.
+    pub finding: String,
+    /// The stage whose *typical findings* list it (Baran 2019).
+    pub typical_of: Stage,
+    /// Source.
+    pub citation: String,
+}
+
+/// Mortality by stage, printed only with its caveat.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StageMortality {
+    /// In-hospital mortality of the stage in Jentzer's cohort, %.
+    pub percent: f64,
+    /// Why it is not this patient's risk.
+    pub caveat: &'static str,
+    /// Source.
+    pub citation: String,
+}
+
+/// Caveat printed with every stage mortality figure.
+pub const JENTZER_CAVEAT: &str = "cohort figure, not this patient's risk: Jentzer 2019 staged 10,004 Mayo Clinic cardiac-ICU patients (not only shock, not only ECMO candidates) retrospectively with its own algorithm, which differs from ecmova's reading of the SCAI definitions";
+
+/// The staging result: the three axes of Naidu 2022 (severity stage, phenotype/aetiology,
+/// risk modifiers), the combination that placed the stage, and the single findings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScaiResult {
     /// Stage letter.
@@ -82,14 +108,24 @@ pub struct ScaiResult {
     pub arrest_modifier: Option<bool>,
     /// Display form, e.g. `E` or `E (A: arrest with coma)`.
     pub display: String,
-    /// Every criterion met, highest stage first.
+    /// Hypoperfusion (lactate >= 2 mmol/L, creatinine doubled, or no circulation): `None`
+    /// when it could not be decided.
+    pub hypoperfusion: Option<bool>,
+    /// Hypotension (SBP < 90 or MAP < 60 mmHg) or its treatment (vasoactive drugs, MCS).
+    pub hypotension_or_treatment: Option<bool>,
+    /// The combination(s) of findings that placed the stage, highest stage first.
     pub criteria_met: Vec<StageCriterion>,
+    /// Every abnormal single value: findings, not a stage.
+    pub findings: Vec<Finding>,
+    /// Axis 2: phenotype / aetiology (the diagnoses; LV/RV/biventricular involvement is not
+    /// in the patient format and is named as not assessed).
+    pub phenotype: Vec<String>,
+    /// Axis 3: risk modifiers present or noted.
+    pub risk_modifiers: Vec<String>,
     /// Fields that could have moved the stage but were absent.
     pub not_assessed: Vec<&'static str>,
-    /// In-hospital mortality of the stage in a cardiac ICU cohort (Jentzer 2019), %.
-    pub mortality_percent: f64,
-    /// Source of the mortality figure.
-    pub mortality_citation: String,
+    /// In-hospital mortality of the stage (Jentzer 2019), with its caveat.
+    pub stage_mortality: StageMortality,
     /// Source of the stage definitions.
     pub citation: String,
 }
@@ -100,93 +136,84 @@ pub mod thresholds {
     pub const E_LACTATE_MMOL_L: f64 = 8.0;
     /// Stage E: pH <= 7.2 (Baran 2019; Naidu 2022: "may include").
     pub const E_PH: f64 = 7.2;
-    /// Stage C/D: lactate >= 2 mmol/L (Baran 2019; Naidu 2022).
+    /// Hypoperfusion: lactate >= 2 mmol/L (Baran 2019; Naidu 2022).
     pub const C_LACTATE_MMOL_L: f64 = 2.0;
-    /// Stage C: cardiac index < 2.2 L/min/m2 (Baran 2019).
+    /// Stage C typical finding: cardiac index < 2.2 L/min/m2 (Baran 2019).
     pub const C_CI: f64 = 2.2;
-    /// Stage C: PCWP > 15 mmHg (Baran 2019).
+    /// Stage C typical finding: PCWP > 15 mmHg (Baran 2019).
     pub const C_PCWP: f64 = 15.0;
-    /// Stage C: RAP/PCWP >= 0.8 (Baran 2019).
+    /// Stage C typical finding: RAP/PCWP >= 0.8 (Baran 2019).
     pub const C_RAP_PCWP: f64 = 0.8;
-    /// Stage C: PAPi < 1.85 (Baran 2019).
+    /// Stage C typical finding: PAPi < 1.85 (Baran 2019).
     pub const C_PAPI: f64 = 1.85;
-    /// Stage C: cardiac power output <= 0.6 W (Baran 2019).
+    /// Stage C typical finding: cardiac power output <= 0.6 W (Baran 2019).
     pub const C_CPO_W: f64 = 0.6;
-    /// Stage B: SBP < 90 mmHg (Baran 2019).
+    /// Hypotension: SBP < 90 mmHg (Baran 2019).
     pub const B_SBP: f64 = 90.0;
-    /// Stage B: MAP < 60 mmHg (Baran 2019).
+    /// Hypotension: MAP < 60 mmHg (Baran 2019).
     pub const B_MAP: f64 = 60.0;
     /// Stage B: heart rate >= 100/min (Baran 2019).
     pub const B_HR: f64 = 100.0;
-    /// Arrest modifier: coma, GCS < 9 (Naidu 2022).
+    /// Arrest modifier: coma, GCS < 9 (an operationalisation of "coma"; UNVERIFIED as a
+    /// published cut-off).
     pub const MODIFIER_GCS: u8 = 9;
 }
 
-/// Stages a patient. Needs at least a lactate and a blood pressure (systolic or mean) to call
-/// stage A or B (their definitions require normal values); any criterion of C-E stages it
-/// without them.
+fn or_unknown(parts: &[Option<bool>]) -> Option<bool> {
+    if parts.contains(&Some(true)) {
+        Some(true)
+    } else if parts.iter().all(|p| p.is_some()) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Stages a patient as the published definitions read: the stage is the whole picture, not
+/// one value (Baran 2019; Naidu 2022). ecmova's operationalisation (`docs/clinical-rules.md`):
+///
+/// - hypoperfusion H = lactate >= 2 mmol/L, or creatinine doubled, or no circulation
+///   (ongoing CPR, or arrest without ROSC);
+/// - hypotension or its treatment T = SBP < 90 or MAP < 60 mmHg, or >= 1 vasoactive drug,
+///   or mechanical support in place;
+/// - C = H and T; D = C and deterioration (escalating support, or lactate rising and >= 2);
+///   E = circulatory collapse (ongoing CPR, arrest without ROSC) or C with lactate >= 8 or
+///   pH <= 7.2; B = hypotension or tachycardia without H, or H without T (normotensive
+///   hypoperfusion without treatment: reported, not staged C); A = none of these.
+///
+/// Errors name the field that is needed to decide: lactate (H), blood pressure (A/B), and
+/// the vasoactive drug count when hypoperfusion with a normal blood pressure leaves B and C
+/// open.
 pub fn scai_stage(p: &Patient) -> Result<ScaiResult, ClinicalError> {
     use thresholds::*;
     let w = p.record();
     let c19 = SCAI_2019.cite();
     let c22 = SCAI_2022.cite();
-    let mut met: Vec<StageCriterion> = Vec::new();
+    let mut findings: Vec<Finding> = Vec::new();
     let mut not_assessed: Vec<&'static str> = Vec::new();
-    let mut add = |stage: Stage, criterion: String, cite: &str| {
-        met.push(StageCriterion {
-            stage,
-            criterion,
+    let mut find = |typical_of: Stage, finding: String, cite: &str| {
+        findings.push(Finding {
+            finding,
+            typical_of,
             citation: cite.to_string(),
         })
     };
 
-    // E
-    if w.ongoing_cpr == Some(true) {
-        add(Stage::E, "ongoing CPR (circulatory collapse)".into(), &c22);
-    }
+    // Single findings (Baran 2019 "typical findings").
     if let Some(l) = w.lactate_mmol_l {
         if l >= E_LACTATE_MMOL_L {
-            add(Stage::E, format!("lactate {} mmol/L >= 8", num(l)), &c22);
+            find(Stage::E, format!("lactate {} mmol/L >= 8", num(l)), &c22);
+        } else if l >= C_LACTATE_MMOL_L {
+            find(Stage::C, format!("lactate {} mmol/L >= 2", num(l)), &c19);
         }
     }
     if let Some(ph) = w.arterial_ph {
         if ph <= E_PH {
-            add(Stage::E, format!("arterial pH {} <= 7.2", num(ph)), &c22);
-        }
-    }
-    // D
-    if w.lactate_rising == Some(true) {
-        match w.lactate_mmol_l {
-            Some(l) if l >= C_LACTATE_MMOL_L => add(
-                Stage::D,
-                format!(
-                    "lactate rising and {} mmol/L >= 2 despite treatment",
-                    num(l)
-                ),
-                &c22,
-            ),
-            _ => {}
-        }
-    }
-    if w.escalating_support == Some(true) {
-        add(
-            Stage::D,
-            "escalating vasoactive drugs or added mechanical support".into(),
-            &c22,
-        );
-    }
-    // C
-    if let Some(l) = w.lactate_mmol_l {
-        if l >= C_LACTATE_MMOL_L {
-            add(
-                Stage::C,
-                format!("lactate {} mmol/L >= 2 (hypoperfusion)", num(l)),
-                &c19,
-            );
+            find(Stage::E, format!("arterial pH {} <= 7.2", num(ph)), &c19);
         }
     }
     if w.creatinine_doubled == Some(true) {
-        add(
+        find(
             Stage::C,
             "creatinine doubled or GFR fell > 50%".into(),
             &c19,
@@ -197,7 +224,7 @@ pub fn scai_stage(p: &Patient) -> Result<ScaiResult, ClinicalError> {
                     hit: &dyn Fn(f64) -> bool,
                     text: &dyn Fn(f64) -> String| {
         match v {
-            Some(x) if hit(x) => add(Stage::C, text(x), &c19),
+            Some(x) if hit(x) => find(Stage::C, text(x), &c19),
             Some(_) => {}
             None => not_assessed.push(field),
         }
@@ -222,74 +249,185 @@ pub fn scai_stage(p: &Patient) -> Result<ScaiResult, ClinicalError> {
     );
     if let (Some(rap), Some(pcwp)) = (w.right_atrial_pressure_mmhg, w.pcwp_mmhg) {
         if pcwp > 0.0 && rap / pcwp >= C_RAP_PCWP {
-            add(Stage::C, format!("RAP/PCWP {:.2} >= 0.8", rap / pcwp), &c19);
+            find(Stage::C, format!("RAP/PCWP {:.2} >= 0.8", rap / pcwp), &c19);
         }
     }
-    if let Some(n) = w.vasoactive_drugs_count {
-        if n >= 1 {
-            add(
-                Stage::C,
-                format!("{n} vasoactive drug(s): intervention beyond volume"),
-                &c22,
-            );
-        }
+    let sbp_low = w.systolic_bp_mmhg.map(|s| s < B_SBP);
+    let map_low = w.mean_arterial_pressure_mmhg.map(|m| m < B_MAP);
+    let tachy = w.heart_rate_bpm.map(|h| h >= B_HR);
+    if let (Some(true), Some(s)) = (sbp_low, w.systolic_bp_mmhg) {
+        find(Stage::B, format!("systolic BP {} mmHg < 90", num(s)), &c19);
     }
-    if w.mechanical_support_in_place == Some(true) {
-        add(
-            Stage::C,
-            "mechanical circulatory support in place: intervention beyond volume".into(),
-            &c22,
-        );
+    if let (Some(true), Some(m)) = (map_low, w.mean_arterial_pressure_mmhg) {
+        find(Stage::B, format!("MAP {} mmHg < 60", num(m)), &c19);
     }
-    // B
-    if let Some(s) = w.systolic_bp_mmhg {
-        if s < B_SBP {
-            add(Stage::B, format!("systolic BP {} mmHg < 90", num(s)), &c19);
-        }
-    }
-    if let Some(m) = w.mean_arterial_pressure_mmhg {
-        if m < B_MAP {
-            add(Stage::B, format!("MAP {} mmHg < 60", num(m)), &c19);
-        }
-    }
-    if let Some(hr) = w.heart_rate_bpm {
-        if hr >= B_HR {
-            add(
-                Stage::B,
-                format!("heart rate {} /min >= 100", num(hr)),
-                &c19,
-            );
-        }
+    if let (Some(true), Some(h)) = (tachy, w.heart_rate_bpm) {
+        find(Stage::B, format!("heart rate {} /min >= 100", num(h)), &c19);
     }
 
-    met.sort_by_key(|c| std::cmp::Reverse(c.stage));
-    let stage = met.first().map(|c| c.stage).unwrap_or(Stage::A);
-    if stage <= Stage::B {
-        if w.lactate_mmol_l.is_none() {
-            return Err(ClinicalError::Missing {
-                field: "lactate_mmol_l",
-                needed_by: "SCAI SHOCK staging",
-                hint: Some(
-                    "stages A and B require a normal lactate; no stage C-E criterion was met",
-                ),
-            });
-        }
-        if w.systolic_bp_mmhg.is_none() && w.mean_arterial_pressure_mmhg.is_none() {
-            return Err(ClinicalError::Missing {
-                field: "systolic_bp_mmhg",
-                needed_by: "SCAI SHOCK staging",
-                hint: Some(
-                    "or mean_arterial_pressure_mmhg: stages A and B are defined by blood pressure",
-                ),
-            });
-        }
-    }
-    let arrest = w.cardiac_arrest_before_ecmo == Some(true) || w.ongoing_cpr == Some(true);
-    let arrest_modifier = if arrest {
-        w.gcs.map(|g| g < MODIFIER_GCS)
+    // The combinations.
+    let collapse = w.ongoing_cpr == Some(true)
+        || (w.cardiac_arrest_before_ecmo == Some(true) && w.rosc_achieved == Some(false));
+    let lactate_h = w.lactate_mmol_l.map(|l| l >= C_LACTATE_MMOL_L);
+    let h = if collapse || w.creatinine_doubled == Some(true) {
+        Some(true)
     } else {
-        Some(false)
+        lactate_h
     };
+    let drugs = w.vasoactive_drugs_count.map(|n| n >= 1);
+    let hypotension = match (sbp_low, map_low) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (None, None) => None,
+        _ => Some(false),
+    };
+    let treatment = or_unknown(&[drugs, w.mechanical_support_in_place]);
+    let t = match (hypotension, treatment) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (Some(false), Some(false)) => Some(false),
+        (Some(false), None) if drugs == Some(false) => Some(false),
+        _ => None,
+    };
+    let mut criteria: Vec<StageCriterion> = Vec::new();
+    let mut crit = |stage: Stage, criterion: String, cite: &str| {
+        criteria.push(StageCriterion {
+            stage,
+            criterion,
+            citation: cite.to_string(),
+        })
+    };
+    let lactate_txt = w
+        .lactate_mmol_l
+        .map(|l| format!("lactate {} mmol/L", num(l)))
+        .unwrap_or_else(|| "lactate not given".into());
+    let t_txt = {
+        let mut v = Vec::new();
+        if let Some(s) = w.systolic_bp_mmhg {
+            v.push(format!("SBP {} mmHg", num(s)));
+        }
+        if let Some(m) = w.mean_arterial_pressure_mmhg {
+            v.push(format!("MAP {} mmHg", num(m)));
+        }
+        if let Some(n) = w.vasoactive_drugs_count {
+            v.push(format!("{n} vasoactive drug(s)"));
+        }
+        if w.mechanical_support_in_place == Some(true) {
+            v.push("mechanical support in place".into());
+        }
+        v.join(", ")
+    };
+    let stage = if collapse {
+        crit(
+            Stage::E,
+            if w.ongoing_cpr == Some(true) {
+                "circulatory collapse: ongoing CPR".into()
+            } else {
+                "circulatory collapse: cardiac arrest without ROSC".into()
+            },
+            &c22,
+        );
+        Stage::E
+    } else {
+        match (h, t) {
+            (Some(true), Some(true)) => {
+                crit(
+                    Stage::C,
+                    format!("hypoperfusion ({lactate_txt}{}) with hypotension or its treatment ({t_txt})",
+                        if w.creatinine_doubled == Some(true) { ", creatinine doubled" } else { "" }),
+                    &c22,
+                );
+                let mut st = Stage::C;
+                if w.escalating_support == Some(true) {
+                    crit(Stage::D, "stage C deteriorating: support escalated (more drugs or added mechanical support)".into(), &c22);
+                    st = Stage::D;
+                }
+                if w.lactate_rising == Some(true) && lactate_h == Some(true) {
+                    crit(
+                        Stage::D,
+                        format!(
+                            "stage C deteriorating: {lactate_txt} and rising despite treatment"
+                        ),
+                        &c22,
+                    );
+                    st = Stage::D;
+                }
+                let extreme_lactate = w.lactate_mmol_l.is_some_and(|l| l >= E_LACTATE_MMOL_L);
+                let extreme_ph = w.arterial_ph.is_some_and(|x| x <= E_PH);
+                if extreme_lactate || extreme_ph {
+                    crit(
+                        Stage::E,
+                        format!(
+                            "shock in extremis: {}",
+                            [
+                                extreme_lactate.then(|| format!("{lactate_txt} >= 8")),
+                                extreme_ph.then(|| format!(
+                                    "pH {} <= 7.2",
+                                    w.arterial_ph.map(num).unwrap_or_default()
+                                )),
+                            ]
+                            .into_iter()
+                            .flatten()
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                        ),
+                        &c22,
+                    );
+                    st = Stage::E;
+                }
+                st
+            }
+            (Some(true), Some(false)) => {
+                crit(
+                    Stage::B,
+                    format!("hypoperfusion ({lactate_txt}) without hypotension or vasoactive/mechanical treatment ({t_txt}): normotensive hypoperfusion, not staged C by ecmova; reassess"),
+                    &c22,
+                );
+                Stage::B
+            }
+            (Some(true), None) => {
+                return Err(ClinicalError::Missing {
+                    field: "vasoactive_drugs_count",
+                    needed_by: "SCAI SHOCK staging",
+                    hint: Some("hypoperfusion with a normal or absent blood pressure: stage B or C depends on whether vasoactive drugs or mechanical support are running (give 0 if none)"),
+                });
+            }
+            (None, _) => {
+                return Err(ClinicalError::Missing {
+                    field: "lactate_mmol_l",
+                    needed_by: "SCAI SHOCK staging",
+                    hint: Some("hypoperfusion decides every stage above B; no other marker of it was given"),
+                });
+            }
+            (Some(false), _) => {
+                if hypotension.is_none()
+                    && drugs != Some(true)
+                    && w.mechanical_support_in_place != Some(true)
+                {
+                    return Err(ClinicalError::Missing {
+                        field: "systolic_bp_mmhg",
+                        needed_by: "SCAI SHOCK staging",
+                        hint: Some("or mean_arterial_pressure_mmhg: stages A and B are defined by blood pressure"),
+                    });
+                }
+                if hypotension == Some(true) || tachy == Some(true) || t == Some(true) {
+                    crit(
+                        Stage::B,
+                        format!("haemodynamic instability without hypoperfusion ({lactate_txt}; {t_txt}{})",
+                            if tachy == Some(true) { ", tachycardia" } else { "" }),
+                        &c22,
+                    );
+                    Stage::B
+                } else {
+                    Stage::A
+                }
+            }
+        }
+    };
+    criteria.sort_by_key(|c| std::cmp::Reverse(c.stage));
+    findings.sort_by_key(|c| std::cmp::Reverse(c.typical_of));
+
+    let arrest = w.cardiac_arrest_before_ecmo == Some(true) || w.ongoing_cpr == Some(true);
+    let coma = w.gcs.map(|g| g < MODIFIER_GCS);
+    let arrest_modifier = if arrest { coma } else { Some(false) };
     let display = match arrest_modifier {
         Some(true) => format!("{} (A: cardiac arrest with coma)", stage.letter()),
         None => format!(
@@ -298,16 +436,40 @@ pub fn scai_stage(p: &Patient) -> Result<ScaiResult, ClinicalError> {
         ),
         Some(false) => stage.letter().to_string(),
     };
+    let mut phenotype: Vec<String> = p.diagnoses().iter().map(|d| d.name().to_string()).collect();
+    phenotype
+        .push("ventricular involvement (LV, RV, biventricular): not in the patient format".into());
+    let mut risk_modifiers = Vec::new();
+    match arrest_modifier {
+        Some(true) => risk_modifiers.push("cardiac arrest with coma (A modifier)".to_string()),
+        None => {
+            risk_modifiers.push("cardiac arrest; coma not assessable (gcs missing)".to_string())
+        }
+        Some(false) if arrest => risk_modifiers.push("cardiac arrest without coma".to_string()),
+        _ => {}
+    }
+    risk_modifiers.push(format!("age {} years", p.completed_years()));
+    if w.rv_failure == Some(true) {
+        risk_modifiers.push("right-ventricular failure".into());
+    }
     Ok(ScaiResult {
         stage,
         label: stage.label(),
         arrest_modifier,
         display,
-        criteria_met: met,
+        hypoperfusion: h,
+        hypotension_or_treatment: t,
+        criteria_met: criteria,
+        findings,
+        phenotype,
+        risk_modifiers,
         not_assessed,
-        mortality_percent: stage.mortality_percent(),
-        mortality_citation: JENTZER_2019.cite(),
-        citation: c22,
+        stage_mortality: StageMortality {
+            percent: stage.mortality_percent(),
+            caveat: JENTZER_CAVEAT,
+            citation: JENTZER_2019.cite(),
+        },
+        citation: format!("{c22}; {c19}"),
     })
 }
 
@@ -340,6 +502,7 @@ mod tests {
 
     #[test]
     fn stages_both_sides() {
+        // Normal picture: A. Single values are findings, not stages.
         check(|_| {}, Stage::A);
         check(|w| w.systolic_bp_mmhg = Some(90.0), Stage::A);
         check(|w| w.systolic_bp_mmhg = Some(89.0), Stage::B);
@@ -347,20 +510,41 @@ mod tests {
         check(|w| w.mean_arterial_pressure_mmhg = Some(59.0), Stage::B);
         check(|w| w.heart_rate_bpm = Some(99.0), Stage::A);
         check(|w| w.heart_rate_bpm = Some(100.0), Stage::B);
-        check(|w| w.lactate_mmol_l = Some(1.9), Stage::A);
-        check(|w| w.lactate_mmol_l = Some(2.0), Stage::C);
-        check(|w| w.cardiac_index_l_min_m2 = Some(2.2), Stage::A);
-        check(|w| w.cardiac_index_l_min_m2 = Some(2.1), Stage::C);
-        check(|w| w.pcwp_mmhg = Some(15.0), Stage::A);
-        check(|w| w.pcwp_mmhg = Some(16.0), Stage::C);
-        check(|w| w.papi = Some(1.85), Stage::A);
-        check(|w| w.papi = Some(1.8), Stage::C);
-        check(|w| w.cardiac_power_output_w = Some(0.61), Stage::A);
-        check(|w| w.cardiac_power_output_w = Some(0.6), Stage::C);
-        check(|w| w.vasoactive_drugs_count = Some(1), Stage::C);
-        check(|w| w.vasoactive_drugs_count = Some(0), Stage::A);
+        check(|w| w.pcwp_mmhg = Some(18.0), Stage::A);
+        check(|w| w.cardiac_index_l_min_m2 = Some(1.8), Stage::A);
+        check(|w| w.arterial_ph = Some(7.15), Stage::A);
+        // Hypoperfusion alone, untreated and normotensive: B (reported).
         check(
             |w| {
+                w.lactate_mmol_l = Some(2.0);
+                w.vasoactive_drugs_count = Some(0)
+            },
+            Stage::B,
+        );
+        // Hypoperfusion with hypotension: C on both sides of the lactate threshold.
+        let shock = |w: &mut PatientJson| {
+            w.systolic_bp_mmhg = Some(80.0);
+            w.lactate_mmol_l = Some(2.0);
+        };
+        check(shock, Stage::C);
+        check(
+            |w| {
+                shock(w);
+                w.lactate_mmol_l = Some(1.9)
+            },
+            Stage::B,
+        );
+        // Treatment instead of hypotension.
+        check(
+            |w| {
+                w.lactate_mmol_l = Some(3.0);
+                w.vasoactive_drugs_count = Some(1)
+            },
+            Stage::C,
+        );
+        check(
+            |w| {
+                shock(w);
                 w.lactate_mmol_l = Some(3.0);
                 w.lactate_rising = Some(true)
             },
@@ -368,16 +552,41 @@ mod tests {
         );
         check(
             |w| {
-                w.lactate_mmol_l = Some(1.5);
-                w.lactate_rising = Some(true)
+                shock(w);
+                w.escalating_support = Some(true)
             },
-            Stage::A,
+            Stage::D,
         );
-        check(|w| w.escalating_support = Some(true), Stage::D);
-        check(|w| w.lactate_mmol_l = Some(7.9), Stage::C);
-        check(|w| w.lactate_mmol_l = Some(8.0), Stage::E);
-        check(|w| w.arterial_ph = Some(7.21), Stage::A);
-        check(|w| w.arterial_ph = Some(7.2), Stage::E);
+        // Escalation without hypoperfusion is not D.
+        check(|w| w.escalating_support = Some(true), Stage::A);
+        check(
+            |w| {
+                shock(w);
+                w.lactate_mmol_l = Some(7.9)
+            },
+            Stage::C,
+        );
+        check(
+            |w| {
+                shock(w);
+                w.lactate_mmol_l = Some(8.0)
+            },
+            Stage::E,
+        );
+        check(
+            |w| {
+                shock(w);
+                w.arterial_ph = Some(7.21)
+            },
+            Stage::C,
+        );
+        check(
+            |w| {
+                shock(w);
+                w.arterial_ph = Some(7.2)
+            },
+            Stage::E,
+        );
         check(
             |w| {
                 w.cardiac_arrest_before_ecmo = Some(true);
@@ -385,6 +594,14 @@ mod tests {
             },
             Stage::E,
         );
+    }
+
+    #[test]
+    fn normotensive_hypoperfusion_without_drug_count_is_an_error() {
+        let mut w = base();
+        w.lactate_mmol_l = Some(3.0);
+        let e = scai_stage(&Patient::from_wire(w).unwrap()).unwrap_err();
+        assert_eq!(e.field(), "vasoactive_drugs_count");
     }
 
     #[test]

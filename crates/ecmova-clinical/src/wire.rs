@@ -6,7 +6,9 @@
 //! never see a wire type.
 
 use crate::error::ClinicalError;
-use crate::patient::{ArrestLocation, Cannulation, Diagnosis, Rhythm, Sex};
+use crate::patient::{
+    ArrestLocation, Cannulation, ContraindicationSource, Diagnosis, Rhythm, Sex, Timepoint,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -38,6 +40,10 @@ macro_rules! patient_wire {
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub $name: Option<$ty>,
             )*
+            /// Values given with a unit and converted by [`crate::units`], in words (not a
+            /// key of the format; filled by [`from_map`]).
+            #[serde(skip)]
+            pub unit_conversions: Vec<String>,
         }
 
         /// Every accepted key with the kind of its CSV cell, in the documented order.
@@ -60,6 +66,15 @@ patient_wire! {
     bmi_kg_m2: f64 => Number,
     /// Diagnoses leading to the shock (one or more).
     diagnoses: Vec<Diagnosis> => List,
+    /// The moment assessed: `before_cannulation` or `on_ecmo` (absent: derived from the
+    /// presence of `weaning_*` data, and the output says so).
+    timepoint: Timepoint => Text,
+    /// Contraindication list that drives the verdict: `chung_2014` (default) or `elso_2021`.
+    contraindication_source: ContraindicationSource => Text,
+    /// The infarction is an ST-elevation MI (DanGer Shock selection).
+    stemi: bool => Bool,
+    /// Overt right-ventricular failure (DanGer Shock exclusion).
+    rv_failure: bool => Bool,
     /// Liver failure (SAVE definition: bilirubin >= 33 umol/L or ALT/AST > 70 U/L).
     liver_failure: bool => Bool,
     /// Total bilirubin, umol/L.
@@ -152,6 +167,8 @@ patient_wire! {
     mechanical_cpr: bool => Bool,
     /// The patient is unconscious.
     unconscious: bool => Bool,
+    /// Minutes from collapse to the start of CPR (no flow).
+    no_flow_minutes: f64 => Number,
     /// Minutes of CPR without sustained ROSC (low flow) so far.
     low_flow_minutes: f64 => Number,
     /// Expected transport time to the ECPR centre, minutes.
@@ -200,6 +217,18 @@ patient_wire! {
     weaning_lateral_tdsa_cm_s: f64 => Number,
     /// Mean arterial pressure at minimal flow, mmHg.
     weaning_map_mmhg: f64 => Number,
+    /// The arterial trace is pulsatile on support (native ejection).
+    weaning_pulsatile: bool => Bool,
+    /// Vasoactive drugs running during the weaning assessment.
+    weaning_vasoactive_drugs_count: u32 => Integer,
+    /// Arterial lactate at the weaning assessment, mmol/L.
+    weaning_lactate_mmol_l: f64 => Number,
+    /// Lactate is rising at the weaning assessment.
+    weaning_lactate_rising: bool => Bool,
+    /// Tricuspid annular plane systolic excursion at minimal flow, mm (RV function).
+    weaning_tapse_mm: f64 => Number,
+    /// PaO2/FiO2 of the native lungs (right radial sample at reduced sweep gas), mmHg.
+    weaning_native_pao2_fio2_mmhg: f64 => Number,
 }
 
 /// The kind of a key, if the key is known.
@@ -222,17 +251,97 @@ pub fn unknown_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<String> 
     v
 }
 
-/// Reads a patient JSON document (the text, no I/O). Unknown keys are reported all at once;
-/// a value of the wrong type is reported with its path (e.g. `diagnoses[1]`).
+/// Reads a patient JSON document (the text, no I/O). A key given twice is an error naming
+/// the key (JSON parsers differ on which copy wins, so ecmova refuses to guess). Unknown keys
+/// are reported all at once; a value of the wrong type is reported with its path (e.g.
+/// `diagnoses[1]`); numbers may carry a UCUM unit (`{"value": 1.8, "unit": "mg/dL"}`) and are
+/// converted ([`crate::units`]); a bare number outside its field's plausible range is refused
+/// with the likely unit slip.
 pub fn parse_patient_json(text: &str) -> Result<PatientJson, ClinicalError> {
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| ClinicalError::Syntax(e.to_string()))?;
+    let value: Value = match serde_json::from_str::<NoDuplicates>(text) {
+        Ok(v) => v.0,
+        Err(e) => {
+            let msg = e.to_string();
+            if let Some(rest) = msg.strip_prefix(DUPLICATE_PREFIX) {
+                let key = rest.split('`').next().unwrap_or_default().to_string();
+                return Err(ClinicalError::DuplicateKey { key });
+            }
+            return Err(ClinicalError::Syntax(msg));
+        }
+    };
     match value {
         Value::Object(map) => from_map(map),
         other => Err(ClinicalError::Syntax(format!(
             "expected a JSON object, found {}",
             kind_name(&other)
         ))),
+    }
+}
+
+const DUPLICATE_PREFIX: &str = "duplicate key `";
+
+/// A JSON value read with duplicate keys refused (at any depth).
+struct NoDuplicates(Value);
+
+impl<'de> Deserialize<'de> for NoDuplicates {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDupVisitor).map(NoDuplicates)
+    }
+}
+
+struct NoDupVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NoDupVisitor {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v)
+            .map(Value::Number)
+            .unwrap_or(Value::Null))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        NoDuplicates::deserialize(d).map(|v| v.0)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
+        let mut v = Vec::new();
+        while let Some(NoDuplicates(x)) = a.next_element()? {
+            v.push(x);
+        }
+        Ok(Value::Array(v))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
+        let mut m = Map::new();
+        while let Some(k) = a.next_key::<String>()? {
+            let NoDuplicates(v) = a.next_value()?;
+            if m.contains_key(&k) {
+                return Err(serde::de::Error::custom(format!("{DUPLICATE_PREFIX}{k}`")));
+            }
+            m.insert(k, v);
+        }
+        Ok(Value::Object(m))
     }
 }
 
@@ -248,16 +357,25 @@ fn kind_name(v: &Value) -> &'static str {
 }
 
 /// Converts an object to the wire type, checking keys first.
-pub fn from_map(map: Map<String, Value>) -> Result<PatientJson, ClinicalError> {
+pub fn from_map(mut map: Map<String, Value>) -> Result<PatientJson, ClinicalError> {
     let unknown = unknown_keys(map.keys().map(String::as_str));
     if !unknown.is_empty() {
         return Err(ClinicalError::UnknownKeys { keys: unknown });
     }
-    serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
+    let mut conversions = Vec::new();
+    for (key, value) in map.iter_mut() {
+        let kind = field_kind(key).unwrap_or(FieldKind::Text);
+        if let Some(c) = crate::units::normalise(key, kind, value)? {
+            conversions.push(c);
+        }
+    }
+    let mut p: PatientJson = serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
         let field = e.path().to_string();
         let message = e.inner().to_string();
         ClinicalError::InvalidValue { field, message }
-    })
+    })?;
+    p.unit_conversions = conversions;
+    Ok(p)
 }
 
 /// Builds a patient from one CSV record: `headers` are patient keys, an empty cell is an absent
@@ -269,6 +387,11 @@ pub fn patient_json_from_cells(
     let unknown = unknown_keys(headers.iter().map(String::as_str));
     if !unknown.is_empty() {
         return Err(ClinicalError::UnknownKeys { keys: unknown });
+    }
+    for (i, h) in headers.iter().enumerate() {
+        if headers[..i].contains(h) {
+            return Err(ClinicalError::DuplicateKey { key: h.clone() });
+        }
     }
     let mut map = Map::new();
     for (key, cell) in headers.iter().zip(cells.iter()) {
@@ -283,10 +406,21 @@ pub fn patient_json_from_cells(
         };
         let value = match kind {
             FieldKind::Number => {
-                let x: f64 = cell.parse().map_err(|_| bad("a number"))?;
-                serde_json::Number::from_f64(x)
+                // "1.8 mg/dL": a number and a UCUM unit separated by a space.
+                let (num_txt, unit) = match cell.split_once(' ') {
+                    Some((n, u)) => (n.trim(), Some(u.trim())),
+                    None => (cell, None),
+                };
+                let x: f64 = num_txt
+                    .parse()
+                    .map_err(|_| bad("a number, optionally followed by a UCUM unit"))?;
+                let n = serde_json::Number::from_f64(x)
                     .map(Value::Number)
-                    .ok_or_else(|| bad("a finite number"))?
+                    .ok_or_else(|| bad("a finite number"))?;
+                match unit {
+                    Some(u) => serde_json::json!({"value": n, "unit": u}),
+                    None => n,
+                }
             }
             FieldKind::Integer => {
                 let x: i64 = cell.parse().map_err(|_| bad("a whole number"))?;
@@ -321,7 +455,12 @@ mod tests {
         let mut map = Map::new();
         for (k, kind) in FIELDS {
             let v = match kind {
-                FieldKind::Number => Value::from(1.0),
+                FieldKind::Number => {
+                    let (lo, hi) = crate::units::units_of(k)
+                        .map(|u| u.plausible)
+                        .unwrap_or((1.0, 1.0));
+                    Value::from((lo + hi) / 2.0)
+                }
                 FieldKind::Integer => Value::from(3),
                 FieldKind::Bool => Value::Bool(true),
                 FieldKind::List => Value::Array(vec![Value::from("other")]),
@@ -330,6 +469,8 @@ mod tests {
                     "arrest_location" => "in_hospital",
                     "initial_rhythm" | "rhythm_on_arrival" => "vf",
                     "cannulation" => "central",
+                    "timepoint" => "on_ecmo",
+                    "contraindication_source" => "elso_2021",
                     _ => "x",
                 }),
             };
@@ -338,6 +479,54 @@ mod tests {
         let parsed = from_map(map).expect("all keys accepted");
         let back = serde_json::to_value(&parsed).expect("serialises");
         assert_eq!(back.as_object().map(|m| m.len()), Some(FIELDS.len()));
+    }
+
+    /// Issue 13 (done here): a key given twice is an error naming it, at any depth.
+    #[test]
+    fn duplicate_keys_are_an_error_naming_the_key() {
+        let e =
+            parse_patient_json(r#"{"age_years": 40, "lactate_mmol_l": 1, "lactate_mmol_l": 9}"#)
+                .unwrap_err();
+        assert_eq!(
+            e,
+            ClinicalError::DuplicateKey {
+                key: "lactate_mmol_l".into()
+            }
+        );
+        assert!(e.to_string().contains("`lactate_mmol_l`"));
+        let e = parse_patient_json(
+            r#"{"creatinine_umol_l": {"value": 1, "unit": "mg/dL", "unit": "umol/L"}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.field(), "unit");
+        let h: Vec<String> = ["age_years", "age_years"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let c: Vec<String> = ["40", "41"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            patient_json_from_cells(&h, &c).unwrap_err().field(),
+            "age_years"
+        );
+    }
+
+    #[test]
+    fn units_are_converted_and_bare_slips_refused() {
+        let p = parse_patient_json(r#"{"creatinine_umol_l": {"value": 1.8, "unit": "mg/dL"}}"#)
+            .unwrap();
+        assert!((p.creatinine_umol_l.unwrap() - 159.156).abs() < 1e-9);
+        let e = parse_patient_json(r#"{"creatinine_umol_l": 1.8}"#).unwrap_err();
+        assert_eq!(e.field(), "creatinine_umol_l");
+        assert!(e.to_string().contains("mg/dL"), "{e}");
+        let h: Vec<String> = vec!["creatinine_umol_l".into()];
+        let p = patient_json_from_cells(&h, &["1.8 mg/dL".to_string()]).unwrap();
+        assert!((p.creatinine_umol_l.unwrap() - 159.156).abs() < 1e-9);
+        assert_eq!(
+            parse_patient_json(r#"{"gcs": {"value": 3, "unit": "1"}}"#)
+                .unwrap_err()
+                .field(),
+            "gcs"
+        );
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! Flow stays an output of the circuit: a proportional controller adjusts the pump speed once
 //! per beat towards the step's target flow, as a perfusionist turns the knob. At the end of each
 //! step the last 5 beats are averaged and turned into what an echocardiographer would measure.
+//! The clinical verdict checks the haemodynamic prerequisites first: the simulator gives MAP
+//! and pulsatility; vasoactive load, lactate, TAPSE and native-lung gas exchange are not
+//! supplied, so they are named as not given and the verdict is never `ready`.
 
 use ecmova_clinical::weaning::{weaning_readiness, WeaningInput, WeaningResult};
 use ecmova_engine::BeatMetrics;
@@ -17,6 +20,10 @@ pub const LVOT_DIAMETER_CM: f64 = 2.0;
 /// the circuit's flow-speed slope (~1.3 L/min per 1000 rpm with the default circuit), so the
 /// flow error halves each beat without overshoot.
 pub const CONTROLLER_GAIN_RPM_PER_L_MIN: f64 = 400.0;
+
+/// Pulsatile trace: the aortic valve opened in every averaged beat (ecmova's reading of a
+/// "pulsatile arterial trace" for the simulator: native ejection on each beat).
+pub const PULSATILE_OPENING_FRACTION: f64 = 0.999;
 
 /// One step of a weaning trial.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -88,12 +95,22 @@ impl WeaningTrial {
         if let Some(m) = BeatMetrics::average(recent) {
             let area_cm2 = std::f64::consts::PI * (LVOT_DIAMETER_CM / 2.0).powi(2);
             let vti = m.lv_stroke_volume_ml / area_cm2;
+            // The simulator supplies MAP and pulsatility (the aortic valve opened in every
+            // averaged beat); it has no vasoactive-load summary here, no lactate and no
+            // TAPSE or native-lung PaO2/FiO2, so those prerequisites are "not given" and the
+            // verdict cannot be `ready` (at best `prerequisites_incomplete`).
             let verdict = weaning_readiness(&WeaningInput {
                 flow_l_min: m.ecmo_flow_l_min,
                 aortic_vti_cm: vti,
                 lvef_percent: m.lvef_percent,
                 lateral_tdsa_cm_s: None,
                 map_mmhg: Some(m.map_mmhg),
+                pulsatile: Some(m.aortic_valve_opening_fraction >= PULSATILE_OPENING_FRACTION),
+                vasoactive_drugs_count: None,
+                lactate_mmol_l: None,
+                lactate_rising: None,
+                tapse_mm: None,
+                native_pao2_fio2_mmhg: None,
             });
             self.steps.push(WeaningStep {
                 target_flow_l_min: self.flows_l_min[self.index],

@@ -1,7 +1,10 @@
 //! The weaning trial (Aissaoui N et al., Intensive Care Med 2011;37:1738: at ECMO flow
 //! < 1.5 L/min, success is predicted by aortic VTI ≥ 10 cm, LVEF > 20-25 % and lateral mitral
-//! TDSa ≥ 6 cm/s). A recovered myocarditis heart passes; the unrecovered acute-MI heart fails,
-//! with reasons. Both stories are the example files a user runs.
+//! TDSa ≥ 6 cm/s), which apply once the haemodynamic prerequisites are met. A recovered
+//! myocarditis heart passes the echo criteria with a pulsatile trace and MAP > 60 mmHg, but the
+//! simulator gives no lactate or vasoactive load, so the verdict is `prerequisites_incomplete`
+//! (never `ready` on missing data); the unrecovered acute-MI heart fails, with reasons. Both
+//! stories are the example files a user runs.
 
 use ecmova_scenario::summary::summary_json;
 use ecmova_scenario::{build, run, RunOptions, Scenario};
@@ -44,10 +47,23 @@ fn recovered_myocarditis_passes_the_weaning_trial() {
     assert_targets_reached(&s);
     let last = steps(&s).last().unwrap();
     println!("{}", serde_json::to_string_pretty(last).unwrap());
-    assert_eq!(last["verdict"]["readiness"], "ready");
+    assert_eq!(last["verdict"]["readiness"], "prerequisites_incomplete");
     assert!(last["aortic_vti_cm"].as_f64().unwrap() >= 10.0);
     assert!(last["lvef_percent"].as_f64().unwrap() > 25.0);
-    assert_eq!(s["weaning_trial"]["readiness"], "ready");
+    // Every criterion the simulator supplies passes; the missing prerequisites are named.
+    for c in last["verdict"]["criteria"].as_array().unwrap() {
+        assert!(
+            c["result"] == "pass" || c["result"] == "not_given" || c["result"] == "not_measured",
+            "{c}"
+        );
+    }
+    let reasons = last["verdict"]["reasons"].to_string();
+    assert!(
+        reasons.contains("weaning_lactate_mmol_l")
+            && reasons.contains("weaning_vasoactive_drugs_count"),
+        "{reasons}"
+    );
+    assert_eq!(s["weaning_trial"]["readiness"], "prerequisites_incomplete");
     // Above 1.5 L/min the thresholds do not apply: those steps are not assessable.
     assert_eq!(steps(&s)[0]["verdict"]["readiness"], "not_assessable");
 }

@@ -1,7 +1,8 @@
 // ecmova assessment page: a form for the patient fields of the clinical library (FIELDS below,
 // from docs/patient-format.md; a test checks it lists every key the library accepts), posted
-// to POST /api/v1/assess; shows SCAI stage, indication, contraindications, SAVE/ENCOURAGE with
-// item points, ECPR eligibility, with the citations. Hand-written, no dependencies.
+// to POST /api/v1/assess; shows the verdict with its reasons and the evidence date first, then
+// the SCAI stage (findings vs stage, three axes), evidence, contraindications, SAVE/ENCOURAGE
+// with item points, ECPR criteria, with the citations. Hand-written, no dependencies.
 "use strict";
 
 // Every patient key with its kind, grouped as on the form (generated once from docs/patient-format.md).
@@ -14,6 +15,10 @@ const FIELDS = [
     {"key": "height_cm", "type": "number", "label": "Height, cm", "range": "20.0 to 272.0 cm"},
     {"key": "bmi_kg_m2", "type": "number", "label": "Body-mass index, kg/m2 (computed from weight and height when absent)", "range": "5.0 to 150.0 kg/m2"},
     {"key": "diagnoses", "type": "list", "label": "Diagnoses leading to the shock (one or more)"},
+    {"key": "timepoint", "type": "enum", "label": "The moment assessed: `before_cannulation` or `on_ecmo`", "options": ["before_cannulation", "on_ecmo"]},
+    {"key": "contraindication_source", "type": "enum", "label": "Contraindication list: `chung_2014` (default) or `elso_2021`", "options": ["chung_2014", "elso_2021"]},
+    {"key": "stemi", "type": "bool", "label": "The infarction is an ST-elevation MI (DanGer Shock selection)"},
+    {"key": "rv_failure", "type": "bool", "label": "Overt right-ventricular failure (DanGer Shock exclusion)"},
   ] },
   { "group": "Haemodynamics", "fields": [
     {"key": "systolic_bp_mmhg", "type": "number", "label": "Systolic blood pressure, mmHg", "range": "0.0 to 300.0 mmHg"},
@@ -68,6 +73,7 @@ const FIELDS = [
     {"key": "shocks_delivered", "type": "integer", "label": "Defibrillation shocks delivered", "range": "0.0 to 100.0 shocks"},
     {"key": "mechanical_cpr", "type": "bool", "label": "A mechanical CPR device is in use"},
     {"key": "unconscious", "type": "bool", "label": "The patient is unconscious"},
+    {"key": "no_flow_minutes", "type": "number", "label": "Minutes from collapse to the start of CPR (no flow)", "range": "0.0 to 120.0 min"},
     {"key": "low_flow_minutes", "type": "number", "label": "Minutes of CPR without sustained ROSC (low flow) so far", "range": "0.0 to 600.0 min"},
     {"key": "expected_transport_minutes", "type": "number", "label": "Expected transport time to the ECPR centre, minutes", "range": "0.0 to 1440.0 min"},
     {"key": "expected_collapse_to_cath_lab_minutes", "type": "number", "label": "Expected time from collapse to arrival in the cath lab, minutes", "range": "0.0 to 1440.0 min"},
@@ -94,6 +100,12 @@ const FIELDS = [
     {"key": "weaning_lvef_percent", "type": "number", "label": "LVEF at minimal flow, %", "range": "0.0 to 100.0 %"},
     {"key": "weaning_lateral_tdsa_cm_s", "type": "number", "label": "Lateral mitral annulus peak systolic velocity (TDSa) at minimal flow, cm/s", "range": "0.0 to 30.0 cm/s"},
     {"key": "weaning_map_mmhg", "type": "number", "label": "Mean arterial pressure at minimal flow, mmHg", "range": "0.0 to 250.0 mmHg"},
+    {"key": "weaning_pulsatile", "type": "bool", "label": "The arterial trace is pulsatile on support (prerequisite)"},
+    {"key": "weaning_vasoactive_drugs_count", "type": "integer", "label": "Vasoactive drugs running during the weaning assessment (prerequisite)", "range": "0.0 to 10.0 drugs"},
+    {"key": "weaning_lactate_mmol_l", "type": "number", "label": "Arterial lactate at the weaning assessment, mmol/L (prerequisite)", "range": "0.0 to 30.0 mmol/L"},
+    {"key": "weaning_lactate_rising", "type": "bool", "label": "Lactate is rising at the weaning assessment"},
+    {"key": "weaning_tapse_mm", "type": "number", "label": "TAPSE at minimal flow, mm (RV function, checked where given)", "range": "1.0 to 50.0 mm"},
+    {"key": "weaning_native_pao2_fio2_mmhg", "type": "number", "label": "Native-lung PaO2/FiO2, mmHg (checked where given)", "range": "20.0 to 700.0 mmHg"},
   ] },
 ];
 
@@ -107,14 +119,14 @@ const UNITS = [
   ["_mmhg", "mmHg"], ["_umol_l", "µmol/L"], ["_mmol_l", "mmol/L"], ["_u_l", "U/L"], ["_kg_m2", "kg/m²"],
   ["_kg", "kg"], ["_cm_s", "cm/s"], ["_cm", "cm"], ["_years", "years"], ["_bpm", "bpm"],
   ["_l_min_m2", "L/min/m²"], ["_l_min", "L/min"], ["_ml_min_1_73m2", "mL/min/1.73m²"], ["_percent", "%"],
-  ["_cmh2o", "cmH₂O"], ["_minutes", "min"], ["_hours_before_ecmo", "h before ECMO"], ["_w", "W"],
+  ["_cmh2o", "cmH₂O"], ["_minutes", "min"], ["_hours_before_ecmo", "h before ECMO"], ["_w", "W"], ["_mm", "mm"],
 ];
 
 const ACRONYMS = {
   bmi: "BMI", pcwp: "PCWP", papi: "PAPI", lvef: "LVEF", gcs: "GCS", alt: "ALT", ast: "AST",
   egfr: "eGFR", ecmo: "ECMO", cpr: "CPR", vti: "VTI", tdsa: "TDSa", map: "MAP", etco2: "EtCO2",
   pao2: "PaO2", sao2: "SaO2", mi: "MI", cabg: "CABG", cns: "CNS", ph: "pH", bp: "BP", id: "ID",
-  vf: "VF", vt: "VT", cath: "cath",
+  vf: "VF", vt: "VT", cath: "cath", stemi: "STEMI", rv: "RV", tapse: "TAPSE", fio2: "FiO2",
 };
 
 function labelOf(key) {
@@ -263,12 +275,37 @@ function scoreCard(title, section, id) {
   return c;
 }
 
+const words = (x) => String(x).replace(/_/g, " ");
+
 function render(a) {
   const res = $("results");
   res.innerHTML = "";
+  // The verdict, its reasons and the evidence date first.
+  const v = card("Verdict", "verdict-card");
+  v.appendChild(el("div", { class: `headline verdict verdict-${a.verdict}`, id: "indication-verdict", text: words(a.verdict) }));
+  v.appendChild(el("div", { class: "muted", id: "evidence-as-of", text: `evidence as of ${a.evidence_as_of} · timepoint ${words(a.timepoint.value)} (${a.timepoint.basis})` }));
+  v.appendChild(el("div", { text: a.indication.summary }));
+  const rl = el("ul", { class: "tight" });
+  for (const r of a.indication.reasons) rl.appendChild(el("li", {}, `${r.text} `, el("span", { class: "cite", text: r.citation })));
+  v.appendChild(rl);
+  if (a.indication.what_would_have_to_change.length) {
+    v.appendChild(el("b", { text: "What would have to change" }));
+    const cl = el("ul", { class: "tight" });
+    for (const c of a.indication.what_would_have_to_change) cl.appendChild(el("li", { text: c }));
+    v.appendChild(cl);
+  }
+  if (a.conflicts.length) {
+    v.appendChild(el("b", { class: "neg", text: "Conflicts between given values and labs" }));
+    const cl = el("ul", { class: "tight" });
+    for (const c of a.conflicts) cl.appendChild(el("li", { text: `given ${c.given}; labs: ${c.labs}; used: ${c.used}` }));
+    v.appendChild(cl);
+  }
+  if (a.unit_conversions && a.unit_conversions.length) v.appendChild(el("div", { class: "muted", text: `Units converted: ${a.unit_conversions.join("; ")}` }));
+  v.appendChild(el("div", { class: "cite", text: a.disclaimer }));
+  res.appendChild(v);
+
   const head = card("Summary", "summary");
   head.appendChild(el("div", { text: a.summary }));
-  head.appendChild(el("div", { class: "cite", text: a.disclaimer }));
   res.appendChild(head);
 
   const scai = card("SCAI SHOCK stage", "scai");
@@ -276,55 +313,52 @@ function render(a) {
     const s = a.scai.result;
     scai.appendChild(el("div", { class: "headline" },
       el("span", { class: `stage stage-${s.stage}`, id: "scai-stage", text: s.display }),
-      el("span", { text: `${s.label} · in-hospital mortality ${fmt(s.mortality_percent)} %` })));
+      el("span", { text: s.label })));
     const ul = el("ul", { class: "tight" });
     for (const c of s.criteria_met) ul.appendChild(el("li", {}, `${c.stage}: ${c.criterion} `, el("span", { class: "cite", text: `(${c.citation})` })));
-    if (!s.criteria_met.length) ul.appendChild(el("li", { text: "no criterion of stages B-E met" }));
+    if (!s.criteria_met.length) ul.appendChild(el("li", { text: "no combination of stage B-E findings" }));
     scai.appendChild(ul);
+    if (s.findings.length) {
+      scai.appendChild(el("div", { class: "muted", text: "Findings (single values, not a stage by themselves):" }));
+      const fl = el("ul", { class: "tight" });
+      for (const f of s.findings) fl.appendChild(el("li", { text: `${f.finding} (typical of stage ${f.typical_of})` }));
+      scai.appendChild(fl);
+    }
+    scai.appendChild(el("div", { class: "muted", text: `Phenotype/aetiology: ${s.phenotype.join("; ")}. Risk modifiers: ${s.risk_modifiers.join("; ")}.` }));
     if (s.not_assessed && s.not_assessed.length) scai.appendChild(el("div", { class: "muted", text: `Not assessed: ${s.not_assessed.join(", ")}` }));
-    scai.appendChild(cite(`${s.citation}; mortality: ${s.mortality_citation}`));
+    scai.appendChild(el("div", { class: "muted", text: `Stage mortality ${fmt(s.stage_mortality.percent)} % in-hospital: ${s.stage_mortality.caveat}` }));
+    scai.appendChild(cite(`${s.citation}; mortality: ${s.stage_mortality.citation}`));
   } else notComputed(scai, a.scai);
   res.appendChild(scai);
+
+  const ind = card("Recommendations and evidence", "indication");
+  const ul = el("ul", { class: "tight" });
+  for (const r of a.indication.recommendations) ul.appendChild(el("li", {}, `${r.applies_to}: ${r.statement} (class ${r.class}, level ${r.level}) `, el("span", { class: "cite", text: r.citation })));
+  for (const n of a.indication.notes) ul.appendChild(el("li", {}, `${n.text} `, el("span", { class: "cite", text: n.citation })));
+  ind.appendChild(ul);
+  if (a.indication.microaxial_pump_option) ind.appendChild(trialBox(a.indication.microaxial_pump_option));
+  res.appendChild(ind);
 
   const scores = el("div", { class: "scores" });
   scores.appendChild(scoreCard("SAVE score", a.save, "save"));
   scores.appendChild(scoreCard("ENCOURAGE score", a.encourage, "encourage"));
   res.appendChild(scores);
 
-
-  const ind = card("Indication", "indication");
-  ind.appendChild(el("div", { class: "headline", id: "indication-verdict", text: a.indication.verdict.replace(/_/g, " ") }));
-  ind.appendChild(el("div", { text: a.indication.summary }));
-  const ul = el("ul", { class: "tight" });
-  for (const r of a.indication.recommendations) ul.appendChild(el("li", {}, `${r.applies_to}: ${r.statement} (class ${r.class}, level ${r.level}) `, el("span", { class: "cite", text: r.citation })));
-  for (const n of a.indication.notes) ul.appendChild(el("li", {}, `${n.text} `, el("span", { class: "cite", text: n.citation })));
-  ind.appendChild(ul);
-  res.appendChild(ind);
-
   const ci = card("Contraindications", "contraindications");
   const t = el("table", { class: "items" });
   t.appendChild(el("tr", {}, el("th", { text: "Kind" }), el("th", { text: "Contraindication" }), el("th", { text: "Status" }), el("th", { text: "Evidence" })));
   for (const c of a.contraindications.items) {
-    t.appendChild(el("tr", {}, el("td", { text: c.kind }), el("td", { text: c.name }),
+    t.appendChild(el("tr", {}, el("td", { text: words(c.kind) }), el("td", { text: c.name }),
       el("td", {}, el("span", { class: `tag ${c.status}`, text: c.status })), el("td", { text: c.evidence })));
   }
   ci.appendChild(t);
-  if (a.contraindications.items.length) ci.appendChild(cite(a.contraindications.items[0].citation));
+  ci.appendChild(cite(a.contraindications.source_citation));
   res.appendChild(ci);
 
-  const ecpr = card("ECPR eligibility", "ecpr");
+  const ecpr = card("ECPR criteria", "ecpr");
   if (!a.ecpr.applicable) ecpr.appendChild(el("div", { class: "muted", text: "Not applicable: no cardiac arrest." }));
-  for (const tr of a.ecpr.trials) {
-    const box = el("div", { style: "margin:4px 0" });
-    box.appendChild(el("div", {}, el("b", { text: `${tr.trial} ` }), el("span", { class: `tag ${tr.eligibility}`, text: tr.eligibility.replace(/_/g, " ") })));
-    const l = el("ul", { class: "tight" });
-    for (const f of tr.failed) l.appendChild(el("li", { class: "neg", text: `fails: ${f}` }));
-    for (const u of tr.unknown) l.appendChild(el("li", { class: "muted", text: `not checked: ${u}` }));
-    for (const m of tr.met) l.appendChild(el("li", { text: `meets: ${m}` }));
-    box.appendChild(l);
-    box.appendChild(cite(tr.citation));
-    ecpr.appendChild(box);
-  }
+  else ecpr.appendChild(el("div", { class: "muted", text: `ROSC status: ${words(a.ecpr.rosc_status)}` }));
+  for (const tr of a.ecpr.trials) ecpr.appendChild(trialBox(tr));
   const nl = el("ul", { class: "tight" });
   for (const n of a.ecpr.notes) nl.appendChild(el("li", {}, `${n.text} `, el("span", { class: "cite", text: n.citation })));
   ecpr.appendChild(nl);
@@ -337,7 +371,7 @@ function render(a) {
 
   const surv = card("Expected survival by aetiology", "survival");
   const sl = el("ul", { class: "tight" });
-  for (const f of a.expected_survival.figures) sl.appendChild(el("li", {}, `${f.etiology.replace(/_/g, " ")}: ${fmt(f.percent)} % ${f.measure} `, el("span", { class: "cite", text: f.citation })));
+  for (const f of a.expected_survival.figures) sl.appendChild(el("li", {}, `${words(f.etiology)}: ${fmt(f.percent)} % ${f.measure}${f.control_arm ? "; control arm: " + f.control_arm : ""} `, el("span", { class: "cite", text: f.citation })));
   surv.appendChild(sl);
   res.appendChild(surv);
 
@@ -354,14 +388,30 @@ function render(a) {
   const wean = card("Weaning readiness", "weaning");
   if (a.weaning.result) {
     const w = a.weaning.result;
-    wean.appendChild(el("div", { class: "headline", text: String(w.readiness).replace(/_/g, " ") }));
+    wean.appendChild(el("div", { class: "headline", text: words(w.readiness) }));
     const wt = el("table", { class: "items" });
-    for (const c of w.criteria) wt.appendChild(el("tr", {}, el("td", { text: c.criterion }), el("td", { text: String(c.value) }), el("td", { text: c.threshold }), el("td", { text: String(c.result) + (c.verified ? "" : " (UNVERIFIED)") })));
+    for (const c of w.criteria) wt.appendChild(el("tr", {}, el("td", { text: c.kind }), el("td", { text: c.criterion }), el("td", { text: String(c.value) }), el("td", { text: c.threshold }), el("td", { text: String(c.result) + (c.verified ? "" : " (UNVERIFIED)") })));
     wean.appendChild(wt);
+    const wl = el("ul", { class: "tight" });
+    for (const r of w.reasons) wl.appendChild(el("li", { text: r }));
+    wean.appendChild(wl);
     wean.appendChild(cite(w.citation));
   } else notComputed(wean, a.weaning);
   res.appendChild(wean);
   for (const l of a.left_out || []) res.appendChild(el("div", { class: "muted", text: `${l.score} left out: ${l.reason}` }));
+}
+
+function trialBox(tr) {
+  const box = el("div", { class: "trial" });
+  box.appendChild(el("div", {}, el("b", { text: `${tr.trial} ` }), el("span", { class: `tag ${tr.eligibility}`, text: tr.label })));
+  const l = el("ul", { class: "tight" });
+  for (const f of tr.failed) l.appendChild(el("li", { class: "neg", text: `fails: ${f}` }));
+  for (const u of tr.unknown) l.appendChild(el("li", { class: "muted", text: `not given: ${u}` }));
+  for (const m of tr.met) l.appendChild(el("li", { text: `meets: ${m}` }));
+  if (tr.not_checked.length) l.appendChild(el("li", { class: "muted", text: `never checked (not in the patient format): ${tr.not_checked.join("; ")}` }));
+  box.appendChild(l);
+  box.appendChild(cite(tr.citation));
+  return box;
 }
 
 function showError(e) {

@@ -880,6 +880,10 @@ fn clinical_error(e: ClinicalError) -> ApiError {
     let (status, code) = match e {
         ClinicalError::Syntax(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
         ClinicalError::UnknownKeys { .. } => (StatusCode::BAD_REQUEST, "unknown_field"),
+        ClinicalError::DuplicateKey { .. } => (StatusCode::BAD_REQUEST, "duplicate_key"),
+        ClinicalError::Implausible { .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "implausible_value")
+        }
         ClinicalError::InvalidValue { .. } => (StatusCode::BAD_REQUEST, "invalid_value"),
         ClinicalError::OutOfRange { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "out_of_range"),
         ClinicalError::Missing { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "missing_field"),

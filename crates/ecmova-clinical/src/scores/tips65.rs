@@ -109,8 +109,28 @@ pub fn tips65_score(i: &Tips65Input) -> ScoreResult {
 }
 
 /// TiPS65 of a validated patient.
+///
+/// TiPS65 was derived in out-of-hospital arrests with a shockable initial rhythm treated with
+/// ECPR (Okada 2020): outside that population the result carries a warning naming what
+/// differs (an in-hospital arrest, a non-shockable or unknown initial rhythm).
 pub fn tips65(p: &Patient) -> Result<ScoreResult, ClinicalError> {
-    Ok(tips65_score(&Tips65Input::from_patient(p)?))
+    use crate::patient::ArrestLocation;
+    let mut r = tips65_score(&Tips65Input::from_patient(p)?);
+    let w = p.record();
+    match w.arrest_location {
+        Some(ArrestLocation::OutOfHospital) => {}
+        Some(ArrestLocation::InHospital) => r.warnings.push("outside the derivation population: in-hospital arrest (TiPS65 was derived in out-of-hospital arrests treated with ECPR)".into()),
+        None => r.warnings.push("arrest_location not given: TiPS65 was derived in out-of-hospital arrests treated with ECPR".into()),
+    }
+    match w.initial_rhythm.map(|x| x.shockable()) {
+        Some(true) => {}
+        Some(false) => r.warnings.push(format!(
+            "outside the derivation population: initial rhythm {} (TiPS65 was derived with a shockable initial rhythm)",
+            w.initial_rhythm.map(|x| x.name()).unwrap_or_default()
+        )),
+        None => r.warnings.push("initial_rhythm not given: TiPS65 was derived with a shockable initial rhythm".into()),
+    }
+    Ok(r)
 }
 
 #[cfg(test)]
