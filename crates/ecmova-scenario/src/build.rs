@@ -501,6 +501,20 @@ pub fn apply_event(
                     g.lung_shunt_fraction = lung_shunt_fraction;
                 }
             }
+            Event::SetVentilation {
+                minute_ventilation_l_min,
+                dead_space_fraction,
+                ..
+            } => {
+                if let Some(g) = p.gas.as_mut() {
+                    if let Some(v) = minute_ventilation_l_min {
+                        g.minute_ventilation_l_min = v;
+                    }
+                    if let Some(d) = dead_space_fraction {
+                        g.dead_space_fraction = d;
+                    }
+                }
+            }
             Event::SetLvContractility {
                 lv_contractility_scale,
                 ..
@@ -672,6 +686,20 @@ fn apply_patient_scalars(
     }
     if let Some(x) = p.fio2 {
         params.gas.as_mut().ok_or_else(|| no_gas("fio2"))?.fio2 = x;
+    }
+    if let Some(x) = p.minute_ventilation_l_min {
+        params
+            .gas
+            .as_mut()
+            .ok_or_else(|| no_gas("minute_ventilation_l_min"))?
+            .minute_ventilation_l_min = x;
+    }
+    if let Some(x) = p.dead_space_fraction {
+        params
+            .gas
+            .as_mut()
+            .ok_or_else(|| no_gas("dead_space_fraction"))?
+            .dead_space_fraction = x;
     }
     if let Some(name) = p.rhythm.as_deref() {
         params.rhythm = Rhythm::from_name(name).ok_or_else(|| ScenarioError::InvalidChoice {

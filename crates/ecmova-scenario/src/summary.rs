@@ -190,6 +190,15 @@ pub const GAS_KEYS: &[&str] = &[
     "lung_o2_uptake_ml_min",
     "oxygenator_o2_transfer_ml_min",
     "oxygenator_co2_removal_ml_min",
+    "paco2_right_radial_mmhg",
+    "paco2_femoral_mmhg",
+    "pvco2_mmhg",
+    "ph_right_radial",
+    "ph_femoral",
+    "post_oxygenator_ph",
+    "alveolar_pco2_mmhg",
+    "lung_co2_output_ml_min",
+    "vco2_ml_min",
 ];
 
 fn num(v: f64) -> Value {

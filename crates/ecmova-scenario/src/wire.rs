@@ -152,6 +152,15 @@ pub enum Event {
         /// New FiO2.
         fio2: f64,
     },
+    /// Change the ventilation: minute ventilation and/or dead-space fraction (absent: unchanged).
+    SetVentilation {
+        /// When, s.
+        at_s: f64,
+        /// New minute ventilation, L/min (0-40).
+        minute_ventilation_l_min: Option<f64>,
+        /// New dead-space fraction VD/VT (0-0.95).
+        dead_space_fraction: Option<f64>,
+    },
     /// Change the intrapulmonary shunt fraction.
     SetLungShunt {
         /// When, s.
@@ -226,6 +235,7 @@ impl Event {
             | Event::SetHeartRate { at_s, .. }
             | Event::SetFio2 { at_s, .. }
             | Event::SetLungShunt { at_s, .. }
+            | Event::SetVentilation { at_s, .. }
             | Event::SetLvContractility { at_s, .. }
             | Event::SetDevice { at_s, .. }
             | Event::Arrest { at_s, .. }
@@ -247,6 +257,7 @@ impl Event {
             Event::SetHeartRate { .. } => "set_heart_rate",
             Event::SetFio2 { .. } => "set_fio2",
             Event::SetLungShunt { .. } => "set_lung_shunt",
+            Event::SetVentilation { .. } => "set_ventilation",
             Event::SetLvContractility { .. } => "set_lv_contractility",
             Event::SetDevice { .. } => "set_device",
             Event::Arrest { .. } => "arrest",
@@ -278,6 +289,10 @@ pub struct Patient {
     pub lung_shunt_fraction: Option<f64>,
     /// Inspired O2 fraction (0.21-1).
     pub fio2: Option<f64>,
+    /// Minute ventilation, L/min (0-40; default 6).
+    pub minute_ventilation_l_min: Option<f64>,
+    /// Dead-space fraction VD/VT (0-0.95; default 0.3).
+    pub dead_space_fraction: Option<f64>,
     /// Cardiac rhythm at the start: `sinus` (default unless the preset says otherwise),
     /// `vf` or `asystole`.
     pub rhythm: Option<String>,
