@@ -226,6 +226,15 @@ impl State {
         self.y[l.o2..l.o2 + l.compartments].iter().sum()
     }
 
+    /// Total CO2 stored in the blood, mL (0 without a gas model).
+    pub fn stored_co2_ml(&self, model: &Model) -> f64 {
+        let l = model.layout();
+        if !l.gas {
+            return 0.0;
+        }
+        self.y[l.co2..l.co2 + l.compartments].iter().sum()
+    }
+
     /// Cumulative gas exchange since t = 0, mL (indices in [`crate::model::accumulator`]);
     /// empty without a gas model.
     pub fn gas_accumulators(&self, model: &Model) -> &[f64] {

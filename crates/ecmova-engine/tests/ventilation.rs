@@ -208,3 +208,35 @@ fn apnoea_removes_no_co2() {
     assert_eq!(m.lung_co2_output_ml_min, 0.0);
     assert!(m.paco2_right_radial_mmhg > 45.0 && m.ph_right_radial < 7.35);
 }
+
+/// O2 and CO2 stay exactly conserved with the new lungs and membrane: stored CO2 changes by
+/// production + lung output + oxygenator removal (both logged negative) and stored O2 by lung
+/// uptake + oxygenator transfer − consumption, to rounding, at every beat of a run that changes
+/// ventilation and sweep.
+#[test]
+fn o2_and_co2_are_conserved() {
+    use ecmova_engine::model::accumulator as acc;
+    for (ve, sweep) in [(6.0, 4.0), (0.0, 10.0), (20.0, 0.5)] {
+        let model = Model::new(
+            with_ventilation(shock_on_ecmo(3000.0, sweep), ve, 0.3),
+            IntegrationParams::default(),
+        )
+        .unwrap();
+        let mut state = State::new(&model);
+        let (o0, c0) = (state.stored_o2_ml(&model), state.stored_co2_ml(&model));
+        let mut worst: f64 = 0.0;
+        while state.time_s() < 120.0 {
+            step(&model, &mut state);
+            if state.step_in_beat() == 0 {
+                let a = state.gas_accumulators(&model);
+                let o = o0 + a[acc::LUNG_O2] + a[acc::OXYGENATOR_O2] - a[acc::CONSUMED_O2];
+                let c = c0 + a[acc::PRODUCED_CO2] + a[acc::LUNG_CO2] + a[acc::OXYGENATOR_CO2];
+                let d_o2 = (state.stored_o2_ml(&model) - o).abs() / o0;
+                let d_co2 = (state.stored_co2_ml(&model) - c).abs() / c0;
+                worst = worst.max(d_o2).max(d_co2);
+            }
+        }
+        println!("VE {ve}, sweep {sweep}: worst relative O2/CO2 imbalance {worst:.1e}");
+        assert!(worst < 1e-12, "{worst}");
+    }
+}
