@@ -154,3 +154,27 @@ fn o2_uptake_is_capped_by_the_sweep() {
     assert!((low - 100.0).abs() < 1e-6, "{low}");
     assert!(high > 150.0 && (high - higher).abs() < 1e-9);
 }
+
+/// Hospach I, Goldstein J, Harenski K, Laffey JG, Pouchoulin D, Raible M, Votteler S, Storr M.
+/// In vitro characterization of PrismaLung+: a novel ECCO2R device. Intensive Care Med Exp
+/// 2020;8 (doi 10.1186/s40635-020-00301-7). Bovine blood, 300 mL/min, inlet PCO2 45 mmHg: 44 ± 2.5
+/// (0.35 m²), 73 ± 4.0 (0.8 m²) and 72 ± 1.9 mL/min (1.35 m²); the sweep is not given in the
+/// abstract (taken as 10 L/min; at 300 mL/min the model gains < 4 % above 4 L/min).
+///
+/// Known disagreement: with the per-m² conductance calibrated on Strassmann 2019's pigs the
+/// model removes about half of what these bench devices remove, and it does not reproduce their
+/// plateau above 0.8 m². The bounds record the disagreement so that a change is noticed.
+#[test]
+fn hospach_2020_bench_devices_at_300_ml_min() {
+    let published = [(0.35, 44.0), (0.8, 73.0), (1.35, 72.0)];
+    let mut model = Vec::new();
+    for (a, p) in published {
+        let o = Oxygenator::from_line_l_min(10.0, 0.0, 1.0, a).unwrap();
+        let r = removal(&o, 0.3, 10.0, P_IN_MMHG);
+        println!("{a} m², 300 mL/min: model {r:.1} mL/min, published {p}");
+        assert!((0.35..0.6).contains(&(r / p)), "{a}: {r} vs {p}");
+        model.push(r);
+    }
+    // Larger membranes remove more in the model (the bench plateaus above 0.8 m²).
+    assert!(model[0] < model[1] && model[1] < model[2]);
+}
