@@ -1061,50 +1061,52 @@ impl Model {
         };
         k.circuit = self.params.ecmo.clone().zip(circuit_flow);
         self.compile_unloading(&mut k);
-        k.gas = self.params.gas.as_ref().map(|g| GasKernel {
-            o2,
-            co2,
-            acc,
-            vent_co2_ml_s_mmhg: crate::gas::ventilation_co2_conductance_ml_s_mmhg(
-                g.alveolar_ventilation_l_min(),
-            ),
-            pio2_mmhg: g.fio2 * (g.barometric_pressure_mmhg - crate::gas::PH2O_37C_MMHG),
-            hb_g_dl: g.hemoglobin_g_dl,
-            shunt: g.lung_shunt_fraction,
-            exchange: g.exchange_connection,
-            ends: self
-                .params
-                .connections
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != g.exchange_connection)
-                .map(|(j, c)| (j, c.from, c.to))
-                .chain(k.impellas.iter().map(|d| (d.0, d.1, d.2)))
-                .chain(k.orifices.iter().map(|d| (d.0, d.1, d.2)))
-                .chain(k.vents.iter().map(|d| (d.0, d.1, d.2)))
-                .collect(),
-            exchange_ends: {
-                let c = &self.params.connections[g.exchange_connection];
-                (c.from, c.to)
-            },
-            consumers: g
-                .consumers
-                .iter()
-                .map(|c| {
-                    (
-                        self.params.connections[c.bed_connection].to,
-                        c.vo2_ml_min / 60.0,
+        k.gas = self.params.gas.as_ref().map(|g| {
+            let vent =
+                crate::gas::ventilation_co2_conductance_ml_s_mmhg(g.alveolar_ventilation_l_min());
+            GasKernel {
+                o2,
+                co2,
+                acc,
+                vent_co2_ml_s_mmhg: vent,
+                pio2_mmhg: g.fio2 * (g.barometric_pressure_mmhg - crate::gas::PH2O_37C_MMHG),
+                hb_g_dl: g.hemoglobin_g_dl,
+                shunt: g.lung_shunt_fraction,
+                exchange: g.exchange_connection,
+                ends: self
+                    .params
+                    .connections
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != g.exchange_connection)
+                    .map(|(j, c)| (j, c.from, c.to))
+                    .chain(k.impellas.iter().map(|d| (d.0, d.1, d.2)))
+                    .chain(k.orifices.iter().map(|d| (d.0, d.1, d.2)))
+                    .chain(k.vents.iter().map(|d| (d.0, d.1, d.2)))
+                    .collect(),
+                exchange_ends: {
+                    let c = &self.params.connections[g.exchange_connection];
+                    (c.from, c.to)
+                },
+                consumers: g
+                    .consumers
+                    .iter()
+                    .map(|c| {
+                        (
+                            self.params.connections[c.bed_connection].to,
+                            c.vo2_ml_min / 60.0,
+                        )
+                    })
+                    .collect(),
+                rq: g.respiratory_quotient,
+                c_eq_oxygenator_o2: self.params.ecmo.as_ref().map_or(0.0, |e| {
+                    c_o2_ml_per_dl(
+                        e.fdo2 * (g.barometric_pressure_mmhg - crate::gas::PH2O_37C_MMHG),
+                        g.hemoglobin_g_dl,
                     )
-                })
-                .collect(),
-            rq: g.respiratory_quotient,
-            c_eq_oxygenator_o2: self.params.ecmo.as_ref().map_or(0.0, |e| {
-                c_o2_ml_per_dl(
-                    e.fdo2 * (g.barometric_pressure_mmhg - crate::gas::PH2O_37C_MMHG),
-                    g.hemoglobin_g_dl,
-                )
-            }),
-            p_dry_mmhg: g.barometric_pressure_mmhg - crate::gas::PH2O_37C_MMHG,
+                }),
+                p_dry_mmhg: g.barometric_pressure_mmhg - crate::gas::PH2O_37C_MMHG,
+            }
         });
         self.kernel = k;
     }
