@@ -298,11 +298,15 @@ fn series_csv_names_units_and_covers_the_duration() {
     ] {
         assert!(header.contains(&col), "{col} in header");
     }
+    // pH has no unit: its columns are named `ph_<site>` / `<site>_ph`.
     assert!(header.iter().skip(1).all(|h| {
         h.ends_with("_mmhg")
             || h.ends_with("_ml")
             || h.ends_with("_ml_s")
+            || h.ends_with("_ml_min")
             || h.ends_with("_percent")
+            || h.starts_with("ph_")
+            || h.ends_with("_ph")
     }));
     assert!(header.contains(&"so2_upper_body_arteries_percent"));
     let rows: Vec<Vec<f64>> = lines

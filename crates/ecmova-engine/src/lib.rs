@@ -43,5 +43,5 @@ pub use metrics::{mixing_zone, BeatMetrics, BeatRecorder, SteadyStateDetector};
 pub use model::{
     Anatomy, CirculationParams, IntegrationParams, Model, ParamError, Rhythm, Sites, StateLayout,
 };
-pub use sim::{derivative, step, State};
+pub use sim::{derivative, lung_gas_exchange, step, tissue_exchange_ml_s, LungExchange, State};
 pub use unloading::{Unloading, UnloadingDevice};

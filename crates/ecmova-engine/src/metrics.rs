@@ -174,6 +174,27 @@ beat_metrics! {
     oxygenator_o2_transfer_ml_min,
     /// CO2 removal in the oxygenator, mL/min.
     oxygenator_co2_removal_ml_min,
+    /// Arterial PCO2 at the right radial artery, mmHg.
+    paco2_right_radial_mmhg,
+    /// Arterial PCO2 at the femoral artery, mmHg.
+    paco2_femoral_mmhg,
+    /// Mixed venous PCO2 (pulmonary artery), mmHg.
+    pvco2_mmhg,
+    /// Arterial pH at the right radial artery (Henderson-Hasselbalch on the CO2 buffer line of
+    /// the patient's base excess, `gas::acid_base`).
+    ph_right_radial,
+    /// Arterial pH at the femoral artery.
+    ph_femoral,
+    /// Post-oxygenator pH (0 without a circuit).
+    post_oxygenator_ph,
+    /// Mean alveolar PCO2, mmHg (`0.863 · lung CO2 output / alveolar ventilation`; the mixed
+    /// venous PCO2 without ventilation).
+    alveolar_pco2_mmhg,
+    /// CO2 output of the lungs (carried out by the alveolar ventilation), mL/min; never
+    /// negative.
+    lung_co2_output_ml_min,
+    /// CO2 production of the tissue beds, mL/min.
+    vco2_ml_min,
     /// Mean flow in the ascending aorta (root to arch), mL/s; negative = retrograde.
     q_ascending_aorta_ml_s,
     /// Mean flow in the aortic arch segment (arch to thoracic aorta), mL/s.
@@ -189,7 +210,7 @@ beat_metrics! {
 /// Pressure sites tracked per beat, in this order.
 const SITES: usize = 8;
 /// Time-averaged ECMO and gas channels, in this order.
-const EXTRA: usize = 21;
+const EXTRA: usize = 24;
 mod ch {
     pub const Q_ECMO: usize = 0;
     pub const HEAD: usize = 1;
@@ -211,6 +232,10 @@ mod ch {
     pub const IMPELLA: usize = 18;
     pub const VENT: usize = 19;
     pub const SEPTOSTOMY: usize = 20;
+    /// CO2 contents at the right radial artery, the femoral artery and the pulmonary artery.
+    pub const CO2_RADIAL: usize = 21;
+    pub const CO2_FEMORAL: usize = 22;
+    pub const CO2_PA: usize = 23;
 }
 
 #[derive(Clone, Debug)]
@@ -334,6 +359,9 @@ fn extra_channels(model: &Model, state: &State) -> [f64; EXTRA] {
     e[ch::C_FEMORAL] = state.o2_content_ml_per_dl(s.femoral);
     e[ch::C_PA] = state.o2_content_ml_per_dl(s.pulmonary_artery);
     if params.gas.is_some() {
+        e[ch::CO2_RADIAL] = state.co2_content_ml_per_dl(s.right_radial);
+        e[ch::CO2_FEMORAL] = state.co2_content_ml_per_dl(s.femoral);
+        e[ch::CO2_PA] = state.co2_content_ml_per_dl(s.pulmonary_artery);
         let mut do2 = 0.0;
         for &j in &params.systemic_beds {
             // O2 reaches the tissues only with forward bed flow, from the artery upstream.
@@ -517,6 +545,36 @@ impl BeatRecorder {
             }
             _ => (0.0, 0.0),
         };
+        // CO2 and acid-base: contents are linear in PCO2, so the mean content gives the mean
+        // PCO2 exactly; pH of that PCO2 on the patient's buffer line.
+        let pco2 = |i: usize| {
+            if gas.is_some() {
+                crate::gas::pco2_from_c_co2_mmhg(x(i))
+            } else {
+                0.0
+            }
+        };
+        let be = gas.map_or(0.0, |g| g.base_excess_mmol_l);
+        let ph = |p: f64| {
+            if gas.is_some() {
+                crate::gas::ph_from_pco2(p, be, hb)
+            } else {
+                0.0
+            }
+        };
+        let (paco2_radial, paco2_femoral, pvco2) = (
+            pco2(ch::CO2_RADIAL),
+            pco2(ch::CO2_FEMORAL),
+            pco2(ch::CO2_PA),
+        );
+        let lung_co2_output = -rate(acc::LUNG_CO2);
+        let alveolar_pco2 = match gas {
+            Some(g) if g.alveolar_ventilation_l_min() > 0.0 => {
+                crate::gas::alveolar_pco2_mmhg(lung_co2_output, g.alveolar_ventilation_l_min())
+            }
+            Some(_) => pvco2,
+            None => 0.0,
+        };
         let mean = |i: usize| a.integral[i] / t;
         let lv_sv = a.lv_v_max - a.lv_v_min;
         let rv_sv = a.rv_v_max - a.rv_v_min;
@@ -602,6 +660,15 @@ impl BeatRecorder {
             lung_o2_uptake_ml_min: rate(acc::LUNG_O2),
             oxygenator_o2_transfer_ml_min: rate(acc::OXYGENATOR_O2),
             oxygenator_co2_removal_ml_min: -rate(acc::OXYGENATOR_CO2),
+            paco2_right_radial_mmhg: paco2_radial,
+            paco2_femoral_mmhg: paco2_femoral,
+            pvco2_mmhg: pvco2,
+            ph_right_radial: ph(paco2_radial),
+            ph_femoral: ph(paco2_femoral),
+            post_oxygenator_ph: if has_ecmo { ph(post_oxy_pco2) } else { 0.0 },
+            alveolar_pco2_mmhg: alveolar_pco2,
+            lung_co2_output_ml_min: lung_co2_output,
+            vco2_ml_min: rate(acc::PRODUCED_CO2),
             q_ascending_aorta_ml_s: x(ch::Q_AORTA),
             q_aortic_arch_ml_s: x(ch::Q_AORTA + 1),
             q_descending_aorta_ml_s: x(ch::Q_AORTA + 2),

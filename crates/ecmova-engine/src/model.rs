@@ -3,7 +3,7 @@
 use crate::activation::{ActivationScaling, TwoHill};
 use crate::components::{Compartment, CompartmentKind, Connection, ConnectionKind, Passive};
 use crate::ecmo::{Cannulation, EcmoCircuit};
-use crate::gas::{alveolar_po2_mmhg, c_co2_ml_per_dl, c_o2_ml_per_dl, GasParams};
+use crate::gas::{c_o2_ml_per_dl, GasParams};
 use crate::unloading::{Unloading, UnloadingDevice};
 
 /// Where ECMO cannulae attach and how the aorta is segmented, for the presets whose arterial
@@ -469,11 +469,25 @@ impl CirculationParams {
                 "",
             )?;
             check_range(
-                || "gas.alveolar_pco2_mmhg".into(),
-                g.alveolar_pco2_mmhg,
-                10.0,
-                150.0,
-                "mmHg",
+                || "minute_ventilation_l_min".into(),
+                g.minute_ventilation_l_min,
+                0.0,
+                40.0,
+                "L/min",
+            )?;
+            check_range(
+                || "dead_space_fraction".into(),
+                g.dead_space_fraction,
+                0.0,
+                0.95,
+                "",
+            )?;
+            check_range(
+                || "base_excess_mmol_l".into(),
+                g.base_excess_mmol_l,
+                -30.0,
+                30.0,
+                "mmol/L",
             )?;
             check_range(
                 || "gas.barometric_pressure_mmhg".into(),
@@ -798,9 +812,12 @@ pub(crate) struct GasKernel {
     pub(crate) o2: usize,
     pub(crate) co2: usize,
     pub(crate) acc: usize,
-    /// End-capillary contents, mL/mL.
-    pub(crate) c_cap_o2: f64,
-    pub(crate) c_cap_co2: f64,
+    /// CO2 carried out by the alveolar ventilation per mmHg of alveolar PCO2, mL/s/mmHg.
+    pub(crate) vent_co2_ml_s_mmhg: f64,
+    /// Inspired dry-gas PO2 `FiO2·(Pb − PH2O)`, mmHg.
+    pub(crate) pio2_mmhg: f64,
+    /// Haemoglobin, g/dL.
+    pub(crate) hb_g_dl: f64,
     pub(crate) shunt: f64,
     pub(crate) exchange: usize,
     /// (connection, from, to) of every connection but the lung exchange one.
@@ -1045,18 +1062,15 @@ impl Model {
         k.circuit = self.params.ecmo.clone().zip(circuit_flow);
         self.compile_unloading(&mut k);
         k.gas = self.params.gas.as_ref().map(|g| {
-            let pao2 = alveolar_po2_mmhg(
-                g.fio2,
-                g.barometric_pressure_mmhg,
-                g.alveolar_pco2_mmhg,
-                g.respiratory_quotient,
-            );
+            let vent =
+                crate::gas::ventilation_co2_conductance_ml_s_mmhg(g.alveolar_ventilation_l_min());
             GasKernel {
                 o2,
                 co2,
                 acc,
-                c_cap_o2: c_o2_ml_per_dl(pao2, g.hemoglobin_g_dl) / 100.0,
-                c_cap_co2: c_co2_ml_per_dl(g.alveolar_pco2_mmhg) / 100.0,
+                vent_co2_ml_s_mmhg: vent,
+                pio2_mmhg: g.fio2 * (g.barometric_pressure_mmhg - crate::gas::PH2O_37C_MMHG),
+                hb_g_dl: g.hemoglobin_g_dl,
                 shunt: g.lung_shunt_fraction,
                 exchange: g.exchange_connection,
                 ends: self

@@ -226,6 +226,15 @@ impl State {
         self.y[l.o2..l.o2 + l.compartments].iter().sum()
     }
 
+    /// Total CO2 stored in the blood, mL (0 without a gas model).
+    pub fn stored_co2_ml(&self, model: &Model) -> f64 {
+        let l = model.layout();
+        if !l.gas {
+            return 0.0;
+        }
+        self.y[l.co2..l.co2 + l.compartments].iter().sum()
+    }
+
     /// Cumulative gas exchange since t = 0, mL (indices in [`crate::model::accumulator`]);
     /// empty without a gas model.
     pub fn gas_accumulators(&self, model: &Model) -> &[f64] {
@@ -633,7 +642,6 @@ pub(crate) fn contents(model: &Model, y: &[f64], c: &mut [f64]) {
 /// `dy[layout.o2..]`.
 #[inline]
 pub(crate) fn gas_derivative(model: &Model, q: &[f64], q_circuit: f64, c: &[f64], dy: &mut [f64]) {
-    use crate::gas::transport::CONSUMPTION_HALF_CONTENT_ML_PER_ML as K_HALF;
     use crate::model::accumulator as acc;
     let Some(g) = &model.kernel.gas else {
         return;
@@ -650,19 +658,20 @@ pub(crate) fn gas_derivative(model: &Model, q: &[f64], q_circuit: f64, c: &[f64]
             && dy.len() >= g.acc + acc::COUNT
     );
     // The lungs: blood crossing the exchange connection leaves at the end-capillary content,
-    // mixed with the shunted fraction.
+    // mixed with the shunted fraction; alveolar PCO2 from the CO2 balance of the alveolar gas.
     let (from, to) = g.exchange_ends;
     let f = q[g.exchange];
     if f > 0.0 {
         let (cin_o2, cin_co2) = (co[from], cc[from]);
-        let out_o2 = (1.0 - g.shunt) * g.c_cap_o2 + g.shunt * cin_o2;
-        let out_co2 = (1.0 - g.shunt) * g.c_cap_co2 + g.shunt * cin_co2;
+        let lung = lung_exchange(g, f, cin_o2, cin_co2);
+        let out_o2 = f * cin_o2 + lung.o2_uptake_ml_s;
+        let out_co2 = f * cin_co2 - lung.co2_output_ml_s;
         dy[g.o2 + from] -= f * cin_o2;
-        dy[g.o2 + to] += f * out_o2;
+        dy[g.o2 + to] += out_o2;
         dy[g.co2 + from] -= f * cin_co2;
-        dy[g.co2 + to] += f * out_co2;
-        dy[g.acc + acc::LUNG_O2] += f * (out_o2 - cin_o2);
-        dy[g.acc + acc::LUNG_CO2] += f * (out_co2 - cin_co2);
+        dy[g.co2 + to] += out_co2;
+        dy[g.acc + acc::LUNG_O2] += lung.o2_uptake_ml_s;
+        dy[g.acc + acc::LUNG_CO2] -= lung.co2_output_ml_s;
     } else {
         // Backflow through the lungs carries the downstream content unchanged.
         dy[g.o2 + from] -= f * co[to];
@@ -699,6 +708,7 @@ pub(crate) fn gas_derivative(model: &Model, q: &[f64], q_circuit: f64, c: &[f64]
                 af,
                 circuit.sweep_l_min / 0.06,
                 g.c_eq_oxygenator_o2,
+                circuit.fdo2,
                 100.0 * co[src],
                 pco2_in,
                 g.p_dry_mmhg,
@@ -714,13 +724,98 @@ pub(crate) fn gas_derivative(model: &Model, q: &[f64], q_circuit: f64, c: &[f64]
         }
     }
     for &(k, vo2) in &g.consumers {
-        let ck = co[k].max(0.0);
-        let r = vo2 * ck / (ck + K_HALF);
+        let r = consumption_ml_s(vo2, co[k]);
         dy[g.o2 + k] -= r;
         dy[g.co2 + k] += g.rq * r;
         dy[g.acc + acc::CONSUMED_O2] += r;
         dy[g.acc + acc::PRODUCED_CO2] += g.rq * r;
     }
+}
+
+/// Supply-limited O2 consumption of a tissue bed, mL/s: `VO2·c/(c + K)` (see
+/// [`crate::gas::transport`]) for a resting `vo2_ml_s` and the local content `c_ml_per_ml`.
+#[inline]
+fn consumption_ml_s(vo2_ml_s: f64, c_ml_per_ml: f64) -> f64 {
+    use crate::gas::transport::CONSUMPTION_HALF_CONTENT_ML_PER_ML as K_HALF;
+    let c = c_ml_per_ml.max(0.0);
+    vo2_ml_s * c / (c + K_HALF)
+}
+
+/// O2 consumption and CO2 production of the tissue beds at the state's current contents,
+/// mL/s (`(0, 0)` without a gas model).
+pub fn tissue_exchange_ml_s(model: &Model, state: &State) -> (f64, f64) {
+    let Some(g) = &model.kernel.gas else {
+        return (0.0, 0.0);
+    };
+    let vo2: f64 = g
+        .consumers
+        .iter()
+        .map(|&(k, v)| consumption_ml_s(v, state.cache.c[k]))
+        .sum();
+    (vo2, g.rq * vo2)
+}
+
+/// Gas exchange of the lungs for one flow through the pulmonary exchange connection.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LungExchange {
+    /// Alveolar (and end-capillary) PCO2, mmHg.
+    pub alveolar_pco2_mmhg: f64,
+    /// Alveolar PO2 (alveolar gas equation with that PCO2), mmHg.
+    pub alveolar_po2_mmhg: f64,
+    /// CO2 the ventilation carries out, mL/s (never negative).
+    pub co2_output_ml_s: f64,
+    /// O2 taken up by the capillary blood, mL/s.
+    pub o2_uptake_ml_s: f64,
+}
+
+/// The lungs' exchange for a forward flow `f_ml_s` (> 0) entering with contents `cin_o2`,
+/// `cin_co2` (mL/mL); see [`crate::gas::transport`].
+///
+/// The non-shunted flow `Qc` equilibrates with alveolar gas. The CO2 balance of the alveolar gas,
+/// `Qc·β·(Pv − PA) = G·PA` (`G` the ventilation's CO2 conductance, `β` the slope of the linear
+/// CO2 dissociation line), gives `PA = Qc·β·Pv / (Qc·β + G)` and an output `G·PA ≥ 0`: the
+/// lungs never add CO2, even when the inflowing PCO2 is below any fixed alveolar value.
+#[inline]
+pub(crate) fn lung_exchange(
+    g: &crate::model::GasKernel,
+    f_ml_s: f64,
+    cin_o2: f64,
+    cin_co2: f64,
+) -> LungExchange {
+    use crate::gas::{CO2_CONTENT_INTERCEPT_ML_PER_DL as A, CO2_CONTENT_SLOPE_ML_PER_DL_MMHG as B};
+    let qc = (1.0 - g.shunt) * f_ml_s.max(0.0);
+    let beta = B / 100.0;
+    // Inflowing PCO2 (contents below the line's intercept read as 0 mmHg).
+    let pv = ((cin_co2 - A / 100.0) / beta).max(0.0);
+    let kb = qc * beta;
+    let den = kb + g.vent_co2_ml_s_mmhg;
+    let pa = if den > 1e-15 { kb * pv / den } else { pv };
+    let pao2 = (g.pio2_mmhg - pa / g.rq).max(0.0);
+    let c_cap_o2 = crate::gas::c_o2_ml_per_dl(pao2, g.hb_g_dl) / 100.0;
+    LungExchange {
+        alveolar_pco2_mmhg: pa,
+        alveolar_po2_mmhg: pao2,
+        co2_output_ml_s: g.vent_co2_ml_s_mmhg * pa,
+        o2_uptake_ml_s: qc * (c_cap_o2 - cin_o2),
+    }
+}
+
+/// The lungs' gas exchange at the state's current flows and contents (`None` without a gas
+/// model or while no blood flows forward through the lungs).
+pub fn lung_gas_exchange(model: &Model, state: &State) -> Option<LungExchange> {
+    let g = model.kernel.gas.as_ref()?;
+    let f = state.cache.q[g.exchange];
+    if f <= 0.0 {
+        return None;
+    }
+    let n = model.nodes.len();
+    let from = g.exchange_ends.0;
+    Some(lung_exchange(
+        g,
+        f,
+        state.cache.c[from],
+        state.cache.c[n + from],
+    ))
 }
 
 /// Writes the time derivative of the state vector at the state's current time into `out`

@@ -92,7 +92,7 @@ fn blood_correction_is_applied_explicitly() {
 
 #[test]
 fn oxygenator_matches_fried_1998_lines_within_2_percent_at_3_to_6_l_min() {
-    for &(name, slope, intercept, _) in OXYGENATOR_TABLE.iter().take(2) {
+    for &(name, slope, intercept, _, _) in OXYGENATOR_TABLE.iter().take(2) {
         let o = Oxygenator::by_name(name).unwrap();
         for q in [3.0, 4.0, 5.0, 6.0] {
             let published = slope * q + intercept;

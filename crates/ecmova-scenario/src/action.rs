@@ -121,6 +121,15 @@ pub enum Action {
         /// New FiO2, fraction.
         fio2: f64,
     },
+    /// Change the native lungs' ventilation (absent keys: unchanged).
+    SetVentilation {
+        /// New minute ventilation, L/min.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        minute_ventilation_l_min: Option<f64>,
+        /// New dead-space fraction VD/VT.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dead_space_fraction: Option<f64>,
+    },
     /// Change the intrapulmonary shunt fraction.
     SetLungShunt {
         /// New shunt fraction.
@@ -233,6 +242,14 @@ pub const RANGES: &[Range] = &[
     ),
     range("set_fio2", "fio2", 0.21, 1.0, ""),
     range("set_lung_shunt", "lung_shunt_fraction", 0.0, 1.0, ""),
+    range(
+        "set_ventilation",
+        "minute_ventilation_l_min",
+        0.0,
+        40.0,
+        "L/min",
+    ),
+    range("set_ventilation", "dead_space_fraction", 0.0, 0.95, ""),
     range(
         "set_lv_contractility",
         "lv_contractility_scale",
@@ -385,7 +402,7 @@ pub(crate) fn check_in(
 
 impl Action {
     /// Every action name, in documentation order.
-    pub const NAMES: [&'static str; 15] = [
+    pub const NAMES: [&'static str; 16] = [
         "start_ecmo",
         "stop_ecmo",
         "set_pump_rpm",
@@ -396,6 +413,7 @@ impl Action {
         "fluid",
         "set_heart_rate",
         "set_fio2",
+        "set_ventilation",
         "set_lung_shunt",
         "set_lv_contractility",
         "set_device",
@@ -416,6 +434,7 @@ impl Action {
             Action::Fluid { .. } => "fluid",
             Action::SetHeartRate { .. } => "set_heart_rate",
             Action::SetFio2 { .. } => "set_fio2",
+            Action::SetVentilation { .. } => "set_ventilation",
             Action::SetLungShunt { .. } => "set_lung_shunt",
             Action::SetLvContractility { .. } => "set_lv_contractility",
             Action::SetDevice { .. } => "set_device",
@@ -466,6 +485,24 @@ impl Action {
             Action::Fluid { volume_ml } => num("volume_ml", *volume_ml),
             Action::SetHeartRate { heart_rate_bpm } => num("heart_rate_bpm", *heart_rate_bpm),
             Action::SetFio2 { fio2 } => num("fio2", *fio2),
+            Action::SetVentilation {
+                minute_ventilation_l_min,
+                dead_space_fraction,
+            } => {
+                if minute_ventilation_l_min.is_none() && dead_space_fraction.is_none() {
+                    return Err(ActionError::invalid(
+                        "minute_ventilation_l_min",
+                        "give minute_ventilation_l_min, dead_space_fraction or both",
+                    ));
+                }
+                if let Some(v) = minute_ventilation_l_min {
+                    num("minute_ventilation_l_min", *v)?;
+                }
+                if let Some(d) = dead_space_fraction {
+                    num("dead_space_fraction", *d)?;
+                }
+                Ok(())
+            }
             Action::SetLungShunt {
                 lung_shunt_fraction,
             } => num("lung_shunt_fraction", *lung_shunt_fraction),
@@ -546,6 +583,19 @@ impl Action {
                 format!("heart rate {} bpm", round3(*heart_rate_bpm))
             }
             Action::SetFio2 { fio2 } => format!("FiO2 {:.0} %", 100.0 * fio2),
+            Action::SetVentilation {
+                minute_ventilation_l_min,
+                dead_space_fraction,
+            } => {
+                let mut parts = Vec::new();
+                if let Some(v) = minute_ventilation_l_min {
+                    parts.push(format!("minute ventilation {} L/min", round3(*v)));
+                }
+                if let Some(d) = dead_space_fraction {
+                    parts.push(format!("dead space {:.0} %", 100.0 * d));
+                }
+                parts.join(", ")
+            }
             Action::SetLungShunt {
                 lung_shunt_fraction,
             } => format!("lung shunt {:.0} %", 100.0 * lung_shunt_fraction),

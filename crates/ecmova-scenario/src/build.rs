@@ -419,6 +419,20 @@ fn apply_patient_scalars(
     if let Some(x) = p.fio2 {
         params.gas.as_mut().ok_or_else(|| no_gas("fio2"))?.fio2 = x;
     }
+    if let Some(x) = p.minute_ventilation_l_min {
+        params
+            .gas
+            .as_mut()
+            .ok_or_else(|| no_gas("minute_ventilation_l_min"))?
+            .minute_ventilation_l_min = x;
+    }
+    if let Some(x) = p.dead_space_fraction {
+        params
+            .gas
+            .as_mut()
+            .ok_or_else(|| no_gas("dead_space_fraction"))?
+            .dead_space_fraction = x;
+    }
     if let Some(name) = p.rhythm.as_deref() {
         params.rhythm = Rhythm::from_name(name).ok_or_else(|| ScenarioError::InvalidChoice {
             field: "patient.rhythm".into(),

@@ -3,6 +3,19 @@
 use ecmova_engine::{Model, State};
 use std::io::{self, Write};
 
+/// Gas-exchange columns of a series with a gas model, in order (units in the names; pH has
+/// none). The `post_oxygenator_*` pair exists only with an ECMO circuit.
+pub const GAS_COLUMNS: &[&str] = &[
+    "paco2_right_radial_mmhg",
+    "paco2_femoral_mmhg",
+    "ph_right_radial",
+    "ph_femoral",
+    "post_oxygenator_pco2_mmhg",
+    "post_oxygenator_ph",
+    "lung_co2_output_ml_min",
+    "vco2_ml_min",
+];
+
 /// A recorded time series: named columns (units in the names) and rows.
 #[derive(Debug, Clone)]
 pub struct Series {
@@ -39,6 +52,11 @@ impl Series {
                     .iter()
                     .map(|c| format!("so2_{}_percent", c.name)),
             );
+            for &name in GAS_COLUMNS {
+                if p.ecmo.is_some() || !name.starts_with("post_oxygenator") {
+                    columns.push(name.into());
+                }
+            }
         }
         let signals: Vec<crate::signals::Signal> = crate::signals::signals(model)
             .into_iter()
@@ -72,10 +90,51 @@ impl Series {
                 self.values
                     .push(100.0 * ecmova_engine::gas::so2_from_c_o2(c, gas.hemoglobin_g_dl));
             }
+            self.push_gas_columns(model, state, gas);
         }
         for s in &self.signals {
             self.values.push(s.read(model, state));
         }
+    }
+
+    /// The values of [`GAS_COLUMNS`] at the current state (instantaneous, not beat means).
+    fn push_gas_columns(
+        &mut self,
+        model: &Model,
+        state: &State,
+        gas: &ecmova_engine::gas::GasParams,
+    ) {
+        use ecmova_engine::gas::{pco2_from_c_co2_mmhg, ph_from_pco2};
+        let p = model.params();
+        let (hb, be) = (gas.hemoglobin_g_dl, gas.base_excess_mmol_l);
+        let radial = pco2_from_c_co2_mmhg(state.co2_content_ml_per_dl(p.sites.right_radial));
+        let femoral = pco2_from_c_co2_mmhg(state.co2_content_ml_per_dl(p.sites.femoral));
+        self.values.extend_from_slice(&[
+            radial,
+            femoral,
+            ph_from_pco2(radial, be, hb),
+            ph_from_pco2(femoral, be, hb),
+        ]);
+        if let Some(e) = &p.ecmo {
+            // Outlet of the oxygenator for the blood entering it now.
+            let f = state.ecmo_flow_ml_s(model);
+            let src = if f >= 0.0 { e.drain_from } else { e.return_to };
+            let (_, post) = e.oxygenator.transfer(
+                f.abs(),
+                e.sweep_l_min / 0.06,
+                e.fdo2,
+                hb,
+                state.o2_content_ml_per_dl(src),
+                pco2_from_c_co2_mmhg(state.co2_content_ml_per_dl(src)),
+                gas.barometric_pressure_mmhg,
+            );
+            self.values
+                .extend_from_slice(&[post, ph_from_pco2(post, be, hb)]);
+        }
+        let lung =
+            ecmova_engine::lung_gas_exchange(model, state).map_or(0.0, |l| l.co2_output_ml_s);
+        let (_, vco2) = ecmova_engine::tissue_exchange_ml_s(model, state);
+        self.values.extend_from_slice(&[60.0 * lung, 60.0 * vco2]);
     }
 
     /// Column names.

@@ -648,6 +648,17 @@ pub(crate) fn apply_to_model(
             .update(|p| p.heart_rate_bpm = *heart_rate_bpm)
             .map_err(|e| ActionError::from_param("heart_rate_bpm", e)),
         Action::SetFio2 { fio2 } => apply_gas(model, "fio2", |g| g.fio2 = *fio2),
+        Action::SetVentilation {
+            minute_ventilation_l_min,
+            dead_space_fraction,
+        } => apply_gas(model, "minute_ventilation_l_min", |g| {
+            if let Some(v) = minute_ventilation_l_min {
+                g.minute_ventilation_l_min = *v;
+            }
+            if let Some(d) = dead_space_fraction {
+                g.dead_space_fraction = *d;
+            }
+        }),
         Action::SetLungShunt {
             lung_shunt_fraction,
         } => apply_gas(model, "lung_shunt_fraction", |g| {

@@ -160,6 +160,22 @@ metric_group! {
         vo2_ml_min,
         /// O2 uptake in the lungs, mL/min.
         lung_o2_uptake_ml_min,
+        /// PaCO2 at the right radial artery, mmHg.
+        paco2_right_radial_mmhg,
+        /// PaCO2 at the femoral artery, mmHg.
+        paco2_femoral_mmhg,
+        /// Mixed venous PCO2, mmHg.
+        pvco2_mmhg,
+        /// Arterial pH at the right radial artery.
+        ph_right_radial,
+        /// Arterial pH at the femoral artery.
+        ph_femoral,
+        /// Alveolar PCO2 (alveolar ventilation equation), mmHg.
+        alveolar_pco2_mmhg,
+        /// CO2 output of the native lungs (never negative), mL/min.
+        lung_co2_output_ml_min,
+        /// CO2 production of the tissues, mL/min.
+        vco2_ml_min,
     }
 }
 
@@ -174,6 +190,8 @@ metric_group! {
         oxygenator_o2_transfer_ml_min,
         /// CO2 removal in the oxygenator, mL/min.
         oxygenator_co2_removal_ml_min,
+        /// Post-oxygenator pH.
+        post_oxygenator_ph,
     }
 }
 

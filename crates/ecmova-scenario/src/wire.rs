@@ -130,6 +130,10 @@ pub struct Patient {
     /// Inspired O2 fraction (0.21-1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fio2: Option<f64>,
+    /// Minute ventilation, L/min (0-40; default 6).
+    pub minute_ventilation_l_min: Option<f64>,
+    /// Dead-space fraction VD/VT (0-0.95; default 0.3).
+    pub dead_space_fraction: Option<f64>,
     /// Cardiac rhythm at the start: `sinus` (default unless the preset says otherwise),
     /// `vf` or `asystole`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -974,6 +974,9 @@ mod tests {
             "fluid" => json!({"volume_ml": -250.0}),
             "set_heart_rate" => json!({"heart_rate_bpm": 90.0}),
             "set_fio2" => json!({"fio2": 0.5}),
+            "set_ventilation" => {
+                json!({"minute_ventilation_l_min": 4.5, "dead_space_fraction": 0.35})
+            }
             "set_lung_shunt" => json!({"lung_shunt_fraction": 0.3}),
             "set_lv_contractility" => json!({"lv_contractility_scale": 0.6}),
             "set_device" => json!({"device": "impella", "active": true, "performance_level": 6}),

@@ -31,28 +31,55 @@
 //! exchanger form is a modelling choice (standard NTU/effectiveness form of
 //! mass-exchanger theory), not a published oxygenator fit.
 //!
-//! # CO2 removal
-//! Blood PCO2 approaches the gas-phase PCO2 with effectiveness
-//! `eps_c = 1 - exp(-K_c/Q)`, and the gas carries the removed CO2 away:
-//! `Q beta (P_in - P_out) = V_sweep P_g / (Pb - 47)` with `beta` the slope of
-//! the linearised CO2 dissociation curve (0.00667 mL CO2/mL/mmHg,
-//! [`crate::gas::content`]). Eliminating `P_g`:
+//! # O2 supply of the sweep gas
+//! The membrane cannot transfer more O2 than the sweep gas brings: the O2 uptake is capped at
+//! `V_sweep · FdO2` (mass balance of the gas side). With pure O2 the gas PO2 stays high until
+//! the supply is nearly used up (the gas is O2 and CO2 only), so the cap is reached abruptly;
+//! with air-O2 blends the falling gas PO2 would lower the uptake earlier, which this cap does
+//! not model (**simplification**). At clinical sweeps (≥ 1 L/min) the cap never binds.
 //!
-//! `P_out = P_in (1 - eps_c r / (beta eps_c (Pb - 47) + r))`, `r = V_sweep / Q`.
+//! # CO2 removal: a counter-current membrane exchanger
+//! CO2 crosses the membrane from blood to the sweep gas, which enters free of CO2. Both
+//! streams carry CO2 in proportion to its partial pressure: the blood `C_b = Q β` mL CO2 per
+//! mmHg (β = 0.00667 mL CO2/mL/mmHg, the slope of the linear dissociation line of
+//! [`crate::gas::content`]), the gas `C_g = V_sweep / (Pb − 47)` (a gas at PCO2 `P` holds
+//! `P/(Pb − 47)` of its volume as CO2). The membrane conducts `UA` mL CO2/s per mmHg of
+//! blood-gas difference. The standard effectiveness of a counter-current exchanger (the
+//! ε-NTU method of heat- and mass-exchanger design) gives the removal
 //!
-//! So outlet PCO2 depends on the sweep/blood flow ratio and inlet PCO2: no
-//! sweep means no removal, infinite sweep gives `P_in (1 - eps_c)`. This is
-//! our mass-balance derivation; `K_c = Q_rated ln 10` (eps_c = 0.9 at rated
-//! flow) is an **estimate**. Check: at 5 L/min blood, 5 L/min sweep, rated
-//! 7 L/min, PvCO2 45 the model gives ~37 mmHg and ~260 mL/min CO2 removal.
+//! `V_CO2 = ε · C_min · PCO2_in`, `ε = (1 − e^(−N(1−r))) / (1 − r e^(−N(1−r)))`,
+//! `N = UA / C_min`, `r = C_min / C_max` (and `ε = N/(1+N)` at `r = 1`),
+//!
+//! so removal is limited by the blood flow (`C_b`), by the sweep (`C_g`) and by the membrane
+//! (`UA`): at low blood flow the blood side is exhausted and more sweep adds little; at high
+//! blood flow the gas side limits and removal keeps rising with sweep. No sweep, no removal;
+//! outlet PCO2 never falls below 0.
+//!
+//! The membrane conductance scales with the membrane area `A` and rises with the blood velocity
+//! through the fibre bundle (thinner boundary layers; mass-transfer coefficients of hollow-fibre
+//! modules rise with flow: Wickramasinghe SR, Semmens MJ, Cussler EL, J Membr Sci
+//! 1992;69:235-50):
+//!
+//! `UA = k_A · A · sqrt((Q/A) / q_ref)`, `q_ref = 2250 mL/min/m²`.
+//!
+//! The square root is an **estimate** (an exponent inside the range of published
+//! Sherwood-Reynolds correlations, not fitted). `k_A` = 2.58 mL CO2/min/mmHg/m² is calibrated on
+//! one published point: a 0.4 m² membrane lung at 900 mL/min blood and 8 L/min sweep removes
+//! 41 ± 6 mL/min normalised to an inlet PCO2 of 45 mmHg (pigs, Strassmann S et al., Intensive
+//! Care Med Exp 2019;7:17). Every other comparison (`docs/methodology/validation-gas.md`,
+//! `tests/co2_membrane.rs`) is a prediction. The same per-area constant is used for the adult
+//! oxygenators, for want of published CO2 transfer data of those devices (**estimate**: adult
+//! polymethylpentene oxygenators may well be more efficient per m²).
 //!
 //! # Presets
-//! | name | pressure drop | rated flow |
-//! |---|---|---|
-//! | `capiox-sx18` | Fried 1998 line | 6.8 L/min **estimate** = max O2 transfer 339.6 mL/min (Fried 1998) / 49.6 mL O2 per L at standard conditions |
-//! | `capiox-sx25` | Fried 1998 line | 9.3 L/min **estimate** = 462.6 / 49.6 |
-//! | `quadrox-id` | **estimate** 10 mmHg per L/min (~50 mmHg at 5 L/min, `reference/physiology.md` marks it unverified) | 7.0 L/min: Quadrox-iD Adult flow range 0.5-7 L/min, FDA 510(k) K150267 |
-//! | `hls-7` | **estimate**, as Quadrox-iD | 7.0 L/min from the product designation "HLS Set Advanced 7.0" |
+//! | name | pressure drop | rated flow | membrane area |
+//! |---|---|---|---|
+//! | `capiox-sx18` | Fried 1998 line | 6.8 L/min **estimate** = max O2 transfer 339.6 mL/min (Fried 1998) / 49.6 mL O2 per L at standard conditions | 1.8 m² (Fried DW et al., Perfusion 1998;13:119) |
+//! | `capiox-sx25` | Fried 1998 line | 9.3 L/min **estimate** = 462.6 / 49.6 | 2.5 m² (Fried 1998) |
+//! | `quadrox-id` | **estimate** 10 mmHg per L/min (~50 mmHg at 5 L/min, `reference/physiology.md` marks it unverified) | 7.0 L/min: Quadrox-iD Adult flow range 0.5-7 L/min, FDA 510(k) K150267 | 1.8 m² (manufacturer figure, **unverified** here) |
+//! | `hls-7` | **estimate**, as Quadrox-iD | 7.0 L/min from the product designation "HLS Set Advanced 7.0" | 1.8 m² (**unverified**, as Quadrox-iD) |
+//! | `quadrox-id-pediatric` | **estimate** 15 mmHg per L/min | 2.8 L/min: Quadrox-iD Pediatric flow range 0.2-2.8 L/min, FDA 510(k) K100278 | 0.8 m² (manufacturer figure, **unverified** here) |
+//! | `ecco2r-0.4` | 50 mmHg per L/min: "more than 50 mmHg with 1000 ml blood flow/min" for the 0.4 m² membrane lung (Karagiannidis C et al., Intensive Care Med Exp 2017;5:34) | 1.0 L/min **estimate** (the highest flow those studies used) | 0.4 m² (Karagiannidis 2017; Strassmann 2019) |
 
 use super::{check_range, DeviceError, ML_S_PER_L_MIN};
 use crate::gas::content::{
@@ -67,20 +94,34 @@ pub const RATED_INLET_SO2: f64 = 0.65;
 pub const RATED_OUTLET_SO2: f64 = 0.95;
 /// Standard test haemoglobin, g/dL (ISO 7199 / Terumo FX25 IFU conditions).
 pub const RATED_HB_G_DL: f64 = 12.0;
-/// CO2 exchanger effectiveness at rated flow (**estimate**).
-pub const CO2_EFFECTIVENESS_AT_RATED: f64 = 0.9;
+/// CO2 conductance of the membrane per m² at the reference blood flow per area, mL CO2/s per
+/// mmHg per m² (2.58 mL/min/mmHg/m²): calibrated on Strassmann 2019 (module docs).
+pub const CO2_CONDUCTANCE_ML_S_MMHG_PER_M2: f64 = 0.042_993;
+/// Reference blood flow per membrane area of [`CO2_CONDUCTANCE_ML_S_MMHG_PER_M2`], mL/s per m²
+/// (2250 mL/min/m², the calibration point 900 mL/min through 0.4 m²).
+pub const CO2_REFERENCE_FLOW_ML_S_PER_M2: f64 = 2250.0 / 60.0;
 
 /// Preset names accepted by [`Oxygenator::by_name`].
-pub const OXYGENATOR_PRESETS: &[&str] = &["capiox-sx18", "capiox-sx25", "quadrox-id", "hls-7"];
+pub const OXYGENATOR_PRESETS: &[&str] = &[
+    "capiox-sx18",
+    "capiox-sx25",
+    "quadrox-id",
+    "hls-7",
+    "quadrox-id-pediatric",
+    "ecco2r-0.4",
+];
 
-/// Published pressure-drop lines `(name, slope mmHg/(L/min), intercept mmHg, rated L/min)`.
-/// Slopes/intercepts of the Capiox rows: Fried 1998; the others and all
-/// rated flows: see the module table (estimates marked there).
-pub const OXYGENATOR_TABLE: [(&str, f64, f64, f64); 4] = [
-    ("capiox-sx18", 23.934, -28.388, 6.8),
-    ("capiox-sx25", 22.443, -22.650, 9.3),
-    ("quadrox-id", 10.0, 0.0, 7.0),
-    ("hls-7", 10.0, 0.0, 7.0),
+/// Published pressure-drop lines and membranes
+/// `(name, slope mmHg/(L/min), intercept mmHg, rated L/min, membrane area m²)`.
+/// Slopes/intercepts of the Capiox rows: Fried 1998; the others, rated flows and areas: see
+/// the module table (estimates marked there).
+pub const OXYGENATOR_TABLE: [(&str, f64, f64, f64, f64); 6] = [
+    ("capiox-sx18", 23.934, -28.388, 6.8, 1.8),
+    ("capiox-sx25", 22.443, -22.650, 9.3, 2.5),
+    ("quadrox-id", 10.0, 0.0, 7.0, 1.8),
+    ("hls-7", 10.0, 0.0, 7.0, 1.8),
+    ("quadrox-id-pediatric", 15.0, 0.0, 2.8, 0.8),
+    ("ecco2r-0.4", 50.0, 0.0, 1.0, 0.4),
 ];
 
 /// Oxygenator state at the outlet.
@@ -111,17 +152,21 @@ pub struct Oxygenator {
     pub rated_flow_ml_s: f64,
     /// O2 effective diffusing capacity, mL/s (derived from the rated flow).
     pub k_o2_ml_s: f64,
-    /// CO2 effective capacity, mL/s (derived from the rated flow).
-    pub k_co2_ml_s: f64,
+    /// Gas-exchange membrane area, m².
+    pub membrane_area_m2: f64,
+    /// CO2 membrane conductance coefficient, mL CO2/s/mmHg per sqrt(mL/s): the conductance at
+    /// blood flow `Q` is `ua_co2_coeff · sqrt(Q)` (module docs; derived from the area).
+    pub ua_co2_coeff: f64,
 }
 
 impl Oxygenator {
-    /// Builds an oxygenator from a published line (`slope` mmHg/(L/min),
-    /// `intercept` mmHg, must be `<= 0`) and a rated flow in L/min.
+    /// Builds an oxygenator from a published line (`slope` mmHg/(L/min), `intercept` mmHg,
+    /// must be `<= 0`), a rated flow in L/min and a membrane area in m².
     pub fn from_line_l_min(
         slope_mmhg_per_l_min: f64,
         intercept_mmhg: f64,
         rated_flow_l_min: f64,
+        membrane_area_m2: f64,
     ) -> Result<Self, DeviceError> {
         check_range(
             "Oxygenator",
@@ -147,6 +192,14 @@ impl Oxygenator {
             15.0,
             "[0.1, 15] L/min",
         )?;
+        check_range(
+            "Oxygenator",
+            "membrane_area_m2",
+            membrane_area_m2,
+            0.05,
+            5.0,
+            "[0.05, 5] m²",
+        )?;
         let slope = slope_mmhg_per_l_min / ML_S_PER_L_MIN;
         let d = -intercept_mmhg;
         let rated = rated_flow_l_min * ML_S_PER_L_MIN;
@@ -156,7 +209,9 @@ impl Oxygenator {
             q0_ml_s: d / slope,
             rated_flow_ml_s: rated,
             k_o2_ml_s: rated * rated_o2_ntu(),
-            k_co2_ml_s: rated * -(1.0 - CO2_EFFECTIVENESS_AT_RATED).ln(),
+            membrane_area_m2,
+            ua_co2_coeff: CO2_CONDUCTANCE_ML_S_MMHG_PER_M2
+                * (membrane_area_m2 / CO2_REFERENCE_FLOW_ML_S_PER_M2).sqrt(),
         };
         o.validate()?;
         Ok(o)
@@ -164,9 +219,9 @@ impl Oxygenator {
 
     /// Looks a preset up by name (see [`OXYGENATOR_PRESETS`]).
     pub fn by_name(name: &str) -> Result<Self, DeviceError> {
-        for &(n, s, i, r) in OXYGENATOR_TABLE.iter() {
+        for &(n, s, i, r, a) in OXYGENATOR_TABLE.iter() {
             if n == name {
-                return Self::from_line_l_min(s, i, r);
+                return Self::from_line_l_min(s, i, r, a);
             }
         }
         Err(DeviceError::UnknownPreset {
@@ -213,11 +268,19 @@ impl Oxygenator {
         )?;
         check_range(
             "Oxygenator",
-            "k_co2_ml_s",
-            self.k_co2_ml_s,
-            1e-3,
-            1e4,
-            "[1e-3, 1e4] mL/s",
+            "membrane_area_m2",
+            self.membrane_area_m2,
+            0.05,
+            5.0,
+            "[0.05, 5] m²",
+        )?;
+        check_range(
+            "Oxygenator",
+            "ua_co2_coeff",
+            self.ua_co2_coeff,
+            1e-6,
+            10.0,
+            "[1e-6, 10] mL/s/mmHg per sqrt(mL/s)",
         )?;
         let q0_min = self.offset_mmhg / self.slope_mmhg_s_per_ml;
         if !(self.q0_ml_s.is_finite() && self.q0_ml_s >= q0_min * (1.0 - 1e-12)) {
@@ -276,47 +339,66 @@ impl Oxygenator {
         let p_dry = pb - PH2O_37C_MMHG;
         // O2: the blood approaches the content in equilibrium with the sweep gas.
         let c_eq = c_o2_ml_per_dl(f * p_dry, hb_g_dl);
-        self.transfer_with_equilibrium(q, v, c_eq, c_o2_in_ml_per_dl, pco2_in_mmhg, p_dry)
+        self.transfer_with_equilibrium(q, v, c_eq, f, c_o2_in_ml_per_dl, pco2_in_mmhg, p_dry)
     }
 
     /// [`Oxygenator::transfer`] with the O2 content in equilibrium with the sweep gas
     /// (`c_eq_o2_ml_per_dl`, for FdO2·(Pb − PH2O)) and the dry-gas pressure precomputed: they
     /// change only with FdO2, Hb or Pb, so the integrator computes them once per model.
-    /// `q_ml_s` and `sweep_ml_s` must be non-negative.
+    /// `q_ml_s` and `sweep_ml_s` must be non-negative, `fdo2` in `[0, 1]`.
+    #[allow(clippy::too_many_arguments)]
     #[inline]
     pub fn transfer_with_equilibrium(
         &self,
         q_ml_s: f64,
         sweep_ml_s: f64,
         c_eq_o2_ml_per_dl: f64,
+        fdo2: f64,
         c_o2_in_ml_per_dl: f64,
         pco2_in_mmhg: f64,
         p_dry_mmhg: f64,
     ) -> (f64, f64) {
         let q = q_ml_s.max(0.0);
         let v = sweep_ml_s.max(0.0);
+        if q <= 1e-12 {
+            // No blood through the membrane: nothing to exchange.
+            let c = if c_o2_in_ml_per_dl.is_nan() {
+                0.0
+            } else {
+                c_o2_in_ml_per_dl
+            };
+            let p = if pco2_in_mmhg.is_nan() {
+                0.0
+            } else {
+                pco2_in_mmhg.clamp(0.0, 200.0)
+            };
+            return (c, p);
+        }
         let eps = effectiveness(self.k_o2_ml_s, q);
         let c_in = if c_o2_in_ml_per_dl.is_nan() {
             0.0
         } else {
             c_o2_in_ml_per_dl
         };
-        let c_out = c_in + eps * (c_eq_o2_ml_per_dl - c_in);
-        // CO2.
+        // Blood-side uptake per dL, capped by the O2 the sweep brings (100·V·FdO2/Q mL/dL).
+        let rise = (eps * (c_eq_o2_ml_per_dl - c_in)).min(100.0 * v * fdo2 / q);
+        let c_out = c_in + rise;
+        // CO2: counter-current exchanger, gas entering free of CO2.
         let p_in = if pco2_in_mmhg.is_nan() {
             0.0
         } else {
             pco2_in_mmhg.clamp(0.0, 200.0)
         };
-        let eps_c = effectiveness(self.k_co2_ml_s, q);
         let beta = CO2_CONTENT_SLOPE_ML_PER_DL_MMHG / 100.0; // mL CO2 / mL blood / mmHg
-        let den = beta * eps_c * p_dry_mmhg * q + v;
-        let p_out = if den > 1e-15 {
-            p_in * (1.0 - eps_c * v / den)
+        let cb = q * beta;
+        let cg = if p_dry_mmhg > 0.0 {
+            v / p_dry_mmhg
         } else {
-            p_in
+            0.0
         };
-        (c_out, p_out)
+        let removal_per_mmhg = counterflow_conductance(self.ua_co2_coeff * q.sqrt(), cb, cg);
+        let p_out = p_in * (1.0 - removal_per_mmhg / cb);
+        (c_out, p_out.max(0.0))
     }
 
     /// Outlet blood gases.
@@ -381,6 +463,28 @@ fn effectiveness(k_ml_s: f64, q_ml_s: f64) -> f64 {
     }
 }
 
+/// CO2 removed per mmHg of inlet PCO2 by a counter-current exchanger, mL/s/mmHg:
+/// `ε · C_min` with the ε-NTU effectiveness (module docs) for a membrane conductance `ua` and
+/// stream capacities `cb` (blood) and `cg` (gas), all mL/s/mmHg. 0 when either stream is
+/// absent; never more than `min(cb, cg)`.
+#[inline]
+pub fn counterflow_conductance(ua: f64, cb: f64, cg: f64) -> f64 {
+    let (c_min, c_max) = if cb < cg { (cb, cg) } else { (cg, cb) };
+    if c_min <= 1e-15 || ua <= 0.0 {
+        return 0.0;
+    }
+    let n = ua / c_min;
+    let r = c_min / c_max;
+    let a = n * (1.0 - r);
+    let eps = if a < 1e-9 {
+        n / (1.0 + n)
+    } else {
+        let x = (-a).exp();
+        (1.0 - x) / (1.0 - r * x)
+    };
+    eps * c_min
+}
+
 /// O2 content for a saturation (PO2 from the Severinghaus inverse), mL/dL.
 #[inline]
 fn inlet_content_from_so2(so2: f64, hb_g_dl: f64) -> f64 {
@@ -422,6 +526,8 @@ mod tests {
         assert!(a.po2_mmhg.is_finite() && a.pco2_mmhg == 45.0);
         let b = o.outlet(80.0, 0.0, 1.0, 12.0, 15.0, 45.0, 760.0);
         assert!((b.pco2_mmhg - 45.0).abs() < 1e-12);
+        // No sweep, no O2 either: the gas brings none.
+        assert!((b.c_o2_ml_per_dl - 15.0).abs() < 1e-12);
         assert!(o.dp_mmhg(0.0) == 0.0);
     }
 }
