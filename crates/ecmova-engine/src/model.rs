@@ -25,6 +25,13 @@ pub struct Anatomy {
     pub brachiocephalic_connection: usize,
     /// Upper-body arteries (right axillary, subclavian, radial).
     pub upper_body_arteries: usize,
+    /// Collapsible venous returns: resistors between great veins that behave as Starling
+    /// resistors (a vein whose outlet pressure falls below the surrounding pressure, 0 mmHg,
+    /// collapses there, and its flow becomes `(max(p_in, 0) − max(p_out, 0)) / R`,
+    /// independent of any further suction downstream: Holt JP, Am J Physiol 1941;134:292;
+    /// Permutt S, Riley RL, J Appl Physiol 1963;18:924). Above 0 mmHg they are ordinary
+    /// resistors.
+    pub collapsible_venous_returns: Vec<usize>,
 }
 
 impl Anatomy {
@@ -558,7 +565,10 @@ impl CirculationParams {
                 && !a.aortic_compartments.is_empty()
                 && a.aortic_compartments.iter().all(|&i| i < n)
                 && a.aortic_connections.len() + 1 == a.aortic_compartments.len()
-                && a.aortic_connections.iter().all(|&j| j < m);
+                && a.aortic_connections.iter().all(|&j| j < m)
+                && a.collapsible_venous_returns.iter().all(|&j| {
+                    j < m && matches!(self.connections[j].kind, ConnectionKind::Resistor(_))
+                });
             if !ok {
                 return Err(ParamError::Topology(
                     "anatomy refers to missing elements".into(),
@@ -820,6 +830,8 @@ pub(crate) struct Kernel {
     )>,
     /// (connection, from, to, conductance)
     pub(crate) conductances: Vec<(usize, usize, usize, f64)>,
+    /// Collapsible venous returns (connection, from, to, conductance): Starling resistors.
+    pub(crate) collapsible: Vec<(usize, usize, usize, f64)>,
     /// (connection, from, to, open conductance, regurgitant conductance)
     pub(crate) valves: Vec<(usize, usize, usize, f64, f64)>,
     /// (connection, from, to, resistance, 1/inertance, state index)
@@ -1079,7 +1091,18 @@ impl Model {
         }
         for (j, link) in self.links.iter().enumerate() {
             match *link {
-                LinkOp::Conductance { from, to, g } => k.conductances.push((j, from, to, g)),
+                LinkOp::Conductance { from, to, g } => {
+                    let collapsible = self
+                        .params
+                        .anatomy
+                        .as_ref()
+                        .is_some_and(|a| a.collapsible_venous_returns.contains(&j));
+                    if collapsible {
+                        k.collapsible.push((j, from, to, g));
+                    } else {
+                        k.conductances.push((j, from, to, g));
+                    }
+                }
                 LinkOp::Valve {
                     from,
                     to,

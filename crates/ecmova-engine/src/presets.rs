@@ -408,13 +408,21 @@ impl AdultSpec {
         }
     }
 
+    /// Acute-MI cardiogenic shock recalibrated to human AMI-shock haemodynamics (issue 11;
+    /// targets and sources in `docs/methodology/presets.md`): left AND right filling
+    /// pressures raised together (PCWP ~22, RAP ~13 mmHg), CI ~1.9 L/min/m², MAP ~74 mmHg,
+    /// LVEF ~25 %. Infarcted LV (Ees 0.72) with an ischaemic, stiffer EDPVR (B 0.032 /mL),
+    /// RV involvement (Ees 0.19), mild vasoconstriction (beds ×1.03), venoconstriction
+    /// (venous unstressed volumes ×0.40) and fluid given (5500 mL) raising the stressed volume.
     fn cardiogenic_shock_ami() -> Self {
         AdultSpec {
             heart_rate_bpm: 105.0,
-            lv_ees: 0.5,
-            rv_ees: 0.3,
-            svr_scale: 1.2,
-            venous_unstressed_scale: 0.68,
+            lv_ees: 0.72,
+            lv_edpvr_b: 0.032,
+            rv_ees: 0.19,
+            svr_scale: 1.03,
+            venous_unstressed_scale: 0.40,
+            blood_volume_ml: 5500.0,
             ..Self::healthy()
         }
     }
@@ -575,10 +583,10 @@ impl AdultSpec {
             1.82 * s,
         );
         let lower_bed = b.resistor("lower_body_microcirculation", femoral, lower_v, 4.0 * s);
-        b.resistor("superior_vena_cava", upper_v, ra, 0.06);
-        b.resistor("splanchnic_venous_return", splanchnic_v, ivc, 0.05);
-        b.resistor("lower_body_venous_return", lower_v, ivc, 0.1);
-        b.resistor("inferior_vena_cava_return", ivc, ra, 0.015);
+        let svc = b.resistor("superior_vena_cava", upper_v, ra, 0.06);
+        let splanchnic_return = b.resistor("splanchnic_venous_return", splanchnic_v, ivc, 0.05);
+        let lower_return = b.resistor("lower_body_venous_return", lower_v, ivc, 0.1);
+        let ivc_return = b.resistor("inferior_vena_cava_return", ivc, ra, 0.015);
         let lung_bed = b.resistor(
             "pulmonary_microcirculation",
             pa,
@@ -662,6 +670,7 @@ impl AdultSpec {
                 aortic_connections: vec![asc, arch_seg, desc, iliac],
                 brachiocephalic_connection: brachio,
                 upper_body_arteries: upper_a,
+                collapsible_venous_returns: vec![svc, splanchnic_return, lower_return, ivc_return],
             }),
             ecmo: None,
             unloading: Vec::new(),
