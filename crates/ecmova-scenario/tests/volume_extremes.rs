@@ -31,7 +31,7 @@ fn run_case(preset: &str, scale: f64, rpm: Option<f64>) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let out = run(&built, RunOptions::default()).map_err(|e| e.to_string())?;
     let v = out.final_state.volumes_ml();
-    if let Some((i, x)) = v.iter().enumerate().find(|(_, x)| !(**x > 0.0)) {
+    if let Some((i, x)) = v.iter().enumerate().find(|(_, x)| x.is_nan() || **x <= 0.0) {
         return Err(format!("compartment {i} holds {x} mL"));
     }
     let m = out.summary_metrics().ok_or("no beats")?;
