@@ -25,13 +25,6 @@ pub struct Anatomy {
     pub brachiocephalic_connection: usize,
     /// Upper-body arteries (right axillary, subclavian, radial).
     pub upper_body_arteries: usize,
-    /// Collapsible venous returns: resistors between great veins that behave as Starling
-    /// resistors (a vein whose outlet pressure falls below the surrounding pressure, 0 mmHg,
-    /// collapses there, and its flow becomes `(max(p_in, 0) − max(p_out, 0)) / R`,
-    /// independent of any further suction downstream: Holt JP, Am J Physiol 1941;134:292;
-    /// Permutt S, Riley RL, J Appl Physiol 1963;18:924). Above 0 mmHg they are ordinary
-    /// resistors.
-    pub collapsible_venous_returns: Vec<usize>,
 }
 
 impl Anatomy {
@@ -565,10 +558,7 @@ impl CirculationParams {
                 && !a.aortic_compartments.is_empty()
                 && a.aortic_compartments.iter().all(|&i| i < n)
                 && a.aortic_connections.len() + 1 == a.aortic_compartments.len()
-                && a.aortic_connections.iter().all(|&j| j < m)
-                && a.collapsible_venous_returns.iter().all(|&j| {
-                    j < m && matches!(self.connections[j].kind, ConnectionKind::Resistor(_))
-                });
+                && a.aortic_connections.iter().all(|&j| j < m);
             if !ok {
                 return Err(ParamError::Topology(
                     "anatomy refers to missing elements".into(),
@@ -830,8 +820,6 @@ pub(crate) struct Kernel {
     )>,
     /// (connection, from, to, conductance)
     pub(crate) conductances: Vec<(usize, usize, usize, f64)>,
-    /// Collapsible venous returns (connection, from, to, conductance): Starling resistors.
-    pub(crate) collapsible: Vec<(usize, usize, usize, f64)>,
     /// (connection, from, to, open conductance, regurgitant conductance)
     pub(crate) valves: Vec<(usize, usize, usize, f64, f64)>,
     /// (connection, from, to, resistance, 1/inertance, state index)
@@ -1091,18 +1079,7 @@ impl Model {
         }
         for (j, link) in self.links.iter().enumerate() {
             match *link {
-                LinkOp::Conductance { from, to, g } => {
-                    let collapsible = self
-                        .params
-                        .anatomy
-                        .as_ref()
-                        .is_some_and(|a| a.collapsible_venous_returns.contains(&j));
-                    if collapsible {
-                        k.collapsible.push((j, from, to, g));
-                    } else {
-                        k.conductances.push((j, from, to, g));
-                    }
-                }
+                LinkOp::Conductance { from, to, g } => k.conductances.push((j, from, to, g)),
                 LinkOp::Valve {
                     from,
                     to,
@@ -1214,11 +1191,32 @@ impl Model {
                     compartment,
                     ratio,
                 } => {
-                    let e = match &p.compartments[compartment].kind {
-                        CompartmentKind::Vessel(v) => 1.0 / v.compliance_ml_per_mmhg,
+                    // A 34-40 mL balloon is ~22-26 cm long: it fills the descending thoracic
+                    // aorta and reaches the upper abdominal aorta. Its volume is shared by the
+                    // aortic compartments it spans (its own and the next one downstream) in
+                    // proportion to their compliance, so it raises their pressure equally:
+                    // ΔP = Vb·b / ΣC (one compartment alone, C 0.30 mL/mmHg, gave 133 mmHg of
+                    // augmentation at full inflation).
+                    let compliance = |i: usize| match &p.compartments[i].kind {
+                        CompartmentKind::Vessel(v) => v.compliance_ml_per_mmhg,
                         CompartmentKind::Chamber(_) => 0.0,
                     };
-                    k.iabps.push((compartment, e * balloon_volume_ml * on, col));
+                    let mut spanned = vec![compartment];
+                    if let Some(a) = &p.anatomy {
+                        if let Some(pos) =
+                            a.aortic_compartments.iter().position(|&c| c == compartment)
+                        {
+                            if let Some(&next) = a.aortic_compartments.get(pos + 1) {
+                                spanned.push(next);
+                            }
+                        }
+                    }
+                    let c_sum: f64 = spanned.iter().map(|&i| compliance(i)).sum();
+                    if c_sum > 0.0 {
+                        for &i in &spanned {
+                            k.iabps.push((i, balloon_volume_ml * on / c_sum, col));
+                        }
+                    }
                     self.iabp_ratios.push(ratio);
                     col += 1;
                 }

@@ -583,10 +583,10 @@ impl AdultSpec {
             1.82 * s,
         );
         let lower_bed = b.resistor("lower_body_microcirculation", femoral, lower_v, 4.0 * s);
-        let svc = b.resistor("superior_vena_cava", upper_v, ra, 0.06);
-        let splanchnic_return = b.resistor("splanchnic_venous_return", splanchnic_v, ivc, 0.05);
-        let lower_return = b.resistor("lower_body_venous_return", lower_v, ivc, 0.1);
-        let ivc_return = b.resistor("inferior_vena_cava_return", ivc, ra, 0.015);
+        b.resistor("superior_vena_cava", upper_v, ra, 0.06);
+        b.resistor("splanchnic_venous_return", splanchnic_v, ivc, 0.05);
+        b.resistor("lower_body_venous_return", lower_v, ivc, 0.1);
+        b.resistor("inferior_vena_cava_return", ivc, ra, 0.015);
         let lung_bed = b.resistor(
             "pulmonary_microcirculation",
             pa,
@@ -670,7 +670,6 @@ impl AdultSpec {
                 aortic_connections: vec![asc, arch_seg, desc, iliac],
                 brachiocephalic_connection: brachio,
                 upper_body_arteries: upper_a,
-                collapsible_venous_returns: vec![svc, splanchnic_return, lower_return, ivc_return],
             }),
             ecmo: None,
             unloading: Vec::new(),

@@ -508,13 +508,6 @@ pub(crate) fn rhs(
             *dy.get_unchecked_mut(from) -= f;
             *dy.get_unchecked_mut(to) += f;
         }
-        // Starling resistors: a vein collapses at an outlet below the surrounding pressure.
-        for &(j, from, to, g) in &k.collapsible {
-            let f = (p.get_unchecked(from).max(0.0) - p.get_unchecked(to).max(0.0)) * g;
-            *q.get_unchecked_mut(j) = f;
-            *dy.get_unchecked_mut(from) -= f;
-            *dy.get_unchecked_mut(to) += f;
-        }
         for &(j, from, to, g_open, g_leak) in &k.valves {
             let dp = p.get_unchecked(from) - p.get_unchecked(to);
             let f = if dp > 0.0 { dp * g_open } else { dp * g_leak };
