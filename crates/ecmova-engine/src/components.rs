@@ -106,7 +106,18 @@ impl CollapseLaw {
 pub fn vessel_pressure_mmhg(v_ml: f64, e_mmhg_per_ml: f64, v0_ml: f64, c: &CollapseLaw) -> f64 {
     if v_ml >= v0_ml || c.k_mmhg <= 0.0 {
         e_mmhg_per_ml * (v_ml - v0_ml)
-    } else if v_ml > c.v_cap_ml {
+    } else {
+        collapsed_pressure_mmhg(v_ml, v0_ml, c)
+    }
+}
+
+/// The collapse branch of [`vessel_pressure_mmhg`], out of line: the hot loops take the linear
+/// branch almost always, and keeping the division and square root of this one out of them
+/// stops the compiler from evaluating both branches (it cost ~30 % of a step).
+#[cold]
+#[inline(never)]
+pub fn collapsed_pressure_mmhg(v_ml: f64, v0_ml: f64, c: &CollapseLaw) -> f64 {
+    if v_ml > c.v_cap_ml {
         let r = v0_ml / v_ml;
         c.k_mmhg * (1.0 - r * r.sqrt())
     } else {

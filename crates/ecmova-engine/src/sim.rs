@@ -491,10 +491,10 @@ pub(crate) fn rhs(
             let e = *act.get_unchecked(ai);
             let v = *y.get_unchecked(i);
             let dv = v - v0;
-            let passive = if dv >= 0.0 {
+            let passive = if dv >= 0.0 || kc.k_mmhg <= 0.0 {
                 a * ((b * dv).exp() - 1.0)
             } else {
-                crate::components::vessel_pressure_mmhg(v, a * b, v0, kc)
+                crate::components::collapsed_pressure_mmhg(v, v0, kc)
             };
             *p.get_unchecked_mut(i) = e * ees * dv + (1.0 - e) * passive;
         }
