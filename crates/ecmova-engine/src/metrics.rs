@@ -76,8 +76,14 @@ beat_metrics! {
     map_aortic_root_mmhg,
     /// Aortic root pulse pressure, mmHg.
     pulse_pressure_aortic_root_mmhg,
-    /// Right radial pulse pressure, mmHg.
+    /// Right radial pulse pressure (the patient's own: systolic peak with the balloon
+    /// deflated minus the diastolic minimum), mmHg.
     pulse_pressure_mmhg,
+    /// IABP augmented diastolic pressure: the right radial peak while a balloon is inflated,
+    /// mmHg (0 without an inflating IABP). Reported on its own so that the balloon's peak
+    /// does not enter the patient's systolic and pulse pressures (IABP consoles show
+    /// "augmented diastolic" beside the unassisted systolic pressure).
+    augmented_diastolic_pressure_mmhg,
     /// Pulmonary artery systolic pressure, mmHg.
     pa_systolic_mmhg,
     /// Pulmonary artery diastolic pressure, mmHg.
@@ -242,6 +248,8 @@ mod ch {
 struct Acc {
     min: [f64; SITES],
     max: [f64; SITES],
+    /// Arterial peaks while a balloon is inflated (radial, femoral, root).
+    max_inflated: [f64; 3],
     integral: [f64; SITES],
     lv_v_max: f64,
     lv_v_filling_max: f64,
@@ -265,6 +273,7 @@ impl Acc {
         Acc {
             min: [f64::INFINITY; SITES],
             max: [f64::NEG_INFINITY; SITES],
+            max_inflated: [f64::NEG_INFINITY; 3],
             integral: [0.0; SITES],
             lv_v_max: f64::NEG_INFINITY,
             lv_v_filling_max: f64::NEG_INFINITY,
@@ -288,6 +297,8 @@ impl Acc {
 #[derive(Clone, Copy, Debug)]
 struct Sample {
     p: [f64; SITES],
+    /// Summed balloon inflation of the IABPs (0 deflated or without one).
+    balloon: f64,
     lv_v: f64,
     rv_v: f64,
     q_av: f64,
@@ -325,6 +336,13 @@ fn sample(model: &Model, state: &State) -> Sample {
             p[s.ra],
             p[s.la],
         ],
+        balloon: if model.iabp_ratios.is_empty() {
+            0.0
+        } else {
+            (0..model.iabp_ratios.len())
+                .map(|b| state.balloon_inflation(model, b))
+                .sum()
+        },
         lv_v: v[s.lv],
         rv_v: v[s.rv],
         q_av: q[s.aortic_valve],
@@ -443,7 +461,13 @@ impl BeatRecorder {
         let a = &mut self.acc;
         for i in 0..SITES {
             a.min[i] = a.min[i].min(s.p[i]);
-            a.max[i] = a.max[i].max(s.p[i]);
+            // The arterial peaks (radial, femoral, root) count only with the balloon
+            // deflated: an inflated balloon's peak is the augmented diastolic pressure.
+            if i < 3 && s.balloon > 0.0 {
+                a.max_inflated[i] = a.max_inflated[i].max(s.p[i]);
+            } else {
+                a.max[i] = a.max[i].max(s.p[i]);
+            }
         }
         if s.lv_v > a.lv_v_max {
             a.lv_v_max = s.lv_v;
@@ -513,6 +537,20 @@ impl BeatRecorder {
         use crate::model::accumulator as acc;
         let blood_volume_ml = state.blood_volume_ml();
         let a = &self.acc;
+        // A peak with the balloon deflated exists in every beat (the balloon deflates before
+        // systole); the guard only keeps a metric finite for a pathological timing.
+        let peak = |i: usize| {
+            if a.max[i].is_finite() {
+                a.max[i]
+            } else {
+                a.max_inflated[i]
+            }
+        };
+        let augmented = if a.max_inflated[0].is_finite() {
+            a.max_inflated[0]
+        } else {
+            0.0
+        };
         let t = a.duration;
         let x = |i: usize| a.extra[i] / t;
         // Without a gas model every gas metric is 0 (and the summary omits them).
@@ -590,17 +628,18 @@ impl BeatRecorder {
             } else {
                 0.0
             },
-            sbp_mmhg: a.max[0],
+            sbp_mmhg: peak(0),
             dbp_mmhg: a.min[0],
             map_mmhg: map,
-            sbp_femoral_mmhg: a.max[1],
+            sbp_femoral_mmhg: peak(1),
             dbp_femoral_mmhg: a.min[1],
             map_femoral_mmhg: mean(1),
-            sbp_aortic_root_mmhg: a.max[2],
+            sbp_aortic_root_mmhg: peak(2),
             dbp_aortic_root_mmhg: a.min[2],
             map_aortic_root_mmhg: mean(2),
-            pulse_pressure_aortic_root_mmhg: a.max[2] - a.min[2],
-            pulse_pressure_mmhg: a.max[0] - a.min[0],
+            pulse_pressure_aortic_root_mmhg: peak(2) - a.min[2],
+            pulse_pressure_mmhg: peak(0) - a.min[0],
+            augmented_diastolic_pressure_mmhg: augmented,
             pa_systolic_mmhg: a.max[3],
             pa_diastolic_mmhg: a.min[3],
             pa_mean_mmhg: mean(3),

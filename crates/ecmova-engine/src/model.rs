@@ -1,7 +1,9 @@
 //! Circulation parameters, their validation, and the compiled [`Model`].
 
 use crate::activation::{ActivationScaling, TwoHill};
-use crate::components::{Compartment, CompartmentKind, Connection, ConnectionKind, Passive};
+use crate::components::{
+    Compartment, CompartmentKind, Connection, ConnectionKind, Passive, Vessel,
+};
 use crate::ecmo::{Cannulation, EcmoCircuit};
 use crate::gas::{c_o2_ml_per_dl, GasParams};
 use crate::unloading::{Unloading, UnloadingDevice};
@@ -685,27 +687,67 @@ impl CirculationParams {
     }
 
     /// Sets the total initial blood volume: the difference is added to (or taken from) the
-    /// vessels in proportion to their compliance, i.e. as one common change of their
-    /// pressure, the way an infusion or a bleed distributes at equilibrium. Gas contents per
-    /// mL are unchanged.
+    /// vessels as one common change of their pressure, the way an infusion or a bleed
+    /// distributes at equilibrium (in proportion to compliance while every vessel stays at or
+    /// above its unstressed volume; along each vessel's collapse law below it, so no vessel
+    /// is given a negative volume). Gas contents per mL are unchanged. Chambers keep their
+    /// volumes; a total below the chambers' volume leaves the vessels nearly empty.
     pub fn set_initial_blood_volume_ml(&mut self, total_ml: f64) {
         let dv = total_ml - self.initial_blood_volume_ml();
-        let c_total: f64 = self
+        let vessels: Vec<(usize, Vessel)> = self
             .compartments
             .iter()
-            .map(|c| match &c.kind {
-                CompartmentKind::Vessel(v) => v.compliance_ml_per_mmhg,
-                CompartmentKind::Chamber(_) => 0.0,
+            .enumerate()
+            .filter_map(|(i, c)| match &c.kind {
+                CompartmentKind::Vessel(v) => Some((i, v.clone())),
+                CompartmentKind::Chamber(_) => None,
             })
-            .sum();
+            .collect();
+        let c_total: f64 = vessels.iter().map(|(_, v)| v.compliance_ml_per_mmhg).sum();
         if c_total <= 0.0 {
             return;
         }
-        for (v, c) in self.initial_volumes_ml.iter_mut().zip(&self.compartments) {
-            if let CompartmentKind::Vessel(ves) = &c.kind {
-                // Clamped at zero: a vessel cannot hold a negative volume.
-                *v = (*v + ves.compliance_ml_per_mmhg * dv / c_total).max(0.0);
+        // The linear shift, kept exactly when no vessel falls below its unstressed volume.
+        let shift = dv / c_total;
+        let linear_ok = vessels.iter().all(|(i, v)| {
+            self.initial_volumes_ml[*i] + v.compliance_ml_per_mmhg * shift >= v.unstressed_volume_ml
+        });
+        if linear_ok {
+            for (i, v) in &vessels {
+                self.initial_volumes_ml[*i] += v.compliance_ml_per_mmhg * shift;
             }
+            return;
+        }
+        // Otherwise one common pressure change along each vessel's own law, by bisection
+        // (the vessels' total volume is increasing in the common change).
+        let p0: Vec<f64> = vessels
+            .iter()
+            .map(|(i, v)| v.pressure_mmhg(self.initial_volumes_ml[*i]))
+            .collect();
+        let target: f64 = vessels
+            .iter()
+            .map(|(i, _)| self.initial_volumes_ml[*i])
+            .sum::<f64>()
+            + dv;
+        let total_at = |d: f64| -> f64 {
+            vessels
+                .iter()
+                .zip(&p0)
+                .map(|((_, v), p)| v.volume_at_pressure_ml(p + d))
+                .sum()
+        };
+        let (mut lo, mut hi) = (-1.0e4, 1.0e4);
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if total_at(mid) < target {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        let d = 0.5 * (lo + hi);
+        for ((i, v), p) in vessels.iter().zip(&p0) {
+            self.initial_volumes_ml[*i] = v.volume_at_pressure_ml(p + d);
         }
     }
 
@@ -774,12 +816,22 @@ pub(crate) enum LinkOp {
 /// The right-hand side's data, split by kind so that each loop is branch-free.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Kernel {
-    /// (compartment, elastance, unstressed volume)
-    pub(crate) vessels: Vec<(usize, f64, f64)>,
-    /// (compartment, passive elastance, active elastance, V0, activation)
-    pub(crate) linear_chambers: Vec<(usize, f64, f64, f64, usize)>,
-    /// (compartment, Ees, V0, A, B, activation)
-    pub(crate) exp_chambers: Vec<(usize, f64, f64, f64, f64, usize)>,
+    /// (compartment, elastance, unstressed volume, collapse law)
+    pub(crate) vessels: Vec<(usize, f64, f64, crate::components::CollapseLaw)>,
+    /// (compartment, passive elastance, active elastance, V0, activation,
+    /// and the collapse law of its passive part below V0)
+    pub(crate) linear_chambers: Vec<(usize, f64, f64, f64, usize, crate::components::CollapseLaw)>,
+    /// (compartment, Ees, V0, A, B, activation,
+    /// and the collapse law of its passive part below V0)
+    pub(crate) exp_chambers: Vec<(
+        usize,
+        f64,
+        f64,
+        f64,
+        f64,
+        usize,
+        crate::components::CollapseLaw,
+    )>,
     /// (connection, from, to, conductance)
     pub(crate) conductances: Vec<(usize, usize, usize, f64)>,
     /// (connection, from, to, open conductance, regurgitant conductance)
@@ -1012,16 +1064,34 @@ impl Model {
         let mut k = Kernel::default();
         for (i, node) in self.nodes.iter().enumerate() {
             match *node {
-                NodeOp::Vessel { elastance, v0 } => k.vessels.push((i, elastance, v0)),
+                NodeOp::Vessel { elastance, v0 } => k.vessels.push((
+                    i,
+                    elastance,
+                    v0,
+                    crate::components::CollapseLaw::new(elastance, v0),
+                )),
                 NodeOp::LinearChamber {
                     e_pass,
                     e_max,
                     v0,
                     act,
-                } => k.linear_chambers.push((i, e_pass, e_max, v0, act)),
-                NodeOp::ExpChamber { ees, v0, a, b, act } => {
-                    k.exp_chambers.push((i, ees, v0, a, b, act))
-                }
+                } => k.linear_chambers.push((
+                    i,
+                    e_pass,
+                    e_max,
+                    v0,
+                    act,
+                    crate::components::CollapseLaw::new(e_pass, v0),
+                )),
+                NodeOp::ExpChamber { ees, v0, a, b, act } => k.exp_chambers.push((
+                    i,
+                    ees,
+                    v0,
+                    a,
+                    b,
+                    act,
+                    crate::components::CollapseLaw::new(a * b, v0),
+                )),
             }
         }
         for (j, link) in self.links.iter().enumerate() {
@@ -1135,11 +1205,32 @@ impl Model {
                     compartment,
                     ratio,
                 } => {
-                    let e = match &p.compartments[compartment].kind {
-                        CompartmentKind::Vessel(v) => 1.0 / v.compliance_ml_per_mmhg,
+                    // A 34-40 mL balloon is ~22-26 cm long: it fills the descending thoracic
+                    // aorta and reaches the upper abdominal aorta. Its volume is shared by the
+                    // aortic compartments it spans (its own and the next one downstream) in
+                    // proportion to their compliance, so it raises their pressure equally:
+                    // ΔP = Vb·b / ΣC (one compartment alone, C 0.30 mL/mmHg, gave 133 mmHg of
+                    // augmentation at full inflation).
+                    let compliance = |i: usize| match &p.compartments[i].kind {
+                        CompartmentKind::Vessel(v) => v.compliance_ml_per_mmhg,
                         CompartmentKind::Chamber(_) => 0.0,
                     };
-                    k.iabps.push((compartment, e * balloon_volume_ml * on, col));
+                    let mut spanned = vec![compartment];
+                    if let Some(a) = &p.anatomy {
+                        if let Some(pos) =
+                            a.aortic_compartments.iter().position(|&c| c == compartment)
+                        {
+                            if let Some(&next) = a.aortic_compartments.get(pos + 1) {
+                                spanned.push(next);
+                            }
+                        }
+                    }
+                    let c_sum: f64 = spanned.iter().map(|&i| compliance(i)).sum();
+                    if c_sum > 0.0 {
+                        for &i in &spanned {
+                            k.iabps.push((i, balloon_volume_ml * on / c_sum, col));
+                        }
+                    }
                     self.iabp_ratios.push(ratio);
                     col += 1;
                 }

@@ -357,6 +357,10 @@ const C_ABDOMINAL: f64 = 0.20;
 const C_UPPER: f64 = 0.35;
 const C_FEMORAL: f64 = 0.25;
 
+/// Resistance of the bronchial and Thebesian return to the left heart, mmHg·s/mL (see
+/// `AdultSpec::build`): 85 mmHg / (2 % × 5.6 L/min).
+const BRONCHIAL_RESISTANCE: f64 = 45.0;
+
 /// The healthy adult at rest (70 kg, HR 70 bpm).
 pub fn healthy_adult() -> CirculationParams {
     AdultSpec::healthy().build()
@@ -404,13 +408,21 @@ impl AdultSpec {
         }
     }
 
+    /// Acute-MI cardiogenic shock recalibrated to human AMI-shock haemodynamics (issue 11;
+    /// targets and sources in `docs/methodology/presets.md`): left AND right filling
+    /// pressures raised together (PCWP ~22, RAP ~13 mmHg), CI ~1.9 L/min/m², MAP ~74 mmHg,
+    /// LVEF ~25 %. Infarcted LV (Ees 0.72) with an ischaemic, stiffer EDPVR (B 0.032 /mL),
+    /// RV involvement (Ees 0.19), mild vasoconstriction (beds ×1.03), venoconstriction
+    /// (venous unstressed volumes ×0.40) and fluid given (5500 mL) raising the stressed volume.
     fn cardiogenic_shock_ami() -> Self {
         AdultSpec {
             heart_rate_bpm: 105.0,
-            lv_ees: 0.5,
-            rv_ees: 0.3,
-            svr_scale: 1.2,
-            venous_unstressed_scale: 0.68,
+            lv_ees: 0.72,
+            lv_edpvr_b: 0.032,
+            rv_ees: 0.19,
+            svr_scale: 1.03,
+            venous_unstressed_scale: 0.40,
+            blood_volume_ml: 5500.0,
             ..Self::healthy()
         }
     }
@@ -582,6 +594,20 @@ impl AdultSpec {
             self.pulmonary_resistance,
         );
         b.resistor("pulmonary_venous_return", pv, la, 0.01);
+        // Bronchial and Thebesian return: systemic arterial blood that reaches the left heart
+        // without crossing the pulmonary capillaries (bronchial arteries from the descending
+        // thoracic aorta draining through the pulmonary veins; Thebesian veins of the
+        // myocardium). About 1 % of the cardiac output for the bronchial circulation
+        // (Deffebach ME et al., Am Rev Respir Dis 1987;135:463-81) plus a smaller Thebesian
+        // share: lumped as one resistance giving ~2 % of the resting output (1.9 mL/s at
+        // 85 mmHg of driving pressure). It is what fills the left heart of an arrested,
+        // non-ejecting heart on peripheral VA-ECMO.
+        b.resistor(
+            "bronchial_thebesian_return",
+            thoracic,
+            pv,
+            BRONCHIAL_RESISTANCE,
+        );
 
         let (o2, co2) = initial_gas(
             &b.compartments,

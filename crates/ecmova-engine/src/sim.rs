@@ -482,17 +482,30 @@ pub(crate) fn rhs(
     );
     // SAFETY: see the assertion above.
     unsafe {
-        for &(i, e, v0) in &k.vessels {
-            *p.get_unchecked_mut(i) = e * (y.get_unchecked(i) - v0);
-        }
-        for &(i, e_pass, e_max, v0, a) in &k.linear_chambers {
+        for (i, e, v0, kc) in &k.vessels {
+            let (i, e, v0) = (*i, *e, *v0);
             *p.get_unchecked_mut(i) =
-                (e_pass + act.get_unchecked(a) * e_max) * (y.get_unchecked(i) - v0);
+                crate::components::vessel_pressure_mmhg(*y.get_unchecked(i), e, v0, kc);
         }
-        for &(i, ees, v0, a, b, ai) in &k.exp_chambers {
+        // Chambers: below V0 the passive part follows the same collapse law as the vessels
+        // (never reached by the peer model, whose chambers stay far above their V0).
+        for (i, e_pass, e_max, v0, a, kc) in &k.linear_chambers {
+            let (i, e_pass, e_max, v0, a) = (*i, *e_pass, *e_max, *v0, *a);
+            let v = *y.get_unchecked(i);
+            let passive = crate::components::vessel_pressure_mmhg(v, e_pass, v0, kc);
+            *p.get_unchecked_mut(i) = passive + act.get_unchecked(a) * e_max * (v - v0);
+        }
+        for (i, ees, v0, a, b, ai, kc) in &k.exp_chambers {
+            let (i, ees, v0, a, b, ai) = (*i, *ees, *v0, *a, *b, *ai);
             let e = *act.get_unchecked(ai);
-            let dv = y.get_unchecked(i) - v0;
-            *p.get_unchecked_mut(i) = e * ees * dv + (1.0 - e) * a * ((b * dv).exp() - 1.0);
+            let v = *y.get_unchecked(i);
+            let dv = v - v0;
+            let passive = if dv >= 0.0 || kc.k_mmhg <= 0.0 {
+                a * ((b * dv).exp() - 1.0)
+            } else {
+                crate::components::collapsed_pressure_mmhg(v, v0, kc)
+            };
+            *p.get_unchecked_mut(i) = e * ees * dv + (1.0 - e) * passive;
         }
         if !k.iabps.is_empty() {
             balloon_pressures(model, act, p);

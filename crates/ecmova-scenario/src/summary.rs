@@ -219,6 +219,10 @@ pub struct Metrics {
     /// Mean septostomy flow, left to right positive, L/min (absent without a septostomy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub septostomy_flow_l_min: Option<f64>,
+    /// The IABP's diastolic augmentation peak at the right radial artery, mmHg (absent without
+    /// an IABP; the systolic and pulse pressures are the patient's own, balloon deflated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub augmented_diastolic_pressure_mmhg: Option<f64>,
 }
 
 impl Metrics {
@@ -239,6 +243,8 @@ impl Metrics {
             impella_flow_l_min: has("impella").then_some(m.impella_flow_l_min),
             lv_vent_flow_l_min: has("lv_vent").then_some(m.lv_vent_flow_l_min),
             septostomy_flow_l_min: has("atrial_septostomy").then_some(m.septostomy_flow_l_min),
+            augmented_diastolic_pressure_mmhg: has("iabp")
+                .then_some(m.augmented_diastolic_pressure_mmhg),
         }
     }
 
@@ -254,11 +260,12 @@ impl Metrics {
     }
 }
 
-/// The device-flow keys, each present only with its device.
+/// The device keys, each present only with its device.
 pub const DEVICE_FLOW_KEYS: &[&str] = &[
     "impella_flow_l_min",
     "lv_vent_flow_l_min",
     "septostomy_flow_l_min",
+    "augmented_diastolic_pressure_mmhg",
 ];
 
 /// The circuit's settings (what the console shows), present only with a circuit.

@@ -180,7 +180,7 @@ fn mendes_2016_sweep_matters_more_at_higher_blood_flow() {
         (q, (p3 - p10) / p3)
     };
     let (q_low, low) = drop(1850.0);
-    let (q_high, high) = drop(3000.0);
+    let (q_high, high) = drop(2800.0);
     assert!(
         (1.3..1.7).contains(&q_low) && (3.3..3.8).contains(&q_high),
         "{q_low} {q_high}"

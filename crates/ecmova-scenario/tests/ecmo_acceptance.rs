@@ -141,7 +141,11 @@ fn low_rpm_gives_retrograde_circuit_flow_and_its_alarm() {
 /// right atrial pressure approaches zero; the drainage line pressure then falls steeply").
 #[test]
 fn excessive_rpm_with_low_volume_raises_suction_and_flow_stops_rising() {
-    let hypovolaemic = "blood_volume_scale = 0.75";
+    // Half the preset's blood volume (2750 mL). The input puts the patient into suction (the
+    // alarms below are the precondition). It was 0.75 of the preset before issue 11; the
+    // recalibrated `cardiogenic-shock-ami` holds ~1 L more stressed volume (venous unstressed
+    // volumes ×0.40, 5500 mL), so 0.75 of it no longer drains the vein to collapse.
+    let hypovolaemic = "blood_volume_scale = 0.5";
     let a = ami_on_ecmo(hypovolaemic, 3500.0, "femoro-femoral");
     let b = ami_on_ecmo(hypovolaemic, 5000.0, "femoro-femoral");
     let normal_a = ami_on_ecmo("", 3000.0, "femoro-femoral");

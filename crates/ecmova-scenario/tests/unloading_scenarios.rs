@@ -203,3 +203,26 @@ fn device_errors_name_the_field() {
         assert!(e.contains(needle), "expected {needle:?} in: {e}");
     }
 }
+
+/// The IABP's diastolic peak is its own metric, `augmented_diastolic_pressure_mmhg`, not part
+/// of the patient's systolic or pulse pressure (issue 11; IABP consoles show the augmented
+/// diastolic pressure beside the unassisted systolic one). With the balloon the radial
+/// systolic pressure stays the patient's (within 10 mmHg of the same patient without it),
+/// the augmented peak lies above it, and the pulse pressure is systolic minus diastolic.
+/// Before, the balloon's peak was the reported systolic pressure.
+#[test]
+fn iabp_peak_is_reported_as_augmented_diastolic_pressure() {
+    let off = ami("", 2600.0, "");
+    let on = ami("", 2600.0, "[[devices]]\nkind = \"iabp\"\n");
+    let (sbp_off, sbp_on) = (num(&off, "sbp_mmhg"), num(&on, "sbp_mmhg"));
+    let aug = num(&on, "augmented_diastolic_pressure_mmhg");
+    println!("SBP {sbp_off:.1} -> {sbp_on:.1}, augmented diastolic {aug:.1} mmHg");
+    assert!(
+        off.get("augmented_diastolic_pressure_mmhg").is_none(),
+        "absent without an IABP"
+    );
+    assert!((sbp_on - sbp_off).abs() < 10.0);
+    assert!(aug > sbp_on + 10.0);
+    let pp = num(&on, "pulse_pressure_mmhg");
+    assert!((pp - (sbp_on - num(&on, "dbp_mmhg"))).abs() < 1e-9);
+}

@@ -217,6 +217,7 @@ const DEVICE_KEYS: &[&str] = &[
     "impella_flow_l_min",
     "lv_vent_flow_l_min",
     "septostomy_flow_l_min",
+    "augmented_diastolic_pressure_mmhg",
 ];
 
 fn keys(v: &Value) -> Vec<String> {
