@@ -379,25 +379,17 @@ pub(crate) fn check(action: &str, field: &str, path: &str, value: f64) -> Result
     check_in(path, value, r.min, r.max, r.unit)
 }
 
-/// Checks `value` against `[min, max]` (finite values only).
+/// Checks `value` against `[min, max]` (finite values only) with the engine's own check, the
+/// error renamed to the action's key `path`.
 pub(crate) fn check_in(
     path: &str,
     value: f64,
     min: f64,
     max: f64,
-    unit: &str,
+    unit: &'static str,
 ) -> Result<(), ActionError> {
-    if value.is_finite() && value >= min && value <= max {
-        Ok(())
-    } else {
-        Err(ActionError::OutOfRange {
-            field: path.into(),
-            value,
-            min,
-            max,
-            unit: unit.into(),
-        })
-    }
+    ecmova_engine::model::check_range(|| path.into(), value, min, max, unit)
+        .map_err(|e| ActionError::from_param(path, e))
 }
 
 impl Action {

@@ -367,6 +367,16 @@ fn scenario_error(e: ScenarioError, patient_prefix: &str) -> ApiError {
     }
 }
 
+/// Deserialises a part of a request found under key `prefix`, naming the field at fault by
+/// its whole path (`scenario.patient.heart_rate_bpm`).
+fn deserialize_under<T: DeserializeOwned>(v: Value, prefix: &str) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let mut err = from_serde(&e.path().to_string(), &e.inner().to_string());
+        err.field = err.field.map(|f| format!("{prefix}.{f}"));
+        err
+    })
+}
+
 /// The simulation a `POST /api/v1/sessions` asks for: a preset with overrides, a whole
 /// scenario, or a snapshot. CPU-heavy (a baroreflex's resting pre-run, a snapshot's replay):
 /// call it on the blocking pool.
@@ -393,20 +403,12 @@ fn session_simulation(req: &CreateSession) -> Result<Simulation, ApiError> {
     }
     let options = SimulationOptions::default();
     if let Some(v) = &req.scenario {
-        let scenario: Scenario = serde_path_to_error::deserialize(v.clone()).map_err(|e| {
-            let mut err = from_serde(&e.path().to_string(), &e.inner().to_string());
-            err.field = err.field.map(|f| format!("scenario.{f}"));
-            err
-        })?;
+        let scenario: Scenario = deserialize_under(v.clone(), "scenario")?;
         return Simulation::from_scenario(&scenario, options)
             .map_err(|e| scenario_error(e, "scenario.patient."));
     }
     if let Some(v) = &req.snapshot {
-        let snapshot: Snapshot = serde_path_to_error::deserialize(v.clone()).map_err(|e| {
-            let mut err = from_serde(&e.path().to_string(), &e.inner().to_string());
-            err.field = err.field.map(|f| format!("snapshot.{f}"));
-            err
-        })?;
+        let snapshot: Snapshot = deserialize_under(v.clone(), "snapshot")?;
         return Simulation::restore(&snapshot, options)
             .map_err(|e| scenario_error(e, "snapshot.scenario.patient."));
     }
@@ -430,11 +432,7 @@ fn session_simulation(req: &CreateSession) -> Result<Simulation, ApiError> {
     }
     patient.insert("preset".into(), preset.into());
     let patient: ecmova_scenario::wire::Patient =
-        serde_path_to_error::deserialize(Value::Object(patient)).map_err(|e| {
-            let mut err = from_serde(&e.path().to_string(), &e.inner().to_string());
-            err.field = err.field.map(|f| format!("overrides.{f}"));
-            err
-        })?;
+        deserialize_under(Value::Object(patient), "overrides")?;
     Simulation::from_scenario(&Scenario::live(patient), options).map_err(|e| {
         let mut err = scenario_error(e, "overrides.");
         if err.field.as_deref() == Some("overrides.preset") {
