@@ -1,13 +1,14 @@
 //! `ecmova simulate SCENARIO`: run a scenario file, write its summary and time series.
 
+use crate::note;
+use crate::output::{check_paths, write_file, write_file_at, Named};
 use anyhow::{Context, Result};
 use clap::Args;
 use ecmova_report::{write_all_plots, write_parquet, PhaseData, Progress};
 use ecmova_scenario::run::run_with_progress;
 use ecmova_scenario::series::Series;
 use ecmova_scenario::{build, summary::summary_json, RunOptions, RunOutput, Scenario};
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `ecmova simulate`.
@@ -42,8 +43,42 @@ fn read_scenario(path: &Path) -> Result<Scenario> {
     parsed.with_context(|| format!("in {}", path.display()))
 }
 
+/// Refuses outputs that are the scenario file or each other (before any computation).
+fn check_outputs(args: &SimulateArgs) -> Result<()> {
+    let inputs = [Named {
+        option: "SCENARIO",
+        path: &args.scenario,
+    }];
+    let mut outputs = Vec::new();
+    if let Some(p) = args.summary_json.as_deref().filter(|p| *p != "-") {
+        outputs.push(Named {
+            option: "--summary-json",
+            path: Path::new(p),
+        });
+    }
+    if let Some(p) = &args.series {
+        outputs.push(Named {
+            option: "--series",
+            path: p,
+        });
+    }
+    check_paths(&inputs, &outputs)?;
+    if let Some(dir) = &args.plot {
+        // The plot files' names are known only once drawn (one per phase); here the
+        // directory itself must not be an input or another output.
+        let mut all = outputs.clone();
+        all.push(Named {
+            option: "--plot",
+            path: dir,
+        });
+        check_paths(&inputs, &all)?;
+    }
+    Ok(())
+}
+
 /// Runs `ecmova simulate`.
 pub fn run_simulate(args: SimulateArgs) -> Result<()> {
+    check_outputs(&args)?;
     let scenario = read_scenario(&args.scenario)?;
     let built = build(&scenario).with_context(|| format!("in {}", args.scenario.display()))?;
     let options = RunOptions {
@@ -60,36 +95,36 @@ pub fn run_simulate(args: SimulateArgs) -> Result<()> {
         write_series(path, out.series.as_ref().expect("series requested"))?;
     }
     if let Some(dir) = &args.plot {
-        write_plots(dir, &out)?;
+        write_plots(dir, &out, &args.scenario)?;
     }
     match args.summary_json.as_deref() {
         Some("-") => {
             let mut stdout = std::io::stdout().lock();
             serde_json::to_writer_pretty(&mut stdout, &summary)?;
             writeln!(stdout)?;
+            stdout.flush()?;
         }
-        Some(path) => {
-            let file = File::create(path).with_context(|| format!("cannot create {path}"))?;
-            let mut w = BufWriter::new(file);
-            serde_json::to_writer_pretty(&mut w, &summary)?;
+        Some(path) => write_file(Path::new(path), |w| {
+            serde_json::to_writer_pretty(&mut *w, &summary)?;
             writeln!(w)?;
-            w.flush()?;
+            Ok(())
+        })
+        .with_context(|| format!("cannot write summary file {path}"))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            print_human(&mut stdout, &summary)?;
+            stdout.flush()?;
         }
-        None => print_human(&summary),
     }
     Ok(())
 }
 
 fn write_series(path: &Path, series: &Series) -> Result<()> {
     if path.extension().and_then(|e| e.to_str()) == Some("parquet") {
-        write_parquet(path, series)
-            .with_context(|| format!("cannot write series file {}", path.display()))?;
-        return Ok(());
+        return write_file_at(path, |tmp| Ok(write_parquet(tmp, series)?))
+            .with_context(|| format!("cannot write series file {}", path.display()));
     }
-    let file = File::create(path)
-        .with_context(|| format!("cannot create series file {}", path.display()))?;
-    series
-        .write_csv(BufWriter::new(file))
+    write_file(path, |w| Ok(series.write_csv(&mut *w)?))
         .with_context(|| format!("cannot write series file {}", path.display()))
 }
 
@@ -118,67 +153,135 @@ fn phases(out: &RunOutput, series: &Series) -> Vec<(String, std::ops::Range<usiz
     phases
 }
 
-fn write_plots(dir: &Path, out: &RunOutput) -> Result<()> {
+/// Draws the plots into a temporary directory inside `dir`, then moves each file into `dir`
+/// (refusing any that would replace the scenario file), so that a failed run leaves no
+/// half-drawn plot.
+fn write_plots(dir: &Path, out: &RunOutput, scenario: &Path) -> Result<()> {
     let series = out.series.as_ref().expect("series recorded for plots");
     let phases = phases(out, series);
     let phase_refs: Vec<(&str, PhaseData<'_>)> = phases
         .iter()
         .map(|(label, rows)| (label.as_str(), PhaseData::Rows(rows.clone())))
         .collect();
-    let plotted = write_all_plots(dir, series, &phase_refs, 5.0)
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create plot directory {}", dir.display()))?;
+    let tmp = TempDir::new_in(dir)?;
+    let plotted = write_all_plots(&tmp.0, series, &phase_refs, 5.0)
         .with_context(|| format!("cannot write plots into {}", dir.display()))?;
-    for note in &plotted.notes {
-        eprintln!("note: {note}");
-    }
+    let mut moves = Vec::new();
     for file in &plotted.files {
-        eprintln!("wrote {}", file.display());
+        let name = file
+            .strip_prefix(&tmp.0)
+            .with_context(|| format!("plot {} outside {}", file.display(), tmp.0.display()))?;
+        let dest = dir.join(name);
+        check_paths(
+            &[Named {
+                option: "SCENARIO",
+                path: scenario,
+            }],
+            &[Named {
+                option: "--plot",
+                path: &dest,
+            }],
+        )?;
+        moves.push((file.clone(), dest));
+    }
+    for (from, to) in &moves {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::rename(from, to)
+            .with_context(|| format!("cannot move {} to {}", from.display(), to.display()))?;
+    }
+    drop(tmp);
+    for n in &plotted.notes {
+        note!("note: {n}");
+    }
+    for (_, to) in &moves {
+        note!("wrote {}", to.display());
     }
     Ok(())
 }
 
-fn print_human(summary: &serde_json::Value) {
+/// A temporary directory, removed with what is left in it on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new_in(dir: &Path) -> Result<Self> {
+        let pid = std::process::id();
+        for k in 0..100u32 {
+            let p = dir.join(format!(".ecmova-plots.{pid}.{k}.tmp"));
+            match std::fs::create_dir(&p) {
+                Ok(()) => return Ok(TempDir(p)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(e).with_context(|| {
+                        format!("cannot create a temporary directory in {}", dir.display())
+                    })
+                }
+            }
+        }
+        anyhow::bail!("cannot create a temporary directory in {}", dir.display())
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn print_human(w: &mut impl Write, summary: &serde_json::Value) -> std::io::Result<()> {
     let get = |k: &str| summary.get(k).and_then(|v| v.as_f64()).unwrap_or(f64::NAN);
-    println!(
+    writeln!(
+        w,
         "ecmova {} · preset {} · {:.1} s simulated, {} beats, steady state at beat {}",
         summary["ecmova_version"].as_str().unwrap_or("?"),
         summary["preset"].as_str().unwrap_or("?"),
         get("simulated_s"),
         summary["beats_simulated"],
         summary["steady_state_beat"],
-    );
-    println!(
+    )?;
+    writeln!(
+        w,
         "(averaged over the last {} beats)",
         summary["beats_averaged"]
-    );
-    println!("  HR            {:6.0} bpm", get("hr_bpm"));
-    println!(
+    )?;
+    writeln!(w, "  HR            {:6.0} bpm", get("hr_bpm"))?;
+    writeln!(
+        w,
         "  ABP (R radial) {:5.0}/{:.0} ({:.0}) mmHg",
         get("sbp_mmhg"),
         get("dbp_mmhg"),
         get("map_mmhg")
-    );
-    println!(
+    )?;
+    writeln!(
+        w,
         "  PA            {:5.0}/{:.0} ({:.0}) mmHg",
         get("pa_systolic_mmhg"),
         get("pa_diastolic_mmhg"),
         get("pa_mean_mmhg")
-    );
-    println!(
+    )?;
+    writeln!(
+        w,
         "  CVP           {:6.1} mmHg   LAP (PCWP) {:.1} mmHg",
         get("cvp_mmhg"),
         get("lap_mmhg")
-    );
-    println!(
+    )?;
+    writeln!(
+        w,
         "  LV            EDV {:.0} mL  ESV {:.0} mL  EF {:.0} %  EDP {:.1} mmHg",
         get("lvedv_ml"),
         get("lvesv_ml"),
         get("lvef_percent"),
         get("lvedp_mmhg")
-    );
-    println!(
+    )?;
+    writeln!(
+        w,
         "  CO            {:6.2} L/min  CPO {:.2} W  aortic valve opening {:.0} % of beats",
         get("cardiac_output_l_min"),
         get("cardiac_power_output_w"),
         100.0 * get("aortic_valve_opening_fraction")
-    );
+    )
 }

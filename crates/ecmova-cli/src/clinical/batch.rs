@@ -3,42 +3,129 @@
 //! an `error` column. An invalid row is reported on stderr by its row number and in `error`;
 //! the batch goes on, every row is written, and the exit code is non-zero if any row failed.
 
+use crate::output::{check_paths, write_file, Named};
 use anyhow::{bail, Context, Result};
 use ecmova_clinical::wire::{patient_json_from_cells, unknown_keys};
 use ecmova_clinical::{ClinicalError, Patient};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
-/// Runs `compute` on every row of `input`, writing to `out` (or stdout).
+/// Counts of a finished batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchCounts {
+    /// Data rows read.
+    pub total: usize,
+    /// Rows with invalid data (written with their `error` cell).
+    pub failed: usize,
+}
+
+/// Runs `compute` on every row of `input`, writing to `out` (or stdout). `out` may not be the
+/// input file; it is written to a temporary file renamed over `out` once every row is
+/// written, so an interrupted batch leaves no truncated output.
 pub fn run(
     input: &Path,
     out: Option<&Path>,
     result_headers: &[&str],
     compute: impl Fn(&Patient) -> Result<Vec<String>, ClinicalError>,
 ) -> Result<()> {
+    if let Some(o) = out {
+        check_paths(
+            &[Named {
+                option: "--csv",
+                path: input,
+            }],
+            &[Named {
+                option: "--out",
+                path: o,
+            }],
+        )?;
+    }
+    let file = std::fs::File::open(input)
+        .with_context(|| format!("cannot read CSV {}", input.display()))?;
+    let name = input.display().to_string();
+    let report_row = |row: usize, msg: &str| crate::note!("row {row}: {msg}");
+    let counts = match out {
+        Some(p) => {
+            let mut counts = None;
+            write_file(p, |w| {
+                counts = Some(run_io(
+                    file,
+                    &name,
+                    w,
+                    result_headers,
+                    &compute,
+                    report_row,
+                )?);
+                Ok(())
+            })
+            .with_context(|| format!("cannot write {}", p.display()))?;
+            counts.expect("set by a successful write")
+        }
+        None => run_io(
+            file,
+            &name,
+            std::io::stdout().lock(),
+            result_headers,
+            &compute,
+            report_row,
+        )?,
+    };
+    let BatchCounts { total, failed } = counts;
+    crate::note!(
+        "{name}: {total} row(s), {} ok, {failed} with invalid data",
+        total - failed
+    );
+    if failed > 0 {
+        bail!("{failed} of {total} row(s) had invalid data (reported above by row number and in the `error` column); all rows were written");
+    }
+    Ok(())
+}
+
+/// Refuses a header row that names a column twice (after trimming), naming the key and both
+/// column numbers (1-based): the second would silently replace the first.
+pub fn check_duplicate_headers(headers: &[String]) -> Result<(), String> {
+    let mut seen = std::collections::HashMap::new();
+    for (k, h) in headers.iter().enumerate() {
+        if let Some(first) = seen.insert(h.as_str(), k) {
+            return Err(format!(
+                "duplicate column `{h}` (columns {} and {}): each key may appear once",
+                first + 1,
+                k + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The batch over any reader and writer: `name` labels the input in messages, `report_row`
+/// receives each invalid row's number and message.
+pub fn run_io<R: Read, W: Write>(
+    input: R,
+    name: &str,
+    sink: W,
+    result_headers: &[&str],
+    compute: &impl Fn(&Patient) -> Result<Vec<String>, ClinicalError>,
+    mut report_row: impl FnMut(usize, &str),
+) -> Result<BatchCounts> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_path(input)
-        .with_context(|| format!("cannot read CSV {}", input.display()))?;
+        .from_reader(input);
     let headers: Vec<String> = reader
         .headers()
-        .with_context(|| format!("cannot read the header row of {}", input.display()))?
+        .with_context(|| format!("cannot read the header row of {name}"))?
         .iter()
         .map(str::to_string)
         .collect();
+    check_duplicate_headers(&headers)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("{name}: header row"))?;
     let unknown = unknown_keys(headers.iter().map(String::as_str));
     if !unknown.is_empty() {
         return Err(ClinicalError::UnknownKeys { keys: unknown })
-            .with_context(|| format!("{}: header row", input.display()));
+            .with_context(|| format!("{name}: header row"));
     }
 
-    let sink: Box<dyn Write> = match out {
-        Some(p) => Box::new(
-            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        ),
-        None => Box::new(std::io::stdout().lock()),
-    };
     let mut writer = csv::Writer::from_writer(sink);
     let mut out_headers = headers.clone();
     out_headers.extend(result_headers.iter().map(|h| h.to_string()));
@@ -78,7 +165,7 @@ pub fn run(
             }
             Err(msg) => {
                 failed += 1;
-                eprintln!("row {row}: {msg}");
+                report_row(row, &msg);
                 cells.extend(result_headers.iter().map(|_| String::new()));
                 cells.push(msg);
             }
@@ -86,13 +173,5 @@ pub fn run(
         writer.write_record(&cells)?;
     }
     writer.flush()?;
-    eprintln!(
-        "{}: {total} row(s), {} ok, {failed} with invalid data",
-        input.display(),
-        total - failed
-    );
-    if failed > 0 {
-        bail!("{failed} of {total} row(s) had invalid data (reported above by row number and in the `error` column); all rows were written");
-    }
-    Ok(())
+    Ok(BatchCounts { total, failed })
 }
