@@ -6,7 +6,8 @@
 //! - [`build`]: turns a scenario into a validated engine [`ecmova_engine::Model`], applying the
 //!   patient overrides to a preset and naming the field of any invalid value;
 //! - [`run`]: plays a scenario (beats, steady-state detection, time series);
-//! - [`summary`] and [`series`]: the outputs (summary JSON, CSV time series).
+//! - [`summary`] and [`series`]: the outputs (summary JSON, CSV time series);
+//! - [`json_keys`]: duplicate keys in JSON input are errors (serde_json would keep the last).
 //!
 //! Everything here is deterministic: a run is a pure function of the scenario.
 #![deny(missing_docs)]
@@ -14,6 +15,7 @@
 pub mod alarms;
 pub mod build;
 pub mod interventions;
+pub mod json_keys;
 pub mod reflex;
 pub mod run;
 pub mod series;
