@@ -234,15 +234,27 @@ impl Drop for TempDir {
 
 fn print_human(w: &mut impl Write, summary: &serde_json::Value) -> std::io::Result<()> {
     let get = |k: &str| summary.get(k).and_then(|v| v.as_f64()).unwrap_or(f64::NAN);
+    let steady = match summary["steady_state_beat"].as_u64() {
+        Some(b) => format!("steady state at beat {b}"),
+        None => "steady state not reached".to_string(),
+    };
     writeln!(
         w,
-        "ecmova {} · preset {} · {:.1} s simulated, {} beats, steady state at beat {}",
+        "ecmova {} · preset {} · {:.1} s simulated, {} beats, {steady}",
         summary["ecmova_version"].as_str().unwrap_or("?"),
         summary["preset"].as_str().unwrap_or("?"),
         get("simulated_s"),
         summary["beats_simulated"],
-        summary["steady_state_beat"],
     )?;
+    if summary["beats_averaged"].as_u64().unwrap_or(0) == 0 {
+        // No complete beat: there is nothing to average, and printing NaN would look like a
+        // result.
+        return writeln!(
+            w,
+            "no complete heart beat in the simulated time: no metrics (simulate longer than \
+             one heart period)"
+        );
+    }
     writeln!(
         w,
         "(averaged over the last {} beats)",

@@ -522,9 +522,11 @@ fn impossible(m: &serde_json::Map<String, Value>, out: &mut Vec<Finding>) {
             if !(-1e-9..=100.0 + 1e-9).contains(&x) {
                 f("ejection_fraction_out_of_range", k, x);
             }
-        } else if k.ends_with("_mmhg") && !(-300.0..=1000.0).contains(&x) {
-            // No blood pressure in a living (or dead) human is beyond these; PO2 at sea level
-            // cannot exceed the inspired ~713 mmHg, so 1000 mmHg is also beyond any gas.
+        } else if k.ends_with("_mmhg") && !(-760.0..=1000.0).contains(&x) {
+            // Gauge pressures: below -760 mmHg is below an absolute vacuum; above 1000 mmHg
+            // is beyond any blood pressure, and PO2 at sea level cannot exceed the inspired
+            // ~713 mmHg (FiO2 or FdO2 1). Extreme but possible values (drainage suction of
+            // -400 mmHg) are not findings.
             f("pressure_out_of_range", k, x);
         } else if (k.ends_with("edv_ml") || k.ends_with("esv_ml") || k == "blood_volume_ml")
             && x < 0.0
@@ -582,7 +584,10 @@ fn property(c: &Case) -> Result<Verdict, String> {
         Err(e) => {
             let label = match e {
                 ScenarioError::Diverged { .. } => "diverged".to_string(),
-                ScenarioError::Invalid { ref path, .. } => format!("invalid {path}"),
+                ScenarioError::Invalid { ref path, .. } => {
+                    let action = path.split(['(', ' ']).nth(2).unwrap_or("");
+                    format!("invalid event ({action})")
+                }
                 other => {
                     let s = other.to_string();
                     s.split(':').next().unwrap_or("").to_string()
