@@ -589,8 +589,11 @@ fn property(c: &Case) -> Result<Verdict, String> {
                     format!("invalid event ({action})")
                 }
                 other => {
+                    // `events[1] (fluid at 2.7 s): ...` → `events (fluid)`.
                     let s = other.to_string();
-                    s.split(':').next().unwrap_or("").to_string()
+                    let head = s.split(':').next().unwrap_or("");
+                    let action = head.split(['(', ' ']).nth(2).unwrap_or("");
+                    format!("events ({action})")
                 }
             };
             return Ok(Verdict {
