@@ -103,8 +103,7 @@ pub fn run_score(cmd: ScoreCommand) -> Result<()> {
         .context("a patient FILE or --csv IN.csv is required")?;
     let patient = load_patient(&path)?;
     let result = f(&patient).with_context(|| format!("cannot score {}", path.display()))?;
-    println!("{}", serde_json::to_string_pretty(&result)?);
-    Ok(())
+    print_stdout(&serde_json::to_string_pretty(&result)?, true)
 }
 
 /// Runs `ecmova assess ...`.
@@ -139,9 +138,21 @@ pub fn run_assess(args: AssessArgs) -> Result<()> {
     let patient = load_patient(&path)?;
     let a = assess(&patient);
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&a)?),
-        Format::Markdown => print!("{}", report::markdown(&a)),
+        Format::Json => print_stdout(&serde_json::to_string_pretty(&a)?, true),
+        Format::Markdown => print_stdout(&report::markdown(&a), false),
     }
+}
+
+/// Writes `text` (and a newline) to standard output; a closed pipe is an error that `main`
+/// recognises and ends quietly (`println!` would panic).
+fn print_stdout(text: &str, newline: bool) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    if newline {
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
     Ok(())
 }
 

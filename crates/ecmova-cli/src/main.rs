@@ -2,9 +2,11 @@
 //!
 //! Every subcommand lives in its own module and owns its argument struct; this file only
 //! dispatches. Errors are `anyhow` here, at the binary edge, and are printed with their
-//! whole cause chain before a non-zero exit.
+//! whole cause chain before a non-zero exit. A closed standard output (`| head -1`) ends the
+//! program quietly with exit code 0 (see `output.rs`).
 
 mod clinical;
+mod output;
 mod serve;
 mod simulate;
 
@@ -44,8 +46,11 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of standard output went away (`ecmova ... | head -1`): not an error of
+        // ours, and nobody is left to read a message. Exit quietly with success.
+        Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            note!("error: {err:#}");
             ExitCode::FAILURE
         }
     }

@@ -1,13 +1,14 @@
 //! `ecmova simulate SCENARIO`: run a scenario file, write its summary and time series.
 
+use crate::note;
+use crate::output::{check_paths, write_file, write_file_at, Named};
 use anyhow::{Context, Result};
 use clap::Args;
 use ecmova_report::{write_all_plots, write_parquet, PhaseData, Progress};
 use ecmova_scenario::run::run_with_progress;
 use ecmova_scenario::series::Series;
 use ecmova_scenario::{build, RunOptions, RunOutput, Scenario, Summary};
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `ecmova simulate`.
@@ -42,8 +43,42 @@ fn read_scenario(path: &Path) -> Result<Scenario> {
     parsed.with_context(|| format!("in {}", path.display()))
 }
 
+/// Refuses outputs that are the scenario file or each other (before any computation).
+fn check_outputs(args: &SimulateArgs) -> Result<()> {
+    let inputs = [Named {
+        option: "SCENARIO",
+        path: &args.scenario,
+    }];
+    let mut outputs = Vec::new();
+    if let Some(p) = args.summary_json.as_deref().filter(|p| *p != "-") {
+        outputs.push(Named {
+            option: "--summary-json",
+            path: Path::new(p),
+        });
+    }
+    if let Some(p) = &args.series {
+        outputs.push(Named {
+            option: "--series",
+            path: p,
+        });
+    }
+    check_paths(&inputs, &outputs)?;
+    if let Some(dir) = &args.plot {
+        // The plot files' names are known only once drawn (one per phase); here the
+        // directory itself must not be an input or another output.
+        let mut all = outputs.clone();
+        all.push(Named {
+            option: "--plot",
+            path: dir,
+        });
+        check_paths(&inputs, &all)?;
+    }
+    Ok(())
+}
+
 /// Runs `ecmova simulate`.
 pub fn run_simulate(args: SimulateArgs) -> Result<()> {
+    check_outputs(&args)?;
     let scenario = read_scenario(&args.scenario)?;
     let built = build(&scenario).with_context(|| format!("in {}", args.scenario.display()))?;
     let options = RunOptions {
@@ -60,36 +95,36 @@ pub fn run_simulate(args: SimulateArgs) -> Result<()> {
         write_series(path, out.series.as_ref().expect("series requested"))?;
     }
     if let Some(dir) = &args.plot {
-        write_plots(dir, &out)?;
+        write_plots(dir, &out, &args.scenario)?;
     }
     match args.summary_json.as_deref() {
         Some("-") => {
             let mut stdout = std::io::stdout().lock();
             serde_json::to_writer_pretty(&mut stdout, summary)?;
             writeln!(stdout)?;
+            stdout.flush()?;
         }
-        Some(path) => {
-            let file = File::create(path).with_context(|| format!("cannot create {path}"))?;
-            let mut w = BufWriter::new(file);
-            serde_json::to_writer_pretty(&mut w, summary)?;
+        Some(path) => write_file(Path::new(path), |w| {
+            serde_json::to_writer_pretty(&mut *w, summary)?;
             writeln!(w)?;
-            w.flush()?;
+            Ok(())
+        })
+        .with_context(|| format!("cannot write summary file {path}"))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            print_human(&mut stdout, summary)?;
+            stdout.flush()?;
         }
-        None => print_human(summary),
     }
     Ok(())
 }
 
 fn write_series(path: &Path, series: &Series) -> Result<()> {
     if path.extension().and_then(|e| e.to_str()) == Some("parquet") {
-        write_parquet(path, series)
-            .with_context(|| format!("cannot write series file {}", path.display()))?;
-        return Ok(());
+        return write_file_at(path, |tmp| Ok(write_parquet(tmp, series)?))
+            .with_context(|| format!("cannot write series file {}", path.display()));
     }
-    let file = File::create(path)
-        .with_context(|| format!("cannot create series file {}", path.display()))?;
-    series
-        .write_csv(BufWriter::new(file))
+    write_file(path, |w| Ok(series.write_csv(&mut *w)?))
         .with_context(|| format!("cannot write series file {}", path.display()))
 }
 
@@ -112,69 +147,138 @@ fn phases(out: &RunOutput, series: &Series) -> Vec<(String, std::ops::Range<usiz
     phases
 }
 
-fn write_plots(dir: &Path, out: &RunOutput) -> Result<()> {
+/// Draws the plots into a temporary directory inside `dir`, then moves each file into `dir`
+/// (refusing any that would replace the scenario file), so that a failed run leaves no
+/// half-drawn plot.
+fn write_plots(dir: &Path, out: &RunOutput, scenario: &Path) -> Result<()> {
     let series = out.series.as_ref().expect("series recorded for plots");
     let phases = phases(out, series);
     let phase_refs: Vec<(&str, PhaseData<'_>)> = phases
         .iter()
         .map(|(label, rows)| (label.as_str(), PhaseData::Rows(rows.clone())))
         .collect();
-    let plotted = write_all_plots(dir, series, &phase_refs, 5.0)
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create plot directory {}", dir.display()))?;
+    let tmp = TempDir::new_in(dir)?;
+    let plotted = write_all_plots(&tmp.0, series, &phase_refs, 5.0)
         .with_context(|| format!("cannot write plots into {}", dir.display()))?;
-    for note in &plotted.notes {
-        eprintln!("note: {note}");
-    }
+    let mut moves = Vec::new();
     for file in &plotted.files {
-        eprintln!("wrote {}", file.display());
+        let name = file
+            .strip_prefix(&tmp.0)
+            .with_context(|| format!("plot {} outside {}", file.display(), tmp.0.display()))?;
+        let dest = dir.join(name);
+        check_paths(
+            &[Named {
+                option: "SCENARIO",
+                path: scenario,
+            }],
+            &[Named {
+                option: "--plot",
+                path: &dest,
+            }],
+        )?;
+        moves.push((file.clone(), dest));
+    }
+    for (from, to) in &moves {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::rename(from, to)
+            .with_context(|| format!("cannot move {} to {}", from.display(), to.display()))?;
+    }
+    drop(tmp);
+    for n in &plotted.notes {
+        note!("note: {n}");
+    }
+    for (_, to) in &moves {
+        note!("wrote {}", to.display());
     }
     Ok(())
 }
 
+/// A temporary directory, removed with what is left in it on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new_in(dir: &Path) -> Result<Self> {
+        let pid = std::process::id();
+        for k in 0..100u32 {
+            let p = dir.join(format!(".ecmova-plots.{pid}.{k}.tmp"));
+            match std::fs::create_dir(&p) {
+                Ok(()) => return Ok(TempDir(p)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(e).with_context(|| {
+                        format!("cannot create a temporary directory in {}", dir.display())
+                    })
+                }
+            }
+        }
+        anyhow::bail!("cannot create a temporary directory in {}", dir.display())
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// The human summary: rounded for reading, the circuit when there is one, the alarms and
 /// any weaning verdict.
-fn print_human(s: &Summary) {
+fn print_human(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
     let steady = s
         .steady_state_beat
         .map_or("not reached".to_string(), |b| format!("at beat {b}"));
-    println!(
+    writeln!(
+        w,
         "ecmova {} · preset {} · {:.1} s simulated, {} beats, steady state {steady}",
         s.ecmova_version, s.preset, s.simulated_s, s.beats_simulated
-    );
+    )?;
     let Some(m) = &s.metrics else {
-        println!("no complete beat yet: simulate longer");
-        return;
+        writeln!(w, "no complete beat yet: simulate longer")?;
+        return Ok(());
     };
     let h = &m.haemodynamics;
-    println!(
+    writeln!(
+        w,
         "(averaged over the last {} beats; rhythm {})",
         s.beats_averaged, s.rhythm
-    );
-    println!("  HR             {:5.0} bpm", h.heart_rate_bpm);
-    println!(
+    )?;
+    writeln!(w, "  HR             {:5.0} bpm", h.heart_rate_bpm)?;
+    writeln!(
+        w,
         "  ABP (R radial) {:5.0}/{:.0} ({:.0}) mmHg   femoral MAP {:.0} mmHg",
         h.sbp_mmhg, h.dbp_mmhg, h.map_mmhg, h.map_femoral_mmhg
-    );
-    println!(
+    )?;
+    writeln!(
+        w,
         "  PA             {:5.0}/{:.0} ({:.0}) mmHg",
         h.pa_systolic_mmhg, h.pa_diastolic_mmhg, h.pa_mean_mmhg
-    );
-    println!(
+    )?;
+    writeln!(
+        w,
         "  CVP            {:5.1} mmHg   LAP (PCWP) {:.1} mmHg",
         h.cvp_mmhg, h.lap_mmhg
-    );
-    println!(
+    )?;
+    writeln!(
+        w,
         "  LV             EDV {:.0} mL  ESV {:.0} mL  EF {:.0} %  EDP {:.1} mmHg",
         h.lvedv_ml, h.lvesv_ml, h.lvef_percent, h.lvedp_mmhg
-    );
-    println!(
+    )?;
+    writeln!(
+        w,
         "  CO (native)    {:5.2} L/min  total {:.2} L/min  CPO {:.2} W  aortic valve opening {:.0} % of beats",
         h.cardiac_output_l_min,
         h.total_flow_l_min,
         h.cardiac_power_output_w,
         100.0 * h.aortic_valve_opening_fraction
-    );
+    )?;
     if let (Some(c), Some(set)) = (&m.circuit, &s.circuit_settings) {
-        println!(
+        writeln!(
+        w,
             "  ECMO           {} · {} · {:.0} rpm · flow {:.2} L/min · sweep {:.1} L/min · FdO2 {:.0} %",
             set.cannulation,
             if set.ecmo_running { "running" } else { "clamped" },
@@ -182,14 +286,15 @@ fn print_human(s: &Summary) {
             c.ecmo_flow_l_min,
             set.sweep_l_min,
             100.0 * set.fdo2
-        );
-        println!(
+        )?;
+        writeln!(
+        w,
             "  circuit        drainage {:.0} mmHg · pre-oxygenator {:.0} mmHg · post {:.0} mmHg · ΔP {:.0} mmHg",
             c.drainage_pressure_mmhg,
             c.pre_oxygenator_pressure_mmhg,
             c.post_oxygenator_pressure_mmhg,
             c.oxygenator_dp_mmhg
-        );
+        )?;
     }
     for (name, flow) in [
         ("Impella", m.impella_flow_l_min),
@@ -197,48 +302,52 @@ fn print_human(s: &Summary) {
         ("septostomy", m.septostomy_flow_l_min),
     ] {
         if let Some(q) = flow {
-            println!("  {name:<14} {q:5.2} L/min");
+            writeln!(w, "  {name:<14} {q:5.2} L/min")?;
         }
     }
     if let Some(g) = &m.gases {
-        println!(
+        writeln!(
+            w,
             "  SaO2           R radial {:.0} % · coronary {:.0} % · femoral {:.0} %   SvO2 {:.0} %",
             g.sao2_right_radial_percent,
             g.sao2_coronary_percent,
             g.sao2_femoral_percent,
             g.svo2_percent
-        );
+        )?;
     }
     if let Some(zone) = &s.mixing_zone {
-        println!("  mixing zone    {zone}");
+        writeln!(w, "  mixing zone    {zone}")?;
     }
     if s.alarms.is_empty() {
-        println!("  alarms         none");
+        writeln!(w, "  alarms         none")?;
     }
     for a in &s.alarms {
         let severity = match a.severity {
             ecmova_scenario::alarms::Severity::Critical => "CRITICAL",
             ecmova_scenario::alarms::Severity::Warning => "warning ",
         };
-        println!(
+        writeln!(
+            w,
             "  {severity} {} since {:.0} s: {}",
             a.name, a.since_s, a.message
-        );
+        )?;
     }
-    if let Some(w) = &s.weaning_trial {
-        let verdict = w
+    if let Some(trial) = &s.weaning_trial {
+        let verdict = trial
             .readiness
             .as_ref()
             .and_then(|r| r.as_str())
             .unwrap_or("no step completed");
-        println!(
+        writeln!(
+            w,
             "  weaning trial  {} step(s){} · verdict: {verdict}",
-            w.steps.len(),
-            if w.completed {
+            trial.steps.len(),
+            if trial.completed {
                 ", completed"
             } else {
                 ", running"
             }
-        );
+        )?;
     }
+    Ok(())
 }

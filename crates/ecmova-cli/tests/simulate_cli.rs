@@ -366,3 +366,19 @@ fn example_scenarios_run() {
         );
     }
 }
+
+/// A run shorter than one heart period has no beat to average: the human summary says so
+/// instead of printing `NaN` as if it were a measurement (found by fuzzing, issue 13).
+#[test]
+fn a_run_shorter_than_one_beat_prints_no_nan() {
+    let out = simulate(&scenario("", "duration_s = 0.2"), "sub_beat", &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("NaN"), "{text}");
+    assert!(!text.contains("null"), "{text}");
+    assert!(text.contains("no complete heart beat"), "{text}");
+}

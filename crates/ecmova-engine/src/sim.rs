@@ -267,11 +267,12 @@ impl State {
 
     /// Sets a compartment's volume (e.g. a fluid bolus or a bleed). The added or removed
     /// volume carries the compartment's current gas contents (blood-like fluid), so contents
-    /// are unchanged. The derivative cache is refreshed.
+    /// are unchanged; a model without gas transport has no gas states to scale. The
+    /// derivative cache is refreshed.
     pub fn set_volume_ml(&mut self, model: &Model, compartment: usize, v_ml: f64) {
         let l = model.layout();
         let old = self.y[compartment];
-        if old > 0.0 {
+        if l.gas && old > 0.0 {
             let r = v_ml / old;
             self.y[l.o2 + compartment] *= r;
             self.y[l.co2 + compartment] *= r;

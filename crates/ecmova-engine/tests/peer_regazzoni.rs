@@ -3,9 +3,9 @@
 //! Source: svZeroDSolver 3.2 (SimVascular, BSD-3-Clause), test case
 //! `closed_loop_two_hill.json` at commit c7b0ca0, i.e. the closed-loop model of Regazzoni et
 //! al. (J Comput Phys 2022;457:111083), run for 87 cycles (60.0 s) with only the last cycle
-//! written out (`shared/reference/peers/README.md`). The file holds 689 samples per variable
-//! over one period T = 0.689655 s, with times measured from the start of that cycle
-//! (t = 86T in absolute time).
+//! written out (`tests/data/peers/README.md`, vendored with its BSD-3-Clause licence). The file
+//! holds 689 samples per variable over one period T = 0.689655 s, with times measured from the
+//! start of that cycle (t = 86T in absolute time).
 //!
 //! We run the preset with the default fixed step from t = 0 to 87T, keep every step of the
 //! last beat (beat index 86, which starts exactly at 86T because the integrator is
@@ -17,10 +17,10 @@
 
 use ecmova_engine::*;
 
-/// The peer's output, relative to this crate's manifest directory.
+/// The peer's output (the three compared series), vendored in this crate.
 const PEER_CSV: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/reference/peers/svzerod-closed-loop-two-hill.60s-last-cycle.csv"
+    "/tests/data/peers/svzerod-closed-loop-two-hill.60s-last-cycle.lv-aorta.csv"
 );
 
 /// Pa per mmHg (the conversion stated in the peer README).

@@ -10,7 +10,8 @@
 //! - [`simulation`]: the one driver ([`Simulation`]) every front end advances;
 //! - [`run`]: plays a scenario file over the driver;
 //! - [`summary`], [`alarms`], [`signals`] and [`series`]: the typed outputs (summary, alarm
-//!   objects, waveforms by role, time series).
+//!   objects, waveforms by role, time series);
+//! - [`json_keys`]: duplicate keys in JSON input are errors (serde_json would keep the last).
 //!
 //! Everything here is deterministic: a run is a pure function of the scenario.
 #![deny(missing_docs)]
@@ -19,6 +20,7 @@ pub mod action;
 pub mod alarms;
 pub mod build;
 pub mod interventions;
+pub mod json_keys;
 pub mod reflex;
 pub mod run;
 pub mod series;

@@ -236,7 +236,7 @@ impl Scenario {
 
     /// Parses a JSON scenario.
     pub fn from_json(text: &str) -> Result<Self, crate::ScenarioError> {
-        serde_json::from_str(text).map_err(|e| crate::ScenarioError::Parse(e.to_string()))
+        crate::json_keys::from_str(text).map_err(|e| crate::ScenarioError::Parse(e.to_string()))
     }
 }
 

@@ -147,3 +147,23 @@ fn bad_interventions_are_rejected_naming_the_event() {
         assert!(err.contains("events[0]") && err.contains(needle), "{err}");
     }
 }
+
+/// Regression (issue 13): any `fluid` event on `regazzoni-2022` (no gas transport), even
+/// 0 mL, panicked in the engine ("index out of bounds: the len is 12 but the index is 16").
+/// A bolus must now run and add its volume to the circulation.
+#[test]
+fn fluid_event_on_regazzoni_2022_does_not_panic() {
+    for volume in ["0", "500", "-200"] {
+        let (a, b) = before_after(
+            "regazzoni-2022",
+            &format!("action = \"fluid\"\nvolume_ml = {volume}"),
+        );
+        let v: f64 = volume.parse().unwrap();
+        let dv = b["blood_volume_ml"].as_f64().unwrap() - a["blood_volume_ml"].as_f64().unwrap();
+        println!("regazzoni fluid {volume} mL: blood volume change {dv:.6} mL");
+        assert!(
+            (dv - v).abs() < 1e-6,
+            "blood volume changed by {dv} mL, not {v} mL"
+        );
+    }
+}
