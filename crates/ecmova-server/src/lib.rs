@@ -20,6 +20,7 @@ pub mod api;
 mod assets;
 pub mod error;
 pub mod openapi;
+pub mod security;
 pub mod session;
 pub mod stream;
 pub mod wire;
@@ -27,7 +28,6 @@ pub mod wire;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -114,6 +114,15 @@ pub struct Config {
     pub limits: Limits,
     /// Wall time between two frames of a live session (default 40 ms).
     pub frame_interval: Duration,
+    /// Extra `Host` values accepted besides the bound address, `localhost` and loopback
+    /// literals (`host:port`, e.g. a DNS name of a lab server).
+    pub allowed_hosts: Vec<String>,
+    /// Extra `Origin` values accepted on state-changing requests and WebSocket upgrades
+    /// besides the server's own (`http://<Host>`).
+    pub allowed_origins: Vec<String>,
+    /// Server-wide token every API request must carry (`X-Ecmova-Auth` header or `?auth=`),
+    /// in addition to the session tokens. Required for a non-loopback bind.
+    pub auth_token: Option<String>,
 }
 
 impl Default for Config {
@@ -121,6 +130,9 @@ impl Default for Config {
         Config {
             limits: Limits::default(),
             frame_interval: Duration::from_millis(40),
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            auth_token: None,
         }
     }
 }
@@ -135,12 +147,20 @@ struct Inner {
     config: Config,
     sessions: Mutex<HashMap<String, Arc<session::Session>>>,
     runs: Arc<tokio::sync::Semaphore>,
-    counter: AtomicU64,
+    /// Each live session's tokens, by session id.
+    tokens: Mutex<HashMap<String, security::SessionTokens>>,
+    /// The address `serve` bound (for the `Host` check).
+    local_addr: Option<SocketAddr>,
 }
 
 impl AppState {
     /// A fresh server state.
     pub fn new(config: Config) -> Self {
+        Self::bound(config, None)
+    }
+
+    /// A fresh server state for a listener bound to `local_addr`.
+    pub fn bound(config: Config, local_addr: Option<SocketAddr>) -> Self {
         let runs = Arc::new(tokio::sync::Semaphore::new(
             config.limits.max_concurrent_runs.max(1),
         ));
@@ -149,7 +169,8 @@ impl AppState {
                 config,
                 sessions: Mutex::new(HashMap::new()),
                 runs,
-                counter: AtomicU64::new(0),
+                tokens: Mutex::new(HashMap::new()),
+                local_addr,
             }),
         }
     }
@@ -171,6 +192,10 @@ impl AppState {
             .unwrap_or_else(|p| p.into_inner())
     }
 
+    fn tokens(&self) -> std::sync::MutexGuard<'_, HashMap<String, security::SessionTokens>> {
+        self.inner.tokens.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Number of live sessions.
     pub fn session_count(&self) -> usize {
         self.sessions().len()
@@ -188,6 +213,7 @@ impl AppState {
             }
             keep
         });
+        self.tokens().retain(|id, _| map.contains_key(id));
         before - map.len()
     }
 
@@ -196,6 +222,7 @@ impl AppState {
         for (_, s) in self.sessions().drain() {
             s.close();
         }
+        self.tokens().clear();
     }
 }
 
@@ -219,7 +246,7 @@ pub async fn serve_with_shutdown(
     config: Config,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let state = AppState::new(config);
+    let state = AppState::bound(config, listener.local_addr().ok());
     spawn_reaper(&state);
     let app = api::router(state.clone());
     let result = axum::serve(
