@@ -845,35 +845,37 @@ async fn run_scenario(
     })?;
     let body = body_bytes(body)?;
     let scenario = parse_scenario(&headers, body_text(&body)?)?;
-    let built = build(&scenario).map_err(|e| scenario_error(e, "patient."))?;
-    let limits = st.limits();
-    check(
-        "simulation.duration_s",
-        built.duration_s,
-        1e-3,
-        limits.max_run_duration_s,
-        "s (max_run_duration_s)",
-    )?;
     let with_series = q.series.unwrap_or(false);
-    if with_series {
-        let rows = built.duration_s / built.series_interval_s + 1.0;
-        if rows > limits.max_series_rows as f64 {
-            let min_interval = built.duration_s / (limits.max_series_rows as f64 - 1.0);
-            return Err(ApiError::unprocessable(
-                "too_many_rows",
-                Some("simulation.series_interval_s"),
-                format!(
-                    "the series would have {rows:.0} rows (max_series_rows = {}): raise simulation.series_interval_s to at least {min_interval:.4} s or shorten the run",
-                    limits.max_series_rows
-                ),
-            ));
-        }
-    }
     let options = RunOptions {
         until_steady: q.until_steady.unwrap_or(false),
         record_series: with_series,
     };
+    let limits = st.limits().clone();
+    // The model build (a baroreflex's resting pre-run included) is CPU-heavy too: on the
+    // blocking pool, under the run permit, like the run itself (issue 13).
     let result = blocking(&st, move || {
+        let built = build(&scenario).map_err(|e| scenario_error(e, "patient."))?;
+        check(
+            "simulation.duration_s",
+            built.duration_s,
+            1e-3,
+            limits.max_run_duration_s,
+            "s (max_run_duration_s)",
+        )?;
+        if with_series {
+            let rows = built.duration_s / built.series_interval_s + 1.0;
+            if rows > limits.max_series_rows as f64 {
+                let min_interval = built.duration_s / (limits.max_series_rows as f64 - 1.0);
+                return Err(ApiError::unprocessable(
+                    "too_many_rows",
+                    Some("simulation.series_interval_s"),
+                    format!(
+                        "the series would have {rows:.0} rows (max_series_rows = {}): raise simulation.series_interval_s to at least {min_interval:.4} s or shorten the run",
+                        limits.max_series_rows
+                    ),
+                ));
+            }
+        }
         let out =
             ecmova_scenario::run(&built, options).map_err(|e| scenario_error(e, "patient."))?;
         let series = out.series.as_ref().map(|s| {
