@@ -681,3 +681,33 @@ async fn the_connection_cap_queues_rather_than_grows() {
         "the 9th connection was served after {waited:.2} s: the cap of 8 did not hold it until the 1 s header timeout"
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn realtime_ratio_shows_a_stall() {
+    // One runtime thread: blocking it stalls the session's stepper as an overloaded server
+    // would. The simulation makes up at most 0.25 s of the stall; the ratio must show the rest
+    // (it read 1.0000 through such stalls before issue 13).
+    let addr = start(Config::default()).await;
+    let (id, instructor, _) = new_session(addr).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    std::thread::sleep(Duration::from_millis(2000));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let t = bearer(&instructor);
+    let info = send(
+        addr,
+        "GET",
+        &format!("/api/v1/sessions/{id}"),
+        None,
+        &[("Authorization", &t)],
+        "",
+    )
+    .await
+    .assert_ok();
+    let ratio = info["realtime_ratio"].as_f64().expect("realtime_ratio");
+    // About (1.3 + 0.25) / 3.3 ≈ 0.5 of real time was simulated.
+    assert!(
+        ratio < 0.8,
+        "a 2 s stall in 3.3 s of running still reads realtime_ratio {ratio}"
+    );
+    assert!(ratio > 0.2, "realtime_ratio {ratio}");
+}
