@@ -36,6 +36,26 @@ pub struct ServeArgs {
     /// Highest simulation speed, × real time.
     #[arg(long, default_value_t = Limits::default().max_speed)]
     pub max_speed: f64,
+    /// Most open TCP connections (more wait in the backlog).
+    #[arg(long, default_value_t = Limits::default().max_connections)]
+    pub max_connections: usize,
+    /// Longest time to send a request's headers, and idle keep-alive time, s.
+    #[arg(long, default_value_t = Limits::default().header_timeout_s)]
+    pub header_timeout_s: f64,
+    /// Server-wide token every API request must carry (`X-Ecmova-Auth` header; open the page
+    /// as `http://host:port/#auth=<token>`). Required to listen on a non-loopback address.
+    #[arg(long, conflicts_with = "auth_token_file")]
+    pub auth_token: Option<String>,
+    /// Read the server-wide token from this file (first line), so that it is not in the
+    /// process list.
+    #[arg(long)]
+    pub auth_token_file: Option<std::path::PathBuf>,
+    /// Also accept this `Host` (`name:port`, e.g. the lab server's DNS name); repeatable.
+    #[arg(long = "allow-host")]
+    pub allow_hosts: Vec<String>,
+    /// Also accept requests from pages of this origin (`http://name:port`); repeatable.
+    #[arg(long = "allow-origin")]
+    pub allow_origins: Vec<String>,
 }
 
 /// Runs `ecmova serve` until Ctrl-C.
@@ -50,13 +70,27 @@ pub fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         max_ws_clients_per_session: args.max_ws_clients,
         request_timeout_s: args.request_timeout_s,
         max_speed: args.max_speed,
+        max_connections: args.max_connections,
+        header_timeout_s: args.header_timeout_s,
     };
     limits
         .validate()
         .map_err(anyhow::Error::msg)
         .context("invalid limit")?;
+    let auth_token = match (&args.auth_token, &args.auth_token_file) {
+        (Some(t), _) => Some(t.trim().to_string()),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --auth-token-file {}", path.display()))?;
+            Some(text.lines().next().unwrap_or("").trim().to_string())
+        }
+        (None, None) => None,
+    };
     let config = Config {
         limits,
+        auth_token,
+        allowed_hosts: args.allow_hosts,
+        allowed_origins: args.allow_origins,
         ..Config::default()
     };
     ecmova_server::run(&args.addr, config).map_err(anyhow::Error::msg)

@@ -432,7 +432,11 @@ function showError(e) {
 async function submit() {
   document.querySelectorAll("[data-key].bad").forEach((f) => f.classList.remove("bad"));
   const patient = readForm();
-  const r = await fetch("/api/v1/assess", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(patient) });
+  const headers = { "Content-Type": "application/json" };
+  // The server's auth token, if the monitor page was opened with `#auth=<token>` in this tab.
+  const auth = sessionStorage.getItem("ecmova-auth");
+  if (auth) headers["X-Ecmova-Auth"] = auth;
+  const r = await fetch("/api/v1/assess", { method: "POST", headers, body: JSON.stringify(patient) });
   let j = null;
   try { j = await r.json(); } catch (e) { j = { error: "invalid_response", message: `HTTP ${r.status}` }; }
   window.ecmovaAssess.last = j;

@@ -11,7 +11,17 @@ const stats = { frames: 0, samples: 0, drawn: {}, beats: 0, statuses: 0, lastSum
 window.ecmova = { stats, caps: null, session: null };
 
 let caps = null;
-let session = null; // { id, preset }
+let session = null; // { id, preset, token }: the token is the session's instructor token
+// The server's own auth token (`ecmova serve --auth-token`), if the page was opened with
+// `#auth=<token>` (a fragment never leaves the browser); kept for this tab only.
+const AUTH = (() => {
+  const m = /(?:^#|&)auth=([^&]+)/.exec(location.hash);
+  if (m) {
+    sessionStorage.setItem("ecmova-auth", decodeURIComponent(m[1]));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  return sessionStorage.getItem("ecmova-auth");
+})();
 let ws = null;
 let channels = []; // names, index = position in a sample
 let paused = false;
@@ -272,7 +282,9 @@ function onText(msg) {
 
 function connect(id) {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const sock = new WebSocket(`${proto}//${location.host}${API}/sessions/${id}/stream`);
+  let q = `?token=${encodeURIComponent(session.token)}`;
+  if (AUTH) q += `&auth=${encodeURIComponent(AUTH)}`;
+  const sock = new WebSocket(`${proto}//${location.host}${API}/sessions/${id}/stream${q}`);
   sock.binaryType = "arraybuffer";
   sock.onopen = () => { $("st-stream").textContent = "live"; };
   sock.onmessage = (ev) => {
@@ -365,8 +377,16 @@ function showAlarms(s) {
 // ---------------------------------------------------------------------------------------------
 // API calls
 
-async function api(method, path, body) {
-  const opts = { method, headers: {} };
+// Headers of every API request: the server's auth token, and the token of `s` (a session).
+function authHeaders(s) {
+  const h = {};
+  if (AUTH) h["X-Ecmova-Auth"] = AUTH;
+  if (s && s.token) h["Authorization"] = `Bearer ${s.token}`;
+  return h;
+}
+
+async function api(method, path, body, s) {
+  const opts = { method, headers: authHeaders(s) };
   if (body !== undefined) {
     opts.headers["Content-Type"] = "application/json";
     opts.body = JSON.stringify(body);
@@ -388,7 +408,7 @@ async function send(event) {
   if (!session) { log("start a scenario first", "err"); return null; }
   try {
     const path = event.command ? "clock" : "events";
-    const r = await api("POST", `/sessions/${session.id}/${path}`, event);
+    const r = await api("POST", `/sessions/${session.id}/${path}`, event, session);
     log(r.detail || r.applied, "ok");
     return r;
   } catch (e) {
@@ -405,14 +425,14 @@ async function start() {
     const body = { preset, speed };
     if ($("baroreflex").checked) body.overrides = { baroreflex: true };
     const r = await api("POST", "/sessions", body);
-    session = { id: r.id, preset: r.preset };
+    session = { id: r.id, preset: r.preset, token: r.instructor_token };
     window.ecmova.session = session;
   } catch (e) {
     log(`cannot start ${preset}: ${e.message}`, "err");
     return;
   }
   if (ws) { const w = ws; ws = null; w.close(); }
-  if (old) api("DELETE", `/sessions/${old.id}`).catch(() => {});
+  if (old) api("DELETE", `/sessions/${old.id}`, undefined, old).catch(() => {});
   traces.forEach((t) => { t.reset(); t.clear(); });
   pv.points = [];
   pv.vmax = 250;
@@ -469,7 +489,7 @@ function wire() {
   $("wean-set").onclick = () => send({ action: "weaning_trial", flows_l_min: [numberOf("wean")] });
   window.addEventListener("resize", () => { traces.forEach((t) => t.resize()); resizePv(); });
   window.addEventListener("pagehide", () => {
-    if (session) fetch(`${API}/sessions/${session.id}`, { method: "DELETE", keepalive: true }).catch(() => {});
+    if (session) fetch(`${API}/sessions/${session.id}`, { method: "DELETE", keepalive: true, headers: authHeaders(session) }).catch(() => {});
   });
 }
 

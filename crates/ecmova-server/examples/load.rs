@@ -69,10 +69,16 @@ impl LoadReport {
     }
 }
 
-async fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, Value) {
+/// One request; `token` (a session's, empty for none) goes in `Authorization: Bearer`.
+async fn http(addr: SocketAddr, method: &str, path: &str, token: &str, body: &str) -> (u16, Value) {
     let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let auth = if token.is_empty() {
+        String::new()
+    } else {
+        format!("Authorization: Bearer {token}\r\n")
+    };
     let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
     s.write_all(req.as_bytes()).await.expect("write");
@@ -97,8 +103,12 @@ fn cpu_seconds() -> Option<f64> {
     Some(ticks / 100.0)
 }
 
-async fn client(addr: SocketAddr, id: String, opts: LoadOptions) -> SessionResult {
-    let url = format!("ws://{addr}/api/v1/sessions/{id}/stream");
+async fn client(
+    addr: SocketAddr,
+    (id, token): (String, String),
+    opts: LoadOptions,
+) -> SessionResult {
+    let url = format!("ws://{addr}/api/v1/sessions/{id}/stream?token={token}");
     let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
         .await
         .expect("ws connect");
@@ -155,18 +165,22 @@ pub async fn run_load(addr: SocketAddr, opts: LoadOptions) -> LoadReport {
             addr,
             "POST",
             "/api/v1/sessions",
+            "",
             &json!({"preset": opts.preset}).to_string(),
         )
         .await;
         assert_eq!(status, 201, "create session: {v}");
-        ids.push(v["id"].as_str().expect("id").to_string());
+        ids.push((
+            v["id"].as_str().expect("id").to_string(),
+            v["instructor_token"].as_str().expect("token").to_string(),
+        ));
     }
     let clients: Vec<_> = ids
         .iter()
         .map(|id| tokio::spawn(client(addr, id.clone(), opts.clone())))
         .collect();
     // REST latency while everything streams.
-    let probe_id = ids[0].clone();
+    let (probe_id, probe_token) = ids[0].clone();
     let probe = tokio::spawn(async move {
         let mut lat = Vec::new();
         let stop = Instant::now() + Duration::from_secs_f64(opts.seconds - 0.5);
@@ -176,6 +190,7 @@ pub async fn run_load(addr: SocketAddr, opts: LoadOptions) -> LoadReport {
                 addr,
                 "GET",
                 &format!("/api/v1/sessions/{probe_id}/summary"),
+                &probe_token,
                 "",
             )
             .await;
@@ -199,8 +214,15 @@ pub async fn run_load(addr: SocketAddr, opts: LoadOptions) -> LoadReport {
     if let (Some(a), Some(b)) = (cpu0, cpu_seconds()) {
         report.cpu_cores = Some((b - a) / report.wall_s);
     }
-    for id in ids {
-        http(addr, "DELETE", &format!("/api/v1/sessions/{id}"), "").await;
+    for (id, token) in ids {
+        http(
+            addr,
+            "DELETE",
+            &format!("/api/v1/sessions/{id}"),
+            &token,
+            "",
+        )
+        .await;
     }
     report
 }

@@ -6,6 +6,7 @@
 
 use crate::assets;
 use crate::error::{check, from_serde, ApiError};
+use crate::security::{self, Role};
 use crate::session::{self, spawn_stepper, status_message, Session, SimCore, MIN_SPEED};
 use crate::wire::{
     ActionLog, Applied, Capabilities, ClockCommand, CreateSession, LiveSummary, PresetInfo,
@@ -32,8 +33,6 @@ use ecmova_scenario::{
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -115,6 +114,10 @@ pub fn router(state: AppState) -> Router {
             request_timeout,
         ))
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::guard,
+        ))
         .with_state(state)
 }
 
@@ -261,7 +264,7 @@ fn path_id(p: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
 }
 
 impl AppState {
-    fn session(&self, id: &str) -> Result<Arc<Session>, ApiError> {
+    pub(crate) fn session(&self, id: &str) -> Result<Arc<Session>, ApiError> {
         let s = self
             .sessions()
             .get(id)
@@ -271,15 +274,9 @@ impl AppState {
         Ok(s)
     }
 
-    fn new_id(&self) -> String {
-        let n = self.inner.counter.fetch_add(1, Ordering::SeqCst);
-        let mut out = String::with_capacity(32);
-        for salt in [0x9e37_79b9_7f4a_7c15u64, 0xc2b2_ae3d_27d4_eb4f] {
-            let mut h = std::hash::RandomState::new().build_hasher();
-            h.write_u64(n ^ salt);
-            out.push_str(&format!("{:016x}", h.finish()));
-        }
-        out
+    /// A fresh session id: 128 random bits from the OS generator (unguessable).
+    fn new_id(&self) -> Result<String, ApiError> {
+        security::random_hex()
     }
 }
 
@@ -458,11 +455,25 @@ fn session_info(s: &Session, with_summary: bool) -> SessionInfo {
         stream: format!("/api/v1/sessions/{}/stream", s.id),
         channels: sim.channels(),
         summary: with_summary.then(|| sim.sim.summary()),
+        instructor_token: None,
+        learner_token: None,
     }
 }
 
-async fn list_sessions(State(st): State<AppState>) -> ApiResult {
-    let sessions: Vec<Arc<Session>> = st.sessions().values().cloned().collect();
+/// `GET /sessions`: only the sessions whose token (`Authorization: Bearer`, one header per
+/// token) the caller presents.
+async fn list_sessions(State(st): State<AppState>, headers: HeaderMap) -> ApiResult {
+    let given = security::bearer_tokens(&headers);
+    let ids: Vec<String> = st
+        .tokens()
+        .iter()
+        .filter(|(_, t)| given.iter().any(|g| t.role_of(g).is_some()))
+        .map(|(id, _)| id.clone())
+        .collect();
+    let sessions: Vec<Arc<Session>> = {
+        let map = st.sessions();
+        ids.iter().filter_map(|id| map.get(id).cloned()).collect()
+    };
     let list = sessions.iter().map(|s| session_info(s, false)).collect();
     ok(&SessionList {
         sessions: list,
@@ -521,20 +532,22 @@ async fn create_session(
     }
     let paused = req.paused.unwrap_or(false);
     let sim = blocking(&st, move || session_simulation(&req)).await?;
-    let id = st.new_id();
+    let id = st.new_id()?;
+    let tokens = security::SessionTokens::new()?;
     let session = Session::new(id.clone(), SimCore::new(sim, speed, paused));
     {
         let mut map = st.sessions();
         if map.len() >= st.limits().max_sessions {
             return Err(too_many_sessions(map.len()));
         }
+        st.tokens().insert(id.clone(), tokens.clone());
         map.insert(id.clone(), session.clone());
     }
     spawn_stepper(session.clone(), st.config().frame_interval);
-    Ok(json_response(
-        StatusCode::CREATED,
-        &session_info(&session, true),
-    ))
+    let mut info = session_info(&session, true);
+    info.instructor_token = Some(tokens.instructor);
+    info.learner_token = Some(tokens.learner);
+    Ok(json_response(StatusCode::CREATED, &info))
 }
 
 fn too_many_sessions(n: usize) -> ApiError {
@@ -551,16 +564,20 @@ fn too_many_sessions(n: usize) -> ApiError {
 async fn get_session(
     State(st): State<AppState>,
     id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
 ) -> ApiResult {
-    let s = st.session(&path_id(id)?)?;
+    let s = st.authorize(&path_id(id)?, &headers, None, Role::Learner)?;
     ok(&session_info(&s, false))
 }
 
 async fn delete_session(
     State(st): State<AppState>,
     id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
 ) -> ApiResult {
     let id = path_id(id)?;
+    st.authorize(&id, &headers, None, Role::Instructor)?;
+    st.tokens().remove(&id);
     let s = st
         .sessions()
         .remove(&id)
@@ -574,9 +591,10 @@ async fn delete_session(
 async fn send_action(
     State(st): State<AppState>,
     id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
-    let s = st.session(&path_id(id)?)?;
+    let s = st.authorize(&path_id(id)?, &headers, None, Role::Learner)?;
     let body = body_bytes(body)?;
     let action: Action = parse_tagged(&body, "action")?;
     let name = action.name();
@@ -597,9 +615,10 @@ const SKIP_CHUNK_S: f64 = 1.0;
 async fn send_clock(
     State(st): State<AppState>,
     id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
-    let s = st.session(&path_id(id)?)?;
+    let s = st.authorize(&path_id(id)?, &headers, None, Role::Instructor)?;
     let body = body_bytes(body)?;
     let command: ClockCommand = parse_tagged(&body, "command")?;
     let name = match &command {
@@ -642,8 +661,9 @@ async fn send_clock(
 async fn session_summary(
     State(st): State<AppState>,
     id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
 ) -> ApiResult {
-    let s = st.session(&path_id(id)?)?;
+    let s = st.authorize(&path_id(id)?, &headers, None, Role::Learner)?;
     let summary: LiveSummary = s.sim().summary(&s.id);
     ok(&summary)
 }
@@ -652,8 +672,9 @@ async fn session_summary(
 async fn session_snapshot(
     State(st): State<AppState>,
     id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
 ) -> ApiResult {
-    let s = st.session(&path_id(id)?)?;
+    let s = st.authorize(&path_id(id)?, &headers, None, Role::Instructor)?;
     let snapshot = s.sim().sim.snapshot();
     ok(&snapshot)
 }
@@ -662,8 +683,9 @@ async fn session_snapshot(
 async fn session_log(
     State(st): State<AppState>,
     id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
 ) -> ApiResult {
-    let s = st.session(&path_id(id)?)?;
+    let s = st.authorize(&path_id(id)?, &headers, None, Role::Learner)?;
     let log = ActionLog {
         actions: s.sim().sim.log().to_vec(),
     };
@@ -673,9 +695,11 @@ async fn session_log(
 async fn stream(
     State(st): State<AppState>,
     id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    uri: Uri,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult {
-    let s = st.session(&path_id(id)?)?;
+    let s = st.authorize(&path_id(id)?, &headers, uri.query(), Role::Learner)?;
     let ws = ws.map_err(|e| {
         ApiError::new(
             StatusCode::UPGRADE_REQUIRED,
@@ -819,35 +843,37 @@ async fn run_scenario(
     })?;
     let body = body_bytes(body)?;
     let scenario = parse_scenario(&headers, body_text(&body)?)?;
-    let built = build(&scenario).map_err(|e| scenario_error(e, "patient."))?;
-    let limits = st.limits();
-    check(
-        "simulation.duration_s",
-        built.duration_s,
-        1e-3,
-        limits.max_run_duration_s,
-        "s (max_run_duration_s)",
-    )?;
     let with_series = q.series.unwrap_or(false);
-    if with_series {
-        let rows = built.duration_s / built.series_interval_s + 1.0;
-        if rows > limits.max_series_rows as f64 {
-            let min_interval = built.duration_s / (limits.max_series_rows as f64 - 1.0);
-            return Err(ApiError::unprocessable(
-                "too_many_rows",
-                Some("simulation.series_interval_s"),
-                format!(
-                    "the series would have {rows:.0} rows (max_series_rows = {}): raise simulation.series_interval_s to at least {min_interval:.4} s or shorten the run",
-                    limits.max_series_rows
-                ),
-            ));
-        }
-    }
     let options = RunOptions {
         until_steady: q.until_steady.unwrap_or(false),
         record_series: with_series,
     };
+    let limits = st.limits().clone();
+    // The model build (a baroreflex's resting pre-run included) is CPU-heavy too: on the
+    // blocking pool, under the run permit, like the run itself (issue 13).
     let result = blocking(&st, move || {
+        let built = build(&scenario).map_err(|e| scenario_error(e, "patient."))?;
+        check(
+            "simulation.duration_s",
+            built.duration_s,
+            1e-3,
+            limits.max_run_duration_s,
+            "s (max_run_duration_s)",
+        )?;
+        if with_series {
+            let rows = built.duration_s / built.series_interval_s + 1.0;
+            if rows > limits.max_series_rows as f64 {
+                let min_interval = built.duration_s / (limits.max_series_rows as f64 - 1.0);
+                return Err(ApiError::unprocessable(
+                    "too_many_rows",
+                    Some("simulation.series_interval_s"),
+                    format!(
+                        "the series would have {rows:.0} rows (max_series_rows = {}): raise simulation.series_interval_s to at least {min_interval:.4} s or shorten the run",
+                        limits.max_series_rows
+                    ),
+                ));
+            }
+        }
         let out =
             ecmova_scenario::run(&built, options).map_err(|e| scenario_error(e, "patient."))?;
         let series = out.series.as_ref().map(|s| {

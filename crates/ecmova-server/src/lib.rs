@@ -20,6 +20,7 @@ pub mod api;
 mod assets;
 pub mod error;
 pub mod openapi;
+pub mod security;
 pub mod session;
 pub mod stream;
 pub mod wire;
@@ -27,7 +28,6 @@ pub mod wire;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -55,6 +55,12 @@ pub struct Limits {
     pub request_timeout_s: f64,
     /// Highest simulation speed, × real time (default 10).
     pub max_speed: f64,
+    /// Most open TCP connections; further ones wait in the kernel's backlog until one closes
+    /// (default 1024).
+    pub max_connections: usize,
+    /// Longest time a connection may take to send a request's headers, and longest time an
+    /// idle keep-alive connection is kept, s (default 10).
+    pub header_timeout_s: f64,
 }
 
 impl Default for Limits {
@@ -69,6 +75,8 @@ impl Default for Limits {
             max_ws_clients_per_session: 4,
             request_timeout_s: 30.0,
             max_speed: 10.0,
+            max_connections: 1024,
+            header_timeout_s: 10.0,
         }
     }
 }
@@ -94,14 +102,18 @@ impl Limits {
             self.max_ws_clients_per_session as f64,
         )?;
         pos("request_timeout_s", self.request_timeout_s)?;
+        pos("max_connections", self.max_connections as f64)?;
+        pos("header_timeout_s", self.header_timeout_s)?;
         if !(self.max_speed.is_finite() && self.max_speed >= 1.0 && self.max_speed <= 100.0) {
             return Err(format!(
                 "max_speed must be between 1 and 100, got {}",
                 self.max_speed
             ));
         }
-        if self.idle_expiry_s > 1e7 || self.request_timeout_s > 1e7 {
-            return Err("idle_expiry_s and request_timeout_s must be below 1e7 s".into());
+        if self.idle_expiry_s > 1e7 || self.request_timeout_s > 1e7 || self.header_timeout_s > 1e7 {
+            return Err(
+                "idle_expiry_s, request_timeout_s and header_timeout_s must be below 1e7 s".into(),
+            );
         }
         Ok(())
     }
@@ -114,6 +126,15 @@ pub struct Config {
     pub limits: Limits,
     /// Wall time between two frames of a live session (default 40 ms).
     pub frame_interval: Duration,
+    /// Extra `Host` values accepted besides the bound address, `localhost` and loopback
+    /// literals (`host:port`, e.g. a DNS name of a lab server).
+    pub allowed_hosts: Vec<String>,
+    /// Extra `Origin` values accepted on state-changing requests and WebSocket upgrades
+    /// besides the server's own (`http://<Host>`).
+    pub allowed_origins: Vec<String>,
+    /// Server-wide token every API request must carry (`X-Ecmova-Auth` header or `?auth=`),
+    /// in addition to the session tokens. Required for a non-loopback bind.
+    pub auth_token: Option<String>,
 }
 
 impl Default for Config {
@@ -121,6 +142,9 @@ impl Default for Config {
         Config {
             limits: Limits::default(),
             frame_interval: Duration::from_millis(40),
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            auth_token: None,
         }
     }
 }
@@ -135,12 +159,20 @@ struct Inner {
     config: Config,
     sessions: Mutex<HashMap<String, Arc<session::Session>>>,
     runs: Arc<tokio::sync::Semaphore>,
-    counter: AtomicU64,
+    /// Each live session's tokens, by session id.
+    tokens: Mutex<HashMap<String, security::SessionTokens>>,
+    /// The address `serve` bound (for the `Host` check).
+    local_addr: Option<SocketAddr>,
 }
 
 impl AppState {
     /// A fresh server state.
     pub fn new(config: Config) -> Self {
+        Self::bound(config, None)
+    }
+
+    /// A fresh server state for a listener bound to `local_addr`.
+    pub fn bound(config: Config, local_addr: Option<SocketAddr>) -> Self {
         let runs = Arc::new(tokio::sync::Semaphore::new(
             config.limits.max_concurrent_runs.max(1),
         ));
@@ -149,7 +181,8 @@ impl AppState {
                 config,
                 sessions: Mutex::new(HashMap::new()),
                 runs,
-                counter: AtomicU64::new(0),
+                tokens: Mutex::new(HashMap::new()),
+                local_addr,
             }),
         }
     }
@@ -171,6 +204,10 @@ impl AppState {
             .unwrap_or_else(|p| p.into_inner())
     }
 
+    fn tokens(&self) -> std::sync::MutexGuard<'_, HashMap<String, security::SessionTokens>> {
+        self.inner.tokens.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Number of live sessions.
     pub fn session_count(&self) -> usize {
         self.sessions().len()
@@ -188,6 +225,7 @@ impl AppState {
             }
             keep
         });
+        self.tokens().retain(|id, _| map.contains_key(id));
         before - map.len()
     }
 
@@ -196,6 +234,7 @@ impl AppState {
         for (_, s) in self.sessions().drain() {
             s.close();
         }
+        self.tokens().clear();
     }
 }
 
@@ -219,17 +258,61 @@ pub async fn serve_with_shutdown(
     config: Config,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let state = AppState::new(config);
+    let state = AppState::bound(config, listener.local_addr().ok());
     spawn_reaper(&state);
     let app = api::router(state.clone());
-    let result = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let result = accept_loop(listener, app, state.limits(), shutdown).await;
     state.close_all();
     result
+}
+
+/// Accepts connections until `shutdown`: at most `max_connections` at once (the rest wait in
+/// the kernel's backlog), each an HTTP/1.1 connection (with upgrades, for the WebSocket
+/// stream) whose request headers must arrive within `header_timeout_s` (which also ends idle
+/// keep-alive connections).
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    limits: &Limits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let header_timeout = Duration::from_secs_f64(limits.header_timeout_s);
+    let service = hyper_util::service::TowerToHyperService::new(app);
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = slots.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => return Ok(()),
+            },
+            _ = &mut shutdown => return Ok(()),
+        };
+        let (stream, _peer) = tokio::select! {
+            a = listener.accept() => match a {
+                Ok(a) => a,
+                // Out of file descriptors or a connection reset before accept: carry on.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => return Ok(()),
+        };
+        let _ = stream.set_nodelay(true);
+        let service = service.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .keep_alive(true)
+                .serve_connection(io, service)
+                .with_upgrades();
+            let _ = conn.await;
+        });
+    }
 }
 
 /// Serves on `listener` forever. Must run inside a tokio runtime.
@@ -237,8 +320,34 @@ pub async fn serve(listener: tokio::net::TcpListener, config: Config) -> std::io
     serve_with_shutdown(listener, config, std::future::pending()).await
 }
 
+/// Shortest server auth token accepted, characters.
+pub const MIN_AUTH_TOKEN_LEN: usize = 16;
+
+impl Config {
+    /// Checks the limits and the access settings for a listener on `addr`: a non-loopback
+    /// address needs an auth token (of at least [`MIN_AUTH_TOKEN_LEN`] characters).
+    pub fn validate_for(&self, addr: SocketAddr) -> Result<(), String> {
+        self.limits.validate()?;
+        if let Some(t) = &self.auth_token {
+            if t.chars().count() < MIN_AUTH_TOKEN_LEN || t.chars().any(char::is_whitespace) {
+                return Err(format!(
+                    "auth_token must be at least {MIN_AUTH_TOKEN_LEN} characters without spaces, got {} characters",
+                    t.chars().count()
+                ));
+            }
+        }
+        if !addr.ip().is_loopback() && self.auth_token.is_none() {
+            return Err(format!(
+                "listening on {addr} (not loopback) exposes the simulator to the network: give --auth-token or --auth-token-file, or bind 127.0.0.1"
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Binds `addr`, prints where to browse to on stderr, and serves until Ctrl-C. Builds its own
-/// multi-threaded tokio runtime (blocking call).
+/// multi-threaded tokio runtime (blocking call). A non-loopback `addr` needs an auth token
+/// ([`Config::validate_for`]) and prints a warning.
 pub fn run(addr: &str, config: Config) -> Result<(), String> {
     config.limits.validate()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -252,7 +361,15 @@ pub fn run(addr: &str, config: Config) -> Result<(), String> {
         let local = listener
             .local_addr()
             .map_err(|e| format!("cannot read the bound address: {e}"))?;
-        eprintln!("ecmova serve: listening on http://{local}/ (Ctrl-C to stop)");
+        config.validate_for(local)?;
+        if !local.ip().is_loopback() {
+            eprintln!(
+                "ecmova serve: WARNING: listening on {local}, reachable from the network; every API request needs the auth token, and traffic is plain HTTP (use a TLS proxy on an untrusted network). Research and teaching tool, not a medical device."
+            );
+            eprintln!("ecmova serve: open http://<this host>:{}/#auth=<token>", local.port());
+        } else {
+            eprintln!("ecmova serve: listening on http://{local}/ (Ctrl-C to stop)");
+        }
         serve_with_shutdown(listener, config, async {
             let _ = tokio::signal::ctrl_c().await;
         })

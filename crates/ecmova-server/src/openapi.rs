@@ -259,6 +259,13 @@ pub fn document() -> Value {
                     "schema": {"type": "string"}
                 }]),
             );
+            // Owned by tokens (the instructor's or the learner's; `docs/security.md`).
+            let security = if r.path.ends_with("/stream") {
+                json!([{"sessionToken": []}, {"streamToken": []}])
+            } else {
+                json!([{"sessionToken": []}])
+            };
+            op.insert("security".into(), security);
         }
         match r.request {
             Body::Schema(s) => {
@@ -313,6 +320,16 @@ pub fn document() -> Value {
         },
         "servers": [{"url": "/"}],
         "paths": paths,
-        "components": {"schemas": defs},
+        "components": {
+            "schemas": defs,
+            "securitySchemes": {
+                "sessionToken": {"type": "http", "scheme": "bearer",
+                    "description": "a session's instructor_token or learner_token (from POST /api/v1/sessions)"},
+                "streamToken": {"type": "apiKey", "in": "query", "name": "token",
+                    "description": "the session token, for the WebSocket stream"},
+                "serverToken": {"type": "apiKey", "in": "header", "name": "X-Ecmova-Auth",
+                    "description": "with `ecmova serve --auth-token`, every API request carries it (the stream: `?auth=`)"}
+            }
+        },
     })
 }

@@ -407,7 +407,10 @@ pub fn spawn_stepper(session: Arc<Session>, frame_interval: Duration) {
                 break;
             }
             let now = Instant::now();
-            let wall = now.duration_since(last).as_secs_f64().min(MAX_CATCH_UP_S);
+            // The simulation makes up for at most MAX_CATCH_UP_S of a stall, but the ratio
+            // counts the true wall time, so that it shows the lag (issue 13).
+            let elapsed = now.duration_since(last).as_secs_f64();
+            let wall = elapsed.min(MAX_CATCH_UP_S);
             last = now;
             let listening = session.tx.receiver_count() > 0;
             let mut out: Vec<Message> = Vec::new();
@@ -418,7 +421,7 @@ pub fn spawn_stepper(session: Arc<Session>, frame_interval: Duration) {
                     let t0 = sim.time_s();
                     sim.advance(dt);
                     sim.run_sim_s += sim.time_s() - t0;
-                    sim.run_wall_s += wall;
+                    sim.run_wall_s += elapsed;
                 }
                 if listening {
                     if let Some(f) = sim.take_frame(seq) {

@@ -101,6 +101,14 @@ pub struct SessionInfo {
     /// The summary at creation (only in the answer to `POST /api/v1/sessions`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<Summary>,
+    /// The instructor's token (only in the answer to `POST /api/v1/sessions`): send it as
+    /// `Authorization: Bearer <token>` (or `?token=` on the stream); it may do everything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructor_token: Option<String>,
+    /// The learner's token (only in the answer to `POST /api/v1/sessions`): may read, stream
+    /// and apply actions, not delete the session, change its clock or take a snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learner_token: Option<String>,
 }
 
 /// One channel of the stream.

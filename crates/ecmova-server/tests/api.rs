@@ -738,7 +738,7 @@ async fn session_limits_and_expiry() {
     .assert_error(429, "too_many_sessions", None);
 
     // One WebSocket client keeps a session alive past the idle expiry; a second is refused.
-    let url = format!("ws://{addr}/api/v1/sessions/{a}/stream");
+    let url = ws_url(addr, &a);
     let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
         .await
         .expect("ws connect");
@@ -791,7 +791,7 @@ async fn run_limits_timeout_and_busy() {
 async fn websocket_streams_frames_and_beats() {
     let addr = start(Config::default()).await;
     let id = create_session(addr, "healthy-adult").await;
-    let url = format!("ws://{addr}/api/v1/sessions/{id}/stream");
+    let url = ws_url(addr, &id);
     let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
         .await
         .expect("ws connect");
@@ -897,7 +897,7 @@ async fn a_stalled_client_does_not_stall_the_session() {
     )
     .await;
     // Connect and never read: the server drops frames for it.
-    let url = format!("ws://{addr}/api/v1/sessions/{id}/stream");
+    let url = ws_url(addr, &id);
     let (ws, _) = tokio_tungstenite::connect_async(url.as_str())
         .await
         .unwrap();

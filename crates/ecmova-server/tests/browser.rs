@@ -354,9 +354,24 @@ async fn monitor_and_assessment_in_headless_chromium() {
             Duration::from_secs(10),
         )
         .await;
-    let served = get(addr, &format!("/api/v1/sessions/{session_id}/summary"))
+    let token = d
+        .js("return window.ecmova.session.token;")
         .await
-        .json();
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let served = raw_request(
+        addr,
+        "GET",
+        &format!("/api/v1/sessions/{session_id}/summary"),
+        None,
+        &format!("Authorization: Bearer {token}\r\n"),
+        b"",
+        Duration::from_secs(60),
+    )
+    .await
+    .expect("summary")
+    .json();
     let served: Vec<Value> = served["alarms"]
         .as_array()
         .expect("alarms")

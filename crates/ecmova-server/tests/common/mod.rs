@@ -4,7 +4,9 @@
 
 use ecmova_server::Config;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Mutex;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -79,6 +81,49 @@ impl Resp {
     }
 }
 
+/// Every session created through these helpers: id → instructor token. The helpers send the
+/// token of the session a path names (`Authorization: Bearer`), and every known token on
+/// `GET /api/v1/sessions`, so that tests written before sessions had owners read as before.
+static TOKENS: Mutex<Option<HashMap<String, String>>> = Mutex::new(None);
+
+/// The instructor token of a session created through these helpers.
+pub fn token(id: &str) -> String {
+    TOKENS
+        .lock()
+        .unwrap()
+        .as_ref()
+        .and_then(|m| m.get(id).cloned())
+        .unwrap_or_else(|| panic!("no token recorded for session {id}"))
+}
+
+/// The WebSocket URL of a session's stream, with its token.
+pub fn ws_url(addr: SocketAddr, id: &str) -> String {
+    format!(
+        "ws://{addr}/api/v1/sessions/{id}/stream?token={}",
+        token(id)
+    )
+}
+
+/// The `Authorization` headers the helpers add for `path`.
+fn auto_auth(path: &str) -> String {
+    let guard = TOKENS.lock().unwrap();
+    let Some(map) = guard.as_ref() else {
+        return String::new();
+    };
+    let path = path.split('?').next().unwrap_or("");
+    if path == "/api/v1/sessions" {
+        return map
+            .values()
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .collect();
+    }
+    path.strip_prefix("/api/v1/sessions/")
+        .map(|rest| rest.split('/').next().unwrap_or(""))
+        .and_then(|id| map.get(id))
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default()
+}
+
 /// Sends one request (`Connection: close`) and reads the whole response; panics after 60 s.
 pub async fn request(
     addr: SocketAddr,
@@ -108,12 +153,39 @@ pub async fn try_request(
     body: &[u8],
     limit: Duration,
 ) -> Option<Resp> {
+    let auth = auto_auth(path);
+    let r = raw_request(addr, method, path, content_type, &auth, body, limit).await?;
+    if method == "POST" && path == "/api/v1/sessions" && r.status == 201 {
+        let j: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+        if let (Some(id), Some(t)) = (j["id"].as_str(), j["instructor_token"].as_str()) {
+            TOKENS
+                .lock()
+                .unwrap()
+                .get_or_insert_with(HashMap::new)
+                .insert(id.to_string(), t.to_string());
+        }
+    }
+    Some(r)
+}
+
+/// One request with exactly the given extra header lines (each ending in `\r\n`), no
+/// automatic token; `None` on timeout.
+pub async fn raw_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    content_type: Option<&str>,
+    extra_headers: &str,
+    body: &[u8],
+    limit: Duration,
+) -> Option<Resp> {
     let fut = async {
         let mut s = TcpStream::connect(addr).await.expect("connect");
         let mut head = format!(
             "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
             body.len()
         );
+        head.push_str(extra_headers);
         if let Some(ct) = content_type {
             head.push_str(&format!("Content-Type: {ct}\r\n"));
         }
