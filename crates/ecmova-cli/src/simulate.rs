@@ -238,7 +238,7 @@ fn print_human(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
         s.ecmova_version, s.preset, s.simulated_s, s.beats_simulated
     )?;
     let Some(m) = &s.metrics else {
-        writeln!(w, "no complete beat yet: simulate longer")?;
+        writeln!(w, "no complete heart beat yet: simulate longer")?;
         return Ok(());
     };
     let h = &m.haemodynamics;

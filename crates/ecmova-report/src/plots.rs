@@ -39,7 +39,7 @@ fn draw(dir: &Path, planned: Planned, size: (u32, u32)) -> Result<Plotted, Repor
 }
 
 /// `pressure_waveforms.{svg,png}`: arterial pressures at each site present (right radial =
-/// `p_upper_body_arteries_mmhg`, femoral, aortic root) with LV pressure, and below pulmonary
+/// `p_right_radial_mmhg`, `p_femoral_mmhg`, `p_aortic_root_mmhg`: by role) with LV pressure, and below pulmonary
 /// artery pressure and CVP (`p_ra_mmhg`), over the last `window_s` seconds.
 pub fn pressure_waveforms(
     dir: impl AsRef<Path>,

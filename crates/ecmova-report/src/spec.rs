@@ -409,8 +409,9 @@ const fn trace(column: &'static str, label: &'static str, color: Rgb, summary: S
     }
 }
 
-/// Systemic pressure traces, drawn when present (`p_ar_sys_mmhg`: the single systemic artery
-/// of the `regazzoni-2022` preset).
+/// Systemic pressure traces, by clinical role (`ecmova_scenario::signals`: the same names in
+/// every preset; in the `regazzoni-2022` peer model the three arterial roles are its single
+/// systemic artery).
 pub const SYSTEMIC_PRESSURES: &[Trace] = &[
     trace("p_lv_mmhg", "LV", (40, 40, 40), Summary::MaxMin),
     trace(
@@ -420,36 +421,23 @@ pub const SYSTEMIC_PRESSURES: &[Trace] = &[
         Summary::SysDiaMean,
     ),
     trace(
-        "p_upper_body_arteries_mmhg",
+        "p_right_radial_mmhg",
         "Right radial",
         (200, 0, 0),
         Summary::SysDiaMean,
     ),
     trace(
-        "p_femoral_arteries_mmhg",
+        "p_femoral_mmhg",
         "Femoral",
         (150, 0, 110),
         Summary::SysDiaMean,
     ),
-    trace(
-        "p_ar_sys_mmhg",
-        "Systemic arteries",
-        (200, 0, 0),
-        Summary::SysDiaMean,
-    ),
 ];
 
-/// Right-heart and pulmonary pressure traces, drawn when present (the first pulmonary artery
-/// column found).
+/// Right-heart and pulmonary pressure traces, by role.
 pub const RIGHT_PRESSURES: &[Trace] = &[
     trace(
-        "p_pulmonary_arteries_mmhg",
-        "Pulmonary artery",
-        (190, 140, 0),
-        Summary::SysDiaMean,
-    ),
-    trace(
-        "p_ar_pul_mmhg",
+        "p_pulmonary_artery_mmhg",
         "Pulmonary artery",
         (190, 140, 0),
         Summary::SysDiaMean,

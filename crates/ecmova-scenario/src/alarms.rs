@@ -68,8 +68,9 @@ pub const LOW_MAP_MMHG: f64 = 65.0;
 pub const RETROGRADE_FLOW_L_MIN: f64 = -0.05;
 /// Circuit flow below this (while running) is low, L/min.
 pub const LOW_ECMO_FLOW_L_MIN: f64 = 1.0;
-/// Drainage (pump inlet) pressure below this, mmHg: ELSO advises keeping it above about
-/// −100 mmHg to limit haemolysis and cavitation.
+/// Drainage (pump inlet) pressure below this, mmHg: about −100 mmHg is the critical suction
+/// level for haemolysis (Robak O et al., in vivo suction pressures of venous cannulas during
+/// veno-venous ECMO, 15 patients).
 pub const LOW_DRAINAGE_PRESSURE_MMHG: f64 = -100.0;
 /// Oxygenator pressure drop above this is high, mmHg (a rising ΔP signals clot in the
 /// membrane; an operational limit of this project).
