@@ -1,6 +1,6 @@
 //! The oxygenator as a membrane exchanger: CO2 removal limited by blood flow, sweep and
 //! membrane area, O2 uptake limited by the sweep's O2 (docs/methodology/gas-transport.md,
-//! "Oxygenator membranes"; rows of docs/methodology/validation-gas.md).
+//! "Oxygenator membranes"; rows of docs/methodology/validation.md (gas rows)).
 //!
 //! Published numbers are copied here with their sources.
 

@@ -1,5 +1,5 @@
 //! Ventilation, CO2 and acid-base in the circulation (docs/methodology/gas-transport.md,
-//! "Ventilation and acid-base"; rows of docs/methodology/validation-gas.md).
+//! "Ventilation and acid-base"; rows of docs/methodology/validation.md (gas rows)).
 //!
 //! Published numbers are copied here with their sources (tests read no files outside the
 //! repository).

@@ -1,7 +1,7 @@
 //! Ventilation, CO2 and pH through scenario files: `[patient] minute_ventilation_l_min` and
 //! `dead_space_fraction`, the `set_ventilation` and `set_sweep` events, the CO2 and pH keys of
 //! the summary and the columns of the series (docs/methodology/gas-transport.md; rows of
-//! docs/methodology/validation-gas.md). Where a test picks a pump speed to obtain a flow, the
+//! docs/methodology/validation.md (gas rows)). Where a test picks a pump speed to obtain a flow, the
 //! flow is asserted as a precondition.
 
 use ecmova_scenario::series::GAS_COLUMNS;
@@ -162,7 +162,7 @@ fn set_ventilation_and_patient_keys() {
 /// PaCO2", at 3500 mL/min "every increment of sweep gas flow ... resulted in additional
 /// reductions of PaCO2". Here (apnoeic acute-MI shock on femoral VA-ECMO) the same sweep step
 /// lowers PaCO2 less, relatively, at ~1.5 than at ~3.5 L/min. Partial agreement: the low-flow
-/// drop is smaller but not negligible (docs/methodology/validation-gas.md).
+/// drop is smaller but not negligible (docs/methodology/validation.md (gas rows)).
 #[test]
 fn mendes_2016_sweep_matters_more_at_higher_blood_flow() {
     let drop = |rpm: f64| {

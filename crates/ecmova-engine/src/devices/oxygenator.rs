@@ -66,7 +66,7 @@
 //! Sherwood-Reynolds correlations, not fitted). `k_A` = 2.58 mL CO2/min/mmHg/m² is calibrated on
 //! one published point: a 0.4 m² membrane lung at 900 mL/min blood and 8 L/min sweep removes
 //! 41 ± 6 mL/min normalised to an inlet PCO2 of 45 mmHg (pigs, Strassmann S et al., Intensive
-//! Care Med Exp 2019;7:17). Every other comparison (`docs/methodology/validation-gas.md`,
+//! Care Med Exp 2019;7:17). Every other comparison (`docs/methodology/validation.md (gas rows)`,
 //! `tests/co2_membrane.rs`) is a prediction. The same per-area constant is used for the adult
 //! oxygenators, for want of published CO2 transfer data of those devices (**estimate**: adult
 //! polymethylpentene oxygenators may well be more efficient per m²).
