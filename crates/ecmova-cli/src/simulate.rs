@@ -56,6 +56,12 @@ fn check_outputs(args: &SimulateArgs) -> Result<()> {
             path: Path::new(p),
         });
     }
+    if args.series.as_deref() == Some(Path::new("-")) {
+        anyhow::bail!(
+            "--series -: the time series cannot go to standard output (it is large and \
+             columnar); give a file path (.csv or .parquet)"
+        );
+    }
     if let Some(p) = &args.series {
         outputs.push(Named {
             option: "--series",

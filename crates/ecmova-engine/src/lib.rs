@@ -27,6 +27,7 @@ pub mod ecmo;
 pub mod gas;
 pub mod metrics;
 pub mod model;
+pub mod plausibility;
 pub mod presets;
 pub mod reference;
 mod sim;

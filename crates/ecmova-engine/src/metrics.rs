@@ -567,12 +567,12 @@ impl BeatRecorder {
         let rate = |i: usize| accs.get(i).map_or(0.0, |v| (v - a.acc_start[i]) / t * 60.0);
         let ecmo = model.params().ecmo.as_ref();
         let has_ecmo = ecmo.is_some();
-        let q_ecmo_l_min = x(ch::Q_ECMO) * 0.06;
+        let q_ecmo_l_min = crate::units::ml_s_to_l_min(x(ch::Q_ECMO));
         let (post_oxy_po2, post_oxy_pco2) = match (ecmo, gas) {
             (Some(e), Some(g)) => {
                 let (c_out, pco2_out) = e.oxygenator.transfer(
                     x(ch::Q_ECMO).abs(),
-                    e.sweep_l_min / 0.06,
+                    crate::units::l_min_to_ml_s(e.sweep_l_min),
                     e.fdo2,
                     g.hemoglobin_g_dl,
                     x(ch::C_POST_OXY),
@@ -616,7 +616,7 @@ impl BeatRecorder {
         let mean = |i: usize| a.integral[i] / t;
         let lv_sv = a.lv_v_max - a.lv_v_min;
         let rv_sv = a.rv_v_max - a.rv_v_min;
-        let co = a.av_volume / t * 0.06;
+        let co = crate::units::ml_s_to_l_min(a.av_volume / t);
         let map = mean(0);
         BeatMetrics {
             beat_index: self.beat_index as f64,
@@ -665,7 +665,7 @@ impl BeatRecorder {
                 0.0
             },
             cardiac_output_l_min: co,
-            rv_output_l_min: a.pv_volume / t * 0.06,
+            rv_output_l_min: crate::units::ml_s_to_l_min(a.pv_volume / t),
             lv_stroke_work_mmhg_ml: a.lv_work,
             cardiac_power_output_w: map * co / 451.0,
             aortic_valve_opening_fraction: if a.av_opened { 1.0 } else { 0.0 },
@@ -677,10 +677,10 @@ impl BeatRecorder {
             pre_oxygenator_pressure_mmhg: x(ch::PRE),
             post_oxygenator_pressure_mmhg: x(ch::POST),
             oxygenator_dp_mmhg: x(ch::PRE) - x(ch::POST),
-            total_flow_l_min: co + x(ch::IMPELLA) * 0.06 + q_ecmo_l_min,
-            impella_flow_l_min: x(ch::IMPELLA) * 0.06,
-            lv_vent_flow_l_min: x(ch::VENT) * 0.06,
-            septostomy_flow_l_min: x(ch::SEPTOSTOMY) * 0.06,
+            total_flow_l_min: co + crate::units::ml_s_to_l_min(x(ch::IMPELLA)) + q_ecmo_l_min,
+            impella_flow_l_min: crate::units::ml_s_to_l_min(x(ch::IMPELLA)),
+            lv_vent_flow_l_min: crate::units::ml_s_to_l_min(x(ch::VENT)),
+            septostomy_flow_l_min: crate::units::ml_s_to_l_min(x(ch::SEPTOSTOMY)),
             drained_vein_pressure_min_mmhg: if has_ecmo { a.drained_min } else { 0.0 },
             drainage_suction_fraction: x(ch::SUCTION),
             sao2_right_radial_percent: sat(x(ch::C_RADIAL)),

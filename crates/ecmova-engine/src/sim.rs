@@ -720,7 +720,7 @@ pub(crate) fn gas_derivative(model: &Model, q: &[f64], q_circuit: f64, c: &[f64]
             let pco2_in = crate::gas::pco2_from_c_co2_mmhg(100.0 * cc[src]);
             let (out_o2_dl, pco2_out) = circuit.oxygenator.transfer_with_equilibrium(
                 af,
-                circuit.sweep_l_min / 0.06,
+                crate::units::l_min_to_ml_s(circuit.sweep_l_min),
                 g.c_eq_oxygenator_o2,
                 circuit.fdo2,
                 100.0 * co[src],

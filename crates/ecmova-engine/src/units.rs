@@ -10,6 +10,9 @@ pub const PA_PER_MMHG: f64 = 133.322;
 /// mL per m³.
 pub const ML_PER_M3: f64 = 1.0e6;
 
+/// Millilitres per second in one litre per minute.
+pub const ML_S_PER_L_MIN: f64 = 1000.0 / 60.0;
+
 /// Converts a flow from mL/s to L/min.
 #[inline]
 pub fn ml_s_to_l_min(q_ml_s: f64) -> f64 {

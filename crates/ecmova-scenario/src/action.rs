@@ -446,6 +446,9 @@ impl Action {
             | Action::StopEcmo {}
             | Action::Rosc {}
             | Action::Arrest { .. } => Ok(()),
+            // The pump's own maximum is checked when applied (Rotaflow 5000, CentriMag 5500
+            // rpm); here only what no pump allows.
+            Action::SetPumpRpm { rpm } if *rpm >= 0.0 && rpm.is_finite() => Ok(()),
             Action::SetPumpRpm { rpm } => num("rpm", *rpm),
             Action::SetFdo2 { fdo2 } => num("fdo2", *fdo2),
             Action::SetSweep { sweep_l_min } => num("sweep_l_min", *sweep_l_min),

@@ -85,6 +85,19 @@ pub enum ScenarioError {
         /// Simulated time at which it was detected, s.
         time_s: f64,
     },
+    /// The state or a beat left what any circulation can have (a negative volume, an
+    /// ejection fraction above 100 %, ...): reported, never returned as numbers.
+    #[error("simulation diverged at t = {time_s:.3} s: {quantity} = {value} is physically impossible ({bound}); the inputs are outside what the model represents")]
+    Implausible {
+        /// Simulated time at which it was detected, s.
+        time_s: f64,
+        /// The quantity.
+        quantity: String,
+        /// Its value.
+        value: f64,
+        /// The bound it broke.
+        bound: String,
+    },
     /// The baroreflex asked for an effect the model refuses (the circulation has left the
     /// range the reflex can act in, usually because it is diverging).
     #[error("the baroreflex stopped at t = {time_s:.3} s: {message}")]

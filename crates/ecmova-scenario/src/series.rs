@@ -121,7 +121,7 @@ impl Series {
             let src = if f >= 0.0 { e.drain_from } else { e.return_to };
             let (_, post) = e.oxygenator.transfer(
                 f.abs(),
-                e.sweep_l_min / 0.06,
+                ecmova_engine::units::l_min_to_ml_s(e.sweep_l_min),
                 e.fdo2,
                 hb,
                 state.o2_content_ml_per_dl(src),

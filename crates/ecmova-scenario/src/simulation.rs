@@ -135,6 +135,7 @@ pub struct Simulation {
     steady_time_s: Option<f64>,
     reflex: Option<ReflexLoop>,
     infusions: Infusions,
+    fluid_balance_ml: f64,
     lv_ees_reference: f64,
     weaning: Option<WeaningTrial>,
     weaning_rpm: Option<f64>,
@@ -184,6 +185,7 @@ impl Simulation {
             steady_time_s: None,
             reflex,
             infusions: Infusions::default(),
+            fluid_balance_ml: 0.0,
             lv_ees_reference: built.lv_ees_reference,
             weaning: None,
             weaning_rpm: None,
@@ -212,6 +214,22 @@ impl Simulation {
 
     /// Resumes a [`Snapshot`] exactly (by replaying it).
     pub fn restore(snapshot: &Snapshot, options: SimulationOptions) -> Result<Self, ScenarioError> {
+        if snapshot.ecmova_version != env!("CARGO_PKG_VERSION") {
+            return Err(ScenarioError::Invalid {
+                path: "snapshot.ecmova_version".into(),
+                reason: format!(
+                    "written by ecmova {}, this is {}: another version may not resume identically",
+                    snapshot.ecmova_version,
+                    env!("CARGO_PKG_VERSION")
+                ),
+            });
+        }
+        if !(snapshot.time_s.is_finite() && snapshot.time_s >= 0.0) {
+            return Err(ScenarioError::Invalid {
+                path: "snapshot.time_s".into(),
+                reason: format!("{} is not a simulated time", snapshot.time_s),
+            });
+        }
         let mut sim = Simulation::from_scenario(&snapshot.scenario, options)?;
         for entry in snapshot.log.iter().filter(|e| e.source == Source::Live) {
             sim.advance_to(entry.t_s, &mut ())?;
@@ -418,6 +436,14 @@ impl Simulation {
                     time_s: self.state.time_s(),
                 });
             }
+            ecmova_engine::plausibility::check_beat(&self.model, &self.state, &beat).map_err(
+                |e| ScenarioError::Implausible {
+                    time_s: self.state.time_s(),
+                    quantity: e.quantity,
+                    value: e.value,
+                    bound: e.bound.into(),
+                },
+            )?;
             steady = self.after_beat(&beat)?;
             observer.after_beat(&beat);
         }
@@ -543,6 +569,7 @@ impl Simulation {
         let mut ctx = ActionContext {
             lv_ees_reference: self.lv_ees_reference,
             infusions: self.infusions.clone(),
+            fluid_balance_ml: self.fluid_balance_ml,
         };
         apply_to_model(&mut self.model, Some(&mut self.state), &action, &mut ctx)?;
         if let Action::WeaningTrial {
@@ -564,6 +591,7 @@ impl Simulation {
             self.weaning_rpm = self.model.params().ecmo.as_ref().map(|e| e.pump_rpm);
         }
         self.infusions = ctx.infusions;
+        self.fluid_balance_ml = ctx.fluid_balance_ml;
         self.state.refresh(&self.model);
         let t = self.state.time_s();
         let label = action.describe();
@@ -600,6 +628,9 @@ pub(crate) struct ActionContext {
     pub lv_ees_reference: f64,
     /// Current drug infusion rates.
     pub infusions: Infusions,
+    /// Net fluid given so far, mL (negative: removed); lets the up-front validation of a
+    /// timeline, which has no state, check removals cumulatively.
+    pub fluid_balance_ml: f64,
 }
 
 /// Applies one action to the model (and, when running, to the state): the one implementation
@@ -630,7 +661,11 @@ pub(crate) fn apply_to_model(
             ctx.infusions.set(*drug, *dose_ug_kg_min);
             Ok(())
         }
-        Action::Fluid { volume_ml } => apply_fluid(model, state, *volume_ml),
+        Action::Fluid { volume_ml } => {
+            apply_fluid(model, state, *volume_ml, ctx.fluid_balance_ml)?;
+            ctx.fluid_balance_ml += volume_ml;
+            Ok(())
+        }
         Action::SetDevice { .. } => apply_device(model, action),
         Action::Arrest { rhythm } => {
             let r = match rhythm {
@@ -756,10 +791,14 @@ fn apply_gas(
 }
 
 /// A fluid bolus or removal, spread over the vessels in proportion to their compliance.
+/// Without a state (the validation of a file's timeline before the run), the volumes are the
+/// initial ones plus the fluid given before (`balance_ml`), spread the same way, so that
+/// removals are checked cumulatively before step one.
 fn apply_fluid(
     model: &mut Model,
     state: Option<&mut State>,
     volume_ml: f64,
+    balance_ml: f64,
 ) -> Result<(), ActionError> {
     let params = model.params();
     let vessels: Vec<(usize, f64, f64)> = params
@@ -776,18 +815,31 @@ fn apply_fluid(
     let c_total: f64 = vessels.iter().map(|(_, c, _)| c).sum();
     let volumes: Vec<f64> = match &state {
         Some(s) => s.volumes_ml().to_vec(),
-        None => params.initial_volumes_ml.clone(),
+        None => {
+            let mut v = params.initial_volumes_ml.clone();
+            for &(i, c, _) in &vessels {
+                v[i] += balance_ml * c / c_total;
+            }
+            v
+        }
     };
     for &(i, c, v0) in &vessels {
-        // Below its unstressed volume a linear-compliance vessel would hold a negative
-        // pressure and draw blood backwards; real veins collapse, which is not modelled.
+        // A removal that would take a vessel below its unstressed volume takes more than its
+        // whole stressed volume at once: refused (the tube law lets veins collapse, but a
+        // single bolus removal of that size is an exsanguination the fluid model, which spreads
+        // volume by compliance, does not represent).
         if volume_ml < 0.0 && volumes[i] + volume_ml * c / c_total < v0 {
             return Err(ActionError::invalid(
                 "volume_ml",
                 format!(
-                    "removing {} mL would empty the stressed volume of {} (veins do not \
-                     collapse in this model): remove less",
-                    -volume_ml, params.compartments[i].name
+                    "removing {} mL{} would empty the stressed volume of {}: remove less",
+                    -volume_ml,
+                    if state.is_none() && balance_ml != 0.0 {
+                        format!(" (after {balance_ml:+} mL given before)")
+                    } else {
+                        String::new()
+                    },
+                    params.compartments[i].name
                 ),
             ));
         }

@@ -243,7 +243,11 @@ impl Metrics {
             impella_flow_l_min: has("impella").then_some(m.impella_flow_l_min),
             lv_vent_flow_l_min: has("lv_vent").then_some(m.lv_vent_flow_l_min),
             septostomy_flow_l_min: has("atrial_septostomy").then_some(m.septostomy_flow_l_min),
-            augmented_diastolic_pressure_mmhg: has("iabp")
+            // Only while the balloon pumps: a parked IABP augments nothing.
+            augmented_diastolic_pressure_mmhg: params
+                .unloading
+                .iter()
+                .any(|u| u.active && u.device.kind_name() == "iabp")
                 .then_some(m.augmented_diastolic_pressure_mmhg),
         }
     }

@@ -167,3 +167,22 @@ fn fluid_event_on_regazzoni_2022_does_not_panic() {
         );
     }
 }
+
+/// Removals add up: two removals that each pass alone but together empty a vessel's stressed
+/// volume are refused before the run starts, naming the second (issue 13: no late failures).
+#[test]
+fn cumulative_fluid_removals_are_refused_before_the_run() {
+    let text = "[patient]\npreset = \"healthy-adult\"\n[simulation]\nduration_s = 10\n\
+                [[events]]\nat_s = 1\naction = \"fluid\"\nvolume_ml = -400\n\
+                [[events]]\nat_s = 2\naction = \"fluid\"\nvolume_ml = -400\n";
+    let one = "[patient]\npreset = \"healthy-adult\"\n[simulation]\nduration_s = 10\n\
+               [[events]]\nat_s = 1\naction = \"fluid\"\nvolume_ml = -400\n";
+    build(&Scenario::from_toml(one).unwrap()).expect("one removal alone is accepted");
+    let err = build(&Scenario::from_toml(text).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("events[1]") && err.contains("given before"),
+        "{err}"
+    );
+}

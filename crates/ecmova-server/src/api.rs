@@ -195,6 +195,20 @@ fn body_text(body: &Bytes) -> Result<&str, ApiError> {
 
 /// Parses JSON into `T`, naming the field of any error.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // A key given twice is an error naming it (serde_json would keep the last silently).
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        if let Err(e) = ecmova_scenario::json_keys::check_no_duplicate_keys(text) {
+            let message = e.to_string();
+            let key = message
+                .split("duplicate key `")
+                .nth(1)
+                .and_then(|r| r.split('`').next())
+                .map(str::to_string);
+            if let Some(key) = key {
+                return Err(ApiError::bad_request("duplicate_key", Some(&key), message));
+            }
+        }
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let v: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         use serde_json::error::Category;
@@ -352,14 +366,37 @@ fn scenario_error(e: ScenarioError, patient_prefix: &str) -> ApiError {
             ApiError::unprocessable("invalid_scenario", Some(&path), message)
         }
         ScenarioError::Param(ParamError::OutOfRange { field, .. }) => {
-            let key = if field.starts_with("simulation.") || field.starts_with("devices[") {
+            let key = if ["simulation.", "devices[", "ecmo."]
+                .iter()
+                .any(|p| field.starts_with(p))
+            {
                 field
             } else {
                 rename(&format!("patient.{field}"))
             };
             ApiError::unprocessable("out_of_range", Some(&key), message)
         }
-        ScenarioError::Diverged { .. } => ApiError::unprocessable("diverged", None, message),
+        ScenarioError::Event { index, .. } => {
+            // The action's own key follows the event's position (`events[2].rpm`).
+            let key = message
+                .split("): ")
+                .nth(1)
+                .and_then(|rest| rest.split([' ', ':']).next())
+                .filter(|k| {
+                    !k.is_empty()
+                        && k.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "_[]".contains(c))
+                });
+            let field = match (index, key) {
+                (usize::MAX, _) => "ecmo.start_s".to_string(),
+                (i, Some(k)) => format!("events[{i}].{k}"),
+                (i, None) => format!("events[{i}]"),
+            };
+            ApiError::unprocessable("invalid_event", Some(&field), message)
+        }
+        ScenarioError::Diverged { .. }
+        | ScenarioError::Implausible { .. }
+        | ScenarioError::Reflex { .. } => ApiError::unprocessable("diverged", None, message),
         _ => ApiError::unprocessable("invalid_scenario", None, message),
     }
 }
@@ -377,7 +414,7 @@ fn deserialize_under<T: DeserializeOwned>(v: Value, prefix: &str) -> Result<T, A
 /// The simulation a `POST /api/v1/sessions` asks for: a preset with overrides, a whole
 /// scenario, or a snapshot. CPU-heavy (a baroreflex's resting pre-run, a snapshot's replay):
 /// call it on the blocking pool.
-fn session_simulation(req: &CreateSession) -> Result<Simulation, ApiError> {
+fn session_simulation(req: &CreateSession, max_replay_s: f64) -> Result<Simulation, ApiError> {
     let given = [
         req.preset.is_some() || req.overrides.is_some(),
         req.scenario.is_some(),
@@ -406,6 +443,13 @@ fn session_simulation(req: &CreateSession) -> Result<Simulation, ApiError> {
     }
     if let Some(v) = &req.snapshot {
         let snapshot: Snapshot = deserialize_under(v.clone(), "snapshot")?;
+        check(
+            "snapshot.time_s",
+            snapshot.time_s,
+            0.0,
+            max_replay_s,
+            "s (0 to max_run_duration_s: a restore replays the run)",
+        )?;
         return Simulation::restore(&snapshot, options)
             .map_err(|e| scenario_error(e, "snapshot.scenario.patient."));
     }
@@ -531,7 +575,8 @@ async fn create_session(
         return Err(too_many_sessions(st.session_count()));
     }
     let paused = req.paused.unwrap_or(false);
-    let sim = blocking(&st, move || session_simulation(&req)).await?;
+    let max_replay_s = st.limits().max_run_duration_s;
+    let sim = blocking(&st, move || session_simulation(&req, max_replay_s)).await?;
     let id = st.new_id()?;
     let tokens = security::SessionTokens::new()?;
     let session = Session::new(id.clone(), SimCore::new(sim, speed, paused));

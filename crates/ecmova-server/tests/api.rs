@@ -356,6 +356,12 @@ async fn bad_session_requests_are_json_4xx() {
         ("{\"preset\": \"healthy-adult\", \"speed\": 1e9}", 422, "out_of_range", Some("speed")),
         ("{\"preset\": \"healthy-adult\", \"speed\": 0}", 422, "out_of_range", Some("speed")),
         ("{\"preset\": \"healthy-adult\", \"speed\": 1e999}", 400, "invalid_json", None),
+        (
+            "{\"preset\": \"healthy-adult\", \"overrides\": {\"heart_rate_bpm\": 80, \"heart_rate_bpm\": 120}}",
+            400,
+            "duplicate_key",
+            Some("overrides.heart_rate_bpm"),
+        ),
     ] {
         let r = post(addr, p, body).await;
         r.assert_error(status, code, field);
@@ -1215,4 +1221,27 @@ async fn baroreflex_in_a_live_session() {
     )
     .await
     .assert_error(422, "not_applicable", Some("overrides.baroreflex"));
+}
+
+/// A scenario's event error names the event and its key (`events[0].heart_rate_bpm`), and an
+/// `[ecmo]` error names the `ecmo.` key, not a `patient.` one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_errors_name_the_event_key() {
+    let addr = start(Config::default()).await;
+    let bad_event = json!({
+        "patient": {"preset": "healthy-adult"},
+        "events": [{"at_s": 1, "action": "set_heart_rate", "heart_rate_bpm": 10}],
+        "simulation": {"duration_s": 5}
+    });
+    post_json(addr, "/api/v1/run", &bad_event)
+        .await
+        .assert_error(422, "invalid_event", Some("events[0].heart_rate_bpm"));
+    let bad_ecmo = json!({
+        "patient": {"preset": "healthy-adult"},
+        "ecmo": {"enabled": true, "pump_rpm": 9000},
+        "simulation": {"duration_s": 5}
+    });
+    post_json(addr, "/api/v1/run", &bad_ecmo)
+        .await
+        .assert_error(422, "out_of_range", Some("ecmo.pump_rpm"));
 }

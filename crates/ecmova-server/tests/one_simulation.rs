@@ -182,6 +182,18 @@ async fn a_snapshot_resumes_a_session_exactly() {
     let a = without_session_keys(get(addr, &format!("{base}/summary")).await.assert_ok());
     let b = without_session_keys(get(addr, &format!("{rbase}/summary")).await.assert_ok());
     assert_eq!(a, b);
+    // A snapshot cannot ask for more replay than a run may take (it would pin a core).
+    let mut long = snapshot.clone();
+    long["time_s"] = json!(1e9);
+    post_json(addr, "/api/v1/sessions", &json!({"snapshot": long}))
+        .await
+        .assert_error(422, "out_of_range", Some("snapshot.time_s"));
+    // Nor come from another version.
+    let mut other = snapshot.clone();
+    other["ecmova_version"] = json!("0.0.1");
+    post_json(addr, "/api/v1/sessions", &json!({"snapshot": other}))
+        .await
+        .assert_error(422, "invalid_scenario", Some("snapshot.ecmova_version"));
     // A tampered snapshot is refused, naming the field.
     let mut bad = snapshot.clone();
     bad["time_s"] = json!("soon");
@@ -272,6 +284,11 @@ async fn absent_circuits_and_devices_are_absent_everywhere() {
     for k in DEVICE_KEYS {
         assert!(s.get(k).is_none(), "{k} without the device");
     }
+    // A parked IABP augments nothing: no augmented diastolic pressure while it is off.
+    let mut parked = with_circuit.clone();
+    parked["devices"] = json!([{"kind": "iabp", "active": false}]);
+    let s = &post_json(addr, "/api/v1/run", &parked).await.assert_ok()["summary"];
+    assert!(s.get("augmented_diastolic_pressure_mmhg").is_none(), "{s}");
     // With the device: its flow is there.
     with_circuit["devices"] = json!([{"kind": "impella"}]);
     let s = &post_json(addr, "/api/v1/run", &with_circuit)

@@ -16,20 +16,8 @@ pub use drainage::VenousDrainageLimit;
 pub use oxygenator::{Oxygenator, OxygenatorOutlet, OXYGENATOR_PRESETS};
 pub use pump::{CentrifugalPump, PUMP_PRESETS};
 
-/// Millilitres per second in one litre per minute.
-pub const ML_S_PER_L_MIN: f64 = 1000.0 / 60.0;
-
-/// Converts L/min to mL/s.
-#[inline]
-pub fn l_min_to_ml_s(q_l_min: f64) -> f64 {
-    q_l_min * ML_S_PER_L_MIN
-}
-
-/// Converts mL/s to L/min.
-#[inline]
-pub fn ml_s_to_l_min(q_ml_s: f64) -> f64 {
-    q_ml_s / ML_S_PER_L_MIN
-}
+// The one unit-conversion module is `crate::units`; re-exported here for the device code.
+pub use crate::units::{l_min_to_ml_s, ml_s_to_l_min, ML_S_PER_L_MIN};
 
 /// Error for an invalid device parameter or an unknown preset name.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
