@@ -72,15 +72,35 @@ impl ScoreResult {
     }
 }
 
-/// Formats a number without a trailing `.0`.
+/// Formats a number for reading: at most three decimals (a simulator's 126.07781273834776
+/// reads 126.078), no trailing zeros or `.0`.
 pub(crate) fn num(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
+        return format!("{}", x as i64);
+    }
+    let s = format!("{x:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
     } else {
-        format!("{x}")
+        s.to_string()
     }
 }
 
 pub(crate) fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.to_string()
+}
+
+#[cfg(test)]
+mod num_tests {
+    use super::num;
+
+    #[test]
+    fn numbers_read_without_float_noise() {
+        assert_eq!(num(126.07781273834776), "126.078");
+        assert_eq!(num(2.5), "2.5");
+        assert_eq!(num(3.0), "3");
+        assert_eq!(num(-0.0001), "0");
+        assert_eq!(num(0.1 + 0.2), "0.3");
+    }
 }
