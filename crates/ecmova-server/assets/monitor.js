@@ -467,7 +467,8 @@ function wire() {
   };
   $("ecmo-stop").onclick = () => send({ action: "stop_ecmo" });
   const rpmStep = (d) => {
-    const v = Math.max(0, Math.min(6000, (numberOf("rpm") || 0) + d));
+    // No range here: the server checks the pump's own maximum and names it in its error.
+    const v = (numberOf("rpm") || 0) + d;
     $("rpm").value = String(v);
     send({ action: "set_pump_rpm", rpm: v });
   };
