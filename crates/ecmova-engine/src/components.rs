@@ -205,11 +205,17 @@ pub struct Compartment {
     pub kind: CompartmentKind,
 }
 
-/// A pure resistance: `q = (p_from − p_to) / R`.
+/// A pure resistance: `q = (p_from − p_to) / R`, or a vascular waterfall (Starling
+/// resistor) when it has a critical closing pressure `Pcc`: the downstream pressure that
+/// drives the flow is `max(p_to, Pcc)`, so `q = (p_from − max(p_to, Pcc)) / R` and no flow
+/// when `p_from ≤ Pcc` (the arterioles close; Permutt S, Riley RL, J Appl Physiol
+/// 1963;18:924). Backward flow, possible only when `p_to > Pcc`, is `(p_from − p_to) / R`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Resistor {
     /// Resistance R, mmHg·s/mL.
     pub resistance_mmhg_s_per_ml: f64,
+    /// Critical closing pressure `Pcc`, mmHg, or `None` for a plain resistance.
+    pub critical_closing_pressure_mmhg: Option<f64>,
 }
 
 /// A vessel segment with resistance and inertance in series: `L dq/dt = p_from − p_to − R q`.

@@ -244,6 +244,11 @@ impl Rhythm {
     }
 }
 
+/// Allowed critical closing pressure of a vascular waterfall, mmHg: 0 up to well above the
+/// 45.5 ± 11.1 mmHg measured in ventilated patients after cardiac surgery (Maas JJ et al.,
+/// Anesth Analg 2012;114:803).
+pub const CRITICAL_CLOSING_PRESSURE_RANGE_MMHG: (f64, f64) = (0.0, 100.0);
+
 /// Allowed heart rate range, bpm.
 pub const HEART_RATE_RANGE_BPM: (f64, f64) = (20.0, 250.0);
 
@@ -356,13 +361,24 @@ impl CirculationParams {
                 )));
             }
             match &c.kind {
-                ConnectionKind::Resistor(r) => check_range(
-                    || format!("connection.{name}.resistance_mmhg_s_per_ml"),
-                    r.resistance_mmhg_s_per_ml,
-                    1e-5,
-                    1000.0,
-                    "mmHg·s/mL",
-                )?,
+                ConnectionKind::Resistor(r) => {
+                    check_range(
+                        || format!("connection.{name}.resistance_mmhg_s_per_ml"),
+                        r.resistance_mmhg_s_per_ml,
+                        1e-5,
+                        1000.0,
+                        "mmHg·s/mL",
+                    )?;
+                    if let Some(pcc) = r.critical_closing_pressure_mmhg {
+                        check_range(
+                            || format!("connection.{name}.critical_closing_pressure_mmhg"),
+                            pcc,
+                            CRITICAL_CLOSING_PRESSURE_RANGE_MMHG.0,
+                            CRITICAL_CLOSING_PRESSURE_RANGE_MMHG.1,
+                            "mmHg",
+                        )?;
+                    }
+                }
                 ConnectionKind::Segment(s) => {
                     check_range(
                         || format!("connection.{name}.resistance_mmhg_s_per_ml"),
@@ -798,6 +814,12 @@ pub(crate) enum LinkOp {
         to: usize,
         g: f64,
     },
+    Waterfall {
+        from: usize,
+        to: usize,
+        g: f64,
+        pcc: f64,
+    },
     Valve {
         from: usize,
         to: usize,
@@ -834,6 +856,8 @@ pub(crate) struct Kernel {
     )>,
     /// (connection, from, to, conductance)
     pub(crate) conductances: Vec<(usize, usize, usize, f64)>,
+    /// (connection, from, to, conductance, critical closing pressure)
+    pub(crate) waterfalls: Vec<(usize, usize, usize, f64, f64)>,
     /// (connection, from, to, open conductance, regurgitant conductance)
     pub(crate) valves: Vec<(usize, usize, usize, f64, f64)>,
     /// (connection, from, to, resistance, 1/inertance, state index)
@@ -1031,10 +1055,18 @@ impl Model {
             .map(|c| match &c.kind {
                 ConnectionKind::Resistor(r) => {
                     self.link_state.push(None);
-                    LinkOp::Conductance {
-                        from: c.from,
-                        to: c.to,
-                        g: 1.0 / r.resistance_mmhg_s_per_ml,
+                    match r.critical_closing_pressure_mmhg {
+                        None => LinkOp::Conductance {
+                            from: c.from,
+                            to: c.to,
+                            g: 1.0 / r.resistance_mmhg_s_per_ml,
+                        },
+                        Some(pcc) => LinkOp::Waterfall {
+                            from: c.from,
+                            to: c.to,
+                            g: 1.0 / r.resistance_mmhg_s_per_ml,
+                            pcc,
+                        },
                     }
                 }
                 ConnectionKind::Valve(v) => {
@@ -1097,6 +1129,7 @@ impl Model {
         for (j, link) in self.links.iter().enumerate() {
             match *link {
                 LinkOp::Conductance { from, to, g } => k.conductances.push((j, from, to, g)),
+                LinkOp::Waterfall { from, to, g, pcc } => k.waterfalls.push((j, from, to, g, pcc)),
                 LinkOp::Valve {
                     from,
                     to,

@@ -163,6 +163,7 @@ impl Builder {
             to,
             ConnectionKind::Resistor(Resistor {
                 resistance_mmhg_s_per_ml: r,
+                critical_closing_pressure_mmhg: None,
             }),
             0.0,
         )

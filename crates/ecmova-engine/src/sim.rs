@@ -518,6 +518,13 @@ pub(crate) fn rhs(
             *dy.get_unchecked_mut(from) -= f;
             *dy.get_unchecked_mut(to) += f;
         }
+        for &(j, from, to, g, pcc) in &k.waterfalls {
+            let (pf, pt) = (*p.get_unchecked(from), *p.get_unchecked(to));
+            let f = waterfall_flow(pf, pt, g, pcc);
+            *q.get_unchecked_mut(j) = f;
+            *dy.get_unchecked_mut(from) -= f;
+            *dy.get_unchecked_mut(to) += f;
+        }
         for &(j, from, to, g_open, g_leak) in &k.valves {
             let dp = p.get_unchecked(from) - p.get_unchecked(to);
             let f = if dp > 0.0 { dp * g_open } else { dp * g_leak };
@@ -545,6 +552,20 @@ pub(crate) fn rhs(
     }
     if k.n_flows > model.links.len() {
         unloading_flows(model, y, dy, p, q, cp);
+    }
+}
+
+/// Flow through a vascular waterfall (see [`crate::Resistor`]): driven by the upstream
+/// pressure above `max(p_to, pcc)`; backward only when the downstream pressure is above both.
+#[inline(always)]
+pub(crate) fn waterfall_flow(p_from: f64, p_to: f64, g: f64, pcc: f64) -> f64 {
+    let back = p_to.max(pcc);
+    if p_from > back {
+        (p_from - back) * g
+    } else if p_to > pcc && p_to > p_from {
+        (p_from - p_to) * g
+    } else {
+        0.0
     }
 }
 
@@ -934,5 +955,29 @@ pub fn step(model: &Model, state: &mut State) {
 fn accumulate(acc: &mut [f64], q: &[f64], w: f64) {
     for (a, &x) in acc.iter_mut().zip(q) {
         *a += w * x;
+    }
+}
+
+#[cfg(test)]
+mod waterfall_tests {
+    use super::waterfall_flow;
+
+    #[test]
+    fn no_flow_below_the_closing_pressure() {
+        assert_eq!(waterfall_flow(40.0, 5.0, 0.5, 45.0), 0.0);
+        assert_eq!(waterfall_flow(45.0, 5.0, 0.5, 45.0), 0.0);
+    }
+
+    #[test]
+    fn flow_is_driven_by_the_pressure_above_the_closing_pressure() {
+        assert_eq!(waterfall_flow(95.0, 5.0, 0.5, 45.0), 25.0);
+        // Venous pressure above Pcc: a plain resistance again.
+        assert_eq!(waterfall_flow(95.0, 55.0, 0.5, 45.0), 20.0);
+    }
+
+    #[test]
+    fn backward_only_when_the_outlet_is_above_the_closing_pressure() {
+        assert_eq!(waterfall_flow(10.0, 30.0, 0.5, 45.0), 0.0);
+        assert_eq!(waterfall_flow(50.0, 60.0, 0.5, 45.0), -5.0);
     }
 }

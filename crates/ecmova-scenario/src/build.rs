@@ -857,6 +857,9 @@ fn apply_overrides(
                 if let Some(v) = o.resistance_mmhg_s_per_ml {
                     r.resistance_mmhg_s_per_ml = v;
                 }
+                if let Some(v) = o.critical_closing_pressure_mmhg {
+                    r.critical_closing_pressure_mmhg = Some(v);
+                }
                 for (k, set) in [
                     (
                         "inertance_mmhg_s2_per_ml",
@@ -892,6 +895,10 @@ fn apply_overrides(
                         "regurgitant_conductance_ml_per_s_mmhg",
                         o.regurgitant_conductance_ml_per_s_mmhg.is_some(),
                     ),
+                    (
+                        "critical_closing_pressure_mmhg",
+                        o.critical_closing_pressure_mmhg.is_some(),
+                    ),
                 ] {
                     if set {
                         return Err(na(k, "vessel segment"));
@@ -913,6 +920,10 @@ fn apply_overrides(
                     (
                         "inertance_mmhg_s2_per_ml",
                         o.inertance_mmhg_s2_per_ml.is_some(),
+                    ),
+                    (
+                        "critical_closing_pressure_mmhg",
+                        o.critical_closing_pressure_mmhg.is_some(),
                     ),
                 ] {
                     if set {

@@ -200,6 +200,10 @@ pub struct ConnectionOverride {
     /// Resistance, mmHg·s/mL (resistors and segments).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resistance_mmhg_s_per_ml: Option<f64>,
+    /// Critical closing pressure of a vascular waterfall, mmHg (resistors only): the bed
+    /// then carries no flow while its inlet pressure is below it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub critical_closing_pressure_mmhg: Option<f64>,
     /// Inertance, mmHg·s²/mL (segments).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inertance_mmhg_s2_per_ml: Option<f64>,
