@@ -119,6 +119,53 @@ pub struct CirculationParams {
     /// and sites are part of the topology; their settings are ordinary parameters (see
     /// [`crate::unloading`]).
     pub unloading: Vec<Unloading>,
+    /// The pericardium around the ventricles (`None`: no pericardial constraint).
+    pub pericardium: Option<Pericardium>,
+}
+
+/// The pericardial sac around the ventricles: its pressure, a function of the two ventricles'
+/// total volume, adds to both ventricles' pressures (the chambers' own laws give transmural
+/// pressure; what catheters measure is intracavitary). It couples them (ventricular
+/// interdependence through the pericardium): a dilated RV raises the LV's filling pressure,
+/// and draining the right heart lowers it.
+///
+/// `P_peri = A·(exp(B·(V − V_ref)) − 1)` for a total ventricular volume `V > V_ref`, else 0
+/// (the exponential pericardium of Smith BW, Chase JG et al., Med Eng Phys 2004;26:131,
+/// which encloses the two ventricles; the atria, whose linear elastances are outside it,
+/// are not included).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pericardium {
+    /// Pressure scale A, mmHg.
+    pub pressure_scale_mmhg: f64,
+    /// Stiffness B, 1/mL.
+    pub stiffness_per_ml: f64,
+    /// Total ventricular volume below which the sac exerts no pressure, mL.
+    pub reference_volume_ml: f64,
+}
+
+impl Pericardium {
+    /// Pericardial pressure, mmHg, at a total ventricular volume `v_ml`.
+    pub fn pressure_mmhg(&self, v_ml: f64) -> f64 {
+        pericardial_pressure_mmhg(
+            v_ml,
+            self.pressure_scale_mmhg,
+            self.stiffness_per_ml,
+            self.reference_volume_ml,
+        )
+    }
+}
+
+/// See [`Pericardium`]. The exponent is capped (at 50 mmHg of excess stiffness × volume,
+/// i.e. e^50) only to keep the value finite for impossible volumes, which the plausibility
+/// guard then reports.
+#[inline(always)]
+pub(crate) fn pericardial_pressure_mmhg(v_ml: f64, a: f64, b: f64, v_ref: f64) -> f64 {
+    let dv = v_ml - v_ref;
+    if dv > 0.0 {
+        a * ((b * dv).min(50.0).exp() - 1.0)
+    } else {
+        0.0
+    }
 }
 
 /// Integration parameters (rapier-style: one documented struct).
@@ -249,6 +296,12 @@ impl Rhythm {
 /// Anesth Analg 2012;114:803).
 pub const CRITICAL_CLOSING_PRESSURE_RANGE_MMHG: (f64, f64) = (0.0, 100.0);
 
+/// Allowed pericardium parameters: pressure scale A (mmHg), stiffness B (1/mL) and
+/// reference volume (mL) (plausibility bounds around Smith et al. 2004's 0.5 mmHg, 0.03 /mL
+/// and 200 mL for the ventricles alone).
+pub const PERICARDIUM_RANGES: ((f64, f64), (f64, f64), (f64, f64)) =
+    ((0.01, 10.0), (0.001, 0.1), (50.0, 1500.0));
+
 /// Allowed heart rate range, bpm.
 pub const HEART_RATE_RANGE_BPM: (f64, f64) = (20.0, 250.0);
 
@@ -264,6 +317,30 @@ impl CirculationParams {
             HEART_RATE_RANGE_BPM.1,
             "bpm",
         )?;
+        if let Some(pc) = &self.pericardium {
+            let (a, b, v) = PERICARDIUM_RANGES;
+            check_range(
+                || "pericardium.pressure_scale_mmhg".into(),
+                pc.pressure_scale_mmhg,
+                a.0,
+                a.1,
+                "mmHg",
+            )?;
+            check_range(
+                || "pericardium.stiffness_per_ml".into(),
+                pc.stiffness_per_ml,
+                b.0,
+                b.1,
+                "1/mL",
+            )?;
+            check_range(
+                || "pericardium.reference_volume_ml".into(),
+                pc.reference_volume_ml,
+                v.0,
+                v.1,
+                "mL",
+            )?;
+        }
         for (i, a) in self.activations.iter().enumerate() {
             let f = |k: &'static str| move || format!("activation.{i}.{k}");
             check_range(f("t_shift_s"), a.t_shift_s, 0.0, 2.0, "s")?;
@@ -873,6 +950,8 @@ pub(crate) struct Kernel {
     pub(crate) n_flows: usize,
     /// IABPs: (compartment, elastance × balloon volume × on, activation-row column).
     pub(crate) iabps: Vec<(usize, f64, usize)>,
+    /// Pericardium: ([lv, rv], A, B, reference volume).
+    pub(crate) pericardium: Option<([usize; 2], f64, f64, f64)>,
     /// Impellas: (flow slot, from, to, free flow × on mL/s, shut-off ΔP mmHg, V0 of `from`).
     pub(crate) impellas: Vec<(usize, usize, usize, f64, f64, f64)>,
     /// Septostomies: (flow slot, from, to, orifice coefficient × on).
@@ -1297,6 +1376,14 @@ impl Model {
         }
         k.n_activations = col;
         k.n_flows = slot;
+        k.pericardium = p.pericardium.as_ref().map(|pc| {
+            (
+                [p.sites.lv, p.sites.rv],
+                pc.pressure_scale_mmhg,
+                pc.stiffness_per_ml,
+                pc.reference_volume_ml,
+            )
+        });
         self.lv_activation = match &p.compartments[p.sites.lv].kind {
             CompartmentKind::Chamber(c) => c.activation,
             CompartmentKind::Vessel(_) => 0,

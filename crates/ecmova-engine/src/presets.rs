@@ -302,6 +302,7 @@ pub fn regazzoni_2022() -> CirculationParams {
         anatomy: None,
         ecmo: None,
         unloading: Vec::new(),
+        pericardium: None,
         rhythm: crate::model::Rhythm::Sinus,
         sites: Sites {
             lv,
@@ -674,6 +675,7 @@ impl AdultSpec {
             }),
             ecmo: None,
             unloading: Vec::new(),
+            pericardium: None,
             rhythm: crate::model::Rhythm::Sinus,
             sites: Sites {
                 lv,

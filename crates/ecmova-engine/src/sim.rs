@@ -508,6 +508,13 @@ pub(crate) fn rhs(
             };
             *p.get_unchecked_mut(i) = e * ees * dv + (1.0 - e) * passive;
         }
+        if let Some((chambers, a, b, v_ref)) = k.pericardium {
+            let v: f64 = chambers.iter().map(|&c| *y.get_unchecked(c)).sum();
+            let pp = crate::model::pericardial_pressure_mmhg(v, a, b, v_ref);
+            for &c in &chambers {
+                *p.get_unchecked_mut(c) += pp;
+            }
+        }
         if !k.iabps.is_empty() {
             balloon_pressures(model, act, p);
         }

@@ -838,6 +838,42 @@ fn apply_overrides(
             }
         }
     }
+    if let Some(o) = &p.pericardium {
+        if params.sites.lv == params.sites.rv {
+            return Err(ScenarioError::NotApplicable {
+                path: "pericardium".into(),
+                reason: format!("preset {} has no two separate ventricles", p.preset),
+            });
+        }
+        let base = params.pericardium.clone();
+        let get = |key: &str, v: Option<f64>, from: Option<f64>| {
+            v.or(from).ok_or_else(|| ScenarioError::NotApplicable {
+                path: format!("pericardium.{key}"),
+                reason: format!(
+                    "preset {} has no pericardium: give pressure_scale_mmhg, \
+                     stiffness_per_ml and reference_volume_ml",
+                    p.preset
+                ),
+            })
+        };
+        params.pericardium = Some(ecmova_engine::Pericardium {
+            pressure_scale_mmhg: get(
+                "pressure_scale_mmhg",
+                o.pressure_scale_mmhg,
+                base.as_ref().map(|b| b.pressure_scale_mmhg),
+            )?,
+            stiffness_per_ml: get(
+                "stiffness_per_ml",
+                o.stiffness_per_ml,
+                base.as_ref().map(|b| b.stiffness_per_ml),
+            )?,
+            reference_volume_ml: get(
+                "reference_volume_ml",
+                o.reference_volume_ml,
+                base.as_ref().map(|b| b.reference_volume_ml),
+            )?,
+        });
+    }
     for (name, o) in &p.connection {
         let i = params
             .connection_index(name)

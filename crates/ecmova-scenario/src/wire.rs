@@ -158,6 +158,26 @@ pub struct Patient {
     /// Per-connection overrides: `[patient.connection.<name>]`.
     #[serde(default)]
     pub connection: BTreeMap<String, ConnectionOverride>,
+    /// The pericardium: `[patient.pericardium]` (adds one where the preset has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pericardium: Option<PericardiumOverride>,
+}
+
+/// `[patient.pericardium]`: the pericardial sac around the ventricles,
+/// `P = A·(exp(B·(V − V_ref)) − 1)` above `V_ref` (total ventricular volume), added to both
+/// ventricles' pressures.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PericardiumOverride {
+    /// Pressure scale A, mmHg.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pressure_scale_mmhg: Option<f64>,
+    /// Stiffness B, 1/mL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stiffness_per_ml: Option<f64>,
+    /// Reference volume V_ref, mL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_volume_ml: Option<f64>,
 }
 
 /// Overrides of a vessel compartment.
