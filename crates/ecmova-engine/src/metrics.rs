@@ -718,19 +718,34 @@ impl BeatRecorder {
     }
 }
 
+/// Number of key metrics the steady-state detector watches.
+const STEADY_KEYS: usize = 13;
+/// Length of the slow-drift window of the steady-state detector, beats.
+const DRIFT_WINDOW_BEATS: usize = 20;
+
 /// Detects the periodic steady state: the first beat from which the beat-to-beat change of
-/// the key metrics stayed below a tolerance for a number of consecutive beats.
+/// the key metrics stayed below a tolerance for a number of consecutive beats, and their
+/// change over the last [`DRIFT_WINDOW_BEATS`] beats stayed below ten times that tolerance.
 ///
-/// The change of a metric is `|x_n − x_{n−1}| / max(|x_{n−1}|, floor)`, with a floor of 1
-/// (mmHg, mL or L/min) so that quantities near zero (CVP, or native output under full
-/// support) do not demand impossible relative precision.
+/// The change of a metric is `|x_n − x_{n−k}| / max(|x_{n−k}|, floor)`, with a floor of 1
+/// (mmHg, mL, L/min or %) so that quantities near zero (CVP, or native output under full
+/// support) do not demand impossible relative precision. The key metrics are the pressures,
+/// LV volumes and output, and the blood gases (right-radial and femoral SaO2, SvO2, mixed
+/// venous PCO2): the gases settle over minutes, much more slowly than the haemodynamics, and a
+/// beat-to-beat test alone would call a state steady while the saturations still drift by
+/// several percent (found from the Python package: right-radial SaO2 98.5 % at a "steady"
+/// 12 s, 89 % from 60 s on, with differential hypoxaemia). The window test catches that
+/// drift.
 #[derive(Clone, Debug)]
 pub struct SteadyStateDetector {
     tolerance: f64,
     consecutive: u32,
-    prev: Option<[f64; 9]>,
+    prev: Option<[f64; STEADY_KEYS]>,
     run: u32,
     steady_beat: Option<u64>,
+    /// The last [`DRIFT_WINDOW_BEATS`] keys (a ring), and how many were stored.
+    history: [[f64; STEADY_KEYS]; DRIFT_WINDOW_BEATS],
+    stored: usize,
 }
 
 impl SteadyStateDetector {
@@ -747,10 +762,12 @@ impl SteadyStateDetector {
             prev: None,
             run: 0,
             steady_beat: None,
+            history: [[0.0; STEADY_KEYS]; DRIFT_WINDOW_BEATS],
+            stored: 0,
         }
     }
 
-    fn key(m: &BeatMetrics) -> [f64; 9] {
+    fn key(m: &BeatMetrics) -> [f64; STEADY_KEYS] {
         [
             m.map_mmhg,
             m.sbp_mmhg,
@@ -761,27 +778,39 @@ impl SteadyStateDetector {
             m.lvedv_ml,
             m.lvesv_ml,
             m.cardiac_output_l_min,
+            m.sao2_right_radial_percent,
+            m.sao2_femoral_percent,
+            m.svo2_percent,
+            m.pvco2_mmhg,
         ]
+    }
+
+    fn change(a: &[f64; STEADY_KEYS], b: &[f64; STEADY_KEYS]) -> f64 {
+        a.iter()
+            .zip(b.iter())
+            .map(|(a, b)| (a - b).abs() / b.abs().max(1.0))
+            .fold(0.0, f64::max)
     }
 
     /// Feeds one beat; returns `true` once steady (and for every later beat).
     pub fn observe(&mut self, m: &BeatMetrics) -> bool {
         let k = Self::key(m);
         if let Some(prev) = self.prev {
-            let change = k
-                .iter()
-                .zip(prev.iter())
-                .map(|(a, b)| (a - b).abs() / b.abs().max(1.0))
-                .fold(0.0, f64::max);
-            if change < self.tolerance {
+            if Self::change(&k, &prev) < self.tolerance {
                 self.run += 1;
             } else {
                 self.run = 0;
             }
-            if self.steady_beat.is_none() && self.run >= self.consecutive {
+            // The key DRIFT_WINDOW_BEATS beats ago is the oldest entry of the full ring.
+            let slot = self.stored % DRIFT_WINDOW_BEATS;
+            let no_drift = self.stored >= DRIFT_WINDOW_BEATS
+                && Self::change(&k, &self.history[slot]) < 10.0 * self.tolerance;
+            if self.steady_beat.is_none() && self.run >= self.consecutive && no_drift {
                 self.steady_beat = Some(m.beat_index as u64);
             }
         }
+        self.history[self.stored % DRIFT_WINDOW_BEATS] = k;
+        self.stored += 1;
         self.prev = Some(k);
         self.steady_beat.is_some()
     }

@@ -366,7 +366,13 @@ fn row16_stevens_watershed_position() {
         "thoracic aorta reported at ECMO shares {:?}; at {:.2}: {z50}; at {:.2}: {z90}",
         thoracic, s50, s90
     );
-    assert!(!thoracic.is_empty(), "the watershed can be reported in the thoracic aorta");
+    assert!(
+        !thoracic.is_empty(),
+        "the watershed can be reported in the thoracic aorta"
+    );
     assert!(z90 == "aortic_arch" || z90 == "aortic_root", "{z90}");
-    assert_eq!(z50, "abdominal_aorta", "known gap closed? update validation.md");
+    assert_eq!(
+        z50, "abdominal_aorta",
+        "known gap closed? update validation.md"
+    );
 }
