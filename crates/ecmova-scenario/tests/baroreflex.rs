@@ -52,11 +52,14 @@ fn a_resting_patient_is_at_the_reflex_equilibrium() {
 }
 
 /// Peak-to-peak swing of MAP over the last 60 beats of a run (0 at a steady state, large in a
-/// limit cycle).
+/// limit cycle). The loop is kicked by a 100 mL infusion at 60 s: a stable loop returns to a
+/// steady state, an unstable one grows into its limit cycle (without a kick the loop sits at
+/// its equilibrium, where the reflex's effects are exactly zero).
 fn map_swing(preset: &str, gain: Option<f64>) -> f64 {
     let gain = gain.map_or(String::new(), |g| format!("baroreflex_gain = {g}\n"));
     let scenario = Scenario::from_toml(&format!(
         "[patient]\npreset = \"{preset}\"\nbaroreflex = true\n{gain}\
+         [[events]]\nat_s = 60\naction = \"fluid\"\nvolume_ml = 100\n\
          [simulation]\nduration_s = 400\n"
     ))
     .expect("valid");
