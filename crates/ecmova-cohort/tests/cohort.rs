@@ -427,3 +427,21 @@ fn shards_come_from_the_scheduler_environment() {
     assert!(Shard::parse("4/4").is_err() && Shard::parse("a/4").is_err());
     assert_eq!(Shard::parse("1/4").unwrap(), Shard { index: 1, count: 4 });
 }
+
+#[test]
+fn the_example_cohort_is_valid_and_its_hash_covers_the_base_file() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/cohort-ami-flow-sweep.toml");
+    let c = Cohort::from_path(&path).unwrap();
+    assert_eq!((c.size, c.points(), c.parameters.len()), (8, 4, 3));
+    assert_eq!(c.hash.len(), 64);
+    // The same cohort text over another base scenario is another cohort.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let base = std::fs::read(path.with_file_name("ami-femoral-ecmo.toml")).unwrap();
+    let same = Cohort::from_toml(&text, |_| Ok(base.clone())).unwrap();
+    assert_eq!(same.hash, c.hash);
+    let mut changed = base.clone();
+    changed.extend_from_slice(b"\n# changed\n");
+    let other = Cohort::from_toml(&text, |_| Ok(changed.clone())).unwrap();
+    assert_ne!(other.hash, c.hash);
+}
