@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 /// Arguments of `ecmova simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// Scenario file (`.toml`, or `.json`).
+    /// Scenario file (`.toml`, or `.json`), or `-` to read it from standard input (JSON if it
+    /// starts with `{`, TOML otherwise).
     pub scenario: PathBuf,
     /// Write the summary JSON (metrics averaged over the last 5 beats) to PATH, or to
     /// standard output with `-`.
@@ -45,6 +46,17 @@ fn has_extension(path: &Path, ext: &str) -> bool {
 }
 
 fn read_scenario(path: &Path) -> Result<Scenario> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
+            .context("cannot read the scenario from standard input")?;
+        let parsed = if text.trim_start().starts_with('{') {
+            Scenario::from_json(&text)
+        } else {
+            Scenario::from_toml(&text)
+        };
+        return parsed.context("in the scenario from standard input");
+    }
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read scenario file {}", path.display()))?;
     let parsed = if has_extension(path, "json") {

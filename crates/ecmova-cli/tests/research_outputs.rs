@@ -86,3 +86,36 @@ fn output_and_input_extensions_are_case_insensitive() {
     assert_eq!(&bytes[..4], b"PAR1", "written as Parquet, not CSV");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn a_dash_reads_the_scenario_from_standard_input() {
+    use std::io::Write;
+    for text in [
+        SCENARIO.to_string(),
+        r#"{"patient": {"preset": "cardiogenic-shock-ami"}, "simulation": {"duration_s": 10}}"#
+            .to_string(),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ecmova"))
+            .args(["simulate", "-", "--summary-json", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(summary["preset"], "cardiogenic-shock-ami");
+        assert!(summary["simulated_s"].as_f64().unwrap() >= 10.0 - 1e-6);
+    }
+}
