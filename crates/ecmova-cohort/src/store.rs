@@ -485,7 +485,8 @@ pub fn run_cohort(
             progress(now, total_rows);
             Ok(())
         })?;
-    let mut rows = Vec::with_capacity(total_rows as usize);
+    // Capacity hints are bounded: the counts come from files and may be large.
+    let mut rows = Vec::with_capacity(total_rows.min(1 << 20) as usize);
     for &c in &chunks {
         let chunk = read_chunk(&chunk_path(dir, c), &cohort.hash, shard)?.ok_or_else(|| {
             CohortError::Invalid {
@@ -650,8 +651,15 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, CohortError> {
             ),
         });
     }
+    if first.chunk_size == 0 {
+        return Err(CohortError::Invalid {
+            field: format!("{}: chunk_size", first_dir.join(MANIFEST_FILE).display()),
+            reason: "0 is out of range: at least 1".into(),
+        });
+    }
     let chunks = first.size.div_ceil(first.chunk_size);
-    let mut rows: Vec<Row> = Vec::with_capacity((first.size * first.points) as usize);
+    let mut rows: Vec<Row> =
+        Vec::with_capacity(first.size.saturating_mul(first.points).min(1 << 20) as usize);
     for c in 0..chunks {
         let start = rows.len();
         for (dir, m) in &manifests {
@@ -677,13 +685,13 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, CohortError> {
         }
         rows[start..].sort_by_key(|r| (r.patient_index, r.sweep_index));
     }
-    if rows.len() as u64 != first.size * first.points {
+    if rows.len() as u64 != first.size.saturating_mul(first.points) {
         return Err(CohortError::Invalid {
             field: "merge".into(),
             reason: format!(
                 "{} rows found, the cohort has {}",
                 rows.len(),
-                first.size * first.points
+                first.size.saturating_mul(first.points)
             ),
         });
     }
