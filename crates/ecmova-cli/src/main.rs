@@ -6,6 +6,7 @@
 //! program quietly with exit code 0 (see `output.rs`).
 
 mod clinical;
+mod cohort;
 mod output;
 mod serve;
 mod simulate;
@@ -32,6 +33,8 @@ enum Command {
     Score(clinical::ScoreCommand),
     /// Full VA-ECMO assessment of a patient file.
     Assess(clinical::AssessArgs),
+    /// Run a virtual cohort (every patient × sweep point) to Parquet, or merge its shards.
+    Cohort(cohort::CohortArgs),
     /// Serve the web simulator (bedside monitor, ECMO console, assessment) and the JSON API.
     Serve(serve::ServeArgs),
 }
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Command::Score(cmd) => clinical::run_score(cmd),
         Command::Assess(args) => clinical::run_assess(args),
         Command::Serve(args) => serve::run_serve(args),
+        Command::Cohort(args) => cohort::run_cohort_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

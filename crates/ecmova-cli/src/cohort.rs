@@ -1,0 +1,122 @@
+//! `ecmova cohort FILE --out DIR` and `ecmova cohort merge DIR... --out DIR`: glue over
+//! `ecmova-cohort` (cohort files, sampling, runs, Parquet, manifests, shards, merge).
+
+use crate::note;
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+use ecmova_cohort::{merge, run_cohort, Cohort, Manifest, RunConfig, Shard};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Arguments of `ecmova cohort`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct CohortArgs {
+    #[command(subcommand)]
+    pub command: Option<CohortCommand>,
+    /// Cohort file (TOML, see docs/cohort-format.md).
+    pub file: Option<PathBuf>,
+    /// Output directory (results.parquet, manifest.json, chunks/); a rerun resumes it.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Run only shard K of N (patients with index mod N = K). Without it, the shard comes
+    /// from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX with
+    /// ECMOVA_SHARD_COUNT when set, else the whole cohort.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// `ecmova cohort merge`.
+#[derive(Debug, Subcommand)]
+pub enum CohortCommand {
+    /// Merge shard directories (same cohort, every shard once) into one.
+    Merge(MergeArgs),
+}
+
+/// Arguments of `ecmova cohort merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard output directories.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Merged output directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+fn report(m: &Manifest, dir: &std::path::Path) {
+    let counts: Vec<String> = m
+        .status_counts
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    note!(
+        "cohort {} · {} rows ({} patients × {} sweep points{}) · {} · {:.1} s · {}",
+        m.cohort_name,
+        m.rows,
+        m.patients,
+        m.points,
+        if m.shard_count > 1 && m.shards.len() == 1 {
+            format!(", shard {}/{}", m.shards[0], m.shard_count)
+        } else {
+            String::new()
+        },
+        counts.join(", "),
+        m.wall_time_s,
+        dir.display()
+    );
+}
+
+/// Runs `ecmova cohort`.
+pub fn run_cohort_command(args: CohortArgs) -> Result<()> {
+    if let Some(CohortCommand::Merge(m)) = args.command {
+        let manifest = merge(&m.dirs, &m.out).context("cannot merge")?;
+        report(&manifest, &m.out);
+        return Ok(());
+    }
+    let Some(file) = args.file else {
+        bail!("give a cohort file (ecmova cohort FILE.toml --out DIR) or `merge`");
+    };
+    let Some(out) = args.out else {
+        bail!("--out DIR is required");
+    };
+    let cohort = Cohort::from_path(&file).with_context(|| format!("in {}", file.display()))?;
+    let shard = match args.shard.as_deref() {
+        Some(s) => Shard::parse(s)?,
+        None => Shard::from_env(|k| std::env::var(k).ok())?.unwrap_or(Shard::WHOLE),
+    };
+    if args.threads == Some(0) {
+        bail!("--threads 0 is out of range: give at least 1");
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .context("cannot start the worker threads")?;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "cohort [{bar:40}] {pos}/{len} runs, {elapsed} elapsed, ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar
+    });
+    let progress = |done: u64, total: u64| {
+        if let Some(b) = &bar {
+            b.set_length(total);
+            b.set_position(done);
+        }
+    };
+    let manifest = pool.install(|| run_cohort(&cohort, &out, RunConfig { shard }, &progress))?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    report(&manifest, &out);
+    Ok(())
+}

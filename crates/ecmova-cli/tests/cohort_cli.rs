@@ -1,0 +1,171 @@
+//! `ecmova cohort` in separate processes: 4 shards merged equal 1 process, byte for byte.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const COHORT: &str = r#"
+[cohort]
+name = "cli-test"
+seed = 9
+size = 8
+chunk_size = 3
+mode = "duration"
+
+[base.patient]
+preset = "cardiogenic-shock-ami"
+
+[base.ecmo]
+enabled = true
+cannulation = "femoro-femoral"
+pump_rpm = 3000
+
+[base.simulation]
+duration_s = 3
+
+[[parameter]]
+path = "patient.svr_scale"
+distribution = "normal"
+mean = 1.0
+sd = 0.15
+lower = 0.6
+upper = 1.5
+
+[[sweep]]
+path = "ecmo.pump_rpm"
+values = [2800, 3600]
+
+[output]
+metrics = ["map_mmhg", "ecmo_flow_l_min"]
+"#;
+
+fn ecmova() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ecmova"));
+    for k in [
+        "SLURM_ARRAY_TASK_ID",
+        "SLURM_ARRAY_TASK_COUNT",
+        "SLURM_ARRAY_TASK_MIN",
+        "SLURM_ARRAY_TASK_MAX",
+        "JOB_COMPLETION_INDEX",
+        "ECMOVA_SHARD_COUNT",
+    ] {
+        c.env_remove(k);
+    }
+    c
+}
+
+fn ok(c: &mut Command) {
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn results(dir: &Path) -> Vec<u8> {
+    std::fs::read(dir.join("results.parquet")).unwrap()
+}
+
+#[test]
+fn four_shard_processes_merged_equal_one_process_byte_for_byte() {
+    let tmp = tempfile_dir("four-shards");
+    let file = tmp.join("cohort.toml");
+    std::fs::write(&file, COHORT).unwrap();
+    let whole = tmp.join("whole");
+    ok(ecmova().arg("cohort").arg(&file).arg("--out").arg(&whole));
+    // Shards 0 and 1 by --shard, 2 by Slurm's variables, 3 by a Kubernetes Indexed Job's.
+    let shards: Vec<PathBuf> = (0..4).map(|k| tmp.join(format!("shard{k}"))).collect();
+    let mut children = Vec::new();
+    for (k, dir) in shards.iter().enumerate() {
+        let mut c = ecmova();
+        c.arg("cohort")
+            .arg(&file)
+            .arg("--out")
+            .arg(dir)
+            .arg("--threads")
+            .arg("1");
+        match k {
+            0 | 1 => {
+                c.arg("--shard").arg(format!("{k}/4"));
+            }
+            2 => {
+                c.env("SLURM_ARRAY_TASK_ID", "2")
+                    .env("SLURM_ARRAY_TASK_COUNT", "4");
+            }
+            _ => {
+                c.env("JOB_COMPLETION_INDEX", "3")
+                    .env("ECMOVA_SHARD_COUNT", "4");
+            }
+        }
+        c.stderr(std::process::Stdio::null());
+        children.push(c.spawn().unwrap());
+    }
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    for (k, dir) in shards.iter().enumerate() {
+        let m: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap())
+                .unwrap();
+        assert_eq!(m["shards"], serde_json::json!([k]));
+        assert_eq!(m["shard_count"], 4);
+        assert_eq!(m["rows"], 4, "patients k and k+4, two points each");
+    }
+    let merged = tmp.join("merged");
+    ok(ecmova()
+        .args(["cohort", "merge"])
+        .args(&shards)
+        .arg("--out")
+        .arg(&merged));
+    assert_eq!(results(&whole), results(&merged));
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(merged.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(m["rows"], 16);
+    assert_eq!(m["cohort_name"], "cli-test");
+    assert!(m["git_revision"].as_str().is_some_and(|s| !s.is_empty()));
+    assert_eq!(m["cohort_hash"].as_str().map(str::len), Some(64));
+
+    // A missing shard is refused, naming it.
+    let out = ecmova()
+        .args(["cohort", "merge"])
+        .args(&shards[1..])
+        .arg("--out")
+        .arg(tmp.join("incomplete"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("shard(s) 0 of 4 missing"), "{err}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn an_invalid_cohort_fails_before_any_run_naming_the_field() {
+    let tmp = tempfile_dir("invalid");
+    let file = tmp.join("bad.toml");
+    std::fs::write(&file, COHORT.replace("sd = 0.15", "sd = -0.15")).unwrap();
+    let out_dir = tmp.join("out");
+    let out = ecmova()
+        .arg("cohort")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("parameter[0].sd: -0.15 is out of range"),
+        "{err}"
+    );
+    assert!(!out_dir.exists(), "nothing ran, nothing written");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+fn tempfile_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ecmova-cohort-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

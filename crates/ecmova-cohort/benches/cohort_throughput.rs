@@ -1,0 +1,75 @@
+//! Cohort throughput in simulated seconds per core-second (issue 15's target: 5,000).
+//!
+//! One worker thread (one core) runs 8 acute-MI shock patients on femoro-femoral VA-ECMO with
+//! the O2/CO2 transport model, each for 30 simulated seconds (mode `duration`), sampled as in
+//! a cohort (log-normal LV contractility, truncated-normal SVR) and run through the whole
+//! cohort path: sampling, scenario assembly and validation, `Simulation`, summary and metric
+//! extraction. Criterion's "elements" are simulated seconds, so elem/s is simulated seconds
+//! per core-second. `cargo bench -p ecmova-cohort`.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ecmova_cohort::{run_patients, Cohort};
+
+const PATIENTS: u64 = 8;
+const DURATION_S: u64 = 30;
+
+fn cohort() -> Cohort {
+    let text = format!(
+        r#"
+[cohort]
+name = "bench"
+seed = 1
+size = {PATIENTS}
+mode = "duration"
+
+[base.patient]
+preset = "cardiogenic-shock-ami"
+
+[base.ecmo]
+enabled = true
+cannulation = "femoro-femoral"
+pump_rpm = 3400
+sweep_l_min = 3.5
+fdo2 = 1.0
+
+[base.simulation]
+duration_s = {DURATION_S}
+
+[[parameter]]
+path = "patient.lv_contractility_scale"
+distribution = "lognormal"
+median = 1.0
+sigma_log = 0.2
+lower = 0.5
+upper = 2.0
+
+[[parameter]]
+path = "patient.svr_scale"
+distribution = "normal"
+mean = 1.0
+sd = 0.1
+lower = 0.7
+upper = 1.3
+"#
+    );
+    Cohort::from_toml(&text, |_| unreachable!()).expect("bench cohort")
+}
+
+fn throughput(c: &mut Criterion) {
+    let cohort = cohort();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("one worker");
+    let indices: Vec<u64> = (0..PATIENTS).collect();
+    let mut group = c.benchmark_group("cohort");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(PATIENTS * DURATION_S));
+    group.bench_function("ami_ecmo_gas_8x30s_one_core", |b| {
+        b.iter(|| pool.install(|| run_patients(&cohort, &indices)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, throughput);
+criterion_main!(benches);

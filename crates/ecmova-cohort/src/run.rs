@@ -1,0 +1,200 @@
+//! Running one patient at one sweep point over the one driver,
+//! [`ecmova_scenario::Simulation`], and the result row it gives (never dropped: a run that
+//! fails has a row with its status).
+
+use crate::spec::{scenario_with, Cohort, Mode};
+use ecmova_scenario::{ScenarioError, Simulation, SimulationOptions};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Ran, and its last phase reached the periodic steady state.
+    Ok,
+    /// The sampled parameters or sweep values did not validate (or an action was refused).
+    Invalid,
+    /// The state became non-finite or physically impossible.
+    Diverged,
+    /// Ran to its end without reaching the periodic steady state.
+    NotSteady,
+}
+
+impl Status {
+    /// Every status, in column order of the manifest.
+    pub const ALL: [Status; 4] = [
+        Status::Ok,
+        Status::Invalid,
+        Status::Diverged,
+        Status::NotSteady,
+    ];
+
+    /// The name written in the `status` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Invalid => "invalid",
+            Status::Diverged => "diverged",
+            Status::NotSteady => "not_steady",
+        }
+    }
+}
+
+/// One result row: one patient at one sweep point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// Patient index, 0-based.
+    pub patient_index: u64,
+    /// Sweep point index, 0-based (the last axis varies fastest).
+    pub sweep_index: u64,
+    /// Sampled values, one per parameter.
+    pub params: Vec<Value>,
+    /// Sweep values, one per axis.
+    pub sweep: Vec<Value>,
+    /// How the run ended.
+    pub status: Status,
+    /// Why, for every status but `ok`.
+    pub status_detail: Option<String>,
+    /// Simulated time reached, s.
+    pub simulated_s: f64,
+    /// Time the last phase reached steady state, s.
+    pub steady_state_time_s: Option<f64>,
+    /// The kept metrics (absent where the summary has none).
+    pub metrics: Vec<Option<f64>>,
+}
+
+/// Runs patient `index` (already sampled: `params`) at sweep point `j`.
+pub fn run_point(cohort: &Cohort, index: u64, params: &[Value], j: u64) -> Row {
+    let sweep: Vec<Value> = cohort.point(j).into_iter().cloned().collect();
+    let mut row = Row {
+        patient_index: index,
+        sweep_index: j,
+        params: params.to_vec(),
+        sweep,
+        status: Status::Invalid,
+        status_detail: None,
+        simulated_s: 0.0,
+        steady_state_time_s: None,
+        metrics: vec![None; cohort.metrics.len()],
+    };
+    let assignments: Vec<(&str, &Value)> = cohort
+        .parameters
+        .iter()
+        .map(|p| p.path.as_str())
+        .zip(params.iter())
+        .chain(
+            cohort
+                .sweeps
+                .iter()
+                .map(|s| s.path.as_str())
+                .zip(row.sweep.iter()),
+        )
+        .collect();
+    let scenario = match scenario_with(&cohort.base, &assignments) {
+        Ok(s) => s,
+        Err(e) => {
+            row.status_detail = Some(e);
+            return row;
+        }
+    };
+    let built = match ecmova_scenario::build(&scenario) {
+        Ok(b) => b,
+        Err(e) => {
+            row.status_detail = Some(e.to_string());
+            return row;
+        }
+    };
+    let last_action_s = built
+        .events
+        .iter()
+        .map(|(_, t)| t.at_s)
+        .fold(0.0_f64, f64::max);
+    let result = Simulation::new(&built, SimulationOptions::default()).and_then(|mut sim| {
+        match cohort.mode {
+            Mode::Duration => {
+                sim.advance_to(built.duration_s, &mut ())?;
+            }
+            Mode::Steady { max_s } => {
+                sim.advance_to(last_action_s, &mut ())?;
+                sim.stabilize(max_s, &mut ())?;
+            }
+        }
+        Ok(sim)
+    });
+    match result {
+        Err(e) => {
+            row.status = match e {
+                ScenarioError::Diverged { .. } | ScenarioError::Implausible { .. } => {
+                    Status::Diverged
+                }
+                _ => Status::Invalid,
+            };
+            row.status_detail = Some(e.to_string());
+        }
+        Ok(sim) => {
+            let summary = sim.summary();
+            row.simulated_s = summary.simulated_s;
+            row.steady_state_time_s = summary.steady_state_time_s;
+            if let Some(m) = &summary.metrics {
+                let flat = flatten(&serde_json::to_value(m).unwrap_or(Value::Null));
+                for (slot, name) in row.metrics.iter_mut().zip(&cohort.metrics) {
+                    *slot = flat
+                        .iter()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| *v)
+                        .filter(|v| v.is_finite());
+                }
+            }
+            if sim.steady_beat().is_some() {
+                row.status = Status::Ok;
+            } else {
+                row.status = Status::NotSteady;
+                row.status_detail = Some(format!(
+                    "no periodic steady state by {:.1} s",
+                    summary.simulated_s
+                ));
+            }
+        }
+    }
+    row
+}
+
+/// The numeric leaves of a JSON object, by key (the summary's metric names are unique).
+fn flatten(v: &Value) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    fn walk(v: &Value, out: &mut Vec<(String, f64)>) {
+        if let Value::Object(map) = v {
+            for (k, x) in map {
+                match x {
+                    Value::Number(n) => {
+                        if let Some(f) = n.as_f64() {
+                            out.push((k.clone(), f));
+                        }
+                    }
+                    Value::Object(_) => walk(x, out),
+                    _ => {}
+                }
+            }
+        }
+    }
+    walk(v, &mut out);
+    out
+}
+
+/// The rows of patients `indices` (every sweep point each), in (patient, sweep) order. Runs
+/// on the current rayon pool; the rows do not depend on the pool's size.
+pub fn run_patients(cohort: &Cohort, indices: &[u64]) -> Vec<Row> {
+    use rayon::prelude::*;
+    let points = cohort.points();
+    let jobs: Vec<(u64, u64)> = indices
+        .iter()
+        .flat_map(|&i| (0..points).map(move |j| (i, j)))
+        .collect();
+    jobs.par_iter()
+        .map(|&(i, j)| {
+            let params = crate::sample::sample_patient(cohort, i);
+            run_point(cohort, i, &params, j)
+        })
+        .collect()
+}

@@ -1,0 +1,728 @@
+//! What a cohort run leaves in its directory, and how shards come together.
+//!
+//! ```text
+//! DIR/chunks/chunk-00000012.json   rows of chunk 12 that this shard runs (written atomically)
+//! DIR/results.parquet              every row of this shard, in (patient, sweep) order
+//! DIR/manifest.json                version, git revision, cohort hash, seed, counts, wall time
+//! ```
+//!
+//! A chunk is `chunk_size` consecutive patients; shard `K` of `N` runs the patients `i` with
+//! `i mod N = K` of every chunk. A chunk file is written to a temporary name and renamed, so a
+//! run stopped at any point leaves only whole chunks, and a rerun skips them (resume). Merging
+//! reads every shard's chunk files, checks the manifests (same cohort hash, all `N` shards,
+//! none twice, each complete) and writes the rows in the same order a single process would:
+//! the merged Parquet is byte-identical to a one-process run.
+
+use crate::run::{run_patients, Row, Status};
+use crate::spec::{Cohort, Marginal};
+use crate::CohortError;
+use parquet::basic::{Compression, ConvertedType, Repetition, Type as PhysicalType};
+use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::Type;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Manifest format tag.
+pub const MANIFEST_FORMAT: &str = "ecmova-cohort-manifest/1";
+/// Rows per Parquet row group.
+pub const ROW_GROUP_ROWS: usize = 65_536;
+/// Name of the results file in a run directory.
+pub const RESULTS_FILE: &str = "results.parquet";
+/// Name of the manifest in a run directory.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// Which part of the cohort a process runs: patients with `i mod count = index`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// K, 0-based.
+    pub index: u64,
+    /// N.
+    pub count: u64,
+}
+
+impl Shard {
+    /// The whole cohort.
+    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+
+    /// Parses `K/N` (0 ≤ K < N).
+    pub fn parse(text: &str) -> Result<Shard, CohortError> {
+        let bad = |reason: &str| CohortError::Invalid {
+            field: "--shard".into(),
+            reason: format!("\"{text}\" {reason}: write K/N with 0 ≤ K < N, e.g. 0/4"),
+        };
+        let (k, n) = text.split_once('/').ok_or_else(|| bad("is not K/N"))?;
+        let index: u64 = k.trim().parse().map_err(|_| bad("has no whole number K"))?;
+        let count: u64 = n.trim().parse().map_err(|_| bad("has no whole number N"))?;
+        Shard::new(index, count).map_err(|_| bad("is out of range"))
+    }
+
+    /// A checked shard.
+    pub fn new(index: u64, count: u64) -> Result<Shard, CohortError> {
+        if count == 0 || index >= count {
+            return Err(CohortError::Invalid {
+                field: "shard".into(),
+                reason: format!("{index}/{count} is out of range: need 0 ≤ K < N, N ≥ 1"),
+            });
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// The shard the scheduler assigned, from environment variables: Slurm job arrays
+    /// (`SLURM_ARRAY_TASK_ID`, with `SLURM_ARRAY_TASK_COUNT`, or else
+    /// `SLURM_ARRAY_TASK_MAX` + 1 when the array starts at 0) or Kubernetes Indexed Jobs
+    /// (`JOB_COMPLETION_INDEX`, with the completions count in `ECMOVA_SHARD_COUNT`, which the
+    /// Job manifest sets, since Kubernetes does not export it). `None` when neither is set.
+    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Option<Shard>, CohortError> {
+        let num = |name: &str| -> Result<Option<u64>, CohortError> {
+            match get(name) {
+                None => Ok(None),
+                Some(v) => v
+                    .trim()
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| CohortError::Invalid {
+                        field: name.into(),
+                        reason: format!("\"{v}\" is not a whole number"),
+                    }),
+            }
+        };
+        if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
+            let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+            let count = match num("SLURM_ARRAY_TASK_COUNT")? {
+                Some(c) => c,
+                None => match num("SLURM_ARRAY_TASK_MAX")? {
+                    Some(max) => max + 1 - min,
+                    None => {
+                        return Err(CohortError::Invalid {
+                            field: "SLURM_ARRAY_TASK_COUNT".into(),
+                            reason: "is not set (nor SLURM_ARRAY_TASK_MAX): pass --shard K/N"
+                                .into(),
+                        })
+                    }
+                },
+            };
+            let index = id.checked_sub(min).ok_or_else(|| CohortError::Invalid {
+                field: "SLURM_ARRAY_TASK_ID".into(),
+                reason: format!("{id} is below SLURM_ARRAY_TASK_MIN = {min}"),
+            })?;
+            return Shard::new(index, count).map(Some);
+        }
+        if let Some(index) = num("JOB_COMPLETION_INDEX")? {
+            let count = num("ECMOVA_SHARD_COUNT")?.ok_or_else(|| CohortError::Invalid {
+                field: "ECMOVA_SHARD_COUNT".into(),
+                reason: "must be set to the Job's completions when JOB_COMPLETION_INDEX is set"
+                    .into(),
+            })?;
+            return Shard::new(index, count).map(Some);
+        }
+        Ok(None)
+    }
+}
+
+/// Kind of a result column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// 64-bit integer.
+    Int64,
+    /// 64-bit float.
+    Double,
+    /// UTF-8 text.
+    String,
+}
+
+/// One column of the results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnSpec {
+    /// Name (units in the name).
+    pub name: String,
+    /// Kind.
+    pub kind: Kind,
+    /// Whether it may be absent (null).
+    pub nullable: bool,
+}
+
+/// Per-status row counts.
+pub type StatusCounts = BTreeMap<String, u64>;
+
+/// A run directory's manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`MANIFEST_FORMAT`].
+    pub format: String,
+    /// ecmova version that wrote it.
+    pub ecmova_version: String,
+    /// Git revision of the build (`unknown` outside a checkout).
+    pub git_revision: String,
+    /// Cohort name.
+    pub cohort_name: String,
+    /// SHA-256 of the cohort file (and its base file), hex.
+    pub cohort_hash: String,
+    /// Seed.
+    pub seed: u64,
+    /// Patients in the cohort.
+    pub size: u64,
+    /// Sweep points per patient.
+    pub points: u64,
+    /// Patients per chunk.
+    pub chunk_size: u64,
+    /// Number of shards the cohort was split into.
+    pub shard_count: u64,
+    /// The shards this directory holds (one for a shard run; all for a merge).
+    pub shards: Vec<u64>,
+    /// Whether every chunk of these shards is done.
+    pub complete: bool,
+    /// Patients run.
+    pub patients: u64,
+    /// Rows (patients × sweep points).
+    pub rows: u64,
+    /// Rows by status.
+    pub status_counts: StatusCounts,
+    /// Wall-clock time, s (for a merge: the shards' sum).
+    pub wall_time_s: f64,
+    /// Chunks computed by this invocation (the rest were resumed from chunk files).
+    pub chunks_computed: u64,
+    /// The result columns.
+    pub columns: Vec<ColumnSpec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ChunkFile {
+    cohort_hash: String,
+    shard: Shard,
+    chunk: u64,
+    rows: Vec<Row>,
+}
+
+fn value_kind(values: &[&Value]) -> Kind {
+    if values.iter().all(|v| v.is_number()) {
+        Kind::Double
+    } else {
+        Kind::String
+    }
+}
+
+/// The result columns of a cohort, in order.
+pub fn columns(cohort: &Cohort) -> Vec<ColumnSpec> {
+    let col = |name: &str, kind, nullable| ColumnSpec {
+        name: name.to_string(),
+        kind,
+        nullable,
+    };
+    let mut out = vec![
+        col("patient_index", Kind::Int64, false),
+        col("sweep_index", Kind::Int64, false),
+    ];
+    for s in &cohort.sweeps {
+        out.push(col(
+            &s.column,
+            value_kind(&s.values.iter().collect::<Vec<_>>()),
+            false,
+        ));
+    }
+    for p in &cohort.parameters {
+        let kind = match &p.marginal {
+            Marginal::Discrete { values, .. } => value_kind(&values.iter().collect::<Vec<_>>()),
+            _ => Kind::Double,
+        };
+        out.push(col(&p.column, kind, false));
+    }
+    out.push(col("status", Kind::String, false));
+    out.push(col("status_detail", Kind::String, true));
+    out.push(col("simulated_s", Kind::Double, false));
+    out.push(col("steady_state_time_s", Kind::Double, true));
+    for m in &cohort.metrics {
+        out.push(col(m, Kind::Double, true));
+    }
+    out
+}
+
+fn cell(row: &Row, index: usize, sweeps: usize, params: usize) -> Option<Value> {
+    let mut k = index;
+    match k {
+        0 => return Some(Value::from(row.patient_index)),
+        1 => return Some(Value::from(row.sweep_index)),
+        _ => k -= 2,
+    }
+    if k < sweeps {
+        return row.sweep.get(k).cloned();
+    }
+    k -= sweeps;
+    if k < params {
+        return row.params.get(k).cloned();
+    }
+    k -= params;
+    match k {
+        0 => Some(Value::from(row.status.name())),
+        1 => row.status_detail.clone().map(Value::from),
+        2 => Some(Value::from(row.simulated_s)),
+        3 => row.steady_state_time_s.map(Value::from),
+        _ => row.metrics.get(k - 4).copied().flatten().map(Value::from),
+    }
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Writes rows to a Parquet file: the columns of [`columns`], nullable ones OPTIONAL, text
+/// as UTF-8, Snappy, no dictionary; the bytes depend on the rows alone.
+pub fn write_results(
+    path: &Path,
+    columns: &[ColumnSpec],
+    sweeps: usize,
+    params: usize,
+    rows: &[Row],
+) -> Result<(), CohortError> {
+    let pq = |e: parquet::errors::ParquetError| CohortError::Parquet {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let fields = columns
+        .iter()
+        .map(|c| {
+            let physical = match c.kind {
+                Kind::Int64 => PhysicalType::INT64,
+                Kind::Double => PhysicalType::DOUBLE,
+                Kind::String => PhysicalType::BYTE_ARRAY,
+            };
+            let mut b =
+                Type::primitive_type_builder(&c.name, physical).with_repetition(if c.nullable {
+                    Repetition::OPTIONAL
+                } else {
+                    Repetition::REQUIRED
+                });
+            if c.kind == Kind::String {
+                b = b.with_converted_type(ConvertedType::UTF8);
+            }
+            b.build().map(Arc::new)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(pq)?;
+    let schema = Type::group_type_builder("ecmova_cohort")
+        .with_fields(fields)
+        .build()
+        .map_err(pq)?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_dictionary_enabled(false)
+        .set_max_row_group_size(ROW_GROUP_ROWS)
+        .set_created_by(format!("ecmova {}", env!("CARGO_PKG_VERSION")))
+        .build();
+    let tmp = path.with_extension("parquet.partial");
+    let file = File::create(&tmp).map_err(|e| CohortError::io(&tmp, e))?;
+    let mut writer =
+        SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props)).map_err(pq)?;
+    for group_rows in rows.chunks(ROW_GROUP_ROWS) {
+        let mut group = writer.next_row_group().map_err(pq)?;
+        for (j, spec) in columns.iter().enumerate() {
+            let mut column =
+                group
+                    .next_column()
+                    .map_err(pq)?
+                    .ok_or_else(|| CohortError::Parquet {
+                        path: path.to_path_buf(),
+                        message: format!("no writer for column {}", spec.name),
+                    })?;
+            let cells: Vec<Option<Value>> = group_rows
+                .iter()
+                .map(|r| cell(r, j, sweeps, params))
+                .collect();
+            let defs: Vec<i16> = cells.iter().map(|c| i16::from(c.is_some())).collect();
+            let defs = spec.nullable.then_some(defs.as_slice());
+            let present = cells.iter().flatten();
+            match spec.kind {
+                Kind::Int64 => {
+                    let v: Vec<i64> = present.map(|x| x.as_i64().unwrap_or(0)).collect();
+                    column
+                        .typed::<Int64Type>()
+                        .write_batch(&v, defs, None)
+                        .map_err(pq)?;
+                }
+                Kind::Double => {
+                    let v: Vec<f64> = present.map(|x| x.as_f64().unwrap_or(f64::NAN)).collect();
+                    if let Some(bad) = v.iter().find(|x| !x.is_finite()) {
+                        return Err(CohortError::Parquet {
+                            path: path.to_path_buf(),
+                            message: format!("column {}: {bad} is not a finite number", spec.name),
+                        });
+                    }
+                    column
+                        .typed::<DoubleType>()
+                        .write_batch(&v, defs, None)
+                        .map_err(pq)?;
+                }
+                Kind::String => {
+                    let v: Vec<ByteArray> = present
+                        .map(|x| ByteArray::from(text_of(x).as_str()))
+                        .collect();
+                    column
+                        .typed::<ByteArrayType>()
+                        .write_batch(&v, defs, None)
+                        .map_err(pq)?;
+                }
+            }
+            column.close().map_err(pq)?;
+        }
+        group.close().map_err(pq)?;
+    }
+    writer.into_inner().map_err(pq)?;
+    std::fs::rename(&tmp, path).map_err(|e| CohortError::io(path, e))?;
+    Ok(())
+}
+
+fn chunk_path(dir: &Path, chunk: u64) -> PathBuf {
+    dir.join("chunks").join(format!("chunk-{chunk:08}.json"))
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CohortError> {
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes).map_err(|e| CohortError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| CohortError::io(path, e))
+}
+
+/// A finished chunk file of this cohort and shard, if there is one. A chunk file of another
+/// cohort or shard is an error (a directory holds one shard of one cohort).
+fn read_chunk(
+    path: &Path,
+    cohort_hash: &str,
+    shard: Shard,
+) -> Result<Option<Vec<Row>>, CohortError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(CohortError::io(path, e)),
+    };
+    let chunk: ChunkFile = serde_json::from_str(&text).map_err(|e| CohortError::Invalid {
+        field: path.display().to_string(),
+        reason: format!("not a chunk file: {e}"),
+    })?;
+    if chunk.cohort_hash != cohort_hash || chunk.shard != shard {
+        return Err(CohortError::Invalid {
+            field: path.display().to_string(),
+            reason: format!(
+                "belongs to cohort {} shard {}/{}, not this run's cohort {cohort_hash} shard {}/{}: use another --out directory",
+                chunk.cohort_hash, chunk.shard.index, chunk.shard.count, shard.index, shard.count
+            ),
+        });
+    }
+    Ok(Some(chunk.rows))
+}
+
+/// Options of [`run_cohort`].
+#[derive(Debug, Clone, Copy)]
+pub struct RunConfig {
+    /// Which shard to run.
+    pub shard: Shard,
+}
+
+/// Runs (or resumes) shard `config.shard` of `cohort` into `dir`; `progress(rows_done,
+/// rows_total)` is called after each chunk. Returns the manifest it wrote.
+pub fn run_cohort(
+    cohort: &Cohort,
+    dir: &Path,
+    config: RunConfig,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<Manifest, CohortError> {
+    use rayon::prelude::*;
+    let started = Instant::now();
+    let shard = config.shard;
+    std::fs::create_dir_all(dir.join("chunks")).map_err(|e| CohortError::io(dir, e))?;
+    let patients_of = |c: u64| -> Vec<u64> {
+        let start = c * cohort.chunk_size;
+        let end = (start + cohort.chunk_size).min(cohort.size);
+        (start..end)
+            .filter(|i| i % shard.count == shard.index)
+            .collect()
+    };
+    let chunks: Vec<u64> = (0..cohort.chunks()).collect();
+    let total_rows: u64 = chunks
+        .iter()
+        .map(|&c| patients_of(c).len() as u64)
+        .sum::<u64>()
+        * cohort.points();
+    let done = AtomicU64::new(0);
+    let computed = AtomicU64::new(0);
+    // Resumed chunks first (checked, counted), then the rest on all cores.
+    let mut todo = Vec::new();
+    for &c in &chunks {
+        match read_chunk(&chunk_path(dir, c), &cohort.hash, shard)? {
+            Some(rows) => {
+                done.fetch_add(rows.len() as u64, Ordering::Relaxed);
+            }
+            None => todo.push(c),
+        }
+    }
+    progress(done.load(Ordering::Relaxed), total_rows);
+    todo.par_iter()
+        .try_for_each(|&c| -> Result<(), CohortError> {
+            let rows = run_patients(cohort, &patients_of(c));
+            let file = ChunkFile {
+                cohort_hash: cohort.hash.clone(),
+                shard,
+                chunk: c,
+                rows,
+            };
+            let bytes = serde_json::to_vec(&file).map_err(|e| CohortError::Invalid {
+                field: "chunk".into(),
+                reason: e.to_string(),
+            })?;
+            write_atomic(&chunk_path(dir, c), &bytes)?;
+            computed.fetch_add(1, Ordering::Relaxed);
+            let now =
+                done.fetch_add(file.rows.len() as u64, Ordering::Relaxed) + file.rows.len() as u64;
+            progress(now, total_rows);
+            Ok(())
+        })?;
+    // Capacity hints are bounded: the counts come from files and may be large.
+    let mut rows = Vec::with_capacity(total_rows.min(1 << 20) as usize);
+    for &c in &chunks {
+        let chunk = read_chunk(&chunk_path(dir, c), &cohort.hash, shard)?.ok_or_else(|| {
+            CohortError::Invalid {
+                field: chunk_path(dir, c).display().to_string(),
+                reason: "missing after the run".into(),
+            }
+        })?;
+        rows.extend(chunk);
+    }
+    let cols = columns(cohort);
+    write_results(
+        &dir.join(RESULTS_FILE),
+        &cols,
+        cohort.sweeps.len(),
+        cohort.parameters.len(),
+        &rows,
+    )?;
+    let manifest = Manifest {
+        format: MANIFEST_FORMAT.into(),
+        ecmova_version: env!("CARGO_PKG_VERSION").into(),
+        git_revision: env!("ECMOVA_GIT_REVISION").into(),
+        cohort_name: cohort.name.clone(),
+        cohort_hash: cohort.hash.clone(),
+        seed: cohort.seed,
+        size: cohort.size,
+        points: cohort.points(),
+        chunk_size: cohort.chunk_size,
+        shard_count: shard.count,
+        shards: vec![shard.index],
+        complete: true,
+        patients: rows.len() as u64 / cohort.points().max(1),
+        rows: rows.len() as u64,
+        status_counts: count_statuses(&rows),
+        wall_time_s: started.elapsed().as_secs_f64(),
+        chunks_computed: computed.load(Ordering::Relaxed),
+        columns: cols,
+    };
+    write_manifest(dir, &manifest)?;
+    Ok(manifest)
+}
+
+fn count_statuses(rows: &[Row]) -> StatusCounts {
+    let mut counts: StatusCounts = Status::ALL
+        .iter()
+        .map(|s| (s.name().to_string(), 0))
+        .collect();
+    for r in rows {
+        *counts.entry(r.status.name().to_string()).or_default() += 1;
+    }
+    counts
+}
+
+fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), CohortError> {
+    let mut bytes = serde_json::to_vec_pretty(m).map_err(|e| CohortError::Invalid {
+        field: "manifest".into(),
+        reason: e.to_string(),
+    })?;
+    bytes.push(b'\n');
+    write_atomic(&dir.join(MANIFEST_FILE), &bytes)
+}
+
+/// Reads a run directory's manifest.
+pub fn read_manifest(dir: &Path) -> Result<Manifest, CohortError> {
+    let path = dir.join(MANIFEST_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| CohortError::io(&path, e))?;
+    let m: Manifest = serde_json::from_str(&text).map_err(|e| CohortError::Invalid {
+        field: path.display().to_string(),
+        reason: format!("not a cohort manifest: {e}"),
+    })?;
+    if m.format != MANIFEST_FORMAT {
+        return Err(CohortError::Invalid {
+            field: format!("{}: format", path.display()),
+            reason: format!("\"{}\" is not {MANIFEST_FORMAT}", m.format),
+        });
+    }
+    Ok(m)
+}
+
+/// Merges shard directories into `out`: checks that every manifest is of the same cohort
+/// (hash, seed, size, points, shard count, version, columns), complete, and that the shards
+/// are exactly `0..N`, none missing and none twice; then writes the rows in (patient, sweep)
+/// order, byte-identical to a one-process run, and a manifest.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, CohortError> {
+    let first_dir = dirs.first().ok_or_else(|| CohortError::Invalid {
+        field: "merge".into(),
+        reason: "no shard directories given".into(),
+    })?;
+    let first = read_manifest(first_dir)?;
+    let mut seen: BTreeMap<u64, PathBuf> = BTreeMap::new();
+    let mut wall = 0.0;
+    let mut manifests = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        let m = read_manifest(dir)?;
+        let differs = |what: &str, a: String, b: String| CohortError::Invalid {
+            field: format!("{}: {what}", dir.join(MANIFEST_FILE).display()),
+            reason: format!("{b} differs from {a} in {}", first_dir.display()),
+        };
+        if m.cohort_hash != first.cohort_hash {
+            return Err(differs(
+                "cohort_hash",
+                first.cohort_hash.clone(),
+                m.cohort_hash,
+            ));
+        }
+        if m.ecmova_version != first.ecmova_version {
+            return Err(differs(
+                "ecmova_version",
+                first.ecmova_version.clone(),
+                m.ecmova_version,
+            ));
+        }
+        if m.shard_count != first.shard_count {
+            return Err(differs(
+                "shard_count",
+                first.shard_count.to_string(),
+                m.shard_count.to_string(),
+            ));
+        }
+        if (m.seed, m.size, m.points, m.chunk_size)
+            != (first.seed, first.size, first.points, first.chunk_size)
+            || m.columns != first.columns
+        {
+            return Err(differs(
+                "seed, size, points or columns",
+                "the first".into(),
+                "this".into(),
+            ));
+        }
+        if !m.complete {
+            return Err(CohortError::Invalid {
+                field: dir.join(MANIFEST_FILE).display().to_string(),
+                reason: "the shard is not complete: rerun it (finished chunks are kept)".into(),
+            });
+        }
+        for &k in &m.shards {
+            if let Some(other) = seen.insert(k, dir.clone()) {
+                return Err(CohortError::Invalid {
+                    field: "merge".into(),
+                    reason: format!(
+                        "shard {k}/{} is given twice: {} and {}",
+                        m.shard_count,
+                        other.display(),
+                        dir.display()
+                    ),
+                });
+            }
+        }
+        wall += m.wall_time_s;
+        manifests.push((dir.clone(), m));
+    }
+    let missing: Vec<String> = (0..first.shard_count)
+        .filter(|k| !seen.contains_key(k))
+        .map(|k| k.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(CohortError::Invalid {
+            field: "merge".into(),
+            reason: format!(
+                "shard(s) {} of {} missing",
+                missing.join(", "),
+                first.shard_count
+            ),
+        });
+    }
+    if first.chunk_size == 0 {
+        return Err(CohortError::Invalid {
+            field: format!("{}: chunk_size", first_dir.join(MANIFEST_FILE).display()),
+            reason: "0 is out of range: at least 1".into(),
+        });
+    }
+    let chunks = first.size.div_ceil(first.chunk_size);
+    let mut rows: Vec<Row> =
+        Vec::with_capacity(first.size.saturating_mul(first.points).min(1 << 20) as usize);
+    for c in 0..chunks {
+        let start = rows.len();
+        for (dir, m) in &manifests {
+            if m.shards.len() == 1 {
+                let shard = Shard {
+                    index: m.shards[0],
+                    count: m.shard_count,
+                };
+                let chunk =
+                    read_chunk(&chunk_path(dir, c), &m.cohort_hash, shard)?.ok_or_else(|| {
+                        CohortError::Invalid {
+                            field: chunk_path(dir, c).display().to_string(),
+                            reason: "missing although the manifest says complete".into(),
+                        }
+                    })?;
+                rows.extend(chunk);
+            } else {
+                return Err(CohortError::Invalid {
+                    field: dir.join(MANIFEST_FILE).display().to_string(),
+                    reason: "is already a merge: merge shard directories".into(),
+                });
+            }
+        }
+        rows[start..].sort_by_key(|r| (r.patient_index, r.sweep_index));
+    }
+    if rows.len() as u64 != first.size.saturating_mul(first.points) {
+        return Err(CohortError::Invalid {
+            field: "merge".into(),
+            reason: format!(
+                "{} rows found, the cohort has {}",
+                rows.len(),
+                first.size.saturating_mul(first.points)
+            ),
+        });
+    }
+    // Columns between the indices and `status`: the sweep axes, then the parameters.
+    let inputs = first
+        .columns
+        .iter()
+        .position(|c| c.name == "status")
+        .unwrap_or(2);
+    let head = first.columns.get(2..inputs).unwrap_or_default();
+    let sweeps = head.iter().filter(|c| c.name.starts_with("sweep_")).count();
+    let params = head.len() - sweeps;
+    std::fs::create_dir_all(out).map_err(|e| CohortError::io(out, e))?;
+    write_results(
+        &out.join(RESULTS_FILE),
+        &first.columns,
+        sweeps,
+        params,
+        &rows,
+    )?;
+    let manifest = Manifest {
+        shard_count: first.shard_count,
+        shards: (0..first.shard_count).collect(),
+        complete: true,
+        patients: first.size,
+        rows: rows.len() as u64,
+        status_counts: count_statuses(&rows),
+        wall_time_s: wall,
+        chunks_computed: 0,
+        ..first
+    };
+    write_manifest(out, &manifest)?;
+    Ok(manifest)
+}
