@@ -356,7 +356,7 @@ def _oversubscribed() -> bool:
 @pytest.mark.skipif(
     _oversubscribed(),
     reason="fewer than two cores, or the machine is oversubscribed (load average above twice "
-    "the cores): wall-clock parallel speed-up is not measurable; the overlap test still runs",
+    "the cores): wall-clock parallel speed-up is not measurable; the thread-progress test still runs",
 )
 def test_two_threads_simulating_take_about_the_time_of_one():
     def one():
