@@ -1,0 +1,305 @@
+"""ecmova for Python: a VA-ECMO simulator and clinical decision support.
+
+Research and teaching tool, not a certified medical device: it must not be used to make or
+support decisions about the care of a real patient.
+
+A thin layer over the Rust driver (``ecmova_scenario::Simulation``) and clinical library:
+the same physiology, the same action vocabulary, the same summary keys and the same errors as
+the ``ecmova`` command line, the web simulator and the JSON API.
+
+>>> import ecmova
+>>> sim = ecmova.Simulation({"patient": {"preset": "cardiogenic-shock-ami"},
+...                          "simulation": {"duration_s": 30}})
+>>> sim.advance(10)
+>>> sim.summary()["map_mmhg"]                      # doctest: +SKIP
+>>> sim.series(["time_s", "p_right_radial_mmhg"]).to_pandas()   # doctest: +SKIP
+
+Scenarios: a ``dict`` (the scenario format of docs/scenario-format.md), a TOML string, or a
+path (``str`` ending in ``.toml``/``.json``, or ``os.PathLike``). Patients: a ``dict``, a JSON
+string or a path (docs/patient-format.md).
+
+The GIL is released while simulating, so threads (and Dask or Ray workers in threads) run
+simulations in parallel. A :class:`Simulation` pickles as its snapshot, so it can move between
+processes and resume bit-identically.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import pyarrow as pa
+
+from . import _arrow
+from . import _ecmova
+from ._errors import ActionError, EcmovaError, PatientError, ScenarioError
+
+__version__: str = _ecmova.__version__
+"""The version of the Rust crates this package was built from."""
+
+#: Longest simulated time a simulation may reach, s (24 h; the scenario format's limit).
+MAX_DURATION_S: float = _ecmova.MAX_DURATION_S
+
+#: The score names :func:`score` accepts.
+SCORES: Tuple[str, ...] = tuple(_ecmova.SCORES)
+
+__all__ = [
+    "Simulation",
+    "Result",
+    "run",
+    "assess",
+    "score",
+    "presets",
+    "EcmovaError",
+    "ScenarioError",
+    "ActionError",
+    "PatientError",
+    "MAX_DURATION_S",
+    "SCORES",
+    "__version__",
+]
+
+# `ecmova.cohort` (mirroring `ecmova cohort`) is not here yet: the cohort crate is being built
+# concurrently, and this package binds only to APIs that exist. See docs/python.md.
+
+ScenarioLike = Union[Mapping[str, Any], str, "os.PathLike[str]"]
+PatientLike = Union[Mapping[str, Any], str, "os.PathLike[str]"]
+
+
+def _json(obj: Mapping[str, Any], error: type, what: str) -> str:
+    try:
+        return json.dumps(obj, allow_nan=False)
+    except ValueError as e:  # NaN or infinity
+        raise error(f"{what}: {e} (NaN and infinity are not values ecmova accepts)") from None
+    except TypeError as e:
+        raise error(f"{what}: {e}") from None
+
+
+def _read(path: "os.PathLike[str] | str") -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def _is_path(s: str, suffixes: Tuple[str, ...]) -> bool:
+    return "\n" not in s and s.strip().lower().endswith(suffixes)
+
+
+def _scenario_source(scenario: ScenarioLike) -> Tuple[str, str]:
+    """The scenario as (text, format)."""
+    if isinstance(scenario, Mapping):
+        return _json(scenario, ScenarioError, "scenario"), "json"
+    if isinstance(scenario, os.PathLike) or (
+        isinstance(scenario, str) and _is_path(scenario, (".toml", ".json"))
+    ):
+        path = os.fspath(scenario)
+        fmt = "json" if str(path).lower().endswith(".json") else "toml"
+        return _read(path), fmt
+    if isinstance(scenario, str):
+        return scenario, "toml"
+    raise TypeError(
+        f"scenario: expected a dict, a TOML string or a path, not {type(scenario).__name__}"
+    )
+
+
+def _patient_source(patient: PatientLike) -> str:
+    """The patient as JSON text."""
+    if isinstance(patient, Mapping):
+        return _json(patient, PatientError, "patient")
+    if isinstance(patient, os.PathLike) or (
+        isinstance(patient, str) and _is_path(patient, (".json",))
+    ):
+        return _read(patient)
+    if isinstance(patient, str):
+        return patient
+    raise TypeError(
+        f"patient: expected a dict, a JSON string or a path, not {type(patient).__name__}"
+    )
+
+
+def _restore(data: bytes, record_series: bool = True) -> "Simulation":
+    return Simulation.restore(data, record_series=record_series)
+
+
+class Simulation:
+    """One simulated patient: the Rust driver, advanced on demand.
+
+    ``Simulation(scenario, record_series=True)`` builds the scenario and starts it at
+    t = 0 (actions timed at 0 applied). The scenario's ``[[events]]`` are applied as the
+    simulation reaches their times, whoever advances it; :meth:`apply` adds actions now.
+
+    ``record_series`` keeps the time series (every pressure, volume, flow and saturation, one
+    row per ``simulation.series_interval_s``, 5 ms by default: 8 bytes per column, 0.7 kB a row
+    with a circuit and gas transport, 8 MB a simulated minute); turn it
+    off for long runs where only summaries matter. Every beat's metrics are always kept.
+
+    Not for use from two threads at once: each thread should own its simulations (a second
+    call while one is simulating raises ``RuntimeError``).
+    """
+
+    def __init__(self, scenario: ScenarioLike, *, record_series: bool = True) -> None:
+        text, fmt = _scenario_source(scenario)
+        self._native = _ecmova.NativeSimulation(text, fmt, bool(record_series))
+        self._record_series = bool(record_series)
+
+    # -- state ------------------------------------------------------------------------
+    @property
+    def time_s(self) -> float:
+        """Simulated time, s."""
+        return self._native.time_s
+
+    @property
+    def end_s(self) -> float:
+        """End of the scenario's ``simulation.duration_s``, s (where :func:`run` stops;
+        :meth:`advance` may go past it, up to :data:`MAX_DURATION_S`)."""
+        return self._native.end_s
+
+    # -- driving ----------------------------------------------------------------------
+    def apply(self, action: Mapping[str, Any]) -> str:
+        """Applies an action now and returns its clinical label.
+
+        ``action`` is an entry of a scenario's ``[[events]]`` without ``at_s``, e.g.
+        ``{"action": "set_pump_rpm", "rpm": 3600}`` (docs/scenario-format.md lists them).
+        Raises :class:`ActionError` (with ``field``, ``value``, ``min``, ``max``) if it is
+        out of range or the patient lacks what it needs.
+        """
+        return self._native.apply(_json(action, ActionError, "action"))
+
+    def advance(self, seconds: float) -> None:
+        """Simulates ``seconds`` more (the GIL is released meanwhile)."""
+        self._advance("seconds", seconds, until_steady=False)
+
+    def stabilize(self, max_s: float = 300.0) -> bool:
+        """Simulates until the current phase is in its periodic steady state, for at most
+        ``max_s`` seconds; returns whether it got there."""
+        return self._advance("max_s", max_s, until_steady=True)
+
+    def _advance(self, name: str, seconds: float, until_steady: bool) -> bool:
+        now = self.time_s
+        room = MAX_DURATION_S - now
+        try:
+            x = float(seconds)
+        except (TypeError, ValueError):
+            raise ScenarioError(
+                f"{name} = {seconds!r} is not a number", field=name, value=str(seconds)
+            ) from None
+        if not (math.isfinite(x) and 0.0 <= x <= room):
+            raise ScenarioError(
+                f"{name} = {x} is out of range: allowed 0 to {room} s "
+                f"(a simulation ends at {MAX_DURATION_S} s)",
+                field=name,
+                value=x,
+                allowed=f"0 to {room} s",
+                min=0.0,
+                max=room,
+                unit="s",
+            )
+        return self._native.advance_to(now + x, until_steady)
+
+    # -- outputs ----------------------------------------------------------------------
+    def summary(self) -> Dict[str, Any]:
+        """The summary now: the same keys and values as ``ecmova simulate --summary-json``
+        (metrics averaged over the last 5 beats; absent quantities are absent keys)."""
+        return json.loads(self._native.summary_json())
+
+    @property
+    def series_columns(self) -> List[str]:
+        """The names of the series' columns (empty when not recorded)."""
+        return list(self._native.series_names())
+
+    def series(self, columns: Optional[Sequence[str]] = None) -> pa.Table:
+        """The recorded time series as a ``pyarrow.Table`` of float64 columns (units in the
+        names: ``time_s``, ``p_right_radial_mmhg``, ``so2_right_radial_percent``...).
+
+        ``columns`` selects some (``KeyError`` names the allowed ones). The table wraps the
+        native buffers without copying; ``.to_pandas()`` copies once.
+        """
+        cols = None if columns is None else [str(c) for c in columns]
+        return _arrow.table(self._native.series(cols))
+
+    def beats(self) -> pa.Table:
+        """Every completed beat's metrics as a ``pyarrow.Table``: ``beat_index``,
+        ``start_s``, the summary's metric keys this patient has, ``aortic_valve_opened``."""
+        cols, opened = self._native.beats()
+        return _arrow.beats_table(cols, opened)
+
+    # -- snapshots --------------------------------------------------------------------
+    def snapshot(self) -> bytes:
+        """A snapshot (JSON bytes: the scenario, every applied action with its time, the
+        time reached) from which :meth:`restore` resumes bit-identically."""
+        return bytes(self._native.snapshot())
+
+    @classmethod
+    def restore(cls, data: bytes, record_series: bool = True) -> "Simulation":
+        """Resumes a :meth:`snapshot` (by replaying it: costs the run's compute once; the GIL
+        is released). Raises :class:`ScenarioError` for a snapshot of another version."""
+        obj = cls.__new__(cls)
+        obj._native = _ecmova.NativeSimulation.restore(bytes(data), bool(record_series))
+        obj._record_series = bool(record_series)
+        return obj
+
+    def __reduce__(self) -> Any:
+        return (_restore, (self.snapshot(), self._record_series))
+
+    def __repr__(self) -> str:
+        return f"<ecmova.Simulation t={self.time_s:.3f} s>"
+
+
+class Result:
+    """A finished scenario run (:func:`run`), as ``ecmova simulate`` produces it."""
+
+    def __init__(self, native: Any) -> None:
+        self._native = native
+        self._summary: Optional[Dict[str, Any]] = None
+
+    @property
+    def summary(self) -> Dict[str, Any]:
+        """The summary: the same JSON as ``ecmova simulate --summary-json``."""
+        if self._summary is None:
+            self._summary = json.loads(self._native.summary_json())
+        return self._summary
+
+    def series(self, columns: Optional[Sequence[str]] = None) -> Optional[pa.Table]:
+        """The time series (``None`` unless the run was asked with ``series=True``)."""
+        cols = None if columns is None else [str(c) for c in columns]
+        return _arrow.maybe_table(self._native.series(cols))
+
+    def beats(self) -> pa.Table:
+        """Every beat's metrics (see :meth:`Simulation.beats`)."""
+        cols, opened = self._native.beats()
+        return _arrow.beats_table(cols, opened)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return f"<ecmova.Result {s.get('preset')} {s.get('simulated_s')} s>"
+
+
+def run(scenario: ScenarioLike, until_steady: bool = False, *, series: bool = False) -> Result:
+    """Runs a scenario to its end (or its periodic steady state with ``until_steady``),
+    exactly as ``ecmova simulate [--until-steady]`` does: the summary is bit-identical.
+
+    ``series=True`` records the time series too (``ecmova simulate --series``). The GIL is
+    released while simulating.
+    """
+    text, fmt = _scenario_source(scenario)
+    return Result(_ecmova.run_scenario(text, fmt, bool(until_steady), bool(series)))
+
+
+def assess(patient: PatientLike) -> Dict[str, Any]:
+    """The VA-ECMO assessment of a patient (``ecmova assess``, JSON form): verdict, SCAI
+    stage, contraindications, ECPR criteria, expected survival, weaning, each with sources.
+    Raises :class:`PatientError` naming the field."""
+    return json.loads(_ecmova.assess_json(_patient_source(patient)))
+
+
+def score(name: str, patient: PatientLike) -> Dict[str, Any]:
+    """A published score of a patient (``ecmova score NAME``): one of :data:`SCORES`
+    (``save``, ``encourage``, ``cardshock``, ``tips65``). Raises :class:`PatientError`
+    naming the field."""
+    return json.loads(_ecmova.score_json(str(name), _patient_source(patient)))
+
+
+def presets() -> List[str]:
+    """The built-in patient presets (docs/methodology/presets.md)."""
+    return list(_ecmova.presets())
