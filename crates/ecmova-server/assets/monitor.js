@@ -443,19 +443,28 @@ function showSummary(s) {
   setText("ecmo-hb", fmt(s.hemoglobin_g_dl, 1));
   setText("ecmo-cann", avail ? s.cannulation || "--" : "--");
   setText("ecmo-fail", failures.length ? failures.join(", ").replace(/_/g, " ") : "none");
-  // Inputs show the circuit's actual settings unless the user is typing in them.
-  const sync = (id, v) => { const el = $(id); if (document.activeElement !== el && typeof v === "number" && isFinite(v)) el.value = String(v); };
+  // Inputs show the circuit's actual settings: each is rewritten when the setting changes on
+  // the server (an action from any screen, the end of a weaning trial), never while typed in.
+  const sync = (id, v) => {
+    const el = $(id);
+    if ((typeof v !== "number" || !isFinite(v)) && typeof v !== "string") return;
+    if (synced[id] === v || document.activeElement === el) return;
+    synced[id] = v;
+    el.value = String(v);
+  };
   if (avail) {
     sync("rpm", Math.round(s.pump_rpm_setting));
     sync("sweep", Math.round(10 * s.sweep_l_min) / 10);
     sync("fdo2", Math.round(100 * s.fdo2));
-    if (document.activeElement !== $("cannulation") && s.cannulation) $("cannulation").value = s.cannulation;
+    if (s.cannulation) sync("cannulation", s.cannulation);
   }
   if (has(s, "hemoglobin_g_dl")) sync("hb", s.hemoglobin_g_dl);
   showDevices(s);
   showWeaning(s);
   showAlarms(s);
 }
+
+const synced = {};
 
 function showDevices(s) {
   const el = $("devices");
@@ -625,10 +634,12 @@ async function attach(id, token, role, learnerToken) {
   return true;
 }
 
-async function create(body, what) {
-  // Never replace a running session without asking (a second click within 5 s confirms).
-  if (session && !confirmReplace()) return;
-  const old = session;
+// `replace`: Start deletes the running session after a confirmation (a second click within
+// 5 s); a file upload (scenario, snapshot) is an explicit choice and leaves the old session
+// running (it expires when idle), so nothing is deleted without asking.
+async function create(body, what, replace) {
+  if (replace && session && !confirmReplace()) return;
+  const old = replace ? session : null;
   let r;
   try {
     r = await api("POST", "/sessions", body);
@@ -658,7 +669,7 @@ async function start() {
   // Sessions start from the preset's settled state (the server runs to steady state first).
   const body = { preset, speed, settle: true };
   if ($("baroreflex").checked) body.overrides = { baroreflex: true };
-  await create(body, preset);
+  await create(body, preset, true);
 }
 
 async function download(path, name, type) {
@@ -700,14 +711,14 @@ async function loadScenario() {
     body = { scenario_toml: f.text };
   }
   body.speed = parseFloat($("speed").value) || 1;
-  await create(body, f.name);
+  await create(body, f.name, false);
 }
 
 async function restoreSnapshot() {
   const f = await readFile($("snap-file"));
   let snap;
   try { snap = JSON.parse(f.text); } catch (e) { log(`${f.name}: not JSON (${e.message})`, "err"); return; }
-  await create({ snapshot: snap, speed: parseFloat($("speed").value) || 1 }, `snapshot ${f.name}`);
+  await create({ snapshot: snap, speed: parseFloat($("speed").value) || 1 }, `snapshot ${f.name}`, false);
 }
 
 function numberOf(id) {
@@ -739,7 +750,7 @@ function wire() {
   };
   $("rpm-up").onclick = () => rpmStep(250);
   $("rpm-down").onclick = () => rpmStep(-250);
-  $("rpm").onchange = () => send({ action: "set_pump_rpm", rpm: numberOf("rpm") });
+  $("rpm").onchange = () => { if (isFinite(numberOf("rpm"))) send({ action: "set_pump_rpm", rpm: numberOf("rpm") }); };
   $("sweep-set").onclick = () => send({ action: "set_sweep", sweep_l_min: numberOf("sweep") });
   $("drug-set").onclick = () => send({ action: "infusion", drug: $("drug").value, dose_ug_kg_min: numberOf("dose") });
   $("device-on").onclick = () => {
