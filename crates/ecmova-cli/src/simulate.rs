@@ -359,6 +359,7 @@ fn print_human(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
         let severity = match a.severity {
             ecmova_scenario::alarms::Severity::Critical => "CRITICAL",
             ecmova_scenario::alarms::Severity::Warning => "warning ",
+            ecmova_scenario::alarms::Severity::Advisory => "advisory",
         };
         writeln!(
             w,

@@ -486,7 +486,14 @@ fn non_finite_keys(v: &Value, path: &str, out: &mut Vec<String>) {
         Value::Object(m) => {
             for (k, x) in m {
                 let p = format!("{path}.{k}");
-                if x.is_null() && is_quantity(k) && k != "steady_state_time_s" {
+                // `null` by design: the summary's pulse-oximetry readings without a usable
+                // pulse (their source, the SaO2 metrics, are checked as numbers).
+                let by_design = [
+                    "steady_state_time_s",
+                    "spo2_right_hand_percent",
+                    "spo2_leg_percent",
+                ];
+                if x.is_null() && is_quantity(k) && !by_design.contains(&k.as_str()) {
                     out.push(p);
                 } else {
                     non_finite_keys(x, &p, out);

@@ -62,6 +62,109 @@ pub enum ArrestRhythm {
     Asystole,
 }
 
+/// A cannulation configuration (the names of a scenario file's `[ecmo] cannulation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum CannulationSite {
+    /// Femoral vein to femoral artery.
+    #[serde(rename = "femoro-femoral")]
+    FemoroFemoral,
+    /// Right atrium to ascending aorta.
+    #[serde(rename = "central")]
+    Central,
+    /// Femoral vein to right axillary artery.
+    #[serde(rename = "femoro-axillary")]
+    FemoroAxillary,
+}
+
+impl CannulationSite {
+    /// The engine's configuration.
+    pub fn engine(self) -> ecmova_engine::ecmo::Cannulation {
+        use ecmova_engine::ecmo::Cannulation as C;
+        match self {
+            CannulationSite::FemoroFemoral => C::FemoroFemoral,
+            CannulationSite::Central => C::Central,
+            CannulationSite::FemoroAxillary => C::FemoroAxillary,
+        }
+    }
+}
+
+/// A circuit emergency (`circuit_failure`). Each acts on the circuit's physical parameters;
+/// `circuit_repair` undoes them all. The multipliers are operational choices of this project
+/// (an order of magnitude, so that the signs a perfusionist reads appear clearly), not
+/// measured values; the signs follow Lubnow M et al., PLoS One 2014 (technical complications
+/// of ECMO: a rising oxygenator pressure drop and a falling post-oxygenator PO2 announce an
+/// oxygenator failure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CircuitFailure {
+    /// The pump stops (motor or controller failure): no head; without a clamp the flow
+    /// turns retrograde (arterial to venous). `circuit_repair` is the hand crank / new drive.
+    PumpFailure,
+    /// The console loses power: the pump stops as in `pump_failure`.
+    PowerLoss,
+    /// Air entrained in the venous line: the pump de-primes and generates no head (flow
+    /// stops, or turns retrograde without a clamp). `circuit_repair` is de-airing.
+    AirInVenousLine,
+    /// Oxygenator failure (clot, plasma leak): its pressure drop rises × [`OXYGENATOR_FAILURE_DP_FACTOR`]
+    /// and its O2 and CO2 transfer fall × [`OXYGENATOR_FAILURE_TRANSFER_FACTOR`].
+    OxygenatorFailure,
+    /// A kinked drainage line or a drainage cannula that slipped against the vessel wall:
+    /// its resistance × [`LINE_OCCLUSION_FACTOR`].
+    DrainageKink,
+    /// A kinked or clotted return line: its resistance × [`LINE_OCCLUSION_FACTOR`].
+    ReturnOcclusion,
+}
+
+impl CircuitFailure {
+    /// Every failure, in documentation order.
+    pub const ALL: [CircuitFailure; 6] = [
+        CircuitFailure::PumpFailure,
+        CircuitFailure::PowerLoss,
+        CircuitFailure::AirInVenousLine,
+        CircuitFailure::OxygenatorFailure,
+        CircuitFailure::DrainageKink,
+        CircuitFailure::ReturnOcclusion,
+    ];
+
+    /// The name used in files and the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            CircuitFailure::PumpFailure => "pump_failure",
+            CircuitFailure::PowerLoss => "power_loss",
+            CircuitFailure::AirInVenousLine => "air_in_venous_line",
+            CircuitFailure::OxygenatorFailure => "oxygenator_failure",
+            CircuitFailure::DrainageKink => "drainage_kink",
+            CircuitFailure::ReturnOcclusion => "return_occlusion",
+        }
+    }
+
+    /// Whether it stops the pump (no head).
+    pub fn stops_pump(self) -> bool {
+        matches!(
+            self,
+            CircuitFailure::PumpFailure
+                | CircuitFailure::PowerLoss
+                | CircuitFailure::AirInVenousLine
+        )
+    }
+
+    /// Its bit in a set of failures.
+    pub fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// Oxygenator failure: multiplier of the membrane's pressure-drop line (operational choice).
+pub const OXYGENATOR_FAILURE_DP_FACTOR: f64 = 4.0;
+/// Oxygenator failure: multiplier of the O2 and CO2 membrane conductances (operational
+/// choice).
+pub const OXYGENATOR_FAILURE_TRANSFER_FACTOR: f64 = 0.1;
+/// Kinked or occluded line: multiplier of the cannula's pressure-drop coefficients
+/// (operational choice).
+pub const LINE_OCCLUSION_FACTOR: f64 = 8.0;
+/// Haemoglobin range of `set_hemoglobin` (as `[patient] hemoglobin_g_dl`), g/dL.
+pub const HEMOGLOBIN_RANGE_G_DL: (f64, f64) = (3.0, 25.0);
+
 /// An acute action on the patient or the circuit (Pulse's "action"): tagged by `action`,
 /// unknown keys refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -169,6 +272,26 @@ pub enum Action {
     /// Return of spontaneous circulation: sinus rhythm, with the contractility the heart had
     /// before the arrest.
     Rosc {},
+    /// Change the haemoglobin concentration (a transfusion or haemodilution, at once, at the
+    /// same saturations).
+    SetHemoglobin {
+        /// New haemoglobin, g/dL.
+        hemoglobin_g_dl: f64,
+    },
+    /// Move the circuit's cannulae to another configuration (drainage and return sites as
+    /// in `[ecmo] cannulation`); pump, oxygenator and settings are kept.
+    SetCannulation {
+        /// `femoro-femoral`, `central` or `femoro-axillary`.
+        cannulation: CannulationSite,
+    },
+    /// A circuit emergency with its physical effect (see [`CircuitFailure`]).
+    CircuitFailure {
+        /// What fails.
+        failure: CircuitFailure,
+    },
+    /// Undo every circuit failure: the pump turns again at its speed before the failure (hand
+    /// crank, new drive, de-airing), the oxygenator and lines are as before.
+    CircuitRepair {},
 }
 
 fn default_weaning_flows() -> Vec<f64> {
@@ -256,6 +379,13 @@ pub const RANGES: &[Range] = &[
         CONTRACTILITY_SCALE_RANGE.0,
         CONTRACTILITY_SCALE_RANGE.1,
         "",
+    ),
+    range(
+        "set_hemoglobin",
+        "hemoglobin_g_dl",
+        HEMOGLOBIN_RANGE_G_DL.0,
+        HEMOGLOBIN_RANGE_G_DL.1,
+        "g/dL",
     ),
     range(
         "set_device",
@@ -394,7 +524,7 @@ pub(crate) fn check_in(
 
 impl Action {
     /// Every action name, in documentation order.
-    pub const NAMES: [&'static str; 16] = [
+    pub const NAMES: [&'static str; 20] = [
         "start_ecmo",
         "stop_ecmo",
         "set_pump_rpm",
@@ -411,6 +541,10 @@ impl Action {
         "set_device",
         "arrest",
         "rosc",
+        "set_hemoglobin",
+        "set_cannulation",
+        "circuit_failure",
+        "circuit_repair",
     ];
 
     /// The action's name as written in files and requests.
@@ -432,6 +566,10 @@ impl Action {
             Action::SetDevice { .. } => "set_device",
             Action::Arrest { .. } => "arrest",
             Action::Rosc {} => "rosc",
+            Action::SetHemoglobin { .. } => "set_hemoglobin",
+            Action::SetCannulation { .. } => "set_cannulation",
+            Action::CircuitFailure { .. } => "circuit_failure",
+            Action::CircuitRepair {} => "circuit_repair",
         }
     }
 
@@ -445,7 +583,11 @@ impl Action {
             Action::StartEcmo {}
             | Action::StopEcmo {}
             | Action::Rosc {}
-            | Action::Arrest { .. } => Ok(()),
+            | Action::Arrest { .. }
+            | Action::SetCannulation { .. }
+            | Action::CircuitFailure { .. }
+            | Action::CircuitRepair {} => Ok(()),
+            Action::SetHemoglobin { hemoglobin_g_dl } => num("hemoglobin_g_dl", *hemoglobin_g_dl),
             // The pump's own maximum is checked when applied (Rotaflow 5000, CentriMag 5500
             // rpm); here only what no pump allows.
             Action::SetPumpRpm { rpm } if *rpm >= 0.0 && rpm.is_finite() => Ok(()),
@@ -616,6 +758,16 @@ impl Action {
                 ArrestRhythm::Asystole => "cardiac arrest (asystole)".into(),
             },
             Action::Rosc {} => "ROSC".into(),
+            Action::SetHemoglobin { hemoglobin_g_dl } => {
+                format!("Hb {} g/dL", round3(*hemoglobin_g_dl))
+            }
+            Action::SetCannulation { cannulation } => {
+                format!("cannulation {}", cannulation.engine().name())
+            }
+            Action::CircuitFailure { failure } => {
+                format!("circuit failure: {}", failure.name().replace('_', " "))
+            }
+            Action::CircuitRepair {} => "circuit repaired".into(),
         }
     }
 }

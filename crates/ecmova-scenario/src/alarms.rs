@@ -8,16 +8,30 @@ use ecmova_engine::{BeatMetrics, Rhythm};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// How urgent an alarm is (monitor convention: red critical, yellow warning).
+/// How urgent an alarm is, with the three alarm priorities of IEC 60601-1-8 (medical
+/// electrical equipment, alarm systems): high (red), medium (yellow), low (cyan).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
-    /// Act now (red).
+    /// Act now (red; IEC 60601-1-8 high priority).
     Critical,
-    /// Attend soon (yellow).
+    /// Attend soon (yellow; IEC 60601-1-8 medium priority).
     Warning,
+    /// Be aware (cyan; IEC 60601-1-8 low priority): a technical or information alarm.
+    Advisory,
+}
+
+impl Severity {
+    /// The IEC 60601-1-8 priority: `high`, `medium` or `low`.
+    pub fn priority(self) -> &'static str {
+        match self {
+            Severity::Critical => "high",
+            Severity::Warning => "medium",
+            Severity::Advisory => "low",
+        }
+    }
 }
 
 /// A raised alarm.
@@ -36,6 +50,8 @@ pub struct Alarm {
 /// What the alarm conditions need besides the averaged metrics.
 #[derive(Debug, Clone, Copy)]
 pub struct AlarmContext {
+    /// A circuit is connected and has run at some time (its stop is then an alarm).
+    pub ecmo_in_use: bool,
     /// A circuit is connected and unclamped.
     pub ecmo_running: bool,
     /// The model has gas transport (saturations are meaningful).
@@ -66,6 +82,10 @@ pub const CRITICAL_MAP_MMHG: f64 = 50.0;
 pub const LOW_MAP_MMHG: f64 = 65.0;
 /// Mean circuit flow below this is retrograde, L/min (flow-probe resolution).
 pub const RETROGRADE_FLOW_L_MIN: f64 = -0.05;
+/// Circuit flow of a circuit in use below this (and not retrograde) is no flow, L/min: a
+/// clamped circuit, a stopped pump or an occluded line (an operational limit of this project:
+/// about the resolution of an ultrasonic flow probe).
+pub const NO_ECMO_FLOW_L_MIN: f64 = 0.2;
 /// Circuit flow below this (while running) is low, L/min.
 pub const LOW_ECMO_FLOW_L_MIN: f64 = 1.0;
 /// Drainage (pump inlet) pressure below this, mmHg: about −100 mmHg is the critical suction
@@ -78,6 +98,21 @@ pub const HIGH_OXYGENATOR_DP_MMHG: f64 = 50.0;
 /// Arterial pulse pressure below this on ECMO is low, mmHg (the LV barely ejects; an
 /// operational limit of this project).
 pub const LOW_PULSE_PRESSURE_MMHG: f64 = 10.0;
+/// Heart rate below this is bradycardia, bpm (Glikson M et al., 2021 ESC Guidelines on
+/// cardiac pacing, Eur Heart J 2021: bradycardia is a rate below 50 bpm).
+pub const BRADYCARDIA_BPM: f64 = 50.0;
+/// Heart rate above this raises the tachycardia alarm, bpm (tachycardia is a rate above
+/// 100 bpm by definition; 120 bpm is the common adult monitor limit, an operational limit of
+/// this project).
+pub const TACHYCARDIA_BPM: f64 = 120.0;
+/// Systolic pressure above this is severe hypertension, mmHg (Whelton PK et al., 2017
+/// ACC/AHA blood pressure guideline, Hypertension 2018: severe hypertension ≥ 180 mmHg).
+pub const HYPERTENSION_SBP_MMHG: f64 = 180.0;
+/// Arterial pulse pressure below this gives the pulse oximeter no usable pulse, mmHg: the
+/// oximeter reads the pulsatile part of the absorbance and fails in low perfusion and without
+/// pulsatile flow (Jubran A, Pulse oximetry, Crit Care 2015); the threshold itself is an
+/// operational limit of this project. SpO2 is then not reported.
+pub const SPO2_MIN_PULSE_PRESSURE_MMHG: f64 = 10.0;
 /// Right-radial SaO2 below this is low, %.
 pub const LOW_SAO2_PERCENT: f64 = 90.0;
 /// Right-radial SaO2 below [`LOW_SAO2_PERCENT`] with the femoral saturation at least this
@@ -121,6 +156,13 @@ pub const THRESHOLDS: &[Threshold] = &[
         "rhythm",
         "rhythm is asystole",
         None,
+    ),
+    t(
+        "ecmo_no_flow",
+        Severity::Critical,
+        "ecmo_flow_l_min",
+        "circuit in use (it has run) and flow between −0.05 and 0.2 L/min (clamped, pump stopped, line occluded)",
+        Some(NO_ECMO_FLOW_L_MIN),
     ),
     t(
         "retrograde_circuit_flow",
@@ -175,8 +217,29 @@ pub const THRESHOLDS: &[Threshold] = &[
         "low_ecmo_flow",
         Severity::Warning,
         "ecmo_flow_l_min",
-        "circuit running and flow between −0.05 and 1.0 L/min",
+        "circuit running and flow between 0.2 and 1.0 L/min",
         Some(LOW_ECMO_FLOW_L_MIN),
+    ),
+    t(
+        "bradycardia",
+        Severity::Warning,
+        "heart_rate_bpm",
+        "beating rhythm and heart rate below 50 bpm",
+        Some(BRADYCARDIA_BPM),
+    ),
+    t(
+        "tachycardia",
+        Severity::Warning,
+        "heart_rate_bpm",
+        "beating rhythm and heart rate above 120 bpm",
+        Some(TACHYCARDIA_BPM),
+    ),
+    t(
+        "hypertension",
+        Severity::Warning,
+        "sbp_mmhg",
+        "systolic pressure (right radial) above 180 mmHg",
+        Some(HYPERTENSION_SBP_MMHG),
     ),
     t(
         "high_oxygenator_dp",
@@ -206,10 +269,17 @@ pub const THRESHOLDS: &[Threshold] = &[
         "LVEDP above 25 mmHg",
         Some(LV_DISTENSION_LVEDP_MMHG),
     ),
+    t(
+        "spo2_no_pulse",
+        Severity::Advisory,
+        "pulse_pressure_mmhg",
+        "arterial pulse pressure (right radial) below 10 mmHg: SpO2 not reported",
+        Some(SPO2_MIN_PULSE_PRESSURE_MMHG),
+    ),
 ];
 
 /// Number of distinct alarm names (the tracker's size).
-pub const ALARM_NAMES: usize = 13;
+pub const ALARM_NAMES: usize = 18;
 
 /// The distinct names, in priority order.
 pub fn names() -> Vec<&'static str> {
@@ -225,7 +295,7 @@ pub fn names() -> Vec<&'static str> {
 /// The conditions raised by averaged metrics `m`: for each name of [`names`] (by index), the
 /// severity if raised. Allocation-free.
 pub fn evaluate(m: &BeatMetrics, ctx: &AlarmContext) -> [Option<Severity>; ALARM_NAMES] {
-    use Severity::{Critical, Warning};
+    use Severity::{Advisory, Critical, Warning};
     let run = ctx.ecmo_running;
     let sinus = ctx.rhythm.is_beating();
     let gas = ctx.has_gas;
@@ -240,6 +310,12 @@ pub fn evaluate(m: &BeatMetrics, ctx: &AlarmContext) -> [Option<Severity>; ALARM
             Critical,
         ),
         flag(matches!(ctx.rhythm, Rhythm::Asystole), Critical),
+        flag(
+            ctx.ecmo_in_use
+                && m.ecmo_flow_l_min >= RETROGRADE_FLOW_L_MIN
+                && m.ecmo_flow_l_min < NO_ECMO_FLOW_L_MIN,
+            Critical,
+        ),
         flag(run && m.ecmo_flow_l_min < RETROGRADE_FLOW_L_MIN, Critical),
         if m.map_mmhg < CRITICAL_MAP_MMHG {
             Some(Critical)
@@ -257,10 +333,13 @@ pub fn evaluate(m: &BeatMetrics, ctx: &AlarmContext) -> [Option<Severity>; ALARM
             Critical,
         ),
         flag(
-            run && m.ecmo_flow_l_min >= RETROGRADE_FLOW_L_MIN
+            run && m.ecmo_flow_l_min >= NO_ECMO_FLOW_L_MIN
                 && m.ecmo_flow_l_min < LOW_ECMO_FLOW_L_MIN,
             Warning,
         ),
+        flag(sinus && m.heart_rate_bpm < BRADYCARDIA_BPM, Warning),
+        flag(sinus && m.heart_rate_bpm > TACHYCARDIA_BPM, Warning),
+        flag(m.sbp_mmhg > HYPERTENSION_SBP_MMHG, Warning),
         flag(
             run && m.oxygenator_dp_mmhg > HIGH_OXYGENATOR_DP_MMHG,
             Warning,
@@ -274,6 +353,10 @@ pub fn evaluate(m: &BeatMetrics, ctx: &AlarmContext) -> [Option<Severity>; ALARM
             Warning,
         ),
         flag(m.lvedp_mmhg > LV_DISTENSION_LVEDP_MMHG, Warning),
+        flag(
+            gas && m.pulse_pressure_mmhg < SPO2_MIN_PULSE_PRESSURE_MMHG,
+            Advisory,
+        ),
     ]
 }
 
@@ -282,6 +365,26 @@ fn message(name: &str, m: &BeatMetrics) -> String {
     match name {
         "ventricular_fibrillation" => "VF: no cardiac output; defibrillate".into(),
         "asystole" => "asystole: no cardiac output".into(),
+        "ecmo_no_flow" => format!(
+            "ECMO flow {:.1} L/min: circuit clamped, pump stopped or line occluded",
+            m.ecmo_flow_l_min.max(0.0)
+        ),
+        "bradycardia" => format!(
+            "HR {:.0} bpm (limit {BRADYCARDIA_BPM:.0})",
+            m.heart_rate_bpm
+        ),
+        "tachycardia" => format!(
+            "HR {:.0} bpm (limit {TACHYCARDIA_BPM:.0})",
+            m.heart_rate_bpm
+        ),
+        "hypertension" => format!(
+            "systolic pressure {:.0} mmHg (limit {HYPERTENSION_SBP_MMHG:.0})",
+            m.sbp_mmhg
+        ),
+        "spo2_no_pulse" => format!(
+            "SpO2 unavailable: no usable pulse (pulse pressure {:.0} mmHg)",
+            m.pulse_pressure_mmhg
+        ),
         "retrograde_circuit_flow" => format!(
             "circuit flow {:.2} L/min: the pump head ({:.0} mmHg) is below the arterial pressure; raise the rpm or clamp",
             m.ecmo_flow_l_min, m.pump_head_mmhg
@@ -391,6 +494,7 @@ mod tests {
             ..Default::default()
         };
         let ctx = AlarmContext {
+            ecmo_in_use: false,
             ecmo_running: false,
             has_gas: false,
             rhythm: Rhythm::VentricularFibrillation,
@@ -410,6 +514,9 @@ mod tests {
         assert_eq!(tr.alarms(&m)[0].since_s, 3.0);
         let calm = BeatMetrics {
             map_mmhg: 90.0,
+            heart_rate_bpm: 70.0,
+            sbp_mmhg: 120.0,
+            pulse_pressure_mmhg: 40.0,
             lvedp_mmhg: 10.0,
             aortic_valve_opening_fraction: 1.0,
             ..Default::default()
@@ -420,5 +527,44 @@ mod tests {
         };
         tr.update(evaluate(&calm, &sinus), 5.0);
         assert!(tr.alarms(&calm).is_empty());
+    }
+
+    #[test]
+    fn rate_and_pressure_limits_and_the_low_priority_come_last() {
+        let m = BeatMetrics {
+            map_mmhg: 120.0,
+            heart_rate_bpm: 40.0,
+            sbp_mmhg: 200.0,
+            pulse_pressure_mmhg: 5.0,
+            aortic_valve_opening_fraction: 1.0,
+            sao2_right_radial_percent: 98.0,
+            sao2_femoral_percent: 98.0,
+            ..Default::default()
+        };
+        let ctx = AlarmContext {
+            ecmo_in_use: true,
+            ecmo_running: false,
+            has_gas: true,
+            rhythm: Rhythm::Sinus,
+        };
+        let mut tr = AlarmTracker::default();
+        tr.update(evaluate(&m, &ctx), 1.0);
+        let names: Vec<String> = tr.alarms(&m).into_iter().map(|a| a.name).collect();
+        assert_eq!(
+            names,
+            [
+                "ecmo_no_flow",
+                "bradycardia",
+                "hypertension",
+                "spo2_no_pulse"
+            ]
+        );
+        let fast = BeatMetrics {
+            heart_rate_bpm: 150.0,
+            ..m
+        };
+        tr.update(evaluate(&fast, &ctx), 2.0);
+        assert!(tr.alarms(&fast).iter().any(|a| a.name == "tachycardia"));
+        assert_eq!(Severity::Advisory.priority(), "low");
     }
 }

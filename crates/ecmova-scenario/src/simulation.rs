@@ -13,7 +13,9 @@
 //! that are due. An action applied from outside (a live request) lands at the step boundary
 //! where `advance_to` stopped, which is the same boundary a timed action at that time uses.
 
-use crate::action::{check_in, Action, ActionError, ArrestRhythm, DeviceKind, TimedAction};
+use crate::action::{
+    check_in, Action, ActionError, ArrestRhythm, CircuitFailure, DeviceKind, TimedAction,
+};
 use crate::alarms::{AlarmContext, AlarmTracker};
 use crate::build::{Built, ScenarioError};
 use crate::interventions::Infusions;
@@ -151,6 +153,33 @@ pub struct Simulation {
     next_sample_s: f64,
     alarms: AlarmTracker,
     end_s: f64,
+    circuit: CircuitMemory,
+    ecmo_started: bool,
+    pending_hemoglobin_g_dl: Option<f64>,
+}
+
+/// The circuit as it was before its first failure, and the failures in force (a bit set of
+/// [`CircuitFailure::bit`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CircuitMemory {
+    healthy: Option<ecmova_engine::ecmo::EcmoCircuit>,
+    failures: u8,
+}
+
+impl CircuitMemory {
+    fn pump_stopped(&self) -> bool {
+        CircuitFailure::ALL
+            .iter()
+            .any(|f| f.stops_pump() && self.failures & f.bit() != 0)
+    }
+
+    fn names(&self) -> Vec<&'static str> {
+        CircuitFailure::ALL
+            .iter()
+            .filter(|f| self.failures & f.bit() != 0)
+            .map(|f| f.name())
+            .collect()
+    }
 }
 
 impl Simulation {
@@ -201,6 +230,9 @@ impl Simulation {
             next_sample_s: 0.0,
             alarms: AlarmTracker::default(),
             end_s: built.duration_s,
+            circuit: CircuitMemory::default(),
+            ecmo_started: false,
+            pending_hemoglobin_g_dl: None,
             model,
             state,
         };
@@ -331,6 +363,16 @@ impl Simulation {
         self.weaning.as_ref()
     }
 
+    /// The circuit failures in force (`pump_failure`, ...), in documentation order.
+    pub fn circuit_failures(&self) -> Vec<&'static str> {
+        self.circuit.names()
+    }
+
+    /// Whether the circuit has run at some time (its stop then raises the no-flow alarm).
+    pub fn ecmo_started(&self) -> bool {
+        self.ecmo_started
+    }
+
     /// Whether the baroreflex is coupled.
     pub fn has_baroreflex(&self) -> bool {
         self.reflex.is_some()
@@ -446,6 +488,15 @@ impl Simulation {
             )?;
             steady = self.after_beat(&beat)?;
             observer.after_beat(&beat);
+            if let Some(hb) = self.pending_hemoglobin_g_dl.take() {
+                // At a beat boundary, so that no beat's means mix two haemoglobins.
+                apply_hemoglobin(&mut self.model, Some(&mut self.state), hb).map_err(|e| {
+                    ScenarioError::Invalid {
+                        path: "hemoglobin_g_dl".into(),
+                        reason: e.to_string(),
+                    }
+                })?;
+            }
         }
         self.apply_due()?;
         Ok(steady)
@@ -485,8 +536,12 @@ impl Simulation {
             self.beats.push(beat.clone());
         }
         self.weaning_after_beat(beat)?;
+        if self.ecmo_running() && !self.circuit.pump_stopped() {
+            self.ecmo_started = true;
+        }
         if let Some(avg) = self.averaged() {
             let ctx = AlarmContext {
+                ecmo_in_use: self.ecmo_started && self.model.params().ecmo.is_some(),
                 ecmo_running: self.ecmo_running(),
                 has_gas: self.model.params().gas.is_some(),
                 rhythm: self.model.params().rhythm,
@@ -503,7 +558,8 @@ impl Simulation {
         let Some(trial) = self.weaning.as_mut() else {
             return Ok(());
         };
-        if trial.finished() {
+        if trial.finished() || self.circuit.pump_stopped() {
+            // A stopped pump cannot be turned: the trial waits for the repair.
             return Ok(());
         }
         let (rpm, max_rpm) = self
@@ -570,6 +626,7 @@ impl Simulation {
             lv_ees_reference: self.lv_ees_reference,
             infusions: self.infusions.clone(),
             fluid_balance_ml: self.fluid_balance_ml,
+            circuit: self.circuit.clone(),
         };
         apply_to_model(&mut self.model, Some(&mut self.state), &action, &mut ctx)?;
         if let Action::WeaningTrial {
@@ -592,6 +649,10 @@ impl Simulation {
         }
         self.infusions = ctx.infusions;
         self.fluid_balance_ml = ctx.fluid_balance_ml;
+        self.circuit = ctx.circuit;
+        if let Action::SetHemoglobin { hemoglobin_g_dl } = &action {
+            self.pending_hemoglobin_g_dl = Some(*hemoglobin_g_dl);
+        }
         self.state.refresh(&self.model);
         let t = self.state.time_s();
         let label = action.describe();
@@ -631,6 +692,8 @@ pub(crate) struct ActionContext {
     /// Net fluid given so far, mL (negative: removed); lets the up-front validation of a
     /// timeline, which has no state, check removals cumulatively.
     pub fluid_balance_ml: f64,
+    /// The circuit before its failures, and the failures in force.
+    pub circuit: CircuitMemory,
 }
 
 /// Applies one action to the model (and, when running, to the state): the one implementation
@@ -649,7 +712,32 @@ pub(crate) fn apply_to_model(
         | Action::SetPumpRpm { .. }
         | Action::SetFdo2 { .. }
         | Action::SetSweep { .. }
-        | Action::WeaningTrial { .. } => apply_circuit(model, state, action),
+        | Action::WeaningTrial { .. } => {
+            if ctx.circuit.pump_stopped()
+                && matches!(
+                    action,
+                    Action::SetPumpRpm { .. } | Action::WeaningTrial { .. }
+                )
+            {
+                return Err(ActionError::invalid(
+                    "action",
+                    format!(
+                        "the pump is stopped ({}): circuit_repair first",
+                        ctx.circuit.names().join(", ")
+                    ),
+                ));
+            }
+            apply_circuit(model, state, action)
+        }
+        Action::SetCannulation { cannulation } => apply_cannulation(model, state, *cannulation),
+        Action::CircuitFailure { failure } => apply_failure(model, *failure, &mut ctx.circuit),
+        Action::CircuitRepair {} => apply_repair(model, &mut ctx.circuit),
+        // A running simulation changes it at the next beat boundary (see `Simulation`); the
+        // validation of a timeline applies it to the model at once.
+        Action::SetHemoglobin { hemoglobin_g_dl } => match state {
+            Some(_) if model.params().gas.is_some() => Ok(()),
+            _ => apply_hemoglobin(model, None, *hemoglobin_g_dl),
+        },
         Action::Infusion {
             drug,
             dose_ug_kg_min,
@@ -765,6 +853,150 @@ fn apply_circuit(
     if let (Action::StopEcmo {}, Some(state)) = (action, state) {
         // Clamping stops the flow at once.
         state.set_ecmo_flow_ml_s(model, 0.0);
+    }
+    Ok(())
+}
+
+/// Moves the cannulae: the drained and return compartments of the new configuration.
+fn apply_cannulation(
+    model: &mut Model,
+    state: Option<&mut State>,
+    site: crate::action::CannulationSite,
+) -> Result<(), ActionError> {
+    let params = model.params();
+    if params.ecmo.is_none() {
+        return Err(ActionError::unavailable(
+            "action",
+            "set_cannulation needs an ECMO circuit: add [ecmo] enabled = true (an adult preset)",
+        ));
+    }
+    let Some(anatomy) = params.anatomy.as_ref() else {
+        return Err(ActionError::unavailable(
+            "cannulation",
+            "this preset has no cannulation sites (single systemic artery)",
+        ));
+    };
+    let cannulation = site.engine();
+    let (drain, ret) = anatomy.cannulation_sites(cannulation, params.sites.ra);
+    model
+        .update(|p| {
+            if let Some(e) = p.ecmo.as_mut() {
+                e.cannulation = cannulation;
+                e.drain_from = drain;
+                e.return_to = ret;
+            }
+        })
+        .map_err(|e| ActionError::from_param("cannulation", e))?;
+    if let Some(state) = state {
+        state.refresh(model);
+    }
+    Ok(())
+}
+
+/// A circuit emergency: its physical effect on the circuit's parameters.
+fn apply_failure(
+    model: &mut Model,
+    failure: CircuitFailure,
+    memory: &mut CircuitMemory,
+) -> Result<(), ActionError> {
+    use crate::action::{
+        LINE_OCCLUSION_FACTOR as LINE, OXYGENATOR_FAILURE_DP_FACTOR as DP,
+        OXYGENATOR_FAILURE_TRANSFER_FACTOR as TRANSFER,
+    };
+    let Some(e) = model.params().ecmo.as_ref() else {
+        return Err(ActionError::unavailable(
+            "action",
+            "circuit_failure needs an ECMO circuit: add [ecmo] enabled = true (an adult preset)",
+        ));
+    };
+    if memory.failures & failure.bit() != 0 {
+        return Err(ActionError::invalid(
+            "failure",
+            format!("{} is already in force", failure.name()),
+        ));
+    }
+    let healthy = memory.healthy.clone().unwrap_or_else(|| e.clone());
+    model
+        .update(|p| {
+            let Some(e) = p.ecmo.as_mut() else { return };
+            match failure {
+                CircuitFailure::PumpFailure
+                | CircuitFailure::PowerLoss
+                | CircuitFailure::AirInVenousLine => e.pump_rpm = 0.0,
+                CircuitFailure::OxygenatorFailure => {
+                    e.oxygenator.slope_mmhg_s_per_ml *= DP;
+                    e.oxygenator.offset_mmhg *= DP;
+                    e.oxygenator.k_o2_ml_s *= TRANSFER;
+                    e.oxygenator.ua_co2_coeff *= TRANSFER;
+                }
+                CircuitFailure::DrainageKink => {
+                    e.drainage_cannula.a_mmhg_s2_per_ml2 *= LINE;
+                    e.drainage_cannula.b_mmhg_s_per_ml *= LINE;
+                }
+                CircuitFailure::ReturnOcclusion => {
+                    e.return_cannula.a_mmhg_s2_per_ml2 *= LINE;
+                    e.return_cannula.b_mmhg_s_per_ml *= LINE;
+                }
+            }
+        })
+        .map_err(|e| ActionError::from_param("failure", e))?;
+    memory.healthy = Some(healthy);
+    memory.failures |= failure.bit();
+    Ok(())
+}
+
+/// Undoes every circuit failure.
+fn apply_repair(model: &mut Model, memory: &mut CircuitMemory) -> Result<(), ActionError> {
+    let Some(healthy) = memory.healthy.clone() else {
+        return Err(ActionError::invalid(
+            "action",
+            "there is no circuit failure to repair",
+        ));
+    };
+    let restart = memory.pump_stopped();
+    model
+        .update(|p| {
+            let Some(e) = p.ecmo.as_mut() else { return };
+            if restart {
+                e.pump_rpm = healthy.pump_rpm;
+            }
+            e.oxygenator = healthy.oxygenator;
+            e.drainage_cannula = healthy.drainage_cannula;
+            e.return_cannula = healthy.return_cannula;
+        })
+        .map_err(|e| ActionError::from_param("action", e))?;
+    *memory = CircuitMemory::default();
+    Ok(())
+}
+
+/// A new haemoglobin at the same saturations: the model's carrying capacity and, when
+/// running, the blood's O2 contents scale together.
+fn apply_hemoglobin(
+    model: &mut Model,
+    state: Option<&mut State>,
+    hb_g_dl: f64,
+) -> Result<(), ActionError> {
+    let Some(old) = model.params().gas.as_ref().map(|g| g.hemoglobin_g_dl) else {
+        return Err(ActionError::unavailable(
+            "hemoglobin_g_dl",
+            "this preset has no gas-transport model",
+        ));
+    };
+    model
+        .update(|p| {
+            p.set_hemoglobin_g_dl(hb_g_dl);
+        })
+        .map_err(|e| ActionError::from_param("hemoglobin_g_dl", e))?;
+    if let Some(state) = state {
+        let l = model.layout();
+        let r = hb_g_dl / old;
+        if l.gas && r.is_finite() && r > 0.0 {
+            let mut y = state.vector().to_vec();
+            for v in &mut y[l.o2..l.o2 + l.compartments] {
+                *v *= r;
+            }
+            *state = state.with_vector(model, &y);
+        }
     }
     Ok(())
 }

@@ -285,6 +285,8 @@ pub struct CircuitSettings {
     pub sweep_l_min: f64,
     /// Sweep gas O2 fraction.
     pub fdo2: f64,
+    /// Circuit failures in force (`pump_failure`, `oxygenator_failure`, ...; empty: none).
+    pub circuit_failures: Vec<String>,
 }
 
 /// An unloading device and its settings.
@@ -413,6 +415,17 @@ pub struct Summary {
     /// Where ECMO and native blood meet in the aorta (absent without a circuit or a beat).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mixing_zone: Option<String>,
+    /// Pulse oximetry on the right hand, %: the right radial SaO2 when the oximeter has a
+    /// usable pulse (pulse pressure at least
+    /// [`crate::alarms::SPO2_MIN_PULSE_PRESSURE_MMHG`]), `null` otherwise (and without a gas
+    /// model or a beat).
+    pub spo2_right_hand_percent: Option<f64>,
+    /// Pulse oximetry on a leg, %: the femoral SaO2 when the femoral pulse is usable, `null`
+    /// otherwise.
+    pub spo2_leg_percent: Option<f64>,
+    /// Haemoglobin, g/dL (absent without a gas model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hemoglobin_g_dl: Option<f64>,
     /// Raised alarms, critical first.
     pub alarms: Vec<Alarm>,
     /// One summary per phase.
@@ -460,6 +473,11 @@ impl Summary {
                 pump_rpm_setting: e.pump_rpm,
                 sweep_l_min: e.sweep_l_min,
                 fdo2: e.fdo2,
+                circuit_failures: sim
+                    .circuit_failures()
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
             }),
             devices: devices(params),
             metrics: avg.as_ref().map(|m| Metrics::of(m, params)),
@@ -467,6 +485,22 @@ impl Summary {
                 .as_ref()
                 .filter(|_| params.ecmo.is_some())
                 .map(|m| ecmova_engine::mixing_zone(params, m).to_string()),
+            spo2_right_hand_percent: avg
+                .as_ref()
+                .filter(|m| {
+                    params.gas.is_some()
+                        && m.pulse_pressure_mmhg >= crate::alarms::SPO2_MIN_PULSE_PRESSURE_MMHG
+                })
+                .map(|m| m.sao2_right_radial_percent),
+            spo2_leg_percent: avg
+                .as_ref()
+                .filter(|m| {
+                    params.gas.is_some()
+                        && m.sbp_femoral_mmhg - m.dbp_femoral_mmhg
+                            >= crate::alarms::SPO2_MIN_PULSE_PRESSURE_MMHG
+                })
+                .map(|m| m.sao2_femoral_percent),
+            hemoglobin_g_dl: params.gas.as_ref().map(|g| g.hemoglobin_g_dl),
             alarms: avg.as_ref().map_or_else(Vec::new, |m| tracker.alarms(m)),
             phases: phase_summaries,
             weaning_trial: sim.weaning().map(|trial| WeaningSummary {

@@ -58,7 +58,11 @@ class Trace {
     this.color = color;
     this.min = opts.min;
     this.max = opts.max;
-    this.auto = !!opts.auto; // rescale to the last sweep's range (pleth)
+    this.auto = !!opts.auto; // rescale to the last sweep's range
+    // Pleth: the span is fixed at the first full sweep (2.5 × the pulse seen then) and only the
+    // centre follows, so the wave's height is proportional to the arterial pulse volume: a
+    // flat arterial line draws a flat pleth (no auto-gain).
+    this.fixedSpan = !!opts.fixedSpan;
     this.grow = !!opts.grow; // widen the range when exceeded (pressures)
     this.baseMax = opts.max;
     this.scaleEl = opts.scaleEl || null;
@@ -75,7 +79,8 @@ class Trace {
     this.seenMax = -Infinity;
     this.sweep = -1;
     this.autoInit = false;
-    if (this.auto) { this.min = 0; this.max = 1; }
+    this.span = null;
+    if (this.auto || this.fixedSpan) { this.min = 0; this.max = 1; }
   }
   resize() {
     const dpr = window.devicePixelRatio || 1;
@@ -93,6 +98,16 @@ class Trace {
     this.lastX = null;
   }
   rescale() {
+    if (this.fixedSpan && isFinite(this.seenMin) && isFinite(this.seenMax)) {
+      if (this.span === null && this.seenMax > this.seenMin) this.span = 2.5 * (this.seenMax - this.seenMin);
+      const c = 0.5 * (this.seenMin + this.seenMax);
+      const half = 0.5 * (this.span || Math.max(1e-3, 1e-3 * Math.abs(c)));
+      this.min = c - half;
+      this.max = c + half;
+      this.seenMin = Infinity;
+      this.seenMax = -Infinity;
+      return;
+    }
     if (!(this.seenMax > this.seenMin)) return;
     if (this.auto) {
       const pad = 0.12 * (this.seenMax - this.seenMin);
@@ -118,6 +133,12 @@ class Trace {
     if (!isFinite(v)) return;
     this.seenMin = Math.min(this.seenMin, v);
     this.seenMax = Math.max(this.seenMax, v);
+    if (this.fixedSpan && this.span === null && !this.autoInit) {
+      // First sweep: centre on the first value until the span is known.
+      this.autoInit = true;
+      this.min = v - 1e-3 * Math.abs(v) - 1e-6;
+      this.max = v + 1e-3 * Math.abs(v) + 1e-6;
+    }
     if (this.auto && (v < this.min || v > this.max)) {
       // Out of range (first sweep, or a step change): widen at once around what was seen.
       const span = Math.max(this.seenMax - this.seenMin, 1e-3 * Math.abs(v) + 1e-6);
@@ -166,14 +187,14 @@ const traces = [
   new Trace($("tr-abp"), color("--abp"), { min: 0, max: 160, grow: true, scaleEl: $("sc-abp"), unit: "mmHg" }),
   new Trace($("tr-pa"), color("--pa"), { min: 0, max: 60, grow: true, scaleEl: $("sc-pa"), unit: "mmHg" }),
   new Trace($("tr-cvp"), color("--cvp"), { min: 0, max: 25, grow: true, scaleEl: $("sc-cvp"), unit: "mmHg" }),
-  new Trace($("tr-plr"), color("--spo2"), { min: 0, max: 1, auto: true }),
-  new Trace($("tr-pll"), color("--spo2leg"), { min: 0, max: 1, auto: true }),
+  new Trace($("tr-plr"), color("--spo2"), { min: 0, max: 1, fixedSpan: true }),
+  new Trace($("tr-pll"), color("--spo2leg"), { min: 0, max: 1, fixedSpan: true }),
 ];
 
 // ---------------------------------------------------------------------------------------------
 // PV loop
 
-const pv = { canvas: $("pvloop"), points: [], maxPoints: 700, vmax: 250, pmax: 160 };
+const pv = { canvas: $("pvloop"), points: [], ref: null, maxPoints: 700, vmax: 250, pmax: 160 };
 
 function resizePv() {
   const dpr = window.devicePixelRatio || 1;
@@ -208,6 +229,15 @@ function drawPv() {
   }
   ctx.fillText("LV volume, mL", W - 90 * dpr, H - 8 * dpr);
   ctx.fillText("LV pressure, mmHg", L + 4 * dpr, 16 * dpr);
+  // The captured reference loop (grey), for before/after comparison.
+  if (pv.ref && pv.ref.length > 1) {
+    ctx.strokeStyle = "rgba(190,190,190,0.7)";
+    ctx.lineWidth = 1.5 * dpr;
+    ctx.beginPath();
+    ctx.moveTo(px(pv.ref[0][0]), py(pv.ref[0][1]));
+    for (let i = 1; i < pv.ref.length; i++) ctx.lineTo(px(pv.ref[i][0]), py(pv.ref[i][1]));
+    ctx.stroke();
+  }
   // The loop, fading with age.
   const n = pv.points.length;
   if (n < 2) return;
@@ -230,6 +260,63 @@ function pushPv(v, p) {
   if (pv.points.length > pv.maxPoints) pv.points.splice(0, pv.points.length - pv.maxPoints);
   if (v > pv.vmax - 10) pv.vmax = Math.ceil((v + 20) / 50) * 50;
   if (p > pv.pmax - 5) pv.pmax = Math.ceil((p + 10) / 40) * 40;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trends (kept by the server: GET .../trends; a reload shows them again)
+
+const trend = { canvas: $("trends"), points: [], log: [] };
+
+function drawTrends() {
+  const c = trend.canvas;
+  const dpr = window.devicePixelRatio || 1;
+  c.width = Math.round(c.clientWidth * dpr);
+  c.height = Math.round(c.clientHeight * dpr);
+  const ctx = c.getContext("2d");
+  const W = c.width, H = c.height;
+  ctx.fillStyle = "#000";
+  ctx.fillRect(0, 0, W, H);
+  const pts = trend.points;
+  if (pts.length < 2) return;
+  const t0 = pts[0].t_s, t1 = Math.max(pts[pts.length - 1].t_s, t0 + 1);
+  const x = (t) => 30 * dpr + (W - 36 * dpr) * (t - t0) / (t1 - t0);
+  const y = (v) => H - 12 * dpr - (H - 20 * dpr) * Math.min(1, Math.max(0, v / 120));
+  ctx.fillStyle = "#6f7d8b";
+  ctx.font = `${9 * dpr}px sans-serif`;
+  [0, 60, 120].forEach((v) => ctx.fillText(String(v), 2, y(v) + 3 * dpr));
+  ctx.strokeStyle = "#555";
+  ctx.setLineDash([3 * dpr, 3 * dpr]);
+  trend.log.forEach((e) => {
+    if (e.t_s < t0 || e.t_s > t1) return;
+    ctx.beginPath(); ctx.moveTo(x(e.t_s), 0); ctx.lineTo(x(e.t_s), H); ctx.stroke();
+  });
+  ctx.setLineDash([]);
+  const line = (key, scale, col) => {
+    ctx.strokeStyle = col;
+    ctx.lineWidth = 1.5 * dpr;
+    ctx.beginPath();
+    let pen = false;
+    pts.forEach((p) => {
+      const v = p[key];
+      if (typeof v !== "number") { pen = false; return; }
+      if (pen) ctx.lineTo(x(p.t_s), y(v * scale)); else ctx.moveTo(x(p.t_s), y(v * scale));
+      pen = true;
+    });
+    ctx.stroke();
+  };
+  line("map_mmhg", 1, color("--abp"));
+  line("ecmo_flow_l_min", 10, "#35d07f");
+  line("spo2_right_hand_percent", 1, color("--spo2"));
+}
+
+async function refreshTrends() {
+  if (!session) return;
+  try {
+    const t = await api("GET", `/sessions/${session.id}/trends`, undefined, session);
+    trend.points = t.points;
+    window.ecmova.trends = t;
+    drawTrends();
+  } catch (e) { /* the session may have ended */ }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,18 +409,26 @@ function showSummary(s) {
   setText("v-lap", fmt(s.lap_mmhg, 0));
   setText("v-cvp", fmt(s.cvp_mmhg, 0));
   setText("v-lvef", fmt(s.lvef_percent, 0));
-  setText("v-spo2r", fmt(s.sao2_right_radial_percent, 0));
-  setText("v-spo2l", fmt(s.sao2_femoral_percent, 0));
+  // SpO2 is what a pulse oximeter reads: null (no usable pulse) is shown as "?", not 100 %.
+  const spo2 = (k, q) => {
+    const noPulse = s[k] === null;
+    setText(q, noPulse ? "no pulse" : "");
+    return noPulse ? "?" : fmt(s[k], 0);
+  };
+  setText("v-spo2r", spo2("spo2_right_hand_percent", "q-spo2r"));
+  setText("v-spo2l", spo2("spo2_leg_percent", "q-spo2l"));
   setText("v-svo2", fmt(s.svo2_percent, 0));
   const avClosed = Array.isArray(s.alarms) && s.alarms.some((a) => a.name === "aortic_valve_closed");
   setText("v-avo", has(s, "aortic_valve_opening_fraction") ? (avClosed ? "NO" : "yes") : "--");
 
   const running = ecmoRunning(s);
   const avail = typeof s.ecmo_running === "boolean"; // a circuit is in place
+  const failures = Array.isArray(s.circuit_failures) ? s.circuit_failures : [];
   const st = $("ecmo-state");
-  st.textContent = running ? "RUNNING" : avail ? "CLAMPED" : "NO CIRCUIT";
-  st.className = "state" + (running ? " on" : "");
-  const ev = (k, d) => (running && has(s, k) ? fmt(s[k], d) : "--");
+  st.textContent = !avail ? "NO CIRCUIT" : failures.length ? "FAILURE" : running ? "RUNNING" : "CLAMPED";
+  st.className = "state" + (running && !failures.length ? " on" : failures.length || (avail && !running) ? " off" : "");
+  // A circuit in place reads its sensors whether it runs or not: clamped is 0 L/min, not "--".
+  const ev = (k, d) => (avail && has(s, k) ? fmt(s[k], d) : "--");
   setText("ecmo-rpm", ev("pump_rpm_setting", 0));
   setText("ecmo-flow", ev("ecmo_flow_l_min", 2));
   setText("ecmo-pven", ev("drainage_pressure_mmhg", 0));
@@ -341,10 +436,58 @@ function showSummary(s) {
   setText("ecmo-ppost", ev("post_oxygenator_pressure_mmhg", 0));
   setText("ecmo-dp", ev("oxygenator_dp_mmhg", 0));
   setText("ecmo-sweep", ev("sweep_l_min", 1));
-  setText("ecmo-fdo2", running && has(s, "fdo2") ? fmt(100 * s.fdo2, 0) : "--");
-  setText("ecmo-total", running ? fmt(s.total_flow_l_min, 2) : "--");
+  setText("ecmo-fdo2", avail && has(s, "fdo2") ? fmt(100 * s.fdo2, 0) : "--");
+  setText("ecmo-total", fmt(s.total_flow_l_min, 2));
   setText("ecmo-po2", ev("post_oxygenator_po2_mmhg", 0));
+  setText("ecmo-svo2", fmt(s.svo2_percent, 0));
+  setText("ecmo-hb", fmt(s.hemoglobin_g_dl, 1));
+  setText("ecmo-cann", avail ? s.cannulation || "--" : "--");
+  setText("ecmo-fail", failures.length ? failures.join(", ").replace(/_/g, " ") : "none");
+  // Inputs show the circuit's actual settings: each is rewritten when the setting changes on
+  // the server (an action from any screen, the end of a weaning trial), never while typed in.
+  const sync = (id, v) => {
+    const el = $(id);
+    if ((typeof v !== "number" || !isFinite(v)) && typeof v !== "string") return;
+    if (synced[id] === v || document.activeElement === el) return;
+    synced[id] = v;
+    el.value = String(v);
+  };
+  if (avail) {
+    sync("rpm", Math.round(s.pump_rpm_setting));
+    sync("sweep", Math.round(10 * s.sweep_l_min) / 10);
+    sync("fdo2", Math.round(100 * s.fdo2));
+    if (s.cannulation) sync("cannulation", s.cannulation);
+  }
+  if (has(s, "hemoglobin_g_dl")) sync("hb", s.hemoglobin_g_dl);
+  showDevices(s);
+  showWeaning(s);
   showAlarms(s);
+}
+
+const synced = {};
+
+function showDevices(s) {
+  const el = $("devices");
+  const list = (Array.isArray(s.devices) ? s.devices : []).filter((d) => d.active);
+  const parts = list.map((d) => {
+    if (d.kind === "impella") return `IMPELLA P${d.performance_level} ${fmt(s.impella_flow_l_min, 1)} L/min`;
+    if (d.kind === "iabp") return `IABP 1:${d.ratio} aug ${fmt(s.augmented_diastolic_pressure_mmhg, 0)} mmHg`;
+    if (d.kind === "lv_vent") return `LV VENT ${fmt(s.lv_vent_flow_l_min, 2)} L/min`;
+    if (d.kind === "atrial_septostomy") return `SEPTOSTOMY ${fmt(d.diameter_mm, 0)} mm ${fmt(s.septostomy_flow_l_min, 2)} L/min`;
+    return d.kind;
+  });
+  const text = parts.length ? parts.join(" · ") : "no LV unloading device running";
+  setText("devices", text);
+}
+
+function showWeaning(s) {
+  const w = s.weaning_trial;
+  const el = $("weaning");
+  if (!w) { setText("weaning", ""); return; }
+  const steps = (w.steps || []).map((st) => `${fmt(st.flow_l_min, 1)} L/min: ${st.verdict && st.verdict.readiness ? st.verdict.readiness : "?"}`);
+  const verdict = w.readiness ? String(w.readiness).replace(/_/g, " ") : "running";
+  el.dataset.verdict = w.readiness || "";
+  setText("weaning", `Verdict: ${verdict}${w.completed ? " (trial completed)" : ""}. ${steps.join("; ")}`);
 }
 
 // Alarms are decided once, in Rust (the simulation's alarm objects, critical first): the page
@@ -362,16 +505,30 @@ function showAlarms(s) {
   if (list.length === 0 && !s.stopped) {
     el.innerHTML = '<span class="none">No alarm</span>';
   }
+  const acked = Array.isArray(s.acknowledged_alarms) ? s.acknowledged_alarms : [];
+  // IEC 60601-1-8 colours: high red, medium yellow, low cyan; the server's order (priority).
   list.forEach((a) => {
     const d = document.createElement("div");
-    d.className = "a " + (a.severity === "warning" ? "warn" : "");
+    d.className = "a " + (a.severity === "warning" ? "warn" : a.severity === "advisory" ? "advisory" : "crit");
+    if (acked.includes(a.name)) d.className += " acked";
     d.dataset.alarm = a.name;
-    d.textContent = "▲ " + a.message;
+    d.dataset.severity = a.severity;
+    const mark = a.severity === "critical" ? "▲▲▲ " : a.severity === "warning" ? "▲▲ " : "▲ ";
+    d.textContent = mark + a.message;
+    if (!acked.includes(a.name)) {
+      const b = document.createElement("button");
+      b.textContent = "ack";
+      b.className = "ack";
+      b.onclick = () => api("POST", `/sessions/${session.id}/alarms`, { command: "acknowledge", name: a.name }, session).catch((e) => log(e.message, "err"));
+      d.appendChild(b);
+    }
     el.appendChild(d);
   });
+  setText("audio-state", typeof s.audio_paused_until_s === "number" ? `audio paused until ${fmt(s.audio_paused_until_s, 0)} s` : "");
   const raised = (name) => list.some((a) => a.name === name && a.severity === "critical");
   $("box-abp").classList.toggle("alarm", raised("low_map"));
   $("box-spo2r").classList.toggle("alarm", raised("low_sao2_right_radial") || raised("differential_hypoxaemia"));
+  $("box-hr").classList.toggle("alarm", raised("ventricular_fibrillation") || raised("asystole"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,6 +567,7 @@ async function send(event) {
     const path = event.command ? "clock" : "events";
     const r = await api("POST", `/sessions/${session.id}/${path}`, event, session);
     log(r.detail || r.applied, "ok");
+    if (event.action) trend.log.push({ t_s: r.t_s, action: event });
     return r;
   } catch (e) {
     log(`${event.action || event.command}: ${e.message}${e.body && e.body.field ? ` (field ${e.body.field})` : ""}`, "err");
@@ -417,32 +575,150 @@ async function send(event) {
   }
 }
 
-async function start() {
-  const preset = $("preset").value;
-  const speed = parseFloat($("speed").value) || 1;
-  const old = session;
-  try {
-    const body = { preset, speed };
-    if ($("baroreflex").checked) body.overrides = { baroreflex: true };
-    const r = await api("POST", "/sessions", body);
-    session = { id: r.id, preset: r.preset, token: r.instructor_token };
-    window.ecmova.session = session;
-  } catch (e) {
-    log(`cannot start ${preset}: ${e.message}`, "err");
-    return;
-  }
+// The session lives in the URL fragment (#session=<id>&token=<token>&role=...): a fragment never
+// leaves the browser, a reload re-attaches to the running session, and a second screen opens
+// the learner's URL to attach to the same session with the learner's token.
+function fragment() {
+  const out = {};
+  location.hash.replace(/^#/, "").split("&").forEach((kv) => {
+    const i = kv.indexOf("=");
+    if (i > 0) out[kv.slice(0, i)] = decodeURIComponent(kv.slice(i + 1));
+  });
+  return out;
+}
+
+function setRole(role) {
+  window.ecmova.role = role;
+  document.body.classList.toggle("learner", role === "learner");
+  setText("role", role);
+}
+
+async function attach(id, token, role, learnerToken) {
   if (ws) { const w = ws; ws = null; w.close(); }
-  if (old) api("DELETE", `/sessions/${old.id}`, undefined, old).catch(() => {});
+  session = { id, token, role, learnerToken };
+  window.ecmova.session = session;
+  setRole(role);
+  history.replaceState(null, "", `${location.pathname}${location.search}#session=${id}&token=${encodeURIComponent(token)}&role=${role}` + (learnerToken ? `&learner=${encodeURIComponent(learnerToken)}` : ""));
   traces.forEach((t) => { t.reset(); t.clear(); });
   pv.points = [];
   pv.vmax = 250;
   pv.pmax = 160;
   $("overlay").style.display = "none";
   $("pause").disabled = false;
-  setText("st-preset", session.preset);
-  setText("st-session", session.id.slice(0, 8));
-  log(`started ${session.preset}`, "ok");
-  ws = connect(session.id);
+  let info;
+  try {
+    info = await api("GET", `/sessions/${id}`, undefined, session);
+  } catch (e) {
+    log(`cannot attach to session ${id.slice(0, 8)}: ${e.message}`, "err");
+    session = null;
+    window.ecmova.session = null;
+    $("overlay").style.display = "";
+    return false;
+  }
+  setText("st-preset", info.preset);
+  setText("st-session", id.slice(0, 8));
+  if (learnerToken) {
+    const url = `${location.origin}/#session=${id}&token=${encodeURIComponent(learnerToken)}&role=learner`;
+    $("learner-link").value = url;
+    $("learner-open").href = url;
+  }
+  // The event log survives a reload: it is the driver's action log, kept by the server.
+  try {
+    const l = await api("GET", `/sessions/${id}/log`, undefined, session);
+    trend.log = l.actions;
+    $("log").innerHTML = "";
+    l.actions.forEach((a) => log(`[${fmt(a.t_s, 1)} s] ${a.action.action} (${a.source})`, "ok"));
+  } catch (e) { /* ignore */ }
+  refreshTrends();
+  ws = connect(id);
+  return true;
+}
+
+// `replace`: Start deletes the running session after a confirmation (a second click within
+// 5 s); a file upload (scenario, snapshot) is an explicit choice and leaves the old session
+// running (it expires when idle), so nothing is deleted without asking.
+async function create(body, what, replace) {
+  if (replace && session && !confirmReplace()) return;
+  const old = replace ? session : null;
+  let r;
+  try {
+    r = await api("POST", "/sessions", body);
+  } catch (e) {
+    log(`cannot start ${what}: ${e.message}${e.body && e.body.field ? ` (field ${e.body.field})` : ""}`, "err");
+    return;
+  }
+  if (old && old.role === "instructor") api("DELETE", `/sessions/${old.id}`, undefined, old).catch(() => {});
+  await attach(r.id, r.instructor_token, "instructor", r.learner_token);
+  log(`started ${what}`, "ok");
+}
+
+let replaceArmed = 0;
+function confirmReplace() {
+  const now = Date.now();
+  if (now - replaceArmed < 5000) { replaceArmed = 0; $("start").textContent = "Start"; return true; }
+  replaceArmed = now;
+  $("start").textContent = "Replace session?";
+  log("a session is running: press Start again within 5 s to replace it (it will be deleted)", "err");
+  setTimeout(() => { if (Date.now() - replaceArmed >= 5000) $("start").textContent = "Start"; }, 5100);
+  return false;
+}
+
+async function start() {
+  const preset = $("preset").value;
+  const speed = parseFloat($("speed").value) || 1;
+  // Sessions start from the preset's settled state (the server runs to steady state first).
+  const body = { preset, speed, settle: true };
+  if ($("baroreflex").checked) body.overrides = { baroreflex: true };
+  await create(body, preset, true);
+}
+
+async function download(path, name, type) {
+  if (!session) { log("start a scenario first", "err"); return; }
+  try {
+    const r = await fetch(API + path, { headers: authHeaders(session) });
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    const blob = new Blob([await r.text()], { type });
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    window.ecmova.lastDownload = { path, name, size: blob.size };
+    log(`downloaded ${name}`, "ok");
+  } catch (e) {
+    log(`cannot download ${name}: ${e.message}`, "err");
+  }
+}
+
+function readFile(input) {
+  return new Promise((resolve, reject) => {
+    const f = input.files && input.files[0];
+    if (!f) { reject(new Error("no file")); return; }
+    const rd = new FileReader();
+    rd.onload = () => resolve({ name: f.name, text: String(rd.result) });
+    rd.onerror = () => reject(rd.error);
+    rd.readAsText(f);
+  });
+}
+
+async function loadScenario() {
+  const f = await readFile($("scenario-file"));
+  let body;
+  if (/\.json$/i.test(f.name)) {
+    try { body = { scenario: JSON.parse(f.text) }; } catch (e) { log(`${f.name}: not JSON (${e.message})`, "err"); return; }
+  } else {
+    body = { scenario_toml: f.text };
+  }
+  body.speed = parseFloat($("speed").value) || 1;
+  await create(body, f.name, false);
+}
+
+async function restoreSnapshot() {
+  const f = await readFile($("snap-file"));
+  let snap;
+  try { snap = JSON.parse(f.text); } catch (e) { log(`${f.name}: not JSON (${e.message})`, "err"); return; }
+  await create({ snapshot: snap, speed: parseFloat($("speed").value) || 1 }, `snapshot ${f.name}`, false);
 }
 
 function numberOf(id) {
@@ -474,9 +750,8 @@ function wire() {
   };
   $("rpm-up").onclick = () => rpmStep(250);
   $("rpm-down").onclick = () => rpmStep(-250);
-  $("rpm").onchange = () => send({ action: "set_pump_rpm", rpm: numberOf("rpm") });
+  $("rpm").onchange = () => { if (isFinite(numberOf("rpm"))) send({ action: "set_pump_rpm", rpm: numberOf("rpm") }); };
   $("sweep-set").onclick = () => send({ action: "set_sweep", sweep_l_min: numberOf("sweep") });
-  $("fdo2-set").onclick = () => send({ action: "set_fdo2", fdo2: numberOf("fdo2") });
   $("drug-set").onclick = () => send({ action: "infusion", drug: $("drug").value, dose_ug_kg_min: numberOf("dose") });
   $("device-on").onclick = () => {
     const ev = { action: "set_device", device: $("device").value, active: true };
@@ -487,11 +762,42 @@ function wire() {
   $("arrest").onclick = () => send({ action: "arrest", rhythm: "vf" });
   $("asystole").onclick = () => send({ action: "arrest", rhythm: "asystole" });
   $("rosc").onclick = () => send({ action: "rosc" });
-  $("wean-set").onclick = () => send({ action: "weaning_trial", flows_l_min: [numberOf("wean")] });
-  window.addEventListener("resize", () => { traces.forEach((t) => t.resize()); resizePv(); });
-  window.addEventListener("pagehide", () => {
-    if (session) fetch(`${API}/sessions/${session.id}`, { method: "DELETE", keepalive: true, headers: authHeaders(session) }).catch(() => {});
+  $("wean-set").onclick = () => send({
+    action: "weaning_trial",
+    flows_l_min: $("wean").value.split(/[ ,;]+/).filter((x) => x).map(Number),
+    step_s: numberOf("wean-step"),
   });
+  $("fdo2-set").onclick = () => send({ action: "set_fdo2", fdo2: numberOf("fdo2") / 100 });
+  $("fio2-set").onclick = () => send({ action: "set_fio2", fio2: numberOf("fio2") / 100 });
+  $("shunt-set").onclick = () => send({ action: "set_lung_shunt", lung_shunt_fraction: numberOf("shunt") / 100 });
+  $("hb-set").onclick = () => send({ action: "set_hemoglobin", hemoglobin_g_dl: numberOf("hb") });
+  $("cann-set").onclick = () => send({ action: "set_cannulation", cannulation: $("cannulation").value });
+  $("fail-set").onclick = () => send({ action: "circuit_failure", failure: $("failure").value });
+  $("repair").onclick = () => send({ action: "circuit_repair" });
+  $("silence").onclick = () => { if (session) api("POST", `/sessions/${session.id}/alarms`, { command: "silence" }, session).then((r) => log(r.detail, "ok")).catch((e) => log(e.message, "err")); };
+  $("pv-ref").onclick = () => { pv.ref = pv.points.slice(-Math.min(pv.points.length, 400)); };
+  $("scenario-file").onchange = () => loadScenario().catch((e) => log(e.message, "err"));
+  $("snap-file").onchange = () => restoreSnapshot().catch((e) => log(e.message, "err"));
+  $("snap-save").onclick = () => session && download(`/sessions/${session.id}/snapshot`, `ecmova-snapshot-${session.id.slice(0, 8)}.json`, "application/json");
+  $("debrief-html").onclick = () => session && download(`/sessions/${session.id}/debrief`, `ecmova-debrief-${session.id.slice(0, 8)}.html`, "text/html");
+  $("debrief-json").onclick = () => session && download(`/sessions/${session.id}/debrief?format=json`, `ecmova-debrief-${session.id.slice(0, 8)}.json`, "application/json");
+  $("debrief-csv").onclick = () => session && download(`/sessions/${session.id}/debrief?format=csv`, `ecmova-debrief-${session.id.slice(0, 8)}.csv`, "text/csv");
+  // Keyboard shortcuts for the common actions (not while typing).
+  document.addEventListener("keydown", (e) => {
+    const tag = (document.activeElement && document.activeElement.tagName) || "";
+    if (["INPUT", "SELECT", "TEXTAREA"].includes(tag) || e.ctrlKey || e.metaKey || e.altKey) return;
+    const instructor = !session || session.role === "instructor";
+    if (e.key === "m") $("silence").click();
+    else if (e.key === " " && instructor && session) { e.preventDefault(); $("pause").click(); }
+    else if (e.key === "s" && instructor) $("start").click();
+    else if (e.key === "v" && instructor) $("arrest").click();
+    else if (e.key === "+") $("rpm-up").click();
+    else if (e.key === "-") $("rpm-down").click();
+  });
+  window.addEventListener("resize", () => { traces.forEach((t) => t.resize()); resizePv(); drawTrends(); });
+  // Leaving or reloading the page does not delete the session: it stays until deleted or
+  // idle-expired, and a reload (the URL keeps it) re-attaches.
+  setInterval(refreshTrends, 5000);
 }
 
 function applyCaps() {
@@ -525,6 +831,12 @@ async function init() {
     Array.from($("speed").options).forEach((o) => { if (max && parseFloat(o.value) > max) o.disabled = true; });
   } catch (e) {
     log(`cannot reach the server: ${e.message}`, "err");
+  }
+  const f = fragment();
+  if (f.session && f.token) {
+    await attach(f.session, f.token, f.role === "learner" ? "learner" : "instructor", f.learner);
+  } else {
+    setRole("instructor");
   }
   window.ecmova.ready = true;
 }

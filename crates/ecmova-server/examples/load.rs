@@ -47,8 +47,10 @@ pub struct SessionResult {
 /// The whole run.
 #[derive(Debug, Clone, Default)]
 pub struct LoadReport {
-    /// Per session.
+    /// Per session (its instructor's stream client).
     pub sessions: Vec<SessionResult>,
+    /// Per session, a second screen: the learner's stream client (the learner's token).
+    pub learners: Vec<SessionResult>,
     /// REST latency during the load (GET /api/v1/sessions/{id}/summary), ms: median, max.
     pub rest_ms: (f64, f64),
     /// CPU time of this process over the run / wall time (1.0 = one core busy), if known.
@@ -160,6 +162,7 @@ pub async fn run_load(addr: SocketAddr, opts: LoadOptions) -> LoadReport {
     let t0 = Instant::now();
     let cpu0 = cpu_seconds();
     let mut ids = Vec::with_capacity(opts.sessions);
+    let mut learner_ids = Vec::with_capacity(opts.sessions);
     for _ in 0..opts.sessions {
         let (status, v) = http(
             addr,
@@ -170,12 +173,24 @@ pub async fn run_load(addr: SocketAddr, opts: LoadOptions) -> LoadReport {
         )
         .await;
         assert_eq!(status, 201, "create session: {v}");
+        let id = v["id"].as_str().expect("id").to_string();
         ids.push((
-            v["id"].as_str().expect("id").to_string(),
+            id.clone(),
             v["instructor_token"].as_str().expect("token").to_string(),
+        ));
+        learner_ids.push((
+            id,
+            v["learner_token"]
+                .as_str()
+                .expect("learner token")
+                .to_string(),
         ));
     }
     let clients: Vec<_> = ids
+        .iter()
+        .map(|id| tokio::spawn(client(addr, id.clone(), opts.clone())))
+        .collect();
+    let learners: Vec<_> = learner_ids
         .iter()
         .map(|id| tokio::spawn(client(addr, id.clone(), opts.clone())))
         .collect();
@@ -208,6 +223,9 @@ pub async fn run_load(addr: SocketAddr, opts: LoadOptions) -> LoadReport {
     let mut report = LoadReport::default();
     for c in clients {
         report.sessions.push(c.await.expect("client task"));
+    }
+    for c in learners {
+        report.learners.push(c.await.expect("learner client task"));
     }
     report.rest_ms = probe.await.unwrap_or((0.0, 0.0));
     report.wall_s = t0.elapsed().as_secs_f64();

@@ -9,8 +9,9 @@ use crate::error::{check, from_serde, ApiError};
 use crate::security::{self, Role};
 use crate::session::{self, spawn_stepper, status_message, Session, SimCore, MIN_SPEED};
 use crate::wire::{
-    ActionLog, Applied, Capabilities, ClockCommand, CreateSession, LiveSummary, PresetInfo,
-    PresetList, RunResult, SeriesColumns, SessionInfo, SessionList, CLOCK_COMMANDS,
+    ActionLog, AlarmCommand, Applied, Capabilities, ClockCommand, CreateSession, Debrief,
+    LiveSummary, Permissions, PresetInfo, PresetList, RunResult, SeriesColumns, SessionInfo,
+    SessionList, CLOCK_COMMANDS,
 };
 use crate::AppState;
 use axum::body::Bytes;
@@ -74,6 +75,26 @@ pub fn api_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             get(session_snapshot),
         ),
         (Method::GET, "/api/v1/sessions/{id}/log", get(session_log)),
+        (
+            Method::GET,
+            "/api/v1/sessions/{id}/trends",
+            get(session_trends),
+        ),
+        (
+            Method::GET,
+            "/api/v1/sessions/{id}/debrief",
+            get(session_debrief),
+        ),
+        (
+            Method::POST,
+            "/api/v1/sessions/{id}/alarms",
+            post(send_alarm_command),
+        ),
+        (
+            Method::POST,
+            "/api/v1/sessions/{id}/permissions",
+            post(set_permissions),
+        ),
         (
             Method::GET,
             "/api/v1/sessions/{id}/summary",
@@ -418,6 +439,7 @@ fn session_simulation(req: &CreateSession, max_replay_s: f64) -> Result<Simulati
     let given = [
         req.preset.is_some() || req.overrides.is_some(),
         req.scenario.is_some(),
+        req.scenario_toml.is_some(),
         req.snapshot.is_some(),
     ];
     let n = given.iter().filter(|g| **g).count();
@@ -425,17 +447,24 @@ fn session_simulation(req: &CreateSession, max_replay_s: f64) -> Result<Simulati
         return Err(ApiError::bad_request(
             "missing_field",
             Some("preset"),
-            "give `preset` (with optional `overrides`), `scenario` or `snapshot`",
+            "give `preset` (with optional `overrides`), `scenario`, `scenario_toml` or `snapshot`",
         ));
     }
     if n > 1 {
         return Err(ApiError::bad_request(
             "invalid_request",
             Some("preset"),
-            "give exactly one of `preset` (with optional `overrides`), `scenario` or `snapshot`",
+            "give exactly one of `preset` (with optional `overrides`), `scenario`, `scenario_toml` or `snapshot`",
         ));
     }
     let options = SimulationOptions::default();
+    if let Some(text) = &req.scenario_toml {
+        let scenario = Scenario::from_toml(text).map_err(|e| {
+            ApiError::bad_request("invalid_scenario", Some("scenario_toml"), e.to_string())
+        })?;
+        return Simulation::from_scenario(&scenario, options)
+            .map_err(|e| scenario_error(e, "scenario_toml.patient."));
+    }
     if let Some(v) = &req.scenario {
         let scenario: Scenario = deserialize_under(v.clone(), "scenario")?;
         return Simulation::from_scenario(&scenario, options)
@@ -576,7 +605,23 @@ async fn create_session(
     }
     let paused = req.paused.unwrap_or(false);
     let max_replay_s = st.limits().max_run_duration_s;
-    let sim = blocking(&st, move || session_simulation(&req, max_replay_s)).await?;
+    let settle = req.settle.unwrap_or(false);
+    if settle && req.preset.is_none() {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            Some("settle"),
+            "settle: only a session from a preset settles (a scenario plays its own timeline; a snapshot resumes exactly)",
+        ));
+    }
+    let sim = blocking(&st, move || {
+        let mut sim = session_simulation(&req, max_replay_s)?;
+        if settle {
+            sim.stabilize(session::SETTLE_MAX_S, &mut ())
+                .map_err(|e| scenario_error(e, "overrides."))?;
+        }
+        Ok(sim)
+    })
+    .await?;
     let id = st.new_id()?;
     let tokens = security::SessionTokens::new()?;
     let session = Session::new(id.clone(), SimCore::new(sim, speed, paused));
@@ -639,11 +684,23 @@ async fn send_action(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
-    let s = st.authorize(&path_id(id)?, &headers, None, Role::Learner)?;
+    let id = path_id(id)?;
+    let s = st.authorize(&id, &headers, None, Role::Learner)?;
+    let instructor = st.authorize(&id, &headers, None, Role::Instructor).is_ok();
     let body = body_bytes(body)?;
     let action: Action = parse_tagged(&body, "action")?;
     let name = action.name();
     let mut sim = s.sim();
+    if !instructor && !sim.learner_may(name) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            Some("action"),
+            format!(
+                "action: the instructor has not allowed the learner to apply {name} (POST .../permissions)"
+            ),
+        ));
+    }
     let detail = sim.apply(action)?;
     ok(&Applied {
         applied: name.into(),
@@ -735,6 +792,122 @@ async fn session_log(
         actions: s.sim().sim.log().to_vec(),
     };
     ok(&log)
+}
+
+/// `GET /sessions/{id}/trends`: the trend points and alarm history kept server-side.
+async fn session_trends(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let s = st.authorize(&path_id(id)?, &headers, None, Role::Learner)?;
+    let trends = s.sim().trends();
+    ok(&trends)
+}
+
+/// The query of `GET /sessions/{id}/debrief`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DebriefQuery {
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// `GET /sessions/{id}/debrief`: the report (HTML, `?format=json`, or the trends as
+/// `?format=csv`).
+async fn session_debrief(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    q: Result<Query<DebriefQuery>, QueryRejection>,
+) -> ApiResult {
+    let s = st.authorize(&path_id(id)?, &headers, None, Role::Learner)?;
+    let q = q.map_err(|e| ApiError::bad_request("invalid_query", Some("format"), e.body_text()))?;
+    let debrief = {
+        let sim = s.sim();
+        Debrief {
+            session_id: s.id.clone(),
+            preset: s.preset.clone(),
+            summary: sim.sim.summary(),
+            log: sim.sim.log().to_vec(),
+            trends: sim.trends(),
+        }
+    };
+    let attachment = |ext: &str| {
+        format!(
+            "attachment; filename=\"ecmova-debrief-{}.{ext}\"",
+            &s.id[..8.min(s.id.len())]
+        )
+    };
+    match q.0.format.as_deref().unwrap_or("html") {
+        "json" => {
+            let mut r = ok(&debrief)?;
+            if let Ok(v) = header::HeaderValue::from_str(&attachment("json")) {
+                r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            Ok(r)
+        }
+        "csv" => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, attachment("csv")),
+            ],
+            crate::debrief::csv(&debrief),
+        )
+            .into_response()),
+        "html" => Ok((
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8".to_string())],
+            crate::debrief::html(&debrief),
+        )
+            .into_response()),
+        other => Err(ApiError::bad_request(
+            "invalid_choice",
+            Some("format"),
+            format!("format: {other} is not a format (allowed: html, json, csv)"),
+        )),
+    }
+}
+
+/// `POST /sessions/{id}/alarms`: acknowledge an alarm or pause the audible alarm.
+async fn send_alarm_command(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let s = st.authorize(&path_id(id)?, &headers, None, Role::Learner)?;
+    let body = body_bytes(body)?;
+    let command: AlarmCommand = parse_tagged(&body, "command")?;
+    let name = match &command {
+        AlarmCommand::Acknowledge { .. } => "acknowledge",
+        AlarmCommand::Silence {} => "silence",
+    };
+    let mut sim = s.sim();
+    let detail = sim.alarm_command(&command)?;
+    ok(&Applied {
+        applied: name.into(),
+        t_s: sim.time_s(),
+        detail,
+    })
+}
+
+/// `POST /sessions/{id}/permissions`: what the learner's token may apply (instructor only).
+async fn set_permissions(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let s = st.authorize(&path_id(id)?, &headers, None, Role::Instructor)?;
+    let body = body_bytes(body)?;
+    let p: Permissions = parse_json(&body)?;
+    let mut sim = s.sim();
+    let detail = sim.set_learner_actions(p.learner_actions)?;
+    ok(&Applied {
+        applied: "permissions".into(),
+        t_s: sim.time_s(),
+        detail,
+    })
 }
 
 async fn stream(
@@ -1050,6 +1223,9 @@ mod tests {
             "set_lv_contractility" => json!({"lv_contractility_scale": 0.6}),
             "set_device" => json!({"device": "impella", "active": true, "performance_level": 6}),
             "arrest" => json!({"rhythm": "asystole"}),
+            "set_hemoglobin" => json!({"hemoglobin_g_dl": 9.5}),
+            "set_cannulation" => json!({"cannulation": "central"}),
+            "circuit_failure" => json!({"failure": "oxygenator_failure"}),
             _ => json!({}),
         };
         v["action"] = name.into();

@@ -18,6 +18,7 @@
 
 pub mod api;
 mod assets;
+pub mod debrief;
 pub mod error;
 pub mod openapi;
 pub mod security;

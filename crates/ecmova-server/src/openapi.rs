@@ -5,8 +5,8 @@
 
 use crate::error::ApiError;
 use crate::wire::{
-    ActionLog, Applied, Capabilities, ClockCommand, CreateSession, LiveSummary, PresetList,
-    RunResult, SessionInfo, SessionList,
+    ActionLog, AlarmCommand, Applied, Capabilities, ClockCommand, CreateSession, Debrief,
+    LiveSummary, Permissions, PresetList, RunResult, SessionInfo, SessionList, Trends,
 };
 use ecmova_scenario::action::RANGES;
 use ecmova_scenario::Action;
@@ -173,6 +173,38 @@ pub fn document() -> Value {
             summary: "Every applied action with its time and source",
             request: Body::Empty,
             response: schema::<ActionLog>(&mut g),
+            status: "200",
+        },
+        Route {
+            method: "get",
+            path: "/api/v1/sessions/{id}/trends",
+            summary: "Trend points (every 5 simulated s, the last hour) and the alarm history, kept server-side",
+            request: Body::Empty,
+            response: schema::<Trends>(&mut g),
+            status: "200",
+        },
+        Route {
+            method: "get",
+            path: "/api/v1/sessions/{id}/debrief",
+            summary: "The debrief report: HTML (default), ?format=json (this schema) or ?format=csv",
+            request: Body::Empty,
+            response: schema::<Debrief>(&mut g),
+            status: "200",
+        },
+        Route {
+            method: "post",
+            path: "/api/v1/sessions/{id}/alarms",
+            summary: "Acknowledge a raised alarm or pause the audible alarm for 2 min",
+            request: schema::<AlarmCommand>(&mut g),
+            response: schema::<Applied>(&mut g),
+            status: "200",
+        },
+        Route {
+            method: "post",
+            path: "/api/v1/sessions/{id}/permissions",
+            summary: "Set the actions the learner's token may apply (instructor only)",
+            request: schema::<Permissions>(&mut g),
+            response: schema::<Applied>(&mut g),
             status: "200",
         },
         Route {

@@ -10,13 +10,16 @@
 
 use crate::error::ApiError;
 use crate::stream::{channels, encode_frame, lv_activation, Channel, EcgClock};
-use crate::wire::{ChannelInfo, ClockCommand, LiveSummary};
+use crate::wire::{
+    AlarmCommand, AlarmRecord, ChannelInfo, ClockCommand, LiveSummary, TrendPoint, Trends,
+};
 use axum::extract::ws::Message;
 use axum::http::StatusCode;
 use ecmova_engine::{BeatMetrics, Model, State};
 use ecmova_scenario::simulation::Observer;
 use ecmova_scenario::{Action, ActionError, Simulation};
 use serde_json::{json, Map, Value};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -33,6 +36,106 @@ pub const MIN_SPEED: f64 = 0.1;
 const BROADCAST_CAPACITY: usize = 64;
 /// Beat messages buffered between two frames.
 const MAX_PENDING_BEATS: usize = 64;
+
+/// Interval between trend points, simulated s.
+pub const TREND_INTERVAL_S: f64 = 5.0;
+/// Trend points kept per session (the last hour at [`TREND_INTERVAL_S`]).
+pub const TREND_MAX_POINTS: usize = 720;
+/// Alarm occurrences kept per session for the debrief.
+pub const ALARM_HISTORY_MAX: usize = 1000;
+/// The audible-alarm pause of `silence`, simulated s (the 2-minute audio pause of bedside
+/// monitors).
+pub const AUDIO_PAUSE_S: f64 = 120.0;
+/// Longest settling run of `settle: true`, simulated s.
+pub const SETTLE_MAX_S: f64 = 300.0;
+/// Actions the learner's token may not apply unless the instructor allows them: the
+/// instructor's scenario events (arrest, return of circulation, circuit emergencies, lung and
+/// heart disease).
+pub const INSTRUCTOR_ONLY_ACTIONS: &[&str] = &[
+    "arrest",
+    "rosc",
+    "circuit_failure",
+    "set_lung_shunt",
+    "set_lv_contractility",
+];
+
+/// The session's trends and alarm history, sampled from the driver's summaries.
+#[derive(Debug, Default)]
+pub struct TrendLog {
+    points: VecDeque<TrendPoint>,
+    next_s: f64,
+    history: Vec<AlarmRecord>,
+}
+
+impl TrendLog {
+    /// Samples `sim` if a trend point is due.
+    fn sample(&mut self, sim: &Simulation) {
+        let t = sim.time_s();
+        if t < self.next_s - 1e-9 {
+            return;
+        }
+        self.next_s = t + TREND_INTERVAL_S;
+        let s = sim.summary();
+        for open in self.history.iter_mut().filter(|r| r.cleared_s.is_none()) {
+            if !s
+                .alarms
+                .iter()
+                .any(|a| a.name == open.name && a.since_s == open.raised_s)
+            {
+                open.cleared_s = Some(t);
+            }
+        }
+        for a in &s.alarms {
+            let known = self
+                .history
+                .iter()
+                .any(|r| r.cleared_s.is_none() && r.name == a.name && r.raised_s == a.since_s);
+            if !known && self.history.len() < ALARM_HISTORY_MAX {
+                self.history.push(AlarmRecord {
+                    name: a.name.clone(),
+                    severity: a.severity,
+                    message: a.message.clone(),
+                    raised_s: a.since_s,
+                    cleared_s: None,
+                });
+            }
+        }
+        let Some(m) = s.metrics.as_ref() else {
+            return;
+        };
+        let h = &m.haemodynamics;
+        let g = m.gases.as_ref();
+        if self.points.len() == TREND_MAX_POINTS {
+            self.points.pop_front();
+        }
+        self.points.push_back(TrendPoint {
+            t_s: t,
+            heart_rate_bpm: h.heart_rate_bpm,
+            sbp_mmhg: h.sbp_mmhg,
+            dbp_mmhg: h.dbp_mmhg,
+            map_mmhg: h.map_mmhg,
+            cvp_mmhg: h.cvp_mmhg,
+            lvedp_mmhg: h.lvedp_mmhg,
+            cardiac_output_l_min: h.cardiac_output_l_min,
+            ecmo_flow_l_min: m.circuit.as_ref().map(|c| c.ecmo_flow_l_min),
+            spo2_right_hand_percent: s.spo2_right_hand_percent,
+            spo2_leg_percent: s.spo2_leg_percent,
+            sao2_right_radial_percent: g.map(|g| g.sao2_right_radial_percent),
+            sao2_femoral_percent: g.map(|g| g.sao2_femoral_percent),
+            svo2_percent: g.map(|g| g.svo2_percent),
+            paco2_right_radial_mmhg: g.map(|g| g.paco2_right_radial_mmhg),
+        });
+    }
+
+    /// The trends as the API answers them.
+    pub fn trends(&self) -> Trends {
+        Trends {
+            interval_s: TREND_INTERVAL_S,
+            points: self.points.iter().cloned().collect(),
+            alarm_history: self.history.clone(),
+        }
+    }
+}
 
 /// What the stream samples while the simulation advances (an [`Observer`] of it).
 pub struct StreamState {
@@ -115,12 +218,26 @@ pub struct SimCore {
     run_sim_s: f64,
     run_wall_s: f64,
     target_s: f64,
+    trends: TrendLog,
+    acknowledged: Vec<(String, f64)>,
+    audio_paused_until_s: Option<f64>,
+    learner_actions: Vec<String>,
 }
 
 impl SimCore {
     /// A session around a simulation.
     pub fn new(sim: Simulation, speed: f64, paused: bool) -> Self {
+        let mut trends = TrendLog::default();
+        trends.sample(&sim);
         SimCore {
+            trends,
+            acknowledged: Vec::new(),
+            audio_paused_until_s: None,
+            learner_actions: Action::NAMES
+                .iter()
+                .filter(|n| !INSTRUCTOR_ONLY_ACTIONS.contains(n))
+                .map(|n| n.to_string())
+                .collect(),
             stream: StreamState::new(sim.model()),
             target_s: sim.time_s(),
             sim,
@@ -154,6 +271,72 @@ impl SimCore {
             self.paused = true;
         }
         self.target_s = self.target_s.max(self.sim.time_s());
+        self.trends.sample(&self.sim);
+    }
+
+    /// The trends and alarm history so far.
+    pub fn trends(&self) -> Trends {
+        self.trends.trends()
+    }
+
+    /// Whether the learner's token may apply action `name`.
+    pub fn learner_may(&self, name: &str) -> bool {
+        self.learner_actions.iter().any(|a| a == name)
+    }
+
+    /// Sets what the learner's token may apply; unknown names are refused (422).
+    pub fn set_learner_actions(&mut self, names: Vec<String>) -> Result<String, ApiError> {
+        if let Some(bad) = names.iter().find(|n| !Action::NAMES.contains(&n.as_str())) {
+            return Err(ApiError::unprocessable(
+                "invalid_choice",
+                Some("learner_actions"),
+                format!(
+                    "learner_actions: {bad} is not an action (allowed: {})",
+                    Action::NAMES.join(", ")
+                ),
+            ));
+        }
+        self.learner_actions = names;
+        Ok(format!(
+            "the learner may apply: {}",
+            if self.learner_actions.is_empty() {
+                "nothing".to_string()
+            } else {
+                self.learner_actions.join(", ")
+            }
+        ))
+    }
+
+    /// Acknowledges an alarm or pauses the audible alarm.
+    pub fn alarm_command(&mut self, command: &AlarmCommand) -> Result<String, ApiError> {
+        let now = self.time_s();
+        match command {
+            AlarmCommand::Acknowledge { name } => {
+                let raised = self.sim.summary().alarms;
+                let Some(a) = raised.iter().find(|a| &a.name == name) else {
+                    return Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "not_raised",
+                        Some("name"),
+                        format!(
+                            "name: {name} is not raised now (raised: {})",
+                            raised
+                                .iter()
+                                .map(|a| a.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                };
+                self.acknowledged.retain(|(n, _)| n != name);
+                self.acknowledged.push((name.clone(), a.since_s));
+                Ok(format!("{name} acknowledged"))
+            }
+            AlarmCommand::Silence {} => {
+                self.audio_paused_until_s = Some(now + AUDIO_PAUSE_S);
+                Ok(format!("audible alarm paused for {AUDIO_PAUSE_S:.0} s"))
+            }
+        }
     }
 
     /// Simulated time, s.
@@ -169,12 +352,27 @@ impl SimCore {
 
     /// The live summary: the simulation's [`ecmova_scenario::Summary`] and the clock.
     pub fn summary(&self, session_id: &str) -> LiveSummary {
+        let summary = self.sim.summary();
+        // An acknowledgement holds for that occurrence only.
+        let acknowledged_alarms = summary
+            .alarms
+            .iter()
+            .filter(|a| {
+                self.acknowledged
+                    .iter()
+                    .any(|(n, since)| *n == a.name && *since == a.since_s)
+            })
+            .map(|a| a.name.clone())
+            .collect();
         LiveSummary {
             session_id: session_id.into(),
             speed: self.speed,
             paused: self.paused,
             stopped: self.stopped.clone(),
-            summary: self.sim.summary(),
+            acknowledged_alarms,
+            audio_paused_until_s: self.audio_paused_until_s.filter(|t| *t > self.time_s()),
+            learner_actions: self.learner_actions.clone(),
+            summary,
         }
     }
 

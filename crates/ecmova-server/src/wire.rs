@@ -25,6 +25,9 @@ pub struct CreateSession {
     /// their times.
     #[serde(default)]
     pub scenario: Option<serde_json::Value>,
+    /// A whole scenario file as TOML text (what a browser uploads); as `scenario` otherwise.
+    #[serde(default)]
+    pub scenario_toml: Option<String>,
     /// A snapshot from `GET /api/v1/sessions/{id}/snapshot`, resumed exactly.
     #[serde(default)]
     pub snapshot: Option<serde_json::Value>,
@@ -34,6 +37,11 @@ pub struct CreateSession {
     /// Start paused (default false).
     #[serde(default)]
     pub paused: Option<bool>,
+    /// For a preset: run to the patient's periodic steady state (at most
+    /// [`crate::session::SETTLE_MAX_S`] simulated s) before the clock starts, so that the
+    /// first seconds show the settled patient (default false).
+    #[serde(default)]
+    pub settle: Option<bool>,
 }
 
 /// `POST /api/v1/sessions/{id}/clock`: the session's clock, which is not physiology.
@@ -141,6 +149,13 @@ pub struct LiveSummary {
     /// Why the simulation stopped (divergence), absent while it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
+    /// Raised alarms acknowledged at the bedside (`POST .../alarms`), by name.
+    pub acknowledged_alarms: Vec<String>,
+    /// The audible alarm is paused until this simulated time, s (absent: not paused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_paused_until_s: Option<f64>,
+    /// The actions the learner's token may apply.
+    pub learner_actions: Vec<String>,
     /// The simulation's summary (the same type a scenario run reports).
     #[serde(flatten)]
     pub summary: Summary,
@@ -206,4 +221,106 @@ pub struct SeriesColumns {
     pub columns: Vec<String>,
     /// One array of values per column.
     pub data: Vec<Vec<f64>>,
+}
+
+/// One point of a session's trends: the driver's summary sampled every
+/// [`crate::session::TREND_INTERVAL_S`] simulated seconds (kept server-side, so a reload keeps
+/// them). A quantity the patient lacks (a circuit, a gas model, an oximeter pulse) is `null`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TrendPoint {
+    /// Simulated time, s.
+    pub t_s: f64,
+    /// Heart rate, bpm.
+    pub heart_rate_bpm: f64,
+    /// Systolic arterial pressure (right radial), mmHg.
+    pub sbp_mmhg: f64,
+    /// Diastolic arterial pressure (right radial), mmHg.
+    pub dbp_mmhg: f64,
+    /// Mean arterial pressure (right radial), mmHg.
+    pub map_mmhg: f64,
+    /// Central venous pressure, mmHg.
+    pub cvp_mmhg: f64,
+    /// LV end-diastolic pressure, mmHg.
+    pub lvedp_mmhg: f64,
+    /// Native cardiac output, L/min.
+    pub cardiac_output_l_min: f64,
+    /// ECMO flow, L/min (null without a circuit).
+    pub ecmo_flow_l_min: Option<f64>,
+    /// SpO2 right hand, % (null without a usable pulse).
+    pub spo2_right_hand_percent: Option<f64>,
+    /// SpO2 leg, % (null without a usable pulse).
+    pub spo2_leg_percent: Option<f64>,
+    /// SaO2 right radial, % (null without a gas model).
+    pub sao2_right_radial_percent: Option<f64>,
+    /// SaO2 femoral, % (null without a gas model).
+    pub sao2_femoral_percent: Option<f64>,
+    /// Mixed venous SO2, % (null without a gas model).
+    pub svo2_percent: Option<f64>,
+    /// PaCO2 right radial, mmHg (null without a gas model).
+    pub paco2_right_radial_mmhg: Option<f64>,
+}
+
+/// An alarm as it came and went (the debrief's alarm list).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AlarmRecord {
+    /// Alarm name.
+    pub name: String,
+    /// Severity when raised.
+    pub severity: ecmova_scenario::alarms::Severity,
+    /// Its message when first seen.
+    pub message: String,
+    /// Simulated time since which it held, s.
+    pub raised_s: f64,
+    /// Simulated time at which it was seen cleared, s (null while it holds).
+    pub cleared_s: Option<f64>,
+}
+
+/// `GET /api/v1/sessions/{id}/trends`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Trends {
+    /// Interval between points, simulated s.
+    pub interval_s: f64,
+    /// The points, oldest first (at most the last hour).
+    pub points: Vec<TrendPoint>,
+    /// Every alarm raised so far, in order.
+    pub alarm_history: Vec<AlarmRecord>,
+}
+
+/// `POST /api/v1/sessions/{id}/alarms`: what the bedside does with alarms (not physiology:
+/// the alarm conditions stay as the driver decides them).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AlarmCommand {
+    /// Acknowledge a raised alarm: it stays listed, marked acknowledged, until it clears (a
+    /// new occurrence is unacknowledged again).
+    Acknowledge {
+        /// The alarm's name.
+        name: String,
+    },
+    /// Pause the audible alarm for [`crate::session::AUDIO_PAUSE_S`] simulated seconds (2 min).
+    Silence {},
+}
+
+/// `POST /api/v1/sessions/{id}/permissions`: what the learner's token may apply.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Permissions {
+    /// The action names (`set_pump_rpm`, ...) the learner may apply; the others answer 403.
+    pub learner_actions: Vec<String>,
+}
+
+/// `GET /api/v1/sessions/{id}/debrief?format=json`: the whole session for a debriefing (the
+/// HTML report shows the same content).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Debrief {
+    /// Session id.
+    pub session_id: String,
+    /// Preset.
+    pub preset: String,
+    /// The summary now (phases, weaning trial, alarms now).
+    pub summary: Summary,
+    /// Every action applied, with its time and source.
+    pub log: Vec<LoggedAction>,
+    /// The trends.
+    pub trends: Trends,
 }

@@ -223,7 +223,12 @@ impl Driver {
             if truthy {
                 return v;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            if Instant::now() >= deadline {
+                let page = self
+                    .js("return (document.getElementById('log') || {}).textContent + ' | ' + JSON.stringify(window.ecmova && window.ecmova.stats && window.ecmova.stats.lastSummary || {}).slice(0, 1500);")
+                    .await;
+                panic!("timed out waiting for {what}; page log and summary: {page}");
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -286,8 +291,12 @@ fn number(text: &str) -> Option<f64> {
     text.trim().parse().ok()
 }
 
+/// One headless Chromium at a time (two would starve the 2-core CI machine).
+static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn monitor_and_assessment_in_headless_chromium() {
+    let _one = BROWSER.lock().await;
     let Some(chromium) = find_binary("CHROMIUM_BIN", &["/usr/bin/chromium", "chromium-browser"])
     else {
         eprintln!("SKIP browser test: chromium is not installed (apt-get install -y chromium chromium-driver)");
@@ -498,6 +507,428 @@ async fn monitor_and_assessment_in_headless_chromium() {
         .js("return document.querySelector('[data-key=\"age_years\"]').classList.contains('bad');")
         .await;
     assert_eq!(bad, json!(true));
+    d.quit().await;
+    assert_alive(addr).await;
+}
+
+/// Skips the clock of session `id` ahead by `by_s` simulated seconds (instructor token).
+async fn skip(addr: SocketAddr, id: &str, token: &str, by_s: f64) {
+    let auth = format!("Authorization: Bearer {token}\r\n");
+    let get_t = raw_request(
+        addr,
+        "GET",
+        &format!("/api/v1/sessions/{id}"),
+        None,
+        &auth,
+        b"",
+        Duration::from_secs(60),
+    )
+    .await
+    .expect("session")
+    .json()["t_s"]
+        .as_f64()
+        .expect("t_s");
+    let body = json!({"command": "advance_to", "t_s": get_t + by_s}).to_string();
+    let r = raw_request(
+        addr,
+        "POST",
+        &format!("/api/v1/sessions/{id}/clock"),
+        Some("application/json"),
+        &auth,
+        body.as_bytes(),
+        Duration::from_secs(60),
+    )
+    .await
+    .expect("clock");
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
+/// The acceptance of issue 14 in a real browser: an instructor screen and a learner screen on
+/// one session; FiO2 and cannulation changes reach the learner's right-hand saturation; VF
+/// tops the alarms and SpO2 reads unavailable; clamping reads 0 L/min with an alarm; a weaning
+/// trial shows its verdict; the debrief downloads with the events; a reload keeps the log and
+/// the trends; a scenario file and a snapshot load through the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teaching_course_in_headless_chromium() {
+    let Some(chromium) = find_binary("CHROMIUM_BIN", &["/usr/bin/chromium", "chromium-browser"])
+    else {
+        eprintln!("SKIP browser test: chromium is not installed");
+        return;
+    };
+    let Some(chromedriver) = find_binary("CHROMEDRIVER", &["/usr/bin/chromedriver"]) else {
+        eprintln!("SKIP browser test: chromedriver is not installed");
+        return;
+    };
+    let _one = BROWSER.lock().await;
+    let addr = start(ecmova_server::Config::default()).await;
+    let base = format!("http://{addr}");
+    let d = Driver::start(&chromedriver, &chromium).await;
+    let ready = "window.ecmova && window.ecmova.ready";
+
+    // Instructor: start a settled patient.
+    d.goto(&format!("{base}/")).await;
+    d.wait_for("page ready", ready, Duration::from_secs(10))
+        .await;
+    d.click("#start").await;
+    d.wait_for(
+        "the session",
+        "window.ecmova.session && document.getElementById('learner-link').value",
+        Duration::from_secs(30),
+    )
+    .await;
+    let id = d
+        .js("return window.ecmova.session.id;")
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ins = d
+        .js("return window.ecmova.session.token;")
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    let learner_url = d
+        .js("return document.getElementById('learner-link').value;")
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    let instructor_window = d.cmd("GET", "/window", json!({})).await;
+    // Poor native lungs on room air, femoral ECMO: the right hand is blue.
+    d.type_into("#shunt", "60").await;
+    d.click("#shunt-set").await;
+    d.type_into("#fio2", "21").await;
+    d.click("#fio2-set").await;
+    d.type_into("#rpm", "3000").await;
+    d.click("#ecmo-start").await;
+    d.wait_for(
+        "the log to show ECMO started",
+        "document.getElementById('log').textContent.includes('ECMO started')",
+        Duration::from_secs(10),
+    )
+    .await;
+    skip(addr, &id, &ins, 90.0).await;
+
+    // Learner: a second screen attaches with the learner's URL.
+    let learner_window = d
+        .cmd("POST", "/window/new", json!({"type": "window"}))
+        .await;
+    d.cmd(
+        "POST",
+        "/window",
+        json!({"handle": learner_window["handle"]}),
+    )
+    .await;
+    d.goto(&learner_url).await;
+    d.wait_for("learner page ready", ready, Duration::from_secs(10))
+        .await;
+    assert_eq!(d.js("return window.ecmova.role;").await, json!("learner"));
+    let hidden = d
+        .js("return getComputedStyle(document.getElementById('events-panel')).display;")
+        .await;
+    assert_eq!(
+        hidden,
+        json!("none"),
+        "the learner sees no instructor events"
+    );
+    // The right-hand saturation the learner's screen receives (the SpO2 box shows it, or "?"
+    // when the oximeter has no usable pulse on full flow).
+    let sat = "(s => s && typeof s.sao2_right_radial_percent === 'number' && s.sao2_right_radial_percent)(window.ecmova.stats.lastSummary)";
+    let spo2_low = d
+        .wait_for(
+            "the learner's right-hand saturation",
+            sat,
+            Duration::from_secs(15),
+        )
+        .await;
+    let spo2_low = spo2_low.as_f64().unwrap();
+    let shown = d.text("#v-spo2r").await;
+    assert!(shown == "?" || number(&shown).is_some(), "SpO2 box {shown}");
+    // The learner's token cannot trigger the instructor's events.
+    let learner_token = learner_url
+        .split("token=")
+        .nth(1)
+        .and_then(|t| t.split('&').next())
+        .unwrap()
+        .to_string();
+    let r = raw_request(
+        addr,
+        "POST",
+        &format!("/api/v1/sessions/{id}/events"),
+        Some("application/json"),
+        &format!("Authorization: Bearer {learner_token}\r\n"),
+        br#"{"action":"arrest","rhythm":"vf"}"#,
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status, 403, "{}", r.text());
+
+    // Instructor: FiO2 up and central cannulation; the learner's right hand pinks up.
+    d.cmd("POST", "/window", json!({"handle": instructor_window}))
+        .await;
+    d.type_into("#fio2", "100").await;
+    d.click("#fio2-set").await;
+    d.js("const s = document.getElementById('cannulation'); s.value = 'central'; return true;")
+        .await;
+    d.click("#cann-set").await;
+    d.wait_for(
+        "the log to show the cannulation",
+        "document.getElementById('log').textContent.includes('cannulation central')",
+        Duration::from_secs(10),
+    )
+    .await;
+    skip(addr, &id, &ins, 60.0).await;
+    d.cmd(
+        "POST",
+        "/window",
+        json!({"handle": learner_window["handle"]}),
+    )
+    .await;
+    let script = format!(
+        "(s => s && s.sao2_right_radial_percent > {} && s.sao2_right_radial_percent)(window.ecmova.stats.lastSummary)",
+        spo2_low + 2.0
+    );
+    let spo2_high = d
+        .wait_for(
+            "the right hand to saturate",
+            &script,
+            Duration::from_secs(15),
+        )
+        .await;
+    eprintln!("right-hand SpO2 {spo2_low} -> {spo2_high} % (FiO2 100 %, central return)");
+
+    // VF: the arrhythmia alarm first, SpO2 unavailable.
+    d.cmd("POST", "/window", json!({"handle": instructor_window}))
+        .await;
+    d.click("#arrest").await;
+    skip(addr, &id, &ins, 20.0).await;
+    d.cmd(
+        "POST",
+        "/window",
+        json!({"handle": learner_window["handle"]}),
+    )
+    .await;
+    d.wait_for(
+        "VF on top of the learner's alarms",
+        "(e => e && e.dataset.alarm === 'ventricular_fibrillation' && e.dataset.severity === 'critical')(document.querySelector('#alarms [data-alarm]'))",
+        Duration::from_secs(15),
+    )
+    .await;
+    d.wait_for(
+        "SpO2 unavailable",
+        "document.getElementById('v-spo2r').textContent === '?'",
+        Duration::from_secs(10),
+    )
+    .await;
+    d.screenshot("learner-vf.png").await;
+
+    // Clamp: 0 L/min with the no-flow alarm.
+    d.cmd("POST", "/window", json!({"handle": instructor_window}))
+        .await;
+    d.click("#ecmo-stop").await;
+    skip(addr, &id, &ins, 10.0).await;
+    d.cmd(
+        "POST",
+        "/window",
+        json!({"handle": learner_window["handle"]}),
+    )
+    .await;
+    d.wait_for(
+        "0 L/min and the no-flow alarm",
+        "document.getElementById('ecmo-flow').textContent === '0.00' && !!document.querySelector('#alarms [data-alarm=\"ecmo_no_flow\"]')",
+        Duration::from_secs(15),
+    )
+    .await;
+
+    // ROSC, ECMO again, a weaning trial (default steps): its verdict appears, and the pump
+    // returns to its setting.
+    d.cmd("POST", "/window", json!({"handle": instructor_window}))
+        .await;
+    d.click("#rosc").await;
+    d.type_into("#rpm", "3200").await;
+    d.click("#ecmo-start").await;
+    d.wait_for(
+        "ECMO running",
+        "document.getElementById('ecmo-state').textContent === 'RUNNING'",
+        Duration::from_secs(15),
+    )
+    .await;
+    skip(addr, &id, &ins, 30.0).await;
+    d.click("#wean-set").await;
+    d.wait_for(
+        "the trial to start",
+        "document.getElementById('log').textContent.includes('weaning trial')",
+        Duration::from_secs(10),
+    )
+    .await;
+    skip(addr, &id, &ins, 100.0).await;
+    let verdict = d
+        .wait_for(
+            "the weaning verdict",
+            "document.getElementById('weaning').dataset.verdict",
+            Duration::from_secs(15),
+        )
+        .await;
+    eprintln!("weaning verdict on the page: {verdict}");
+    assert!(d.text("#weaning").await.contains("Verdict"));
+    d.wait_for(
+        "the rpm box back at the setting",
+        "document.getElementById('rpm').value === '3200' && document.getElementById('ecmo-rpm').textContent === '3200'",
+        Duration::from_secs(15),
+    )
+    .await;
+
+    // Debrief: downloads, and holds the events.
+    d.click("#debrief-json").await;
+    d.wait_for(
+        "the debrief download",
+        "window.ecmova.lastDownload && window.ecmova.lastDownload.size > 1000",
+        Duration::from_secs(15),
+    )
+    .await;
+    let debrief = raw_request(
+        addr,
+        "GET",
+        &format!("/api/v1/sessions/{id}/debrief?format=json"),
+        None,
+        &format!("Authorization: Bearer {ins}\r\n"),
+        b"",
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap()
+    .json();
+    let logged: Vec<String> = debrief["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"]["action"].as_str().unwrap().to_string())
+        .collect();
+    for a in ["set_cannulation", "arrest", "stop_ecmo", "weaning_trial"] {
+        assert!(
+            logged.contains(&a.to_string()),
+            "{a} missing from the debrief: {logged:?}"
+        );
+    }
+
+    // Reload: the same session, its log and trends.
+    d.cmd("POST", "/refresh", json!({})).await;
+    d.wait_for("page ready again", ready, Duration::from_secs(10))
+        .await;
+    assert_eq!(d.js("return window.ecmova.session.id;").await, json!(id));
+    d.wait_for(
+        "the log after the reload",
+        "document.getElementById('log').textContent.includes('set_cannulation')",
+        Duration::from_secs(10),
+    )
+    .await;
+    d.wait_for(
+        "the trends after the reload",
+        "window.ecmova.trends && window.ecmova.trends.points.length > 20",
+        Duration::from_secs(10),
+    )
+    .await;
+
+    // Save a snapshot; restore it through the page: the same log and time.
+    let snap = raw_request(
+        addr,
+        "GET",
+        &format!("/api/v1/sessions/{id}/snapshot"),
+        None,
+        &format!("Authorization: Bearer {ins}\r\n"),
+        b"",
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
+    assert_eq!(snap.status, 200);
+    let dir = std::env::temp_dir().join(format!("ecmova-browser-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let snap_path = dir.join("snapshot.json");
+    std::fs::write(&snap_path, snap.text()).unwrap();
+    let e = d.find("#snap-file").await;
+    d.cmd(
+        "POST",
+        &format!("/element/{e}/value"),
+        json!({"text": snap_path.to_string_lossy()}),
+    )
+    .await;
+    let script = format!(
+        "window.ecmova.session && window.ecmova.session.id !== '{id}' && window.ecmova.session.id"
+    );
+    let restored = d
+        .wait_for("the restored session", &script, Duration::from_secs(30))
+        .await;
+    let restored = restored.as_str().unwrap().to_string();
+    let rtok = d
+        .js("return window.ecmova.session.token;")
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rlog = raw_request(
+        addr,
+        "GET",
+        &format!("/api/v1/sessions/{restored}/log"),
+        None,
+        &format!("Authorization: Bearer {rtok}\r\n"),
+        b"",
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap()
+    .json();
+    assert_eq!(
+        rlog["actions"],
+        snap.json()["log"],
+        "the restored session has the same log"
+    );
+
+    // A scenario file (TOML) loaded through the page plays its timeline.
+    let toml_path = dir.join("scenario.toml");
+    std::fs::write(
+        &toml_path,
+        "[patient]\npreset = \"cardiogenic-shock-ami\"\n[ecmo]\nenabled = true\n\
+         [[events]]\nat_s = 1\naction = \"set_fio2\"\nfio2 = 0.5\n\
+         [simulation]\nduration_s = 600\n",
+    )
+    .unwrap();
+    let e = d.find("#scenario-file").await;
+    d.cmd(
+        "POST",
+        &format!("/element/{e}/value"),
+        json!({"text": toml_path.to_string_lossy()}),
+    )
+    .await;
+    let script = format!("window.ecmova.session && window.ecmova.session.id !== '{restored}' && window.ecmova.session.id");
+    let sid = d
+        .wait_for("the scenario session", &script, Duration::from_secs(30))
+        .await;
+    let sid = sid.as_str().unwrap().to_string();
+    let stok = d
+        .js("return window.ecmova.session.token;")
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    skip(addr, &sid, &stok, 3.0).await;
+    let slog = raw_request(
+        addr,
+        "GET",
+        &format!("/api/v1/sessions/{sid}/log"),
+        None,
+        &format!("Authorization: Bearer {stok}\r\n"),
+        b"",
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap()
+    .json();
+    assert_eq!(slog["actions"][0]["action"]["action"], "set_fio2");
+    assert_eq!(slog["actions"][0]["source"], "timeline");
+    let _ = std::fs::remove_dir_all(&dir);
     d.quit().await;
     assert_alive(addr).await;
 }

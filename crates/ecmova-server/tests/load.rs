@@ -1,5 +1,6 @@
 //! Bounded, self-stopping load test on loopback: many live sessions streaming at once, each
-//! keeping real time. 50 sessions in release builds (the README's `cargo test --release`);
+//! keeping real time, each streamed to two screens (the instructor's and the learner's token).
+//! 50 sessions in release builds (the README's `cargo test --release`);
 //! 10 in debug builds, whose engine is an order of magnitude slower. The figure for
 //! `docs/performance.md` comes from `cargo run --release --example load` (20 s).
 
@@ -31,5 +32,10 @@ async fn many_sessions_keep_real_time() {
     );
     for s in &report.sessions {
         assert!(s.frames >= 100, "{s:?}");
+    }
+    // Every session also feeds a learner's screen at the same rate.
+    assert_eq!(report.learners.len(), sessions);
+    for s in &report.learners {
+        assert!(s.frames >= 100, "learner {s:?}");
     }
 }

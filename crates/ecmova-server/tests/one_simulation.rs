@@ -56,7 +56,14 @@ fn scenario(with_events: bool) -> Value {
 /// The simulation's summary in a live summary: without the session's own keys.
 fn without_session_keys(mut v: Value) -> Value {
     if let Value::Object(m) = &mut v {
-        for k in ["session_id", "speed", "paused"] {
+        for k in [
+            "session_id",
+            "speed",
+            "paused",
+            "acknowledged_alarms",
+            "audio_paused_until_s",
+            "learner_actions",
+        ] {
             m.remove(k);
         }
     }

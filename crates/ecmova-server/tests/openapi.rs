@@ -135,6 +135,36 @@ async fn every_endpoint_answers_as_documented() {
         "/api/v1/sessions/{id}/log",
         get(addr, &format!("{base}/log")).await,
     );
+    ok(
+        "get",
+        "/api/v1/sessions/{id}/trends",
+        get(addr, &format!("{base}/trends")).await,
+    );
+    ok(
+        "get",
+        "/api/v1/sessions/{id}/debrief",
+        get(addr, &format!("{base}/debrief?format=json")).await,
+    );
+    ok(
+        "post",
+        "/api/v1/sessions/{id}/alarms",
+        post_json(
+            addr,
+            &format!("{base}/alarms"),
+            &json!({"command": "silence"}),
+        )
+        .await,
+    );
+    ok(
+        "post",
+        "/api/v1/sessions/{id}/permissions",
+        post_json(
+            addr,
+            &format!("{base}/permissions"),
+            &json!({"learner_actions": ["set_pump_rpm", "fluid"]}),
+        )
+        .await,
+    );
     // Errors answer with the documented error object.
     ok(
         "post",
