@@ -151,6 +151,8 @@ pub struct Simulation {
     next_sample_s: f64,
     alarms: AlarmTracker,
     end_s: f64,
+    /// Smallest step bound the engine used at a beat start (`Model::effective_max_step_s`).
+    smallest_step_bound_s: f64,
 }
 
 impl Simulation {
@@ -201,6 +203,7 @@ impl Simulation {
             next_sample_s: 0.0,
             alarms: AlarmTracker::default(),
             end_s: built.duration_s,
+            smallest_step_bound_s: model.effective_max_step_s(),
             model,
             state,
         };
@@ -331,6 +334,14 @@ impl Simulation {
         self.weaning.as_ref()
     }
 
+    /// The smallest step bound used so far, s, if the engine had to tighten the configured
+    /// `max_step_s` for stability (`ecmova_engine::Model::effective_max_step_s`); `None` if
+    /// every beat ran with the configured bound.
+    pub fn max_step_tightened_to_s(&self) -> Option<f64> {
+        (self.smallest_step_bound_s < self.model.integration().max_step_s)
+            .then_some(self.smallest_step_bound_s)
+    }
+
     /// Whether the baroreflex is coupled.
     pub fn has_baroreflex(&self) -> bool {
         self.reflex.is_some()
@@ -421,6 +432,11 @@ impl Simulation {
 
     /// One engine step and what follows it; returns whether a beat ended in steady state.
     fn step_once(&mut self, observer: &mut impl Observer) -> Result<bool, ScenarioError> {
+        if self.state.step_in_beat() == 0 {
+            self.smallest_step_bound_s = self
+                .smallest_step_bound_s
+                .min(self.model.effective_max_step_s());
+        }
         step(&self.model, &mut self.state);
         if let Some(s) = self.series.as_mut() {
             if self.state.time_s() >= self.next_sample_s - 1e-9 {
