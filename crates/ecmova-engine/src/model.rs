@@ -139,6 +139,10 @@ pub struct IntegrationParams {
     pub max_step_s: f64,
 }
 
+/// Allowed range of [`IntegrationParams::max_step_s`], s. Above the engine's stability bound
+/// the step is tightened automatically ([`Model::effective_max_step_s`]).
+pub const MAX_STEP_RANGE_S: (f64, f64) = (1e-5, 5e-3);
+
 impl Default for IntegrationParams {
     fn default() -> Self {
         IntegrationParams { max_step_s: 1.0e-3 }
@@ -1036,8 +1040,8 @@ impl Model {
         check_range(
             || "simulation.max_step_s".into(),
             integration.max_step_s,
-            1e-5,
-            5e-3,
+            MAX_STEP_RANGE_S.0,
+            MAX_STEP_RANGE_S.1,
             "s",
         )?;
         params.validate()?;
