@@ -109,6 +109,12 @@ pub enum ScenarioError {
         /// The refused effect.
         message: String,
     },
+    /// The caller cancelled the computation (its [`crate::simulation::Observer`] said so).
+    #[error("the simulation was cancelled at t = {time_s:.3} s")]
+    Cancelled {
+        /// Simulated time reached, s.
+        time_s: f64,
+    },
 }
 
 // Manual conversions: the wrapped errors are rendered in the message itself, not chained as

@@ -46,6 +46,11 @@ pub trait Observer {
     fn after_step(&mut self, _model: &Model, _state: &State) {}
     /// After every completed beat.
     fn after_beat(&mut self, _beat: &BeatMetrics) {}
+    /// Asked after every completed beat: `true` stops the advance with
+    /// [`ScenarioError::Cancelled`] (a server cancels a timed-out computation this way).
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 impl Observer for () {}
@@ -462,6 +467,11 @@ impl Simulation {
             )?;
             steady = self.after_beat(&beat)?;
             observer.after_beat(&beat);
+            if observer.cancelled() {
+                return Err(ScenarioError::Cancelled {
+                    time_s: self.state.time_s(),
+                });
+            }
         }
         self.apply_due()?;
         Ok(steady)
