@@ -44,7 +44,8 @@ fn the_documented_max_step_keeps_cardiac_output_on_every_preset() {
                              (tightened to {:?})",
                             DOCUMENTED_MAX_STEP_S, coarse["max_step_tightened_to_s"]
                         );
-                        if !((c - c_ref).abs() <= 0.03 * c_ref.abs().max(0.1)) {
+                        let close = (c - c_ref).abs() <= 0.03 * c_ref.abs().max(0.1);
+                        if !close {
                             failures.push(format!("{name}: CO {c} vs {c_ref}"));
                         }
                         if reference.get("max_step_tightened_to_s").is_some() {
