@@ -12,11 +12,15 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
+/// The tests of this file measure timing and load the machine: one at a time.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A `POST /run` whose request times out stops computing: the next run is admitted at once
 /// instead of waiting for the abandoned one (which would have held the only slot for about a
 /// minute of compute: 86,400 simulated seconds at ~2,000× real time).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timed_out_run_is_cancelled_and_frees_its_slot() {
+    let _serial = SERIAL.lock().await;
     let limits = Limits {
         request_timeout_s: 0.5,
         max_concurrent_runs: 1,
@@ -97,6 +101,7 @@ fn p99(gaps: &[f64]) -> f64 {
 /// blocking pool, not on the runtime threads that serve the stream.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_baroreflex_runs_do_not_delay_websocket_frames() {
+    let _serial = SERIAL.lock().await;
     let config = Config {
         limits: Limits {
             max_concurrent_runs: 8,
@@ -239,6 +244,7 @@ async fn half_open_client() {
 /// The connections come from a child process running [`half_open_client`].
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_half_open_connections_are_closed_by_the_header_timeout() {
+    let _serial = SERIAL.lock().await;
     use std::io::BufRead;
     let n = 10_000;
     let limits = Limits {
