@@ -42,8 +42,8 @@ pub use components::{
 pub use ecmo::{Cannulation, EcmoCircuit};
 pub use metrics::{mixing_zone, BeatMetrics, BeatRecorder, SteadyStateDetector};
 pub use model::{
-    Anatomy, CirculationParams, IntegrationParams, Model, ParamError, Pericardium, Rhythm, Sites,
-    StateLayout,
+    fastest_rate_per_s, Anatomy, CirculationParams, IntegrationParams, Model, ParamError,
+    Pericardium, Rhythm, Sites, StateLayout, STABLE_H_LAMBDA,
 };
 pub use sim::{derivative, lung_gas_exchange, step, tissue_exchange_ml_s, LungExchange, State};
 pub use unloading::{Unloading, UnloadingDevice};

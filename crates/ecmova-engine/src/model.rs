@@ -186,6 +186,10 @@ pub struct IntegrationParams {
     pub max_step_s: f64,
 }
 
+/// Allowed range of [`IntegrationParams::max_step_s`], s. Above the engine's stability bound
+/// the step is tightened automatically ([`Model::effective_max_step_s`]).
+pub const MAX_STEP_RANGE_S: (f64, f64) = (1e-5, 5e-3);
+
 impl Default for IntegrationParams {
     fn default() -> Self {
         IntegrationParams { max_step_s: 1.0e-3 }
@@ -1052,6 +1056,82 @@ pub struct Model {
     pub(crate) iabp_ratios: Vec<u32>,
     /// Activation function of the LV (times the balloon).
     pub(crate) lv_activation: usize,
+    /// The step bound actually used: `min(max_step_s, STABLE_H_LAMBDA / fastest rate)`,
+    /// recomputed by every compile (see [`fastest_rate_per_s`]).
+    effective_max_step_s: f64,
+}
+
+/// Largest `h·λ̂` allowed for the estimated fastest rate `λ̂` ([`fastest_rate_per_s`]) before
+/// the step is tightened automatically. The classical RK4 method is stable on the negative
+/// real axis up to `h·|λ|` ≈ 2.785 and on the imaginary axis up to ≈ 2.83 (Hairer & Wanner,
+/// Solving Ordinary Differential Equations II, Springer 1996, §IV.2). 2.0 leaves ~28 % of
+/// margin for what the pairwise estimate misses (the Jacobian scan in `tests/stability.rs`
+/// found the true fastest eigenvalue within that margin of the estimate on every preset),
+/// and keeps the default 1 ms step untouched on every built-in preset.
+pub const STABLE_H_LAMBDA: f64 = 2.0;
+
+/// An upper estimate of the model's fastest decay rate `|λ|`, 1/s, from its parameters.
+///
+/// Each connection is taken with the two compartments it joins as an isolated pair, whose
+/// eigenvalues are exact: a resistance `R` (a resistor, an open or regurgitant valve)
+/// between compartments of elastance `E₁`, `E₂` relaxes at `λ = (E₁ + E₂)/R` (time constant
+/// `R·C₁C₂/(C₁ + C₂)`); an inertial segment (`R`, `L`) has `λ² + (R/L)λ + (E₁ + E₂)/L = 0`.
+/// A vessel's elastance is `1/C`; a chamber's is its largest slope `dp/dV`: `E_pass + E_max`
+/// (linear) or `Ees + A·B·e^{B·(V − V0)}` at its initial volume (exponential EDPVR, so the
+/// estimate follows the filling a preset or a `blood_volume_scale` gives it). The maximum over
+/// pairs is the estimate. The ejecting ventricle against the aortic root through the open
+/// aortic valve sets it on every built-in preset, as the Jacobian scan confirms
+/// (`tests/stability.rs`). The ECMO circuit (inertance 0.5 mmHg·s²/mL) and the unloading
+/// devices are slower than the heart valves and are not included.
+pub fn fastest_rate_per_s(params: &CirculationParams) -> f64 {
+    let elastance: Vec<f64> = params
+        .compartments
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match &c.kind {
+            CompartmentKind::Vessel(v) => 1.0 / v.compliance_ml_per_mmhg,
+            CompartmentKind::Chamber(ch) => match ch.passive {
+                Passive::Linear {
+                    elastance_mmhg_per_ml,
+                } => elastance_mmhg_per_ml + ch.ees_mmhg_per_ml,
+                Passive::Exponential { a_mmhg, b_per_ml } => {
+                    let dv = (params
+                        .initial_volumes_ml
+                        .get(i)
+                        .copied()
+                        .unwrap_or(ch.v0_ml)
+                        - ch.v0_ml)
+                        .max(0.0);
+                    ch.ees_mmhg_per_ml + a_mmhg * b_per_ml * (b_per_ml * dv).min(50.0).exp()
+                }
+            },
+        })
+        .collect();
+    let mut fastest: f64 = 0.0;
+    for c in &params.connections {
+        let e = elastance[c.from] + elastance[c.to];
+        let rate = match &c.kind {
+            ConnectionKind::Resistor(r) => e / r.resistance_mmhg_s_per_ml,
+            ConnectionKind::Valve(v) => {
+                e * (1.0 / v.open_resistance_mmhg_s_per_ml)
+                    .max(v.regurgitant_conductance_ml_per_s_mmhg)
+            }
+            ConnectionKind::Segment(s) => {
+                let (r, l) = (s.resistance_mmhg_s_per_ml, s.inertance_mmhg_s2_per_ml);
+                let half = r / (2.0 * l);
+                let disc = half * half - e / l;
+                if disc >= 0.0 {
+                    half + disc.sqrt()
+                } else {
+                    (e / l).sqrt()
+                }
+            }
+        };
+        if rate.is_finite() {
+            fastest = fastest.max(rate);
+        }
+    }
+    fastest
 }
 
 impl Model {
@@ -1063,8 +1143,8 @@ impl Model {
         check_range(
             || "simulation.max_step_s".into(),
             integration.max_step_s,
-            1e-5,
-            5e-3,
+            MAX_STEP_RANGE_S.0,
+            MAX_STEP_RANGE_S.1,
             "s",
         )?;
         params.validate()?;
@@ -1090,12 +1170,19 @@ impl Model {
             device_slot: Vec::new(),
             iabp_ratios: Vec::new(),
             lv_activation: 0,
+            effective_max_step_s: 0.0,
         };
         model.compile();
         Ok(model)
     }
 
     fn compile(&mut self) {
+        let rate = fastest_rate_per_s(&self.params);
+        self.effective_max_step_s = if rate > 0.0 {
+            self.integration.max_step_s.min(STABLE_H_LAMBDA / rate)
+        } else {
+            self.integration.max_step_s
+        };
         let n = self.params.compartments.len();
         self.nodes = self
             .params
@@ -1438,6 +1525,19 @@ impl Model {
     /// Where each kind of state lives in the state vector.
     pub fn layout(&self) -> StateLayout {
         self.layout
+    }
+
+    /// The step bound in use, s: the configured `max_step_s`, tightened to
+    /// [`STABLE_H_LAMBDA`] / [`fastest_rate_per_s`] when the parameters make the model
+    /// stiffer than the configured step can integrate stably. Recomputed by every update.
+    pub fn effective_max_step_s(&self) -> f64 {
+        self.effective_max_step_s
+    }
+
+    /// Whether the configured `max_step_s` is currently tightened
+    /// ([`Model::effective_max_step_s`] below it).
+    pub fn step_tightened(&self) -> bool {
+        self.effective_max_step_s < self.integration.max_step_s
     }
 
     /// Heart period at the current heart rate, s.

@@ -73,7 +73,7 @@ impl State {
             }
         }
         let period_s = model.period_s();
-        let steps_per_beat = steps_for(period_s, model.integration().max_step_s);
+        let steps_per_beat = steps_for(period_s, model.effective_max_step_s());
         let n_act = model.n_activation_columns();
         let n = y.len();
         let cache = Cache {
@@ -106,10 +106,11 @@ impl State {
             cache,
         };
         // Reserve the activation table for the longest allowed beat so that heart-rate
-        // changes never allocate inside the step loop.
+        // changes never allocate inside the step loop. (A later parameter update that
+        // tightens the step below this one may grow it once, at a beat boundary.)
         let max_steps = steps_for(
             60.0 / crate::model::HEART_RATE_RANGE_BPM.0,
-            model.integration().max_step_s,
+            model.effective_max_step_s(),
         ) as usize;
         state.cache.table.reserve((2 * max_steps + 1) * n_act);
         state.refresh(model);
@@ -437,9 +438,10 @@ impl State {
             self.beat_start_s += self.period_s;
             self.step_in_beat = 0;
             let period = model.period_s();
-            if period != self.period_s {
+            let steps = steps_for(period, model.effective_max_step_s());
+            if period != self.period_s || steps != self.steps_per_beat {
                 self.period_s = period;
-                self.steps_per_beat = steps_for(period, model.integration().max_step_s);
+                self.steps_per_beat = steps;
                 self.h_s = period / self.steps_per_beat as f64;
             }
             self.t_s = self.beat_start_s;

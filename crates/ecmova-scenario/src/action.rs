@@ -317,7 +317,7 @@ pub struct Range {
     pub unit: &'static str,
 }
 
-const fn range(
+pub(crate) const fn range(
     action: &'static str,
     field: &'static str,
     min: f64,
@@ -336,8 +336,13 @@ const fn range(
 /// Highest pump speed of any pump model (the CentriMag's 5500 rpm), rpm; each pump's own
 /// maximum is checked when the action is applied.
 pub const MAX_PUMP_RPM: f64 = 5500.0;
-/// Largest single fluid removal and bolus, mL.
-pub const FLUID_RANGE_ML: (f64, f64) = (-1500.0, 2000.0);
+/// Largest single fluid removal and bolus, mL. The removal bound is what every preset can
+/// honour at any time (issue 13, `tests/ranges.rs`): a removal is spread over the vessels by
+/// compliance and is refused when it would empty a vessel's stressed volume, which the
+/// healthy adult and `drug-intoxication` reach at 450-500 mL (inferior vena cava),
+/// `massive-pulmonary-embolism` at 650 mL; the documented −1500 mL was refused on eight of the
+/// ten presets. Larger haemorrhage is beyond what the presets' stressed volumes represent.
+pub const FLUID_RANGE_ML: (f64, f64) = (-400.0, 2000.0);
 /// LV contractility multiplier range (as `[patient] lv_contractility_scale`).
 pub const CONTRACTILITY_SCALE_RANGE: (f64, f64) = (0.05, 5.0);
 

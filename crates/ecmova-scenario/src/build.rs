@@ -1,6 +1,8 @@
 //! From a scenario file to a validated engine model.
 
-use crate::action::{Action, DeviceKind, TimedAction};
+use crate::action::{
+    range, Action, DeviceKind, Range, TimedAction, CONTRACTILITY_SCALE_RANGE, MAX_PUMP_RPM,
+};
 use crate::wire::Scenario;
 use ecmova_engine::devices::{CentrifugalPump, Oxygenator, PUMP_PRESETS};
 use ecmova_engine::model::check_range;
@@ -107,6 +109,12 @@ pub enum ScenarioError {
         /// The refused effect.
         message: String,
     },
+    /// The caller cancelled the computation (its [`crate::simulation::Observer`] said so).
+    #[error("the simulation was cancelled at t = {time_s:.3} s")]
+    Cancelled {
+        /// Simulated time reached, s.
+        time_s: f64,
+    },
 }
 
 // Manual conversions: the wrapped errors are rendered in the message itself, not chained as
@@ -166,6 +174,102 @@ pub struct Built {
 pub const DEFAULT_SERIES_INTERVAL_S: f64 = 0.005;
 /// Longest simulated duration accepted, s (24 h).
 pub const MAX_DURATION_S: f64 = 86_400.0;
+
+/// Every numeric range of a scenario key outside `[[events]]` that does not depend on the
+/// patient (the events' are [`crate::action::RANGES`]): the one table the checks below, the
+/// documentation (`docs/scenario-format.md`) and the range tests (`tests/ranges.rs`, every
+/// key at both bounds on every preset) use. `action` is the section (`patient`, `ecmo`,
+/// `devices`, `simulation`). The pump's own maximum and the start times (0 to the duration)
+/// are checked where they are known.
+pub const SCENARIO_RANGES: &[Range] = &[
+    range(
+        "patient",
+        "heart_rate_bpm",
+        ecmova_engine::model::HEART_RATE_RANGE_BPM.0,
+        ecmova_engine::model::HEART_RATE_RANGE_BPM.1,
+        "bpm",
+    ),
+    range(
+        "patient",
+        "lv_contractility_scale",
+        CONTRACTILITY_SCALE_RANGE.0,
+        CONTRACTILITY_SCALE_RANGE.1,
+        "",
+    ),
+    range(
+        "patient",
+        "rv_contractility_scale",
+        CONTRACTILITY_SCALE_RANGE.0,
+        CONTRACTILITY_SCALE_RANGE.1,
+        "",
+    ),
+    range("patient", "svr_scale", 0.2, 5.0, ""),
+    range("patient", "blood_volume_scale", 0.5, 1.5, ""),
+    range("patient", "hemoglobin_g_dl", 3.0, 25.0, "g/dL"),
+    range("patient", "lung_shunt_fraction", 0.0, 1.0, ""),
+    range("patient", "fio2", 0.21, 1.0, ""),
+    range("patient", "minute_ventilation_l_min", 0.0, 40.0, "L/min"),
+    range("patient", "dead_space_fraction", 0.0, 0.95, ""),
+    range("patient", "baroreflex_gain", 0.0, 2.0, ""),
+    range("patient", "baroreflex_set_point_mmhg", 30.0, 200.0, "mmHg"),
+    range("ecmo", "pump_rpm", 0.0, MAX_PUMP_RPM, "rpm"),
+    range("ecmo", "drainage_cannula_fr", 15.0, 31.0, "Fr"),
+    range("ecmo", "return_cannula_fr", 13.0, 25.0, "Fr"),
+    range("ecmo", "fdo2", 0.21, 1.0, ""),
+    range("ecmo", "sweep_l_min", 0.0, 15.0, "L/min"),
+    range(
+        "devices",
+        "performance_level",
+        IMPELLA_LEVEL_RANGE.0 as f64,
+        IMPELLA_LEVEL_RANGE.1 as f64,
+        "",
+    ),
+    range(
+        "devices",
+        "diameter_mm",
+        SEPTOSTOMY_DIAMETER_RANGE_MM.0,
+        SEPTOSTOMY_DIAMETER_RANGE_MM.1,
+        "mm",
+    ),
+    range(
+        "devices",
+        "cannula_fr",
+        VENT_CANNULA_RANGE_FR.0,
+        VENT_CANNULA_RANGE_FR.1,
+        "Fr",
+    ),
+    range(
+        "devices",
+        "balloon_volume_ml",
+        IABP_BALLOON_RANGE_ML.0,
+        IABP_BALLOON_RANGE_ML.1,
+        "mL",
+    ),
+    range(
+        "devices",
+        "ratio",
+        IABP_RATIO_RANGE.0 as f64,
+        IABP_RATIO_RANGE.1 as f64,
+        "",
+    ),
+    range(
+        "simulation",
+        "max_step_s",
+        ecmova_engine::model::MAX_STEP_RANGE_S.0,
+        ecmova_engine::model::MAX_STEP_RANGE_S.1,
+        "s",
+    ),
+];
+
+/// Checks `value` of `section.key` against [`SCENARIO_RANGES`].
+fn check_key(section: &str, key: &str, value: f64) -> Result<(), ParamError> {
+    let r = SCENARIO_RANGES
+        .iter()
+        .find(|r| r.action == section && r.field == key)
+        .copied()
+        .unwrap_or(range("", "", f64::NEG_INFINITY, f64::INFINITY, ""));
+    check_range(|| format!("{section}.{key}"), value, r.min, r.max, r.unit)
+}
 
 /// Builds the model of a scenario: the preset, then the overrides, then validation.
 pub fn build(scenario: &Scenario) -> Result<Built, ScenarioError> {
@@ -333,21 +437,9 @@ fn attach_ecmo(
         )
     })?;
     let drainage_fr = e.drainage_cannula_fr.unwrap_or(DEFAULT_DRAINAGE_CANNULA_FR);
-    check_range(
-        || "ecmo.drainage_cannula_fr".into(),
-        drainage_fr,
-        15.0,
-        31.0,
-        "Fr",
-    )?;
+    check_key("ecmo", "drainage_cannula_fr", drainage_fr)?;
     let return_fr = e.return_cannula_fr.unwrap_or(DEFAULT_RETURN_CANNULA_FR);
-    check_range(
-        || "ecmo.return_cannula_fr".into(),
-        return_fr,
-        13.0,
-        25.0,
-        "Fr",
-    )?;
+    check_key("ecmo", "return_cannula_fr", return_fr)?;
     let start_s = e.start_s.unwrap_or(0.0);
     check_range(
         || "ecmo.start_s".into(),
@@ -372,9 +464,11 @@ fn attach_ecmo(
         source,
     })?;
     if let Some(f) = e.fdo2 {
+        check_key("ecmo", "fdo2", f)?;
         circuit.fdo2 = f;
     }
     if let Some(v) = e.sweep_l_min {
+        check_key("ecmo", "sweep_l_min", v)?;
         circuit.sweep_l_min = v;
     }
     let parked = e.clamped.unwrap_or(false);
@@ -396,19 +490,19 @@ fn apply_patient_scalars(
 ) -> Result<(), ScenarioError> {
     let p = &scenario.patient;
     if let Some(x) = p.lv_contractility_scale {
-        check_range(|| "patient.lv_contractility_scale".into(), x, 0.05, 5.0, "")?;
+        check_key("patient", "lv_contractility_scale", x)?;
         params.scale_contractility(params.sites.lv, x);
     }
     if let Some(x) = p.rv_contractility_scale {
-        check_range(|| "patient.rv_contractility_scale".into(), x, 0.05, 5.0, "")?;
+        check_key("patient", "rv_contractility_scale", x)?;
         params.scale_contractility(params.sites.rv, x);
     }
     if let Some(x) = p.svr_scale {
-        check_range(|| "patient.svr_scale".into(), x, 0.2, 5.0, "")?;
+        check_key("patient", "svr_scale", x)?;
         params.scale_systemic_resistance(x);
     }
     if let Some(x) = p.blood_volume_scale {
-        check_range(|| "patient.blood_volume_scale".into(), x, 0.5, 1.5, "")?;
+        check_key("patient", "blood_volume_scale", x)?;
         let total = params.initial_blood_volume_ml() * x;
         params.set_initial_blood_volume_ml(total);
     }
@@ -417,12 +511,13 @@ fn apply_patient_scalars(
         reason: format!("preset {} has no gas-transport model", p.preset),
     };
     if let Some(x) = p.hemoglobin_g_dl {
-        check_range(|| "patient.hemoglobin_g_dl".into(), x, 3.0, 25.0, "g/dL")?;
+        check_key("patient", "hemoglobin_g_dl", x)?;
         if !params.set_hemoglobin_g_dl(x) {
             return Err(no_gas("hemoglobin_g_dl"));
         }
     }
     if let Some(x) = p.lung_shunt_fraction {
+        check_key("patient", "lung_shunt_fraction", x)?;
         params
             .gas
             .as_mut()
@@ -430,9 +525,11 @@ fn apply_patient_scalars(
             .lung_shunt_fraction = x;
     }
     if let Some(x) = p.fio2 {
+        check_key("patient", "fio2", x)?;
         params.gas.as_mut().ok_or_else(|| no_gas("fio2"))?.fio2 = x;
     }
     if let Some(x) = p.minute_ventilation_l_min {
+        check_key("patient", "minute_ventilation_l_min", x)?;
         params
             .gas
             .as_mut()
@@ -440,6 +537,7 @@ fn apply_patient_scalars(
             .minute_ventilation_l_min = x;
     }
     if let Some(x) = p.dead_space_fraction {
+        check_key("patient", "dead_space_fraction", x)?;
         params
             .gas
             .as_mut()
@@ -490,16 +588,10 @@ fn baroreflex_params(
     let gain = p
         .baroreflex_gain
         .unwrap_or(ecmova_engine::baroreflex::CLOSED_LOOP_GAIN_SCALE);
-    check_range(|| "patient.baroreflex_gain".into(), gain, 0.0, 2.0, "")?;
+    check_key("patient", "baroreflex_gain", gain)?;
     let set_point = match p.baroreflex_set_point_mmhg {
         Some(x) => {
-            check_range(
-                || "patient.baroreflex_set_point_mmhg".into(),
-                x,
-                30.0,
-                200.0,
-                "mmHg",
-            )?;
+            check_key("patient", "baroreflex_set_point_mmhg", x)?;
             x
         }
         None => crate::reflex::resting_pressure_mmhg(params, integration)?,

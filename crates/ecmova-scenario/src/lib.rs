@@ -32,7 +32,7 @@ pub mod wire;
 
 pub use action::{Action, ActionError, TimedAction};
 pub use build::{build, Built, ScenarioError};
-pub use run::{run, RunOptions, RunOutput};
+pub use run::{run, run_cancellable, RunOptions, RunOutput};
 pub use simulation::{Simulation, SimulationOptions, Snapshot};
 pub use summary::Summary;
 pub use wire::Scenario;

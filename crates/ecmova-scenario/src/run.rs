@@ -6,6 +6,7 @@ use crate::series::Series;
 use crate::simulation::{Observer, Simulation, SimulationOptions, Stop};
 use crate::summary::Summary;
 use ecmova_engine::{BeatMetrics, State};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What to do besides simulating.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -59,15 +60,18 @@ pub fn run(built: &Built, options: RunOptions) -> Result<RunOutput, ScenarioErro
     run_with_progress(built, options, |_| {})
 }
 
-/// Calls the progress function after every beat.
-struct Progress<F: FnMut(f64)>(F, f64);
+/// Calls the progress function after every beat; stops when `cancel` is set.
+struct Progress<'a, F: FnMut(f64)>(F, f64, Option<&'a AtomicBool>);
 
-impl<F: FnMut(f64)> Observer for Progress<F> {
+impl<F: FnMut(f64)> Observer for Progress<'_, F> {
     fn after_step(&mut self, _model: &ecmova_engine::Model, state: &State) {
         self.1 = state.time_s();
     }
     fn after_beat(&mut self, _beat: &BeatMetrics) {
         (self.0)(self.1);
+    }
+    fn cancelled(&self) -> bool {
+        self.2.is_some_and(|c| c.load(Ordering::Relaxed))
     }
 }
 
@@ -76,6 +80,24 @@ pub fn run_with_progress(
     built: &Built,
     options: RunOptions,
     progress: impl FnMut(f64),
+) -> Result<RunOutput, ScenarioError> {
+    run_observed(built, options, Progress(progress, 0.0, None))
+}
+
+/// [`run`], stopping with [`ScenarioError::Cancelled`] at the first beat end after `cancel`
+/// is set (from another thread: a server whose request timed out).
+pub fn run_cancellable(
+    built: &Built,
+    options: RunOptions,
+    cancel: &AtomicBool,
+) -> Result<RunOutput, ScenarioError> {
+    run_observed(built, options, Progress(|_| {}, 0.0, Some(cancel)))
+}
+
+fn run_observed<F: FnMut(f64)>(
+    built: &Built,
+    options: RunOptions,
+    mut observer: Progress<'_, F>,
 ) -> Result<RunOutput, ScenarioError> {
     let mut sim = Simulation::new(
         built,
@@ -86,7 +108,6 @@ pub fn run_with_progress(
     )?;
     // Tolerance on the end time: the last step may land a rounding error short of it.
     let end_s = built.duration_s;
-    let mut observer = Progress(progress, 0.0);
     let stop = if options.until_steady {
         sim.advance_until_steady(end_s, &mut observer)?
     } else {

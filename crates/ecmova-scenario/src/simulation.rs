@@ -48,6 +48,11 @@ pub trait Observer {
     fn after_step(&mut self, _model: &Model, _state: &State) {}
     /// After every completed beat.
     fn after_beat(&mut self, _beat: &BeatMetrics) {}
+    /// Asked after every completed beat: `true` stops the advance with
+    /// [`ScenarioError::Cancelled`] (a server cancels a timed-out computation this way).
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 impl Observer for () {}
@@ -156,6 +161,8 @@ pub struct Simulation {
     circuit: CircuitMemory,
     ecmo_started: bool,
     pending_hemoglobin_g_dl: Option<f64>,
+    /// Smallest step bound the engine used at a beat start (`Model::effective_max_step_s`).
+    smallest_step_bound_s: f64,
 }
 
 /// The circuit as it was before its first failure, and the failures in force (a bit set of
@@ -233,6 +240,7 @@ impl Simulation {
             circuit: CircuitMemory::default(),
             ecmo_started: false,
             pending_hemoglobin_g_dl: None,
+            smallest_step_bound_s: model.effective_max_step_s(),
             model,
             state,
         };
@@ -373,6 +381,14 @@ impl Simulation {
         self.ecmo_started
     }
 
+    /// The smallest step bound used so far, s, if the engine had to tighten the configured
+    /// `max_step_s` for stability (`ecmova_engine::Model::effective_max_step_s`); `None` if
+    /// every beat ran with the configured bound.
+    pub fn max_step_tightened_to_s(&self) -> Option<f64> {
+        (self.smallest_step_bound_s < self.model.integration().max_step_s)
+            .then_some(self.smallest_step_bound_s)
+    }
+
     /// Whether the baroreflex is coupled.
     pub fn has_baroreflex(&self) -> bool {
         self.reflex.is_some()
@@ -463,6 +479,11 @@ impl Simulation {
 
     /// One engine step and what follows it; returns whether a beat ended in steady state.
     fn step_once(&mut self, observer: &mut impl Observer) -> Result<bool, ScenarioError> {
+        if self.state.step_in_beat() == 0 {
+            self.smallest_step_bound_s = self
+                .smallest_step_bound_s
+                .min(self.model.effective_max_step_s());
+        }
         step(&self.model, &mut self.state);
         if let Some(s) = self.series.as_mut() {
             if self.state.time_s() >= self.next_sample_s - 1e-9 {
@@ -496,6 +517,11 @@ impl Simulation {
                         reason: e.to_string(),
                     }
                 })?;
+            }
+            if observer.cancelled() {
+                return Err(ScenarioError::Cancelled {
+                    time_s: self.state.time_s(),
+                });
             }
         }
         self.apply_due()?;

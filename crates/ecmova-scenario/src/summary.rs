@@ -433,6 +433,11 @@ pub struct Summary {
     /// The weaning trial (absent if none ran).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weaning_trial: Option<WeaningSummary>,
+    /// The integration step bound the engine used instead of `[simulation] max_step_s`, s:
+    /// the smallest over the run, present only when the parameters made the model too stiff
+    /// for the configured step (RK4 stability, `ecmova_engine::fastest_rate_per_s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_step_tightened_to_s: Option<f64>,
 }
 
 impl Summary {
@@ -515,6 +520,7 @@ impl Summary {
                     .filter_map(|s| serde_json::to_value(s).ok())
                     .collect(),
             }),
+            max_step_tightened_to_s: sim.max_step_tightened_to_s(),
         }
     }
 

@@ -136,7 +136,8 @@ fn bad_interventions_are_rejected_naming_the_event() {
             "dose_ug_kg_min = 200",
         ),
         ("action = \"fluid\"\nvolume_ml = 9000", "volume_ml = 9000"),
-        ("action = \"fluid\"\nvolume_ml = -1400", "remove less"),
+        // Beyond the single-removal bound (−400 mL since issue 13's range test).
+        ("action = \"fluid\"\nvolume_ml = -1400", "volume_ml = -1400"),
     ] {
         let text = format!(
             "[patient]\npreset = \"healthy-adult\"\n[simulation]\nduration_s = 10\n[[events]]\nat_s = 1\n{event}\n"
