@@ -141,6 +141,11 @@ pub fn run_assess(args: AssessArgs) -> Result<()> {
             Ok(summary_row(&assess(p)))
         });
     }
+    if args.at.is_some() && args.fhir.is_none() {
+        anyhow::bail!(
+            "--at sets the assessment time of a FHIR Bundle: it needs --fhir BUNDLE.json"
+        );
+    }
     if let Some(bundle) = &args.fhir {
         return run_assess_fhir(bundle, args.at.as_deref(), args.format);
     }

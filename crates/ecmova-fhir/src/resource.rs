@@ -256,6 +256,9 @@ pub struct Encounter {
 }
 
 /// A resource ecmova reads, by `resourceType`.
+// The variants differ in size (an Observation is the largest); a Bundle is read once per
+// request, so boxing would only add indirection.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resource {
     /// `Patient`.
