@@ -5,6 +5,7 @@
 
 mod batch;
 
+use crate::note;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use ecmova_clinical::assess::{assess, Assessment, Eligibility};
@@ -52,8 +53,16 @@ pub enum Format {
 #[derive(Debug, Args)]
 pub struct AssessArgs {
     /// Patient JSON file (see docs/patient-format.md).
-    #[arg(required_unless_present = "csv", conflicts_with = "csv")]
+    #[arg(required_unless_present_any = ["csv", "fhir"], conflicts_with_all = ["csv", "fhir"])]
     pub file: Option<PathBuf>,
+    /// A FHIR R4 Bundle (JSON) instead of a patient file (see docs/fhir-mapping.md); the
+    /// output adds `fhir_mapping`, what was used and what was not.
+    #[arg(long, value_name = "BUNDLE.json", conflicts_with = "csv")]
+    pub fhir: Option<PathBuf>,
+    /// Assessment time for --fhir (FHIR dateTime with zone, e.g. 2026-03-01T12:00:00Z): the
+    /// latest value at or before it wins. Default: Bundle.timestamp, else now.
+    #[arg(long, value_name = "TIMESTAMP", requires = "fhir")]
+    pub at: Option<String>,
     /// Output format for a single patient.
     #[arg(long, value_enum, default_value_t = Format::Json, conflicts_with = "csv")]
     pub format: Format,
@@ -132,14 +141,56 @@ pub fn run_assess(args: AssessArgs) -> Result<()> {
             Ok(summary_row(&assess(p)))
         });
     }
+    if args.at.is_some() && args.fhir.is_none() {
+        anyhow::bail!(
+            "--at sets the assessment time of a FHIR Bundle: it needs --fhir BUNDLE.json"
+        );
+    }
+    if let Some(bundle) = &args.fhir {
+        return run_assess_fhir(bundle, args.at.as_deref(), args.format);
+    }
     let path = args
         .file
-        .context("a patient FILE or --csv IN.csv is required")?;
+        .context("a patient FILE, --fhir BUNDLE.json or --csv IN.csv is required")?;
     let patient = load_patient(&path)?;
     let a = assess(&patient);
     match args.format {
         Format::Json => print_stdout(&serde_json::to_string_pretty(&a)?, true),
         Format::Markdown => print_stdout(&report::markdown(&a), false),
+    }
+}
+
+/// `ecmova assess --fhir BUNDLE.json [--at TIMESTAMP]`.
+fn run_assess_fhir(path: &Path, at: Option<&str>, format: Format) -> Result<()> {
+    use ecmova_fhir::{time, AssessmentTime, FhirError};
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read FHIR Bundle {}", path.display()))?;
+    let at = match at {
+        Some(s) => AssessmentTime::Given(time::parse(s).map_err(|e| anyhow::anyhow!("--at: {e}"))?),
+        None => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            AssessmentTime::BundleOr(now)
+        }
+    };
+    let a = match ecmova_fhir::assess_bundle_json(&text, at) {
+        Ok(a) => a,
+        Err(e) => {
+            if let FhirError::Clinical { report, .. } = &e {
+                note!("{}", ecmova_fhir::report_markdown(report));
+            }
+            return Err(e).with_context(|| format!("cannot assess FHIR Bundle {}", path.display()));
+        }
+    };
+    match format {
+        Format::Json => print_stdout(&serde_json::to_string_pretty(&a)?, true),
+        Format::Markdown => {
+            let md =
+                report::markdown(&a.assessment) + &ecmova_fhir::report_markdown(&a.fhir_mapping);
+            print_stdout(&md, false)
+        }
     }
 }
 

@@ -56,6 +56,18 @@ pub struct ServeArgs {
     /// Also accept requests from pages of this origin (`http://name:port`); repeatable.
     #[arg(long = "allow-origin")]
     pub allow_origins: Vec<String>,
+    /// CDS Hooks: the CDS client's public key (PEM, EC or RSA) or JWK Set (JSON) file; every
+    /// hook call must then carry a JWT signed with it. Without it, hook calls are accepted
+    /// only on a loopback address.
+    #[arg(long, value_name = "FILE")]
+    pub cds_jwt_key: Option<std::path::PathBuf>,
+    /// CDS Hooks: the `iss` the client's JWT must carry.
+    #[arg(long, value_name = "ISS", requires = "cds_jwt_key")]
+    pub cds_jwt_issuer: Option<String>,
+    /// CDS Hooks: the `aud` the client's JWT must carry (default: any URL ending in
+    /// `/cds-services/<id>`).
+    #[arg(long, value_name = "URL", requires = "cds_jwt_key")]
+    pub cds_jwt_audience: Option<String>,
 }
 
 /// Runs `ecmova serve` until Ctrl-C.
@@ -86,9 +98,26 @@ pub fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         (None, None) => None,
     };
+    let cds_jwt = match &args.cds_jwt_key {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --cds-jwt-key {}", path.display()))?;
+            Some(
+                ecmova_server::cds::CdsJwt::from_key_text(
+                    &text,
+                    args.cds_jwt_issuer.clone(),
+                    args.cds_jwt_audience.clone(),
+                )
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("invalid --cds-jwt-key {}", path.display()))?,
+            )
+        }
+        None => None,
+    };
     let config = Config {
         limits,
         auth_token,
+        cds_jwt,
         allowed_hosts: args.allow_hosts,
         allowed_origins: args.allow_origins,
         ..Config::default()

@@ -639,3 +639,68 @@ fn assess_refuses_unit_slips_and_duplicate_keys() {
         stderr(&o)
     );
 }
+
+fn fhir_example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/fhir")
+        .join(name)
+}
+
+#[test]
+fn assess_fhir_bundle_equals_patient_json() {
+    let bundle = fhir_example("ami_cardiogenic_shock.bundle.json");
+    let mut a = stdout_json(&run(&[
+        "assess",
+        "--fhir",
+        bundle.to_str().unwrap(),
+        "--at",
+        "2026-03-01T12:00:00Z",
+    ]));
+    let mapping = a
+        .as_object_mut()
+        .unwrap()
+        .remove("fhir_mapping")
+        .expect("fhir_mapping");
+    assert_eq!(mapping["assessment_time"], "2026-03-01T12:00:00Z");
+    assert_eq!(mapping["assessment_time_basis"], "given");
+    let p = example("ami_cardiogenic_shock.json");
+    let b = stdout_json(&run(&["assess", p.to_str().unwrap()]));
+    assert_eq!(a, b);
+}
+
+#[test]
+fn assess_fhir_markdown_has_the_mapping_and_errors_are_clear() {
+    let bundle = fhir_example("ecpr_ohca.bundle.json");
+    let o = run(&[
+        "assess",
+        "--fhir",
+        bundle.to_str().unwrap(),
+        "--format",
+        "markdown",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let md = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        md.contains("## FHIR mapping") && md.contains("Bundle.timestamp"),
+        "{md}"
+    );
+    let bad = tmp(
+        "not_a_bundle.json",
+        r#"{"resourceType": "Patient", "id": "x"}"#,
+    );
+    let o = run(&["assess", "--fhir", bad.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("expected a FHIR Bundle"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["assess", "--fhir", bundle.to_str().unwrap(), "--at", "noon"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--at"), "{}", stderr(&o));
+    // --at without --fhir is refused by the argument parser.
+    let p = example("ecpr_ohca.json");
+    assert!(!run(&["assess", p.to_str().unwrap(), "--at", "2026-03-01"])
+        .status
+        .success());
+}

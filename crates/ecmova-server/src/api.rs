@@ -128,6 +128,8 @@ pub fn router(state: AppState) -> Router {
     for (_, path, handler) in api_routes() {
         r = r.route(path, handler);
     }
+    // CDS Hooks (`/cds-services`), with its own body limit.
+    r = r.merge(crate::cds::routes());
     let max_body = state.limits().max_body_bytes;
     r.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -1215,9 +1217,75 @@ async fn score_tips65(body: Result<Bytes, BytesRejection>) -> ApiResult {
     score(body, tips65::tips65)
 }
 
-async fn assess_patient(body: Result<Bytes, BytesRejection>) -> ApiResult {
+async fn assess_patient(
+    headers: HeaderMap,
+    uri: Uri,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let fhir = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with(FHIR_JSON));
+    if fhir {
+        return assess_fhir(uri.query(), body);
+    }
     let p = patient(body)?;
     ok(&assess(&p))
+}
+
+/// The FHIR media type accepted by `POST /api/v1/assess`.
+pub const FHIR_JSON: &str = "application/fhir+json";
+
+/// `POST /api/v1/assess` with a FHIR R4 Bundle (`?at=` sets the assessment time).
+fn assess_fhir(query: Option<&str>, body: Result<Bytes, BytesRejection>) -> ApiResult {
+    use ecmova_fhir::{time, AssessmentTime, FhirError};
+    let body = body_bytes(body)?;
+    let at = match security::query_param(query, "at") {
+        Some(s) => {
+            let s = s
+                .replace("%3A", ":")
+                .replace("%3a", ":")
+                .replace("%2B", "+")
+                .replace("%2b", "+");
+            AssessmentTime::Given(
+                time::parse(&s)
+                    .map_err(|e| ApiError::bad_request("invalid_value", Some("at"), e))?,
+            )
+        }
+        None => AssessmentTime::BundleOr(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0),
+        ),
+    };
+    match ecmova_fhir::assess_bundle_json(body_text(&body)?, at) {
+        Ok(a) => ok(&a),
+        Err(FhirError::Clinical { error, report }) => {
+            let mut e = clinical_error(error);
+            e.message = format!(
+                "{} (from the FHIR Bundle: {} value(s) used, {} unmapped, {} ambiguous, {} conflicting, {} unconvertible; see `ecmova assess --fhir` for the full mapping)",
+                e.message,
+                report.used.len(),
+                report.unmapped.len(),
+                report.ambiguous.len(),
+                report.conflicts.len(),
+                report.unconvertible.len()
+            );
+            Err(e)
+        }
+        Err(e @ FhirError::Syntax(_)) => {
+            Err(ApiError::bad_request("invalid_json", None, e.to_string()))
+        }
+        Err(e) => {
+            let field = e.field();
+            Err(ApiError::bad_request(
+                "invalid_fhir",
+                Some(&field),
+                e.to_string(),
+            ))
+        }
+    }
 }
 
 #[cfg(test)]

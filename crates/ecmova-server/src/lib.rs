@@ -18,6 +18,7 @@
 
 pub mod api;
 mod assets;
+pub mod cds;
 pub mod debrief;
 pub mod error;
 pub mod openapi;
@@ -136,6 +137,9 @@ pub struct Config {
     /// Server-wide token every API request must carry (`X-Ecmova-Auth` header or `?auth=`),
     /// in addition to the session tokens. Required for a non-loopback bind.
     pub auth_token: Option<String>,
+    /// Verification of CDS clients' JWTs for the CDS Hooks endpoints (`--cds-jwt-key`);
+    /// without it, CDS Hooks calls are accepted only on a loopback bind.
+    pub cds_jwt: Option<cds::CdsJwt>,
 }
 
 impl Default for Config {
@@ -146,6 +150,7 @@ impl Default for Config {
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
             auth_token: None,
+            cds_jwt: None,
         }
     }
 }

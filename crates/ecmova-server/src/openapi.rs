@@ -259,8 +259,8 @@ pub fn document() -> Value {
             method: "post",
             path: "/api/v1/assess",
             summary: "The VA-ECMO assessment of a patient (docs/clinical-rules.md)",
-            request: Body::Free("a patient (docs/patient-format.md)"),
-            response: Body::Free("the assessment: verdict, reasons, sources, scores"),
+            request: Body::Free("a patient (docs/patient-format.md), or a FHIR R4 Bundle as application/fhir+json (docs/fhir-mapping.md; `?at=` sets the assessment time)"),
+            response: Body::Free("the assessment: verdict, reasons, sources, scores (from a Bundle, plus `fhir_mapping`)"),
             status: "200",
         },
     ];
@@ -314,6 +314,19 @@ pub fn document() -> Value {
                 );
             }
             Body::Empty => {}
+        }
+        // The assessment also takes a FHIR R4 Bundle (issue 17).
+        if r.path == "/api/v1/assess" {
+            if let Some(c) = op
+                .get_mut("requestBody")
+                .and_then(|b| b.get_mut("content"))
+                .and_then(Value::as_object_mut)
+            {
+                c.insert(
+                    "application/fhir+json".into(),
+                    json!({"schema": {"type": "object", "description": "a FHIR R4 Bundle"}}),
+                );
+            }
         }
         let ok = match r.response {
             Body::Schema(s) => {

@@ -240,9 +240,13 @@ fn check(st: &AppState, req: &Request) -> Result<(), ApiError> {
         let mime = parts.next().unwrap_or("");
         let params_ok = parts.all(|p| p.is_empty() || p == "charset=utf-8");
         let toml_ok = path == "/api/v1/run" && mime == "application/toml";
-        if !(params_ok && (mime == "application/json" || toml_ok)) {
+        // A FHIR R4 Bundle for the assessment (issue 17).
+        let fhir_ok = path == "/api/v1/assess" && mime == crate::api::FHIR_JSON;
+        if !(params_ok && (mime == "application/json" || toml_ok || fhir_ok)) {
             let allowed = if path == "/api/v1/run" {
                 "application/json or application/toml"
+            } else if path == "/api/v1/assess" {
+                "application/json (a patient) or application/fhir+json (a FHIR R4 Bundle)"
             } else {
                 "application/json"
             };
