@@ -4,7 +4,8 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 #
 # SECONDS defaults to 60 per target. TARGETs: scenario (scenario parser + build + a short run),
-# patient (patient parser + assessment), csv (the CSV batch reader); default all three.
+# patient (patient parser + assessment), csv (the CSV batch reader), action (the session
+# action decoder + apply + advance on a live session); default all four.
 # Environment: ECMOVA_FUZZ_SEED=N replays a run (the seed is printed at the start);
 # ECMOVA_FUZZ_STRICT=1 makes physically impossible outputs fail the target (they are counted
 # and kept as findings otherwise); ECMOVA_FUZZ_FINDINGS=DIR sets where reproducers go
@@ -21,7 +22,7 @@ secs="${1:-60}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(scenario patient csv)
+  targets=(scenario patient csv action)
 fi
 export ECMOVA_FUZZ_SECS="$secs"
 export ECMOVA_FUZZ_FINDINGS="${ECMOVA_FUZZ_FINDINGS:-$PWD/target/fuzz-findings}"
@@ -33,7 +34,8 @@ for t in "${targets[@]}"; do
     scenario) cmd=(cargo test --release -p ecmova-fuzz --test scenario -- --nocapture --test-threads=1) ;;
     patient) cmd=(cargo test --release -p ecmova-fuzz --test patient -- --nocapture --test-threads=1) ;;
     csv) cmd=(cargo test --release -p ecmova --bin ecmova clinical::batch::fuzz -- --nocapture --test-threads=1) ;;
-    *) echo "unknown target $t (scenario, patient, csv)" >&2; exit 2 ;;
+    action) cmd=(cargo test --release -p ecmova-fuzz --test action -- --nocapture --test-threads=1) ;;
+    *) echo "unknown target $t (scenario, patient, csv, action)" >&2; exit 2 ;;
   esac
   if ! "${cmd[@]}"; then
     status=1
