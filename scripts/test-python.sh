@@ -30,7 +30,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 py="$venv/bin/python"
 "$py" -m pip install --quiet --disable-pip-version-check --upgrade \
-  "maturin>=1.9,<2" "pytest>=7" "pyarrow>=14" "pandas>=1.5"
+  "maturin>=1.9,<2" "pytest>=7" "pyarrow>=14" "pandas>=1.5" "dask[distributed]"
 
 echo "== ecmova wheel (maturin, abi3)"
 wheels="$(mktemp -d)"
@@ -40,10 +40,10 @@ trap 'rm -rf "$wheels"' EXIT
 "$py" -m pip install --quiet --disable-pip-version-check --force-reinstall "$wheels"/ecmova-*.whl
 
 echo "== the CLI the suite compares against"
-# `cargo test --workspace --release` (scripts/test-all.sh) has just built it; alone, build it.
-if [ ! -x target/release/ecmova ]; then
-  cargo build --release --locked -p ecmova
-fi
+# `cargo test --workspace --release` (scripts/test-all.sh) has just built it (then this is a
+# no-op); alone, build it. Always asked, so that a stale binary (say, one without `cohort`)
+# is never what the suite compares against.
+cargo build --release --locked -p ecmova
 
 echo "== pytest crates/ecmova-py/tests"
 # From outside the source tree, so that `import ecmova` is the installed wheel.

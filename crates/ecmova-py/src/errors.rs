@@ -231,3 +231,24 @@ pub fn patient(py: Python<'_>, e: ClinicalError) -> PyErr {
     };
     raise(py, "PatientError", message, d)
 }
+
+/// A cohort error as `ecmova.CohortError` (a kind of `ScenarioError`), with the key at fault
+/// (`parameter[2].sd`, `shard`, a file) as `field`; the message says what is allowed.
+pub fn cohort(py: Python<'_>, e: ecmova_cohort::CohortError) -> PyErr {
+    use ecmova_cohort::CohortError;
+    let message = e.to_string();
+    let d = match &e {
+        // The CLI's flag is the Python argument `shard`.
+        CohortError::Invalid { field, .. } if field == "--shard" => Details::field("shard"),
+        CohortError::Invalid { field, .. } => Details::field(field.clone()),
+        CohortError::Parse(m) => Details {
+            field: serde_field(m),
+            ..Details::default()
+        },
+        CohortError::Io { path, .. } | CohortError::Parquet { path, .. } => {
+            Details::field(path.display().to_string())
+        }
+    };
+    let message = message.replacen("--shard: ", "shard: ", 1);
+    raise(py, "CohortError", message, d)
+}

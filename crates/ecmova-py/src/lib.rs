@@ -328,6 +328,81 @@ fn score_json(py: Python<'_>, name: &str, patient_json: &str) -> PyResult<String
     serde_json::to_string(&result).map_err(|e| PyValueError::new_err(format!("score: {e}")))
 }
 
+/// Runs a cohort, or one shard of it, exactly as `ecmova cohort --out OUT_DIR [--shard K/N]
+/// [--threads N]` does (the same library runner: chunk files, `results.parquet`,
+/// `manifest.json` in `out_dir`), GIL released. `kind` says what `source` is: `"path"` (a
+/// cohort file; `base_file` relative to it), `"toml"` (cohort text; `base_file` relative to
+/// the working directory) or `"json"` (the cohort file's tables as JSON, turned into TOML).
+/// `shard` is `K/N` or `None` for the whole cohort; `threads` `None` means all cores.
+#[pyfunction]
+#[pyo3(signature = (source, kind, out_dir, shard=None, threads=None))]
+fn run_cohort(
+    py: Python<'_>,
+    source: &str,
+    kind: &str,
+    out_dir: &str,
+    shard: Option<&str>,
+    threads: Option<usize>,
+) -> PyResult<()> {
+    use ecmova_cohort::{Cohort, CohortError, RunConfig, Shard};
+    let cohort = match kind {
+        "path" => Cohort::from_path(std::path::Path::new(source)),
+        "toml" | "json" => {
+            let text = if kind == "json" {
+                serde_json::from_str::<serde_json::Value>(source)
+                    .map_err(|e| CohortError::Parse(e.to_string()))
+                    .and_then(|v| {
+                        toml::to_string(&v).map_err(|e| CohortError::Parse(e.to_string()))
+                    })
+            } else {
+                Ok(source.to_string())
+            };
+            text.and_then(|t| {
+                Cohort::from_toml(&t, |rel| {
+                    std::fs::read(rel).map_err(|e| CohortError::Io {
+                        path: rel.into(),
+                        source: e,
+                    })
+                })
+            })
+        }
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "kind = \"{other}\" is not allowed: allowed values are path, toml, json"
+            )))
+        }
+    }
+    .map_err(|e| errors::cohort(py, e))?;
+    let shard = match shard {
+        Some(s) => Shard::parse(s).map_err(|e| errors::cohort(py, e))?,
+        None => Shard::WHOLE,
+    };
+    if threads == Some(0) {
+        return Err(errors::raise(
+            py,
+            "CohortError",
+            "threads = 0 is out of range: give at least 1 (or None for all cores)".into(),
+            errors::Details {
+                field: Some("threads".into()),
+                value: Some(errors::Value::Number(0.0)),
+                allowed: Some("1 or more, or None for all cores".into()),
+                min: Some(1.0),
+                ..errors::Details::default()
+            },
+        ));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| PyValueError::new_err(format!("threads: cannot start the workers: {e}")))?;
+    let out = std::path::PathBuf::from(out_dir);
+    py.detach(|| {
+        pool.install(|| ecmova_cohort::run_cohort(&cohort, &out, RunConfig { shard }, &|_, _| {}))
+    })
+    .map_err(|e| errors::cohort(py, e))?;
+    Ok(())
+}
+
 /// The built-in presets' names.
 #[pyfunction]
 fn presets() -> Vec<&'static str> {
@@ -346,5 +421,6 @@ fn _ecmova(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(assess_json, m)?)?;
     m.add_function(wrap_pyfunction!(score_json, m)?)?;
     m.add_function(wrap_pyfunction!(presets, m)?)?;
+    m.add_function(wrap_pyfunction!(run_cohort, m)?)?;
     Ok(())
 }

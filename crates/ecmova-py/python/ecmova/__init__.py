@@ -28,13 +28,14 @@ from __future__ import annotations
 import json
 import math
 import os
+import tempfile
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import pyarrow as pa
 
 from . import _arrow
 from . import _ecmova
-from ._errors import ActionError, EcmovaError, PatientError, ScenarioError
+from ._errors import ActionError, CohortError, EcmovaError, PatientError, ScenarioError
 
 __version__: str = _ecmova.__version__
 """The version of the Rust crates this package was built from."""
@@ -49,22 +50,23 @@ __all__ = [
     "Simulation",
     "Result",
     "run",
+    "cohort",
     "assess",
     "score",
     "presets",
     "EcmovaError",
     "ScenarioError",
     "ActionError",
+    "CohortError",
     "PatientError",
     "MAX_DURATION_S",
     "SCORES",
     "__version__",
 ]
 
-# `ecmova.cohort` (mirroring `ecmova cohort`) is not here yet: the cohort crate is being built
-# concurrently, and this package binds only to APIs that exist. See docs/python.md.
-
 ScenarioLike = Union[Mapping[str, Any], str, "os.PathLike[str]"]
+CohortLike = Union[Mapping[str, Any], str, "os.PathLike[str]"]
+ShardLike = Union[Tuple[int, int], str]
 PatientLike = Union[Mapping[str, Any], str, "os.PathLike[str]"]
 
 
@@ -284,6 +286,87 @@ def run(scenario: ScenarioLike, until_steady: bool = False, *, series: bool = Fa
     """
     text, fmt = _scenario_source(scenario)
     return Result(_ecmova.run_scenario(text, fmt, bool(until_steady), bool(series)))
+
+
+def _shard_text(shard: Optional[ShardLike]) -> Optional[str]:
+    """``(k, n)`` or ``"k/n"`` as the runner's ``K/N`` (checked there: 0 <= K < N)."""
+    if shard is None or isinstance(shard, str):
+        return shard
+    if (
+        isinstance(shard, (tuple, list))
+        and len(shard) == 2
+        and all(isinstance(x, int) and not isinstance(x, bool) for x in shard)
+    ):
+        k, n = shard
+        if k < 0 or n < 1 or k >= n:
+            raise CohortError(
+                f"shard: {k}/{n} is out of range: need 0 <= K < N, N >= 1",
+                field="shard",
+                value=f"{k}/{n}",
+                allowed="(K, N) or \"K/N\" with 0 <= K < N",
+            )
+        return f"{k}/{n}"
+    raise CohortError(
+        f"shard: {shard!r} is not (K, N) or \"K/N\"",
+        field="shard",
+        value=repr(shard),
+        allowed="(K, N) or \"K/N\" with 0 <= K < N",
+    )
+
+
+def cohort(
+    cohort: CohortLike,
+    shard: Optional[ShardLike] = None,
+    threads: Optional[int] = None,
+) -> pa.Table:
+    """Runs a virtual cohort (docs/cohort-format.md), or one shard of it, exactly as
+    ``ecmova cohort FILE --out DIR [--shard K/N] [--threads N]`` does, and returns the rows of
+    its ``results.parquet``: one row per patient x sweep point, in (patient, sweep) order, the
+    same columns and bit-identical values (the same Rust runner writes them).
+
+    ``cohort``: a path (``str`` ending in ``.toml`` or ``os.PathLike``; ``base_file``
+    relative to it), a TOML string, or a ``dict`` of the cohort file's tables (``base_file``
+    of a string or a dict is relative to the working directory).
+
+    ``shard``: ``(k, n)`` or ``"k/n"`` runs the patients ``i`` with ``i % n == k``; ``None``
+    runs the whole cohort (unlike the CLI, the Slurm/Kubernetes environment is not read:
+    pass the shard). Shards of one cohort, concatenated and sorted by ``patient_index`` and
+    ``sweep_index``, equal the whole cohort's table.
+
+    ``threads``: worker threads (``None``: all cores). The rows do not depend on it. The GIL
+    is released while the cohort runs.
+
+    Raises :class:`CohortError` (a :class:`ScenarioError`) naming the key at fault.
+    """
+    if isinstance(cohort, Mapping):
+        source, kind = _json(cohort, CohortError, "cohort"), "json"
+    elif isinstance(cohort, os.PathLike) or (
+        isinstance(cohort, str) and _is_path(cohort, (".toml",))
+    ):
+        source, kind = os.fspath(cohort), "path"
+    elif isinstance(cohort, str):
+        source, kind = cohort, "toml"
+    else:
+        raise TypeError(
+            f"cohort: expected a dict, a TOML string or a path, not {type(cohort).__name__}"
+        )
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)):
+        raise TypeError(f"threads: expected an int or None, not {type(threads).__name__}")
+    if threads is not None and threads < 1:
+        raise CohortError(
+            f"threads = {threads} is out of range: give at least 1 (or None for all cores)",
+            field="threads",
+            value=threads,
+            allowed="1 or more, or None for all cores",
+            min=1,
+        )
+    import pyarrow.parquet as pq
+
+    # The runner writes its chunk files and results.parquet as the CLI does; the table is
+    # read fully into memory before the directory goes.
+    with tempfile.TemporaryDirectory(prefix="ecmova-cohort-") as out:
+        _ecmova.run_cohort(source, kind, out, _shard_text(shard), threads)
+        return pq.read_table(os.path.join(out, "results.parquet"), memory_map=False)
 
 
 def assess(patient: PatientLike) -> Dict[str, Any]:

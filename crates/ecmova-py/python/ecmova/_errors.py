@@ -73,3 +73,10 @@ class ActionError(ScenarioError):
 class PatientError(EcmovaError, ValueError):
     """A patient document the clinical library refuses (unknown key, implausible or
     out-of-range value, a field a score needs that is missing)."""
+
+
+class CohortError(ScenarioError):
+    """A cohort that cannot be read or run (a cohort-file key, a shard or a thread count out of
+    range, a base scenario that does not build): ``field`` names the key
+    (``parameter[2].sd``, ``shard``, ``threads``), the message what is allowed. A kind of
+    :class:`ScenarioError`."""
