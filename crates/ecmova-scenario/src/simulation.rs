@@ -605,6 +605,9 @@ impl Simulation {
             }
             _ => self.phases.push(Phase::new(label.clone(), t)),
         }
+        if let Some(s) = self.series.as_mut() {
+            s.set_phase_index(self.phases.len() - 1);
+        }
         // A new phase: its own steady state is what the summary reports.
         self.detector = SteadyStateDetector::new(
             self.steady_tolerance,
