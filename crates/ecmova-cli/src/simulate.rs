@@ -220,8 +220,15 @@ fn write_plots(dir: &Path, out: &RunOutput, scenario: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create plot directory {}", dir.display()))?;
     let tmp = TempDir::new_in(dir)?;
-    let plotted = write_all_plots(&tmp.0, series, &phase_refs, 5.0)
+    let mut plotted = write_all_plots(&tmp.0, series, &phase_refs, 5.0)
         .with_context(|| format!("cannot write plots into {}", dir.display()))?;
+    // The whole run, beat by beat (the figures above show the last 5 s).
+    let starts: Vec<f64> = out.summary.phases.iter().map(|p| p.start_s).collect();
+    let beats = Series::beat_table(&out.beats, &starts);
+    plotted.add(
+        ecmova_report::trends(&tmp.0, &beats, ecmova_report::DEFAULT_SIZE)
+            .with_context(|| format!("cannot write plots into {}", dir.display()))?,
+    );
     let mut moves = Vec::new();
     for file in &plotted.files {
         let name = file

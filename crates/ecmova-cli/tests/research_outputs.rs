@@ -294,3 +294,23 @@ fn beats_flag_writes_one_row_per_beat_as_csv_or_parquet() {
     assert!(!dash.status.success());
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn plot_adds_the_whole_run_trends() {
+    let d = dir("trends");
+    let scenario = d.join("s.toml");
+    std::fs::write(&scenario, ECMO_SCENARIO).unwrap();
+    let plots = d.join("plots");
+    let out = simulate(&[scenario.as_os_str(), "--plot".as_ref(), plots.as_os_str()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(plots.join("trends.png").is_file());
+    let svg = std::fs::read_to_string(plots.join("trends.svg")).unwrap();
+    for label in ["LVEDP", "ECMO circuit", "SaO2, right radial"] {
+        assert!(svg.contains(label), "{label} in trends.svg");
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
