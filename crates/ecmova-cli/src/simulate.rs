@@ -30,7 +30,8 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "PATH")]
     pub beats: Option<PathBuf>,
     /// Write plots (SVG and PNG) into DIR: pressure waveforms, flows, LV/RV pressure-volume
-    /// loops of each phase (between events) overlaid, and the saturation map.
+    /// loops of each phase (between events) overlaid, the saturation map, and the whole run's
+    /// trends beat by beat (MAP, LVEDP, flows, SaO2).
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
     /// Stop at the periodic steady state instead of simulating the whole duration.
