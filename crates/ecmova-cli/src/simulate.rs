@@ -25,8 +25,13 @@ pub struct SimulateArgs {
     /// if PATH ends in `.parquet`, CSV otherwise.
     #[arg(long, value_name = "PATH")]
     pub series: Option<PathBuf>,
+    /// Write the beat-by-beat table (one row per beat: time, phase index and every beat
+    /// metric) to PATH: Parquet if PATH ends in `.parquet`, CSV otherwise.
+    #[arg(long, value_name = "PATH")]
+    pub beats: Option<PathBuf>,
     /// Write plots (SVG and PNG) into DIR: pressure waveforms, flows, LV/RV pressure-volume
-    /// loops of each phase (between events) overlaid, and the saturation map.
+    /// loops of each phase (between events) overlaid, the saturation map, and the whole run's
+    /// trends beat by beat (MAP, LVEDP, flows, SaO2).
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
     /// Stop at the periodic steady state instead of simulating the whole duration.
@@ -92,6 +97,18 @@ fn check_outputs(args: &SimulateArgs) -> Result<()> {
             path: p,
         });
     }
+    if args.beats.as_deref() == Some(Path::new("-")) {
+        anyhow::bail!(
+            "--beats -: the beat table cannot go to standard output; give a file path (.csv \
+             or .parquet)"
+        );
+    }
+    if let Some(p) = &args.beats {
+        outputs.push(Named {
+            option: "--beats",
+            path: p,
+        });
+    }
     check_paths(&inputs, &outputs)?;
     if let Some(dir) = &args.plot {
         // The plot files' names are known only once drawn (one per phase); here the
@@ -128,6 +145,10 @@ pub fn run_simulate(args: SimulateArgs) -> Result<()> {
     if let Some(path) = &args.series {
         write_series(path, out.series.as_ref().expect("series requested"))?;
     }
+    if let Some(path) = &args.beats {
+        let starts: Vec<f64> = summary.phases.iter().map(|p| p.start_s).collect();
+        write_table(path, &Series::beat_table(&out.beats, &starts), "beat table")?;
+    }
     if let Some(dir) = &args.plot {
         write_plots(dir, &out, &args.scenario)?;
     }
@@ -154,12 +175,18 @@ pub fn run_simulate(args: SimulateArgs) -> Result<()> {
 }
 
 fn write_series(path: &Path, series: &Series) -> Result<()> {
+    write_table(path, series, "series file")
+}
+
+/// Writes a table as Parquet (extension `.parquet`, any case) or CSV, through a temporary
+/// file renamed over `path`.
+fn write_table(path: &Path, table: &Series, what: &str) -> Result<()> {
     if has_extension(path, "parquet") {
-        return write_file_at(path, |tmp| Ok(write_parquet(tmp, series)?))
-            .with_context(|| format!("cannot write series file {}", path.display()));
+        return write_file_at(path, |tmp| Ok(write_parquet(tmp, table)?))
+            .with_context(|| format!("cannot write {what} {}", path.display()));
     }
-    write_file(path, |w| Ok(series.write_csv(&mut *w)?))
-        .with_context(|| format!("cannot write series file {}", path.display()))
+    write_file(path, |w| Ok(table.write_csv(&mut *w)?))
+        .with_context(|| format!("cannot write {what} {}", path.display()))
 }
 
 /// The phases of a run (from the start, then from each action to the next), as the summary
@@ -194,8 +221,15 @@ fn write_plots(dir: &Path, out: &RunOutput, scenario: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create plot directory {}", dir.display()))?;
     let tmp = TempDir::new_in(dir)?;
-    let plotted = write_all_plots(&tmp.0, series, &phase_refs, 5.0)
+    let mut plotted = write_all_plots(&tmp.0, series, &phase_refs, 5.0)
         .with_context(|| format!("cannot write plots into {}", dir.display()))?;
+    // The whole run, beat by beat (the figures above show the last 5 s).
+    let starts: Vec<f64> = out.summary.phases.iter().map(|p| p.start_s).collect();
+    let beats = Series::beat_table(&out.beats, &starts);
+    plotted.add(
+        ecmova_report::trends(&tmp.0, &beats, ecmova_report::DEFAULT_SIZE)
+            .with_context(|| format!("cannot write plots into {}", dir.display()))?,
+    );
     let mut moves = Vec::new();
     for file in &plotted.files {
         let name = file

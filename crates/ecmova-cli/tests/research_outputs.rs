@@ -119,3 +119,198 @@ fn a_dash_reads_the_scenario_from_standard_input() {
         assert!(summary["simulated_s"].as_f64().unwrap() >= 10.0 - 1e-6);
     }
 }
+
+const ECMO_SCENARIO: &str = r#"
+[patient]
+preset = "cardiogenic-shock-ami"
+
+[ecmo]
+enabled = true
+cannulation = "femoro-femoral"
+pump_rpm = 3000
+
+[[events]]
+at_s = 3
+action = "set_pump_rpm"
+rpm = 3600
+
+[simulation]
+duration_s = 6
+"#;
+
+/// A CSV written by `ecmova simulate`: header and rows.
+fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<f64>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let rows = lines
+        .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
+        .collect();
+    (header, rows)
+}
+
+fn col(header: &[String], name: &str) -> usize {
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+}
+
+#[test]
+fn series_has_settings_circuit_pressures_rate_rhythm_phase_and_flows_in_l_min() {
+    let d = dir("columns");
+    let scenario = d.join("s.toml");
+    std::fs::write(&scenario, ECMO_SCENARIO).unwrap();
+    let csv = d.join("series.csv");
+    let out = simulate(&[
+        scenario.as_os_str(),
+        "--series".as_ref(),
+        csv.as_os_str(),
+        "--series-interval-s".as_ref(),
+        "0.05".as_ref(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (h, rows) = read_csv(&csv);
+    let (t, rpm, phase) = (
+        col(&h, "time_s"),
+        col(&h, "pump_rpm_setting"),
+        col(&h, "phase_index"),
+    );
+    let (hr, rhythm) = (col(&h, "heart_rate_bpm"), col(&h, "rhythm_code"));
+    let (drain, pre, post) = (
+        col(&h, "drainage_pressure_mmhg"),
+        col(&h, "pre_oxygenator_pressure_mmhg"),
+        col(&h, "post_oxygenator_pressure_mmhg"),
+    );
+    let (av_ml_s, av_l_min) = (
+        col(&h, "q_aortic_valve_ml_s"),
+        col(&h, "q_aortic_valve_l_min"),
+    );
+    col(&h, "sweep_l_min");
+    col(&h, "fdo2");
+    let q_ecmo = col(&h, "ecmo_flow_l_min");
+    // One name per quantity: the ECMO flow in L/min is `ecmo_flow_l_min` only.
+    assert!(!h.iter().any(|c| c == "q_ecmo_l_min"));
+    assert!(rows.iter().filter(|r| r[q_ecmo] > 0.5).count() > rows.len() / 2);
+    for r in &rows {
+        // The row at the action's instant (within a rounding error of 3 s) may show either
+        // side, but its setting and phase agree.
+        let before = r[t] < 3.0 - 1e-6 || (r[t] < 3.0 + 1e-6 && r[rpm] == 3000.0);
+        assert_eq!(r[rpm], if before { 3000.0 } else { 3600.0 }, "t = {}", r[t]);
+        assert_eq!(r[phase], if before { 0.0 } else { 1.0 }, "t = {}", r[t]);
+        assert_eq!(r[rhythm], 0.0, "sinus");
+        assert!(r[hr] > 30.0 && r[hr] < 200.0, "HR {}", r[hr]);
+        assert!((r[av_l_min] - r[av_ml_s] * 0.06).abs() <= 1e-9 * (1.0 + r[av_ml_s].abs()));
+        // The pump raises the pressure above the drainage line's; the membrane drops it
+        // whenever blood flows through it.
+        assert!(r[pre] > r[drain], "t = {}", r[t]);
+        assert!(r[pre] >= r[post], "t = {}", r[t]);
+        if r[q_ecmo] > 0.5 {
+            assert!(r[pre] > r[post], "t = {}", r[t]);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn beats_flag_writes_one_row_per_beat_as_csv_or_parquet() {
+    let d = dir("beats");
+    let scenario = d.join("s.toml");
+    std::fs::write(&scenario, ECMO_SCENARIO).unwrap();
+    let csv = d.join("beats.csv");
+    let pq = d.join("Beats.Parquet");
+    let summary = d.join("summary.json");
+    for path in [&csv, &pq] {
+        let out = simulate(&[
+            scenario.as_os_str(),
+            "--beats".as_ref(),
+            path.as_os_str(),
+            "--summary-json".as_ref(),
+            summary.as_os_str(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    let beats = s["beats_simulated"].as_u64().unwrap() as usize;
+    let (h, rows) = read_csv(&csv);
+    assert_eq!(rows.len(), beats);
+    assert!(beats >= 5, "{beats} beats in 6 s");
+    let (t, phase, start, rpm, map) = (
+        col(&h, "time_s"),
+        col(&h, "phase_index"),
+        col(&h, "start_s"),
+        col(&h, "pump_rpm"),
+        col(&h, "map_mmhg"),
+    );
+    col(&h, "lvedp_mmhg");
+    col(&h, "aortic_valve_opened");
+    for (k, r) in rows.iter().enumerate() {
+        assert_eq!(r[col(&h, "beat_index")], k as f64);
+        assert_eq!(r[t], r[start]);
+        assert_eq!(r[phase], if r[t] < 3.0 - 1e-6 { 0.0 } else { 1.0 });
+        assert!(r[map] > 0.0);
+    }
+    assert!(rows.iter().any(|r| r[rpm] == 3600.0));
+    assert!(rows.windows(2).all(|w| w[1][t] > w[0][t]));
+
+    // The Parquet file holds the same table.
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let reader = SerializedFileReader::new(std::fs::File::open(&pq).unwrap()).unwrap();
+    let meta = reader.metadata();
+    assert_eq!(meta.file_metadata().num_rows() as usize, beats);
+    let names: Vec<String> = meta
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    assert_eq!(names, h);
+
+    // The same safe-output rules as --series: never over the scenario, never to stdout.
+    let bad = simulate(&[
+        scenario.as_os_str(),
+        "--beats".as_ref(),
+        scenario.as_os_str(),
+    ]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--beats"));
+    assert!(std::fs::read_to_string(&scenario).unwrap() == ECMO_SCENARIO);
+    let dash = simulate(&[scenario.as_os_str(), "--beats".as_ref(), "-".as_ref()]);
+    assert!(!dash.status.success());
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn plot_adds_the_whole_run_trends() {
+    let d = dir("trends");
+    let scenario = d.join("s.toml");
+    std::fs::write(&scenario, ECMO_SCENARIO).unwrap();
+    let plots = d.join("plots");
+    let out = simulate(&[scenario.as_os_str(), "--plot".as_ref(), plots.as_os_str()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(plots.join("trends.png").is_file());
+    let svg = std::fs::read_to_string(plots.join("trends.svg")).unwrap();
+    for label in ["LVEDP", "ECMO circuit", "SaO2, right radial"] {
+        assert!(svg.contains(label), "{label} in trends.svg");
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -304,7 +304,10 @@ fn series_csv_names_units_and_covers_the_duration() {
             || h.ends_with("_ml")
             || h.ends_with("_ml_s")
             || h.ends_with("_ml_min")
+            || h.ends_with("_l_min")
+            || h.ends_with("_bpm")
             || h.ends_with("_percent")
+            || ["rhythm_code", "phase_index"].contains(h)
             || h.starts_with("ph_")
             || h.ends_with("_ph")
     }));

@@ -25,7 +25,9 @@ mod table;
 
 pub use error::ReportError;
 pub use parquet_io::{read_parquet, write_parquet, ROW_GROUP_ROWS};
-pub use plots::{flows, pressure_waveforms, pv_loops, saturation_map, write_all_plots, Plotted};
+pub use plots::{
+    flows, pressure_waveforms, pv_loops, saturation_map, trends, write_all_plots, Plotted,
+};
 pub use progress::{Progress, MIN_WALL_S};
 pub use render::DEFAULT_SIZE;
 pub use spec::{axis_range, PhaseData, PlotSpec};

@@ -19,7 +19,8 @@ pub struct Plotted {
 }
 
 impl Plotted {
-    fn add(&mut self, other: Plotted) {
+    /// Appends the files and notes of `other`.
+    pub fn add(&mut self, other: Plotted) {
         self.files.extend(other.files);
         self.notes.extend(other.notes);
     }
@@ -93,6 +94,18 @@ pub fn saturation_map(
 ) -> Result<Plotted, ReportError> {
     check_size(size)?;
     draw(dir.as_ref(), saturation_map_spec(series, window_s)?, size)
+}
+
+/// `trends.{svg,png}`: the whole run from a beat table (one row per beat): MAP (right radial,
+/// femoral) and LVEDP, native and ECMO flow, SaO2 (right radial, femoral) against time. See
+/// [`crate::spec::trends_spec`].
+pub fn trends(
+    dir: impl AsRef<Path>,
+    beats: &(impl Columns + ?Sized),
+    size: (u32, u32),
+) -> Result<Plotted, ReportError> {
+    check_size(size)?;
+    draw(dir.as_ref(), crate::spec::trends_spec(beats)?, size)
 }
 
 /// Every figure at [`DEFAULT_SIZE`] (1200×800) into `dir` (created if needed): pressure

@@ -552,6 +552,106 @@ pub fn flows_spec(series: &(impl Columns + ?Sized), window_s: f64) -> Result<Pla
     }))
 }
 
+/// Whole-run trend panels of the beat table (`ecmova_scenario::series::Series::beat_table`):
+/// title, y label, whether the y axis includes 0, and the per-beat columns drawn.
+pub const TRENDS: &[(&str, &str, bool, &[Trace])] = &[
+    (
+        "Pressures (beat means)",
+        "Pressure (mmHg)",
+        true,
+        &[
+            trace("map_mmhg", "MAP, right radial", (200, 0, 0), Summary::None),
+            trace(
+                "map_femoral_mmhg",
+                "MAP, femoral",
+                (150, 0, 110),
+                Summary::None,
+            ),
+            trace("lvedp_mmhg", "LVEDP", (40, 40, 40), Summary::None),
+        ],
+    ),
+    (
+        "Flows (beat means)",
+        "Flow (L/min)",
+        true,
+        &[
+            trace(
+                "cardiac_output_l_min",
+                "Native cardiac output",
+                (200, 0, 0),
+                Summary::None,
+            ),
+            trace(
+                "ecmo_flow_l_min",
+                "ECMO circuit",
+                (0, 140, 70),
+                Summary::None,
+            ),
+        ],
+    ),
+    (
+        "Arterial O2 saturation (beat means)",
+        "SaO2 (%)",
+        false,
+        &[
+            trace(
+                "sao2_right_radial_percent",
+                "SaO2, right radial",
+                (200, 0, 0),
+                Summary::None,
+            ),
+            trace(
+                "sao2_femoral_percent",
+                "SaO2, femoral",
+                (150, 0, 110),
+                Summary::None,
+            ),
+        ],
+    ),
+];
+
+/// The whole-run trend figure from a beat table (one row per beat, `time_s` the beat's start):
+/// MAP at both sites and LVEDP, native and ECMO flow, and SaO2 at both sites, each against
+/// time over the whole run. Missing columns, and curves that are 0 on every beat (the beat
+/// metrics' "no circuit" or "no gas model"), are skipped; a panel with no curve is left out,
+/// and no row or no curve gives [`Planned::Skip`].
+pub fn trends_spec(beats: &(impl Columns + ?Sized)) -> Result<Planned, ReportError> {
+    let time = time_column(beats, "trends")?;
+    if time.is_empty() {
+        return Ok(Planned::Skip("trends: the beat table has no rows".into()));
+    }
+    let rows = 0..time.len();
+    let mut panels = Vec::new();
+    for (title, y_label, zero, traces) in TRENDS {
+        let curves: Vec<Curve> = traces
+            .iter()
+            .filter(|t| {
+                beats
+                    .column_values(t.column)
+                    .is_some_and(|v| v.iter().any(|&x| x != 0.0))
+            })
+            .filter_map(|t| time_curve(beats, &time, &rows, t, 1.0, ""))
+            .collect();
+        if curves.is_empty() {
+            continue;
+        }
+        let mut panel = lines_panel(title, TIME_LABEL, y_label, curves, *zero);
+        tight_time_axis(&mut panel);
+        panels.push(panel);
+    }
+    if panels.is_empty() {
+        return Ok(Planned::Skip(
+            "trends: no MAP, LVEDP, flow or SaO2 column in the beat table".into(),
+        ));
+    }
+    Ok(Planned::Plot(PlotSpec {
+        name: "trends".into(),
+        title: "Whole run, beat by beat".into(),
+        panels,
+        layout: Layout::Rows,
+    }))
+}
+
 /// One phase of a pressure-volume loop figure: a label and where its data are.
 #[derive(Clone)]
 pub enum PhaseData<'a> {

@@ -546,3 +546,43 @@ fn plots_of_a_real_ecmo_run() {
         assert!(check_png(f, DEFAULT_SIZE) > 0.02, "{}", f.display());
     }
 }
+
+/// The whole-run trend figure plans MAP, LVEDP, flows and SaO2 over every beat of the run,
+/// and leaves out a curve that is 0 on every beat (no circuit) (issue 15).
+#[test]
+fn trends_cover_the_whole_run_beat_by_beat() {
+    use ecmova_report::spec::{trends_spec, PanelContent, Planned};
+    let text = "[patient]\npreset = \"cardiogenic-shock-ami\"\n[simulation]\nduration_s = 8\n";
+    let built =
+        ecmova_scenario::build(&ecmova_scenario::Scenario::from_toml(text).unwrap()).unwrap();
+    let out = ecmova_scenario::run(&built, ecmova_scenario::RunOptions::default()).unwrap();
+    let beats = Series::beat_table(&out.beats, &[0.0]);
+    assert!(beats.len() >= 5);
+    let Planned::Plot(spec) = trends_spec(&beats).unwrap() else {
+        panic!("no trend figure");
+    };
+    let labels: Vec<String> = spec.legend().into_iter().map(|(l, _)| l).collect();
+    for want in [
+        "MAP, right radial",
+        "LVEDP",
+        "Native cardiac output",
+        "SaO2, femoral",
+    ] {
+        assert!(labels.iter().any(|l| l == want), "{want} in {labels:?}");
+    }
+    assert!(!labels.iter().any(|l| l == "ECMO circuit"), "{labels:?}");
+    let first = beats.row(0)[0];
+    let last = beats.row(beats.len() - 1)[0];
+    for panel in &spec.panels {
+        let PanelContent::Lines(curves) = &panel.content else {
+            panic!("lines");
+        };
+        for c in curves {
+            assert_eq!(c.points.len(), beats.len(), "{}", c.label);
+            assert_eq!(c.points[0].0, first);
+            assert_eq!(c.points.last().unwrap().0, last);
+        }
+    }
+    let empty = Series::beat_table(&[], &[0.0]);
+    assert!(matches!(trends_spec(&empty).unwrap(), Planned::Skip(_)));
+}

@@ -25,6 +25,30 @@ pub struct Series {
     signals: Vec<crate::signals::Signal>,
     /// Row-major values, `columns.len()` per row.
     values: Vec<f64>,
+    /// Index of the current phase (into the summary's `phases`), written as `phase_index`.
+    phase_index: f64,
+}
+
+/// Circuit columns of a series with an ECMO circuit, in order: the settings under the summary's
+/// names (`circuit_settings`) and the circuit pressures at the sample under the beat metrics'
+/// names (whose beat means the summary reports).
+pub const CIRCUIT_COLUMNS: &[&str] = &[
+    "pump_rpm_setting",
+    "sweep_l_min",
+    "fdo2",
+    "drainage_pressure_mmhg",
+    "pre_oxygenator_pressure_mmhg",
+    "post_oxygenator_pressure_mmhg",
+];
+
+/// The `rhythm_code` column's value of a rhythm: 0 sinus, 1 ventricular fibrillation,
+/// 2 asystole (the summary's `rhythm` gives the name).
+pub fn rhythm_code(rhythm: ecmova_engine::Rhythm) -> f64 {
+    match rhythm {
+        ecmova_engine::Rhythm::Sinus => 0.0,
+        ecmova_engine::Rhythm::VentricularFibrillation => 1.0,
+        ecmova_engine::Rhythm::Asystole => 2.0,
+    }
 }
 
 impl Series {
@@ -63,10 +87,56 @@ impl Series {
             .filter(|s| !columns.iter().any(|c| c == s.name))
             .collect();
         columns.extend(signals.iter().map(|s| s.name.to_string()));
+        // Every flow also in L/min (the ECMO flow in L/min is the role signal
+        // `ecmo_flow_l_min`: one name per quantity).
+        columns.extend(p.connections.iter().map(|c| format!("q_{}_l_min", c.name)));
+        for u in p.unloading.iter().filter(|u| u.device.has_flow()) {
+            columns.push(format!("q_{}_l_min", u.device.kind_name()));
+        }
+        columns.extend(["heart_rate_bpm".to_string(), "rhythm_code".to_string()]);
+        if p.ecmo.is_some() {
+            columns.extend(CIRCUIT_COLUMNS.iter().map(|c| c.to_string()));
+        }
+        columns.push("phase_index".into());
         Series {
             columns,
             signals,
             values: Vec::new(),
+            phase_index: 0.0,
+        }
+    }
+
+    /// Sets the phase index written in the following rows (the driver calls it when a phase
+    /// opens).
+    pub fn set_phase_index(&mut self, index: usize) {
+        self.phase_index = index as f64;
+    }
+
+    /// The beat-by-beat table: one row per beat, `time_s` (the beat's start), `phase_index`
+    /// (the phase in which the beat started, into `phase_starts_s`), every field of
+    /// [`BeatMetrics`](ecmova_engine::BeatMetrics) under its own name, and
+    /// `aortic_valve_opened` (1 or 0).
+    pub fn beat_table(beats: &[ecmova_engine::BeatMetrics], phase_starts_s: &[f64]) -> Self {
+        let mut columns = vec!["time_s".to_string(), "phase_index".to_string()];
+        let names = ecmova_engine::BeatMetrics::default().named_values();
+        columns.extend(names.iter().map(|(n, _)| n.to_string()));
+        columns.push("aortic_valve_opened".into());
+        let mut values = Vec::with_capacity(beats.len() * columns.len());
+        for b in beats {
+            let phase = phase_starts_s
+                .iter()
+                .rposition(|&s| s <= b.start_s + 1e-9)
+                .unwrap_or(0);
+            values.push(b.start_s);
+            values.push(phase as f64);
+            values.extend(b.named_values().iter().map(|(_, v)| *v));
+            values.push(if b.aortic_valve_opened { 1.0 } else { 0.0 });
+        }
+        Series {
+            columns,
+            signals: Vec::new(),
+            values,
+            phase_index: 0.0,
         }
     }
 
@@ -95,6 +165,34 @@ impl Series {
         for s in &self.signals {
             self.values.push(s.read(model, state));
         }
+        let p = model.params();
+        let flows = state.flows_ml_s();
+        self.values.extend(
+            flows
+                .iter()
+                .map(|&q| ecmova_engine::units::ml_s_to_l_min(q)),
+        );
+        for (i, u) in p.unloading.iter().enumerate() {
+            if u.device.has_flow() {
+                self.values.push(ecmova_engine::units::ml_s_to_l_min(
+                    state.unloading_flow_ml_s(model, i),
+                ));
+            }
+        }
+        self.values
+            .extend_from_slice(&[p.heart_rate_bpm, rhythm_code(p.rhythm)]);
+        if let Some(e) = &p.ecmo {
+            let c = state.circuit_pressures();
+            self.values.extend_from_slice(&[
+                e.pump_rpm,
+                e.sweep_l_min,
+                e.fdo2,
+                c.drainage_mmhg,
+                c.pre_oxygenator_mmhg,
+                c.post_oxygenator_mmhg,
+            ]);
+        }
+        self.values.push(self.phase_index);
     }
 
     /// The values of [`GAS_COLUMNS`] at the current state (instantaneous, not beat means).

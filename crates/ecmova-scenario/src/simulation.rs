@@ -595,12 +595,30 @@ impl Simulation {
             .as_ref()
             .map_or((0.0, 0.0), |e| (e.pump_rpm, e.pump.max_rpm));
         let recent: Vec<BeatMetrics> = self.recent.iter().cloned().collect();
+        let step_before = trial.current_step();
         trial.after_beat(self.state.time_s(), rpm, &recent);
+        let step_after = trial.current_step();
         let next = if trial.finished() {
             self.weaning_rpm.take()
         } else {
             trial.control(beat.ecmo_flow_l_min, rpm, max_rpm)
         };
+        if step_after != step_before {
+            // Each weaning step is its own phase (the first is the action's own phase).
+            let label = match step_after {
+                Some((k, flow)) => {
+                    format!(
+                        "weaning step {k}: {} L/min",
+                        (flow * 1000.0).round() / 1000.0
+                    )
+                }
+                None => match next {
+                    Some(r) => format!("weaning trial over, ECMO {r:.0} rpm"),
+                    None => "weaning trial over".into(),
+                },
+            };
+            self.open_phase(label);
+        }
         if let Some(next_rpm) = next {
             self.model
                 .update(|p| {
@@ -612,6 +630,21 @@ impl Simulation {
             self.state.refresh(&self.model);
         }
         Ok(())
+    }
+
+    /// Opens a phase now that no action opened (a weaning step): the series rows and the
+    /// steady-state detector follow it as they follow an action's phase.
+    fn open_phase(&mut self, label: String) {
+        let t = self.state.time_s();
+        self.phases.push(Phase::new(label, t));
+        if let Some(s) = self.series.as_mut() {
+            s.set_phase_index(self.phases.len() - 1);
+        }
+        self.detector = SteadyStateDetector::new(
+            self.steady_tolerance,
+            SteadyStateDetector::DEFAULT_CONSECUTIVE,
+        );
+        self.steady_time_s = None;
     }
 
     fn apply_due(&mut self) -> Result<(), ScenarioError> {
@@ -691,6 +724,9 @@ impl Simulation {
                 }
             }
             _ => self.phases.push(Phase::new(label.clone(), t)),
+        }
+        if let Some(s) = self.series.as_mut() {
+            s.set_phase_index(self.phases.len() - 1);
         }
         // A new phase: its own steady state is what the summary reports.
         self.detector = SteadyStateDetector::new(

@@ -74,6 +74,14 @@ impl WeaningTrial {
         }
     }
 
+    /// The running step: its number (1 = first) and target flow, L/min; `None` once the
+    /// trial is over.
+    pub fn current_step(&self) -> Option<(usize, f64)> {
+        self.flows_l_min
+            .get(self.index)
+            .map(|&f| (self.index + 1, f))
+    }
+
     /// Whether every step has been completed.
     pub fn finished(&self) -> bool {
         self.index >= self.flows_l_min.len()

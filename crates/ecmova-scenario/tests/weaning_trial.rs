@@ -111,3 +111,40 @@ fn a_weaning_trial_needs_a_circuit_and_sane_steps() {
         assert!(err.contains("events[0]") && err.contains(needle), "{err}");
     }
 }
+
+/// Each weaning step is its own phase, labelled with its target flow, and the pump's return
+/// to its pre-trial speed opens the last one (issue 15).
+#[test]
+fn each_weaning_step_is_its_own_phase() {
+    let s = run_example("myocarditis-weaning-trial");
+    let phases = s["phases"].as_array().expect("phases");
+    let labels: Vec<&str> = phases
+        .iter()
+        .map(|p| p["label"].as_str().unwrap())
+        .collect();
+    let n_steps = steps(&s).len();
+    assert!(n_steps >= 2, "{labels:?}");
+    let trial = labels
+        .iter()
+        .position(|l| l.starts_with("weaning trial "))
+        .unwrap_or_else(|| panic!("no trial phase in {labels:?}"));
+    // Steps 2..n follow the action's own phase (step 1), then the end of the trial.
+    for k in 2..=n_steps {
+        let label = labels[trial + k - 1];
+        assert!(
+            label.starts_with(&format!("weaning step {k}: ")),
+            "{labels:?}"
+        );
+        let target = steps(&s)[k - 1]["target_flow_l_min"].as_f64().unwrap();
+        assert!(label.ends_with(&format!("{target} L/min")), "{labels:?}");
+    }
+    assert!(
+        labels[trial + n_steps].starts_with("weaning trial over"),
+        "{labels:?}"
+    );
+    let starts: Vec<f64> = phases
+        .iter()
+        .map(|p| p["start_s"].as_f64().unwrap())
+        .collect();
+    assert!(starts.windows(2).all(|w| w[1] > w[0]), "{starts:?}");
+}
