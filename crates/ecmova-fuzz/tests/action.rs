@@ -153,7 +153,10 @@ fn property(c: &Case) -> Result<Verdict, String> {
         let until = sim.time_s() + 3.0;
         if let Err(e) = sim.advance_to(until, &mut ()) {
             return Ok(Verdict {
-                outcome: Outcome::Ran(Some(format!("run error {}", e.to_string().split(':').next().unwrap_or("")))),
+                outcome: Outcome::Ran(Some(format!(
+                    "run error {}",
+                    e.to_string().split(':').next().unwrap_or("")
+                ))),
                 findings: Vec::new(),
             });
         }
