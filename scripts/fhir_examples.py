@@ -13,6 +13,7 @@ AT_Y, AT_MIN = 2026, 12 * 60  # the day is 2026-03-01; times below are minutes b
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 UCUM = "http://unitsofmeasure.org"
 ECMOVA = "https://example.invalid/ecmova/fhir/CodeSystem/patient-field"
@@ -39,14 +40,17 @@ UNIT_OF = {
     "etco2_mmhg": "mm[Hg]", "weaning_flow_l_min": "L/min", "weaning_aortic_vti_cm": "cm",
     "weaning_lvef_percent": "%", "weaning_lateral_tdsa_cm_s": "cm/s", "weaning_map_mmhg": "mm[Hg]",
     "weaning_lactate_mmol_l": "mmol/L", "weaning_tapse_mm": "mm", "weaning_native_pao2_fio2_mmhg": "mm[Hg]",
+    # no verified SNOMED CT code for intubation or CPR (docs/fhir-mapping.md): ecmova's own codes
+    "intubation_hours_before_ecmo": "h", "low_flow_minutes": "min", "no_flow_minutes": "min",
 }
 INTEGER = {"vasoactive_drugs_count", "shocks_delivered", "weaning_vasoactive_drugs_count"}
-DIAG_SNOMED = {"myocarditis": ("50920009", "Myocarditis"),
-               "refractory_vt_vf": ("71908006", "Ventricular fibrillation"),
-               "pulmonary_embolism": ("59282003", "Pulmonary embolism")}
+# Only codes verified in docs/fhir-mapping.md (column "verified").
+DIAG_CODE = {"myocarditis": (ICD10CM, "I40.9", "Acute myocarditis, unspecified"),
+             "refractory_vt_vf": (SNOMED, "71908006", "Ventricular fibrillation"),
+             "pulmonary_embolism": (ICD10CM, "I26.99", "Other pulmonary embolism without acute cor pulmonale")}
 FLAG_CONDITION = {"malignancy": (SNOMED, "363346000", "Malignant neoplastic disease"),
-                  "aortic_dissection": (SNOMED, "308546005", "Dissection of aorta"),
-                  "peripheral_arterial_disease": (SNOMED, "840580004", "Peripheral arterial disease"),
+                  "aortic_dissection": (ICD10, "I71.0", "Dissection of aorta"),
+                  "peripheral_arterial_disease": (ICD10, "I73.9", "Peripheral vascular disease, unspecified"),
                   "heparin_induced_thrombocytopenia": (ICD10CM, "D75.82", "Heparin induced thrombocytopenia")}
 
 
@@ -113,9 +117,9 @@ def build(p):
                 cond(cc(SNOMED, "401303003", "Acute ST segment elevation myocardial infarction"))
                 done.add("stemi")
             else:
-                cond(cc(SNOMED, "57054005", "Acute myocardial infarction"))
-        elif d in DIAG_SNOMED:
-            cond(cc(SNOMED, *DIAG_SNOMED[d]))
+                cond(cc(ICD10CM, "I21.9", "Acute myocardial infarction, unspecified"))
+        elif d in DIAG_CODE:
+            cond(cc(*DIAG_CODE[d]))
         else:
             obs(cc(ECMOVA, "diagnoses"), {"valueString": d})
     done.add("diagnoses")
@@ -127,24 +131,20 @@ def build(p):
     elif p.get("timepoint") == "before_cannulation":
         proc("233573008", "Extracorporeal membrane oxygenation", "preparation")
     done.add("timepoint")
-    if "intubation_hours_before_ecmo" in p:
-        proc("112798008", "Insertion of endotracheal tube", "completed",
-             (ecmo_start or 0) + int(round(p["intubation_hours_before_ecmo"] * 60)))
-        done.add("intubation_hours_before_ecmo")
-    if p.get("cardiac_arrest_before_ecmo") and p.get("ongoing_cpr") and "low_flow_minutes" in p:
+    # Intubation, CPR, no-flow and low-flow times travel as ecmova's own codes (below): their
+    # SNOMED CT procedure codes are not verified. The arrest itself is a verified condition
+    # (410429000); its onset before the hospital arrival (Encounter) gives arrest_location.
+    if p.get("cardiac_arrest_before_ecmo") and "low_flow_minutes" in p and "no_flow_minutes" in p:
         cpr = int(p["low_flow_minutes"])
-        proc("89666000", "Cardiopulmonary resuscitation", "in-progress", cpr)
-        done |= {"low_flow_minutes", "ongoing_cpr"}
-        if "no_flow_minutes" in p:
-            onset = cpr + int(p["no_flow_minutes"])
-            cond(cc(SNOMED, "410429000", "Cardiac arrest"), onset=onset)
-            done |= {"no_flow_minutes", "cardiac_arrest_before_ecmo"}
-            if p.get("arrest_location") == "out_of_hospital" and "call_to_hospital_minutes" in p:
-                arrival = onset - int(p["call_to_hospital_minutes"]) - 2  # arrest, call, arrival
-                arrival = min(arrival, cpr - 1)
-                res.append({"resourceType": "Encounter", "id": rid("enc"), "status": "in-progress",
-                            "subject": subject, "period": {"start": t(arrival)}})
-                done.add("arrest_location")
+        onset = cpr + int(p["no_flow_minutes"])
+        cond(cc(SNOMED, "410429000", "Cardiac arrest"), onset=onset)
+        done.add("cardiac_arrest_before_ecmo")
+        if p.get("arrest_location") == "out_of_hospital" and "call_to_hospital_minutes" in p:
+            arrival = onset - int(p["call_to_hospital_minutes"]) - 2  # arrest, call, arrival
+            arrival = min(arrival, cpr - 1)
+            res.append({"resourceType": "Encounter", "id": rid("enc"), "status": "in-progress",
+                        "subject": subject, "period": {"start": t(arrival)}})
+            done.add("arrest_location")
     for f, (system, code, display) in FLAG_CONDITION.items():
         if f in p:
             cond(cc(system, code, display), "confirmed" if p[f] else "refuted")

@@ -44,9 +44,17 @@ pub fn prefetch_templates() -> Map<String, Value> {
             codes.join(",")
         )),
     );
+    // The procedure codes of the mapping table, so the template cannot drift from it.
+    let procedures: Vec<String> = crate::mapping::SNOMED_PROCEDURES
+        .iter()
+        .map(|(code, ..)| format!("{}|{code}", crate::mapping::SNOMED))
+        .collect();
     m.insert(
         "procedures".into(),
-        json!("Procedure?patient={{context.patientId}}&code=http://snomed.info/sct|233573008,http://snomed.info/sct|112798008,http://snomed.info/sct|89666000"),
+        Value::String(format!(
+            "Procedure?patient={{{{context.patientId}}}}&code={}",
+            procedures.join(",")
+        )),
     );
     m.insert(
         "encounters".into(),

@@ -500,7 +500,8 @@ impl Work {
             };
             let e = match sys {
                 mapping::SNOMED => mapping::snomed_condition(v),
-                mapping::ICD10 | mapping::ICD10_CM => mapping::icd10_condition(v),
+                mapping::ICD10 => mapping::icd10_who_condition(v),
+                mapping::ICD10_CM => mapping::icd10_condition(v),
                 _ => None,
             };
             if let Some(e) = e {

@@ -151,12 +151,15 @@ pub enum ConditionEffect {
 }
 
 /// SNOMED CT condition codes. `(code, effect, display)`.
+///
+/// Only codes whose meaning was found on a public page are listed (the page is named per code
+/// in `docs/fhir-mapping.md`, column "verified"); the test `every_code_is_in_the_docs` keeps
+/// the two in step. SNOMED CT codes that would set an aetiology or a contraindication and
+/// could not be verified (57054005, 50920009, 25569003, 59282003, 48447003, 308546005,
+/// 840580004) were removed: such a condition is reported as unmapped,
+/// never guessed; the ICD-10 codes below cover the same diagnoses. The two `Ambiguous`
+/// entries never set a field and stay, marked unverified in the docs.
 pub const SNOMED_CONDITIONS: &[(&str, ConditionEffect, &str)] = &[
-    (
-        "57054005",
-        ConditionEffect::Infarction(None),
-        "Acute myocardial infarction",
-    ),
     (
         "401303003",
         ConditionEffect::Infarction(Some(true)),
@@ -168,53 +171,28 @@ pub const SNOMED_CONDITIONS: &[(&str, ConditionEffect, &str)] = &[
         "Acute non-ST segment elevation myocardial infarction",
     ),
     (
-        "50920009",
-        ConditionEffect::Diagnosis(Diagnosis::Myocarditis),
-        "Myocarditis",
-    ),
-    (
         "71908006",
         ConditionEffect::Diagnosis(Diagnosis::RefractoryVtVf),
         "Ventricular fibrillation",
     ),
     (
-        "25569003",
+        "426525004",
         ConditionEffect::Diagnosis(Diagnosis::RefractoryVtVf),
-        "Ventricular tachycardia",
-    ),
-    (
-        "59282003",
-        ConditionEffect::Diagnosis(Diagnosis::PulmonaryEmbolism),
-        "Pulmonary embolism",
-    ),
-    (
-        "48447003",
-        ConditionEffect::Diagnosis(Diagnosis::ChronicHeartFailure),
-        "Chronic heart failure",
+        "Sustained ventricular tachycardia",
     ),
     (
         "84114007",
         ConditionEffect::Ambiguous(
             "diagnoses",
-            "heart failure without acute/chronic: give 48447003 (chronic) or the aetiology",
+            "heart failure without acute/chronic: give the aetiology",
         ),
         "Heart failure",
     ),
     ("410429000", ConditionEffect::Arrest, "Cardiac arrest"),
     (
-        "308546005",
-        ConditionEffect::Flag("aortic_dissection"),
-        "Dissection of aorta",
-    ),
-    (
         "363346000",
         ConditionEffect::Flag("malignancy"),
         "Malignant neoplastic disease",
-    ),
-    (
-        "840580004",
-        ConditionEffect::Flag("peripheral_arterial_disease"),
-        "Peripheral arterial disease",
     ),
     (
         "60234000",
@@ -236,6 +214,13 @@ pub const SNOMED_CONDITIONS: &[(&str, ConditionEffect, &str)] = &[
 
 /// ICD-10 / ICD-10-CM condition codes by prefix (dots removed, upper case); the longest
 /// matching prefix wins. `(prefix, effect, meaning)`.
+///
+/// Each prefix was checked on a public page (`docs/fhir-mapping.md`, column "verified").
+/// Prefixes that could not be verified were removed, and a code under them now falls back to
+/// its verified parent, which is `Ambiguous` where the parent does not settle the field:
+/// I50.22/.23/.32/.33/.42/.43 (chronic heart failure; I50 is ambiguous), N18.1-N18.3 (CKD
+/// stages; N18 is ambiguous), I35.1 and I06.1 (aortic insufficiency: refuting them would clear
+/// a contraindication), Q20, Q23, Q26 and Z94.3.
 pub const ICD10_CONDITIONS: &[(&str, ConditionEffect, &str)] = &[
     ("I21", ConditionEffect::Infarction(None), "acute myocardial infarction"),
     ("I210", ConditionEffect::Infarction(Some(true)), "STEMI of anterior wall"),
@@ -250,47 +235,37 @@ pub const ICD10_CONDITIONS: &[(&str, ConditionEffect, &str)] = &[
     ("I490", ConditionEffect::Diagnosis(Diagnosis::RefractoryVtVf), "ventricular fibrillation and flutter"),
     ("I472", ConditionEffect::Diagnosis(Diagnosis::RefractoryVtVf), "ventricular tachycardia"),
     ("I46", ConditionEffect::Arrest, "cardiac arrest"),
-    ("I50", ConditionEffect::Ambiguous("diagnoses", "heart failure without acute/chronic (ICD-10-CM I50.22/.23/.32/.33/.42/.43 are read as chronic)"), "heart failure"),
-    ("I5022", ConditionEffect::Diagnosis(Diagnosis::ChronicHeartFailure), "chronic systolic heart failure"),
-    ("I5023", ConditionEffect::Diagnosis(Diagnosis::ChronicHeartFailure), "acute on chronic systolic heart failure"),
-    ("I5032", ConditionEffect::Diagnosis(Diagnosis::ChronicHeartFailure), "chronic diastolic heart failure"),
-    ("I5033", ConditionEffect::Diagnosis(Diagnosis::ChronicHeartFailure), "acute on chronic diastolic heart failure"),
-    ("I5042", ConditionEffect::Diagnosis(Diagnosis::ChronicHeartFailure), "chronic combined heart failure"),
-    ("I5043", ConditionEffect::Diagnosis(Diagnosis::ChronicHeartFailure), "acute on chronic combined heart failure"),
+    ("I50", ConditionEffect::Ambiguous("diagnoses", "heart failure: acute or chronic is not read from ICD-10 (the chronic ICD-10-CM codes are not verified); give the aetiology"), "heart failure"),
     ("I710", ConditionEffect::Flag("aortic_dissection"), "dissection of aorta"),
     ("C", ConditionEffect::Flag("malignancy"), "malignant neoplasm (chapter II, C00-C97)"),
     ("D7582", ConditionEffect::Flag("heparin_induced_thrombocytopenia"), "heparin induced thrombocytopenia (ICD-10-CM)"),
     ("I739", ConditionEffect::Flag("peripheral_arterial_disease"), "peripheral vascular disease, unspecified"),
     ("I702", ConditionEffect::Flag("peripheral_arterial_disease"), "atherosclerosis of arteries of extremities"),
-    ("I351", ConditionEffect::Ambiguous("severe_aortic_regurgitation", "aortic regurgitation without its severity"), "nonrheumatic aortic insufficiency"),
-    ("I061", ConditionEffect::Ambiguous("severe_aortic_regurgitation", "aortic regurgitation without its severity"), "rheumatic aortic insufficiency"),
     ("N18", ConditionEffect::Ambiguous("chronic_renal_failure", "chronic kidney disease without its stage"), "chronic kidney disease"),
-    ("N181", ConditionEffect::ChronicRenal(false), "CKD stage 1"),
-    ("N182", ConditionEffect::ChronicRenal(false), "CKD stage 2"),
-    ("N183", ConditionEffect::ChronicRenal(true), "CKD stage 3"),
     ("N184", ConditionEffect::ChronicRenal(true), "CKD stage 4"),
     ("N185", ConditionEffect::ChronicRenal(true), "CKD stage 5"),
     ("N186", ConditionEffect::ChronicRenal(true), "end stage renal disease"),
-    ("Q20", ConditionEffect::Diagnosis(Diagnosis::CongenitalHeartDisease), "congenital malformations of cardiac chambers"),
     ("Q21", ConditionEffect::Diagnosis(Diagnosis::CongenitalHeartDisease), "congenital malformations of cardiac septa"),
     ("Q22", ConditionEffect::Diagnosis(Diagnosis::CongenitalHeartDisease), "congenital malformations of pulmonary and tricuspid valves"),
-    ("Q23", ConditionEffect::Diagnosis(Diagnosis::CongenitalHeartDisease), "congenital malformations of aortic and mitral valves"),
     ("Q24", ConditionEffect::Diagnosis(Diagnosis::CongenitalHeartDisease), "other congenital malformations of heart"),
     ("Q25", ConditionEffect::Diagnosis(Diagnosis::CongenitalHeartDisease), "congenital malformations of great arteries"),
-    ("Q26", ConditionEffect::Diagnosis(Diagnosis::CongenitalHeartDisease), "congenital malformations of great veins"),
     ("Z941", ConditionEffect::Diagnosis(Diagnosis::PostTransplant), "heart transplant status"),
     ("Z942", ConditionEffect::Diagnosis(Diagnosis::PostTransplant), "lung transplant status"),
-    ("Z943", ConditionEffect::Diagnosis(Diagnosis::PostTransplant), "heart and lungs transplant status"),
 ];
 
-/// ICD-10 T36-T50 (poisoning by drugs, medicaments and biological substances) →
-/// `drug_intoxication`.
+/// ICD-10 T36-T50 (WHO: "poisoning by drugs, medicaments and biological substances") →
+/// `drug_intoxication`. ICD-10-CM uses the same block for "poisoning by, adverse effect of
+/// and underdosing of" drugs and tells them apart by the sixth character (1-4 poisoning by
+/// intent, 5 adverse effect, 6 underdosing; CMS ICD-10-CM tabular list, T36-T50 notes): an
+/// adverse effect or an underdosing is not an intoxication and is not mapped. `code` is
+/// without dots, upper case.
 pub fn icd10_drug_poisoning(code: &str) -> bool {
-    code.len() >= 3
+    let block = code.len() >= 3
         && code.starts_with('T')
         && code[1..3]
             .parse::<u32>()
-            .is_ok_and(|n| (36..=50).contains(&n))
+            .is_ok_and(|n| (36..=50).contains(&n));
+    block && !matches!(code.as_bytes().get(5), Some(b'5' | b'6'))
 }
 
 /// What a procedure code is.
@@ -305,23 +280,18 @@ pub enum ProcedureKind {
 }
 
 /// SNOMED CT procedure codes. `(code, kind, display)`.
-pub const SNOMED_PROCEDURES: &[(&str, ProcedureKind, &str)] = &[
-    (
-        "233573008",
-        ProcedureKind::Ecmo,
-        "Extracorporeal membrane oxygenation",
-    ),
-    (
-        "112798008",
-        ProcedureKind::Intubation,
-        "Insertion of endotracheal tube",
-    ),
-    (
-        "89666000",
-        ProcedureKind::Cpr,
-        "Cardiopulmonary resuscitation",
-    ),
-];
+///
+/// Only ECMO (233573008) was verified on a public page. The codes for insertion of an
+/// endotracheal tube (112798008) and cardiopulmonary resuscitation (89666000) could not be
+/// verified and were removed: they would set `intubation_hours_before_ecmo`,
+/// `cardiac_arrest_before_ecmo`, `ongoing_cpr` and `low_flow_minutes` (a contraindication
+/// and score inputs). Such procedures are reported as unmapped; the kinds stay so that a
+/// verified code can be added back without touching the conversion.
+pub const SNOMED_PROCEDURES: &[(&str, ProcedureKind, &str)] = &[(
+    "233573008",
+    ProcedureKind::Ecmo,
+    "Extracorporeal membrane oxygenation",
+)];
 
 /// The LOINC field of a code.
 pub fn loinc_field(code: &str) -> Option<&'static str> {
@@ -339,7 +309,8 @@ pub fn snomed_condition(code: &str) -> Option<ConditionEffect> {
         .map(|(_, e, _)| *e)
 }
 
-/// The effect of an ICD-10 code (longest prefix).
+/// The effect of an ICD-10-CM code (longest prefix); also the table used for WHO ICD-10 by
+/// [`icd10_who_condition`].
 pub fn icd10_condition(code: &str) -> Option<ConditionEffect> {
     let norm: String = code
         .chars()
@@ -354,6 +325,19 @@ pub fn icd10_condition(code: &str) -> Option<ConditionEffect> {
         .filter(|(p, ..)| norm.starts_with(p))
         .max_by_key(|(p, ..)| p.len())
         .map(|(_, e, _)| *e)
+}
+
+/// The effect of a WHO ICD-10 code (`http://hl7.org/fhir/sid/icd-10`). WHO ICD-10 names
+/// I21.0-I21.3 "acute transmural myocardial infarction" and I21.4 "acute subendocardial
+/// myocardial infarction": transmural is not the same as ST elevation, so these give the
+/// diagnosis without the `stemi` flag (ICD-10-CM I21.0-I21.4 name STEMI and NSTEMI and do
+/// set it, see [`icd10_condition`]). ICD-10-CM-only codes (D75.82, I49.01, I50.22, N18.6,
+/// ...) do not exist in WHO ICD-10 and cannot collide.
+pub fn icd10_who_condition(code: &str) -> Option<ConditionEffect> {
+    match icd10_condition(code) {
+        Some(ConditionEffect::Infarction(Some(_))) => Some(ConditionEffect::Infarction(None)),
+        other => other,
+    }
 }
 
 /// The kind of a SNOMED CT procedure code.
@@ -401,6 +385,44 @@ mod tests {
             Some(ConditionEffect::Diagnosis(Diagnosis::DrugIntoxication))
         );
         assert_eq!(icd10_condition("T51.0"), None);
+        // ICD-10-CM adverse effect (6th character 5) and underdosing (6) are not poisoning.
+        assert_eq!(icd10_condition("T45.515A"), None);
+        assert_eq!(icd10_condition("T46.1X6A"), None);
+        assert_eq!(
+            icd10_condition("T42.4X2A"),
+            Some(ConditionEffect::Diagnosis(Diagnosis::DrugIntoxication))
+        );
+        // Removed (unverified) children fall back to their verified, ambiguous parent.
+        assert!(matches!(
+            icd10_condition("I50.22"),
+            Some(ConditionEffect::Ambiguous("diagnoses", _))
+        ));
+        assert!(matches!(
+            icd10_condition("N18.2"),
+            Some(ConditionEffect::Ambiguous("chronic_renal_failure", _))
+        ));
         assert_eq!(icd10_condition("J18.9"), None);
+    }
+
+    #[test]
+    fn who_icd10_transmural_infarction_does_not_set_stemi() {
+        // ICD-10-CM I21.0 is "STEMI of anterior wall"; WHO ICD-10 I21.0 is "acute transmural
+        // myocardial infarction of anterior wall", which does not say ST elevation.
+        assert_eq!(
+            icd10_condition("I21.0"),
+            Some(ConditionEffect::Infarction(Some(true)))
+        );
+        assert_eq!(
+            icd10_who_condition("I21.0"),
+            Some(ConditionEffect::Infarction(None))
+        );
+        assert_eq!(
+            icd10_who_condition("I21.4"),
+            Some(ConditionEffect::Infarction(None))
+        );
+        assert_eq!(
+            icd10_who_condition("I40.9"),
+            Some(ConditionEffect::Diagnosis(Diagnosis::Myocarditis))
+        );
     }
 }

@@ -55,7 +55,7 @@ fn minimal(extra: Vec<Value>) -> String {
     let mut entries = vec![
         json!({"resource": {"resourceType": "Patient", "id": "p1", "gender": "male", "birthDate": "1970-05-01"}}),
         json!({"resource": {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p1"},
-            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "50920009"}]}}}),
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "I40.9"}]}}}),
         json!({"resource": {"resourceType": "Observation", "id": "w", "status": "final",
             "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
             "effectiveDateTime": "2026-03-01T08:00:00Z",
@@ -264,14 +264,19 @@ fn a_bundle_without_required_data_names_the_field_and_keeps_the_report() {
 
 #[test]
 fn refuted_condition_sets_false_and_provisional_is_not_used() {
-    let cond = |id: &str, code: &str, ver: &str| {
+    let cond = |id: &str, system: &str, code: &str, ver: &str| {
         json!({"resourceType": "Condition", "id": id,
             "verificationStatus": {"coding": [{"code": ver}]},
-            "code": {"coding": [{"system": "http://snomed.info/sct", "code": code}]}})
+            "code": {"coding": [{"system": system, "code": code}]}})
     };
     let text = minimal(vec![
-        cond("m", "363346000", "refuted"),
-        cond("d", "308546005", "provisional"),
+        cond("m", "http://snomed.info/sct", "363346000", "refuted"),
+        cond(
+            "d",
+            "http://hl7.org/fhir/sid/icd-10",
+            "I71.0",
+            "provisional",
+        ),
     ]);
     let a = assess_bundle_json(&text, at()).unwrap();
     let r = &a.fhir_mapping;
@@ -281,4 +286,38 @@ fn refuted_condition_sets_false_and_provisional_is_not_used() {
         .any(|u| u.field == "malignancy" && u.value == json!(false)));
     assert!(r.used.iter().all(|u| u.field != "aortic_dissection"));
     assert!(r.ambiguous.iter().any(|i| i.resource == "Condition/d"));
+}
+
+#[test]
+fn unverified_codes_are_reported_unmapped_and_who_i21_does_not_set_stemi() {
+    let text = minimal(vec![
+        // SNOMED CT "dissection of aorta" and "cardiopulmonary resuscitation" as remembered,
+        // not verified (docs/fhir-mapping.md, removed codes): reported, never used.
+        json!({"resourceType": "Condition", "id": "ad",
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "308546005"}]}}),
+        json!({"resourceType": "Procedure", "id": "cpr", "status": "in-progress",
+            "performedDateTime": "2026-03-01T11:30:00Z",
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "89666000"}]}}),
+        // WHO ICD-10 I21.0 is "acute transmural myocardial infarction of anterior wall".
+        json!({"resourceType": "Condition", "id": "mi",
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "I21.0"}]}}),
+    ]);
+    let a = assess_bundle_json(&text, at()).unwrap();
+    let r = &a.fhir_mapping;
+    for id in ["Condition/ad", "Procedure/cpr"] {
+        assert!(r.unmapped.iter().any(|i| i.resource == id), "{id}");
+    }
+    for f in [
+        "aortic_dissection",
+        "cardiac_arrest_before_ecmo",
+        "low_flow_minutes",
+        "stemi",
+    ] {
+        assert!(r.used.iter().all(|u| u.field != f), "{f} must not be used");
+    }
+    assert!(r
+        .used
+        .iter()
+        .any(|u| u.field == "diagnoses"
+            && u.value.to_string().contains("acute_myocardial_infarction")));
 }
