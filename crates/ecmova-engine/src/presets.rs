@@ -169,6 +169,20 @@ impl Builder {
         )
     }
 
+    /// A tissue bed: a resistor with an optional critical closing pressure (waterfall).
+    fn bed(&mut self, name: &str, from: usize, to: usize, r: f64, pcc: Option<f64>) -> usize {
+        self.connect(
+            name,
+            from,
+            to,
+            ConnectionKind::Resistor(Resistor {
+                resistance_mmhg_s_per_ml: r,
+                critical_closing_pressure_mmhg: pcc,
+            }),
+            0.0,
+        )
+    }
+
     fn segment(&mut self, name: &str, from: usize, to: usize, r: f64, l: f64, q0: f64) -> usize {
         self.connect(
             name,
@@ -380,11 +394,25 @@ struct AdultSpec {
     lv_v0: f64,
     lv_edpvr_a: f64,
     lv_edpvr_b: f64,
+    /// Initial LV volume, mL: the state's starting point only (the steady state depends on the
+    /// total blood volume), but the step-size bound reads the EDPVR's slope there
+    /// (`fastest_rate_per_s`), so it should lie near the preset's working end-diastolic volume.
+    lv_initial_volume_ml: f64,
     rv_ees: f64,
     rv_v0: f64,
     rv_edpvr_a: f64,
     rv_edpvr_b: f64,
     svr_scale: f64,
+    /// Extra factor on the three tissue beds (upper body, splanchnic, lower body) on top of
+    /// `svr_scale`: where a preset gives the beds a critical closing pressure, the part of the
+    /// arterial pressure above it drives the same flow through a smaller resistance.
+    tissue_bed_scale: f64,
+    /// Critical closing pressure of the three tissue beds (vascular waterfall), mmHg; `None`
+    /// for none.
+    tissue_bed_critical_closing_pressure_mmhg: Option<f64>,
+    /// Factor on the venous outflow resistances of the upper body, splanchnic and lower body
+    /// veins (resistance to venous return).
+    venous_return_resistance_scale: f64,
     /// Pulmonary microcirculation resistance, mmHg·s/mL (0.08 in the healthy adult).
     pulmonary_resistance: f64,
     venous_unstressed_scale: f64,
@@ -399,32 +427,55 @@ impl AdultSpec {
             lv_v0: 5.0,
             lv_edpvr_a: 0.34,
             lv_edpvr_b: 0.025,
+            lv_initial_volume_ml: 120.0,
             rv_ees: 0.5,
             rv_v0: 10.0,
             rv_edpvr_a: 0.25,
             rv_edpvr_b: 0.024,
             svr_scale: 1.0,
+            tissue_bed_scale: 1.0,
+            tissue_bed_critical_closing_pressure_mmhg: None,
+            venous_return_resistance_scale: 1.0,
             pulmonary_resistance: 0.08,
             venous_unstressed_scale: 0.88,
             blood_volume_ml: 5000.0,
         }
     }
 
-    /// Acute-MI cardiogenic shock recalibrated to human AMI-shock haemodynamics (issue 11;
-    /// targets and sources in `docs/methodology/presets.md`): left AND right filling
-    /// pressures raised together (PCWP ~22, RAP ~13 mmHg), CI ~1.9 L/min/m², MAP ~74 mmHg,
-    /// LVEF ~25 %. Infarcted LV (Ees 0.72) with an ischaemic, stiffer EDPVR (B 0.032 /mL),
-    /// RV involvement (Ees 0.19), mild vasoconstriction (beds ×1.03), venoconstriction
-    /// (venous unstressed volumes ×0.40) and fluid given (5500 mL) raising the stressed volume.
+    /// Acute-MI cardiogenic shock calibrated to human AMI-shock haemodynamics (issue 11;
+    /// targets, sources and the fit in `docs/methodology/presets.md`): PCWP ~22 and RAP ~13
+    /// mmHg together, CI ~1.9 L/min/m², MAP ~70 mmHg, LVEF ~30 %, and the venous return of
+    /// patients (mean systemic filling pressure ~22 mmHg, resistance to venous return ~2.6
+    /// mmHg·min/L: Guérin L et al., Crit Care 2015;19:411).
+    /// - LV: regional infarction shifts the end-systolic pressure-volume relation to the
+    ///   right (V0 10 → 20 mL with a coronary occlusion in chronically instrumented dogs; the
+    ///   shift grows with the ischaemic bed: Kass DA, Marino P, Maughan WL, Sagawa K), so V0
+    ///   40 mL with Ees 2.1 mmHg/mL; a stiff, non-dilated acute LV (EDPVR B 0.064 /mL about
+    ///   V0, LVEDV ~110 mL).
+    /// - RV involvement: Ees 0.2 mmHg/mL, EDPVR B 0.025 /mL.
+    /// - Venous outflow resistances ×12 of the healthy adult's (which give a resistance to
+    ///   venous return of 0.65 mmHg·min/L, a quarter of patients'), venous unstressed volumes
+    ///   ×0.30 (venoconstriction) and 6450 mL of blood (fluid given): Pmsf 22 mmHg.
+    /// - Tissue beds with a 45 mmHg critical closing pressure (Maas JJ et al., Anesth Analg
+    ///   2012;114:803: 45.5 ± 11.1 mmHg in ICU patients), their resistances scaled so that
+    ///   the pressure above the waterfall drives the flows; coronary bed ×1.03.
     fn cardiogenic_shock_ami() -> Self {
         AdultSpec {
             heart_rate_bpm: 105.0,
-            lv_ees: 0.72,
-            lv_edpvr_b: 0.032,
-            rv_ees: 0.19,
+            lv_ees: 2.1,
+            lv_v0: 40.0,
+            lv_edpvr_b: 0.064,
+            lv_initial_volume_ml: 100.0,
+            rv_ees: 0.2,
+            rv_edpvr_b: 0.025,
             svr_scale: 1.03,
-            venous_unstressed_scale: 0.40,
-            blood_volume_ml: 5500.0,
+            // 0.88 (fit) × 31/63 (the driving pressure above a 45 mmHg waterfall at MAP 76
+            // against the former 63 mmHg to the venous side), relative to svr_scale.
+            tissue_bed_scale: 0.88 * (31.0 / 63.0) / 1.03,
+            tissue_bed_critical_closing_pressure_mmhg: Some(45.0),
+            venous_return_resistance_scale: 12.0,
+            venous_unstressed_scale: 0.30,
+            blood_volume_ml: 6450.0,
             ..Self::healthy()
         }
     }
@@ -534,7 +585,7 @@ impl AdultSpec {
         let lv = b.chamber(
             "lv",
             exp_chamber(self.lv_ees, self.lv_v0, self.lv_edpvr_a, self.lv_edpvr_b, 1),
-            120.0,
+            self.lv_initial_volume_ml,
         );
         let ra = b.chamber("ra", atrium(0.06, 0.037), 70.0);
         let rv = b.chamber(
@@ -577,17 +628,33 @@ impl AdultSpec {
         // Peripheral beds: resistances from the resting distribution of cardiac output.
         let s = self.svr_scale;
         let coronary = b.resistor("coronary_circulation", root, ra, 23.6 * s);
-        let upper_bed = b.resistor("upper_body_microcirculation", upper_a, upper_v, 3.8 * s);
-        let splanchnic_bed = b.resistor(
+        let st = s * self.tissue_bed_scale;
+        let pcc = self.tissue_bed_critical_closing_pressure_mmhg;
+        let upper_bed = b.bed(
+            "upper_body_microcirculation",
+            upper_a,
+            upper_v,
+            3.8 * st,
+            pcc,
+        );
+        let splanchnic_bed = b.bed(
             "splanchnic_microcirculation",
             abdominal,
             splanchnic_v,
-            1.82 * s,
+            1.82 * st,
+            pcc,
         );
-        let lower_bed = b.resistor("lower_body_microcirculation", femoral, lower_v, 4.0 * s);
-        b.resistor("superior_vena_cava", upper_v, ra, 0.06);
-        b.resistor("splanchnic_venous_return", splanchnic_v, ivc, 0.05);
-        b.resistor("lower_body_venous_return", lower_v, ivc, 0.1);
+        let lower_bed = b.bed(
+            "lower_body_microcirculation",
+            femoral,
+            lower_v,
+            4.0 * st,
+            pcc,
+        );
+        let kv = self.venous_return_resistance_scale;
+        b.resistor("superior_vena_cava", upper_v, ra, 0.06 * kv);
+        b.resistor("splanchnic_venous_return", splanchnic_v, ivc, 0.05 * kv);
+        b.resistor("lower_body_venous_return", lower_v, ivc, 0.1 * kv);
         b.resistor("inferior_vena_cava_return", ivc, ra, 0.015);
         let lung_bed = b.resistor(
             "pulmonary_microcirculation",

@@ -137,16 +137,17 @@ fn vf_and_asystole_are_pulseless() {
 }
 
 /// ROSC restores the heart that arrested: after arrest and ROSC without support, the
-/// patient returns to the same steady state as before (contractility is untouched by the
+/// patient returns to the same steady state as before (four minutes per phase: the AMI
+/// patient's venous reservoir settles with a time constant of ~20 s) (contractility is untouched by the
 /// arrest in this model: post-arrest stunning is a `set_lv_contractility` event).
 #[test]
 fn rosc_returns_the_heart_it_stopped() {
     let (built, out) = run_toml(
         "[patient]\npreset = \"cardiogenic-shock-ami\"\n\
          [ecmo]\nenabled = true\npump_rpm = 3500\n\
-         [[events]]\nat_s = 60\naction = \"arrest\"\n\
-         [[events]]\nat_s = 120\naction = \"rosc\"\n\
-         [simulation]\nduration_s = 180\n",
+         [[events]]\nat_s = 240\naction = \"arrest\"\n\
+         [[events]]\nat_s = 300\naction = \"rosc\"\n\
+         [simulation]\nduration_s = 540\n",
         false,
     );
     let s = summary_json(&built, &out);
@@ -193,10 +194,13 @@ fn refractory_vf_arrest_example_runs_through_ecpr_and_rosc() {
         "CVP {}",
         m0("cvp_mmhg")
     );
-    assert!(
-        m0("map_mmhg") - m0("cvp_mmhg") < 10.0,
-        "no-flow pressures converge"
-    );
+    // The arterial pressure does not fall to the venous one: the tissue beds' critical
+    // closing pressure (the waterfall) holds an arterio-venous gap, 13.2 ± 6.2 mmHg after
+    // 13 ± 2 s of induced VF in 82 patients (Schipke JD et al., Am J Physiol Heart Circ
+    // Physiol 2003;285:H2510): inside mean ± 2 SD.
+    let gap = m0("map_mmhg") - m0("cvp_mmhg");
+    println!("no flow: arterio-venous gap {gap:.1} mmHg vs 13.2 ± 6.2");
+    assert!((13.2 - gap).abs() <= 2.0 * 6.2, "no-flow gap {gap}");
     // ECPR: ECMO is the whole systemic flow; the arterial line is flat.
     let m1 = |k| phase_metric(&s, 1, k);
     println!(

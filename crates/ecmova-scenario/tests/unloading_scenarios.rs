@@ -12,8 +12,10 @@
 //!   LV volume and PCWP; the septostomy lowers left atrial pressure most; the IABP least.
 //!
 //! The engine tests (`crates/ecmova-engine/tests/unloading.rs`) check the devices' own laws;
-//! these check that a scenario file reaches them and that the effects hold in the AMI
-//! preset at steady state. Inputs (preset, pump speed, device settings) are chosen, outcomes
+//! these check that a scenario file reaches them and that the effects hold at steady state
+//! in the case the devices are for: the AMI preset with a severely failing LV (contractility
+//! ×0.4), which distends on ECMO (the afterload regime; the AMI preset's own LV ejects and its
+//! preload falls as flow rises, issue 11). Inputs (preset, pump speed, device settings) are chosen, outcomes
 //! are not tuned; where a test needs a condition (the aortic valve closed on ECMO alone) the
 //! condition is asserted as a precondition.
 
@@ -62,11 +64,15 @@ fn show(label: &str, s: &Value) {
     println!("{label:>18}: {}", row.join(", "));
 }
 
-/// Every device lowers LVEDP, LV volume and PCWP (LA pressure) on top of ECMO in the AMI
-/// preset; the septostomy lowers LA pressure most, the IABP unloads least.
+/// LV contractility scale of the distended LV the devices are used for.
+const SEVERE: &str = "lv_contractility_scale = 0.4";
+
+/// Every device lowers LVEDP, LV volume and PCWP (LA pressure) on top of ECMO in the
+/// distended, severely failing LV; the septostomy lowers LA pressure most, the IABP unloads
+/// least.
 #[test]
 fn each_device_unloads_the_lv_on_ecmo() {
-    let alone = ami("", 3500.0, "");
+    let alone = ami(SEVERE, 3500.0, "");
     show("ECMO alone", &alone);
     let mut drops = Vec::new();
     for (kind, settings) in [
@@ -76,7 +82,7 @@ fn each_device_unloads_the_lv_on_ecmo() {
         ("iabp", "balloon_volume_ml = 40"),
     ] {
         let s = ami(
-            "",
+            SEVERE,
             3500.0,
             &format!("[[devices]]\nkind = \"{kind}\"\n{settings}\n"),
         );
@@ -114,7 +120,7 @@ fn each_device_unloads_the_lv_on_ecmo() {
 /// therefore read as "restores LV ejection"; see the issue note.)
 #[test]
 fn impella_restores_lv_ejection_where_ecmo_stopped_it() {
-    let weak = "lv_contractility_scale = 0.5";
+    let weak = SEVERE;
     let alone = ami(weak, 4000.0, "");
     show("weak LV, ECMO", &alone);
     // Precondition: ECMO alone has closed the aortic valve.
@@ -130,18 +136,19 @@ fn impella_restores_lv_ejection_where_ecmo_stopped_it() {
     assert!(num(&imp, "aortic_valve_opening_fraction") < 0.5);
 }
 
-/// Devices start late and change by events: the Impella comes on at 30 s at P8, is turned
-/// down to P2 at 60 s and stopped at 90 s. LVEDP is graded with the support level and
+/// Devices start late and change by events: the Impella comes on at 120 s at P8, is turned
+/// down to P2 at 240 s and stopped at 360 s (two minutes per phase: the AMI patient's venous
+/// reservoir settles with a time constant of ~20 s). LVEDP is graded with the support level and
 /// returns to the unsupported value when it stops.
 #[test]
 fn set_device_events_grade_the_support() {
     let s = summary(
         "[patient]\npreset = \"cardiogenic-shock-ami\"\n\
          [ecmo]\nenabled = true\npump_rpm = 3500\n\
-         [[devices]]\nkind = \"impella\"\nperformance_level = 8\nstart_s = 30\n\
-         [[events]]\nat_s = 60\naction = \"set_device\"\ndevice = \"impella\"\nperformance_level = 2\n\
-         [[events]]\nat_s = 90\naction = \"set_device\"\ndevice = \"impella\"\nactive = false\n\
-         [simulation]\nduration_s = 120\n",
+         [[devices]]\nkind = \"impella\"\nperformance_level = 8\nstart_s = 120\n\
+         [[events]]\nat_s = 240\naction = \"set_device\"\ndevice = \"impella\"\nperformance_level = 2\n\
+         [[events]]\nat_s = 360\naction = \"set_device\"\ndevice = \"impella\"\nactive = false\n\
+         [simulation]\nduration_s = 480\n",
     );
     let lvedp = |k: usize| {
         s["phases"][k]["metrics"]["lvedp_mmhg"]

@@ -130,7 +130,9 @@ fn row03_ami_filling_pressures() {
 }
 
 /// Row 4: Kalra 2024, LVEDP from 1.5 to 4.0 L/min: published 19 ± 9 → 14 ± 9 mmHg (falls,
-/// p < 0.001). Outside: the model's LVEDP rises (afterload regime; docs explain why).
+/// p < 0.001). Inside: the model's LVEDP falls (the preload regime: venous drainage lowers
+/// the RV's output more than the higher afterload raises the LV's end-systolic volume), and
+/// both values lie inside mean ± 2 SD.
 #[test]
 fn row04_kalra_lvedp_falls_with_flow() {
     let (lo, hi) = kalra_pair();
@@ -140,11 +142,16 @@ fn row04_kalra_lvedp_falls_with_flow() {
         kalra_2024::LVEDP[0],
         kalra_2024::LVEDP[1]
     );
-    assert!(b > a, "known gap closed? update validation.md: {a} -> {b}");
+    assert!(b < a, "LVEDP must fall as flow rises: {a} -> {b}");
+    for (x, (m, sd)) in [(a, kalra_2024::LVEDP[0]), (b, kalra_2024::LVEDP[1])] {
+        assert!((x - m).abs() <= 2.0 * sd, "{x} vs {m} ± 2·{sd}");
+    }
 }
 
-/// Row 5: Kalra 2024, LVEDV from 1.5 to 4.0 L/min: 134 ± 93 → 109 ± 81 mL (falls,
-/// p = 0.001). Outside: the model's LVEDV rises.
+/// Row 5: Kalra 2024, LVEDV from 1.5 to 4.0 L/min: 134 ± 93 → 109 ± 81 mL (falls by 19 %,
+/// p = 0.001). Direction inside (the model's LVEDV falls); size outside: the model's stiff
+/// acute LV (EDPVR B 0.064 /mL) changes its volume by under 5 % for the same fall in
+/// pressure (row 4), against 19 % in the patients.
 #[test]
 fn row05_kalra_lvedv_falls_with_flow() {
     let (lo, hi) = kalra_pair();
@@ -154,7 +161,13 @@ fn row05_kalra_lvedv_falls_with_flow() {
         kalra_2024::LVEDV[0],
         kalra_2024::LVEDV[1]
     );
-    assert!(b > a, "known gap closed? update validation.md: {a} -> {b}");
+    assert!(b < a, "LVEDV must fall as flow rises: {a} -> {b}");
+    let fall = 100.0 * (1.0 - b / a);
+    println!("fall {fall:.1} % vs 19 %");
+    assert!(
+        fall < 5.0,
+        "known gap (size) closed? update validation.md: {fall} %"
+    );
 }
 
 /// Row 6: Kalra 2024, MAP at 1.5 and 4.0 L/min: 75 ± 14 and 80 ± 16 mmHg (stable, p =
@@ -176,15 +189,18 @@ fn row06_kalra_map_at_both_flows() {
     assert!(b - a > 5.0, "known gap closed? update validation.md");
 }
 
-/// Row 7: Kalra 2024, LVEF at full support (4 L/min): median 20 %, IQR 15-27 %. Outside:
-/// the model's LV barely ejects at 4 L/min (it still opens its valve).
+/// Row 7: Kalra 2024, LVEF at full support (4 L/min): median 20 %, IQR 15-27 %. Inside: the
+/// LV keeps ejecting every beat.
 #[test]
 fn row07_kalra_lvef_at_full_flow() {
     let (_, hi) = kalra_pair();
     let ef = num(&hi, "lvef_percent");
     let opens = num(&hi, "aortic_valve_opening_fraction");
     println!("LVEF {ef:.1} % (valve opens in {opens:.0} of beats) vs 20 (15-27)");
-    assert!(ef < kalra_2024::LVEF_RANGE.0, "known gap closed? {ef}");
+    assert!(
+        (kalra_2024::LVEF_RANGE.0..=kalra_2024::LVEF_RANGE.1).contains(&ef),
+        "{ef}"
+    );
     assert!(opens > 0.99, "the LV still ejects at 4 L/min");
 }
 
@@ -192,14 +208,19 @@ fn row07_kalra_lvef_at_full_flow() {
 /// receiving veno-arterial extracorporeal membrane oxygenation for extracorporeal
 /// cardiopulmonary resuscitation", 15 patients, invasive LV catheter + 3D echo): from 4.0
 /// to 2.0 L/min LVEDV rose 85 → 106 mL and LVEDP 14 → 17 mmHg (medians). The AMI heart on
-/// ECMO: outside (the model's LV shrinks as flow falls, the opposite direction).
+/// ECMO: direction inside (the LV grows as flow falls), size outside (+1-2 % against +25 %,
+/// the stiff acute LV of row 5).
 #[test]
 fn row08_ecpr_lvedv_rises_as_flow_falls() {
     let lo = on_ecmo_at_flow("cardiogenic-shock-ami", "", 2.0);
     let hi = on_ecmo_at_flow("cardiogenic-shock-ami", "", 4.0);
     let (a, b) = (num(&hi, "lvedv_ml"), num(&lo, "lvedv_ml"));
     println!("LVEDV at 4.0 L/min {a:.1}, at 2.0 L/min {b:.1} mL vs 85 -> 106");
-    assert!(b < a, "known gap closed? update validation.md: {a} -> {b}");
+    assert!(b > a, "LVEDV must rise as flow falls: {a} -> {b}");
+    assert!(
+        b / a < 1.10,
+        "known gap (size) closed? update validation.md: {a} -> {b}"
+    );
 }
 
 /// Row 9: severe-failure regime (LV contractility ×0.4) against heart-failure swine (Hala P
@@ -323,7 +344,7 @@ fn row15_fister_iabp_on_ecmo() {
     );
     assert!(dv.abs() < 5.0, "LV size: {dv} %");
     assert!(
-        gain > 2.0 * 8.1,
+        gain > 1.5 * 8.1,
         "known gap closed? update validation.md: {gain} %"
     );
     assert!(aug > sbp && off.get("augmented_diastolic_pressure_mmhg").is_none());
@@ -334,19 +355,23 @@ fn row15_fister_iabp_on_ecmo() {
 /// oxygenation-failing heart circulation", ASAIO J 2017;63:624: idealised adult aorta with
 /// branches, femoral return to the iliac artery): with ECMO at 90 % or more of total flow the
 /// watershed is in the aortic arch; at 75 % and 50 % it is in the thoracic aorta. ecmova, the
-/// AMI patient on femoro-femoral ECMO over a pump-speed scan: the zone is reported in the
-/// descending thoracic aorta (`thoracic_aorta`) only in a narrow window of ECMO share (about
-/// 70-73 %), in the arch above it (holds at 90 %), and in the abdominal aorta below it (the
-/// CFD's 50 % case: outside). The lumped tree has no branches on its thoracic compartment but
-/// the small bronchial return, so the native stream either stops above it or passes it.
+/// AMI patient on femoro-femoral ECMO over a pump-speed scan, pooled with the same scan of the
+/// severely failing LV (contractility ×0.4; the AMI LV keeps ejecting, so its ECMO share stops
+/// near 75 %): the zone is reported in the descending thoracic aorta (`thoracic_aorta`) only
+/// in a narrow window of ECMO share (about 70-75 %), in the arch above it (holds at 90 %),
+/// and in the abdominal aorta below it (the CFD's 50 % case: outside). The lumped tree has no
+/// branches on its thoracic compartment but the small bronchial return, so the native stream
+/// either stops above it or passes it.
 #[test]
 fn row16_stevens_watershed_position() {
     let mut zones: Vec<(f64, String)> = Vec::new();
-    for rpm in (1800..=4400).step_by(40) {
-        let s = on_ecmo_at_rpm("cardiogenic-shock-ami", "", rpm as f64, "");
-        let qe = num(&s, "ecmo_flow_l_min");
-        let share = qe / (qe + num(&s, "cardiac_output_l_min"));
-        zones.push((share, s["mixing_zone"].as_str().unwrap_or("").to_string()));
+    for patient in ["", "lv_contractility_scale = 0.4"] {
+        for rpm in (1800..=4400).step_by(40) {
+            let s = on_ecmo_at_rpm("cardiogenic-shock-ami", patient, rpm as f64, "");
+            let qe = num(&s, "ecmo_flow_l_min");
+            let share = qe / (qe + num(&s, "cardiac_output_l_min"));
+            zones.push((share, s["mixing_zone"].as_str().unwrap_or("").to_string()));
+        }
     }
     let at = |target: f64| {
         zones
@@ -369,6 +394,10 @@ fn row16_stevens_watershed_position() {
     assert!(
         !thoracic.is_empty(),
         "the watershed can be reported in the thoracic aorta"
+    );
+    assert!(
+        (s90 - 0.9).abs() < 0.03,
+        "the scan must reach a 90 % share: {s90}"
     );
     assert!(z90 == "aortic_arch" || z90 == "aortic_root", "{z90}");
     assert_eq!(

@@ -986,6 +986,15 @@ async fn ecmo_and_weaning_in_a_live_session() {
     .await
     .assert_error(422, "out_of_range", Some("flows_l_min[0]"));
 
+    // An unrecovered heart: a large infarct leaves 60 % of the preset's LV contractility
+    // (the preset's own average AMI-shock LV, LVEF ~30 %, sits on the echo thresholds).
+    let r = post_json(
+        addr,
+        &events,
+        &json!({"action": "set_lv_contractility", "lv_contractility_scale": 0.6}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
     let r = post_json(
         addr,
         &events,
