@@ -257,12 +257,14 @@ fn iabp_ratio_assists_every_other_beat() {
     p.unloading.push(Unloading::active(d));
     let model = Model::new(p, IntegrationParams::default()).unwrap();
     let mut state = State::new(&model);
-    // Per beat: the largest inflation after the onset of ventricular activation (the
-    // deflation of the previous beat's balloon is over by then).
+    // Per beat: the largest inflation after the deflation of the previous beat's balloon,
+    // which starts at the onset of ventricular activation (the R wave, 0.2 s into the beat
+    // at the latest) and lasts IABP_DEFLATION_S.
+    let after = 0.2 + ecmova_engine::unloading::IABP_DEFLATION_S;
     let mut max_per_beat = [0.0f64; 8];
     while state.beat_index() < 8 {
         let b = state.beat_index() as usize;
-        if state.phase_s() > 0.2 {
+        if state.phase_s() > after {
             max_per_beat[b] = max_per_beat[b].max(state.balloon_inflation(&model, 0));
         }
         step(&model, &mut state);
