@@ -96,7 +96,8 @@ pub const IABP_INFLATION_S: f64 = 0.1;
 /// Balloon deflation time, s (**estimate**, as [`IABP_INFLATION_S`]). Deflation is triggered
 /// at the R wave (the onset of ventricular activation, "R-wave deflation" or real timing:
 /// deflation is completed during the isovolumic contraction, before or at aortic valve
-/// opening; Quaal SJ, Am J Crit Care 1996;5:254 on conventional and R-wave deflation timing).
+/// opening; "Intra-aortic balloon counterpulsation timing", Am J Crit Care 1996;5:254, on
+/// conventional and R-wave deflation; author not verified in this pass).
 /// It used to *end* at the onset of activation, which is the "early deflation" of timing
 /// charts: the aorta refilled before ejection and the trough of the deflation dip rang into it.
 pub const IABP_DEFLATION_S: f64 = 0.1;
