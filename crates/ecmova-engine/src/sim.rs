@@ -403,7 +403,7 @@ impl State {
         let half = self.h_s * 0.5;
         let lv = model.lv_activation;
         // Inflation starts at the end of ejection (the peak of the LV activation, on the
-        // half-step grid); deflation ends at the onset of ventricular activation.
+        // half-step grid); deflation starts at the onset of ventricular activation (R wave).
         let mut best = (0, f64::NEG_INFINITY);
         for k in 0..n_half - 1 {
             let v = self.cache.table[k * n_cols + lv];

@@ -88,11 +88,19 @@ pub const IABP_DEFAULT_BALLOON_ML: f64 = 40.0;
 pub const IABP_BALLOON_RANGE_ML: (f64, f64) = (20.0, 50.0);
 /// Allowed assist ratios (1:1, 1:2, 1:3 on IABP consoles).
 pub const IABP_RATIO_RANGE: (u32, u32) = (1, 3);
-/// Balloon inflation time, s (**estimate**: helium shuttle, tens of milliseconds).
-pub const IABP_INFLATION_S: f64 = 0.05;
-/// Balloon deflation time, s (**estimate**); deflation ends at the onset of ventricular
-/// activation (before the isovolumic contraction, i.e. before the aortic valve opens).
-pub const IABP_DEFLATION_S: f64 = 0.05;
+/// Balloon inflation time, s (**estimate**: the helium shuttle fills a 40 mL balloon through a
+/// ~1 m catheter lumen in about a tenth of a second; no manufacturer figure was found). A
+/// 50 ms ramp made the volume step excite the lumped aorta's L-C resonance (the aortic
+/// pressures rang at ~15 Hz through the whole diastole; see `ecmo-circuit.md`).
+pub const IABP_INFLATION_S: f64 = 0.1;
+/// Balloon deflation time, s (**estimate**, as [`IABP_INFLATION_S`]). Deflation is triggered
+/// at the R wave (the onset of ventricular activation, "R-wave deflation" or real timing:
+/// deflation is completed during the isovolumic contraction, before or at aortic valve
+/// opening; "Intra-aortic balloon counterpulsation timing", Am J Crit Care 1996;5:254, on
+/// conventional and R-wave deflation; author not verified in this pass).
+/// It used to *end* at the onset of activation, which is the "early deflation" of timing
+/// charts: the aorta refilled before ejection and the trough of the deflation dip rang into it.
+pub const IABP_DEFLATION_S: f64 = 0.1;
 
 /// Impella motor speed per performance level P0..P9, rpm: the Automated Impella Controller
 /// P-level table (Abiomed, Impella 2.5 / CP instructions for use: P-1 25,000 … P-8 50,000,
@@ -210,8 +218,9 @@ pub fn inflow_factor(v_ml: f64, v0_ml: f64) -> f64 {
 /// The balloon inflates over [`IABP_INFLATION_S`] from `t_close_s` (the end of ejection,
 /// taken at the peak of the LV activation: end-systole coincides with maximal elastance,
 /// Suga & Sagawa) if this beat is assisted, and stays inflated into the next beat until it
-/// deflates over [`IABP_DEFLATION_S`], ending at `t_onset_s` (the onset of ventricular
-/// activation) if the previous beat was assisted. Smoothstep ramps.
+/// deflates over [`IABP_DEFLATION_S`], starting at `t_onset_s` (the onset of ventricular
+/// activation, the R wave) and ending no later than `t_close_s`, if the previous beat was
+/// assisted. Smoothstep ramps.
 #[inline]
 pub fn balloon_fraction(
     phase_s: f64,
@@ -225,11 +234,11 @@ pub fn balloon_fraction(
         x * x * (3.0 - 2.0 * x)
     };
     let mut b = 0.0;
-    if previous_assisted && phase_s < t_onset_s {
-        let start = (t_onset_s - IABP_DEFLATION_S).max(0.0);
-        let len = t_onset_s - start;
+    let end = (t_onset_s + IABP_DEFLATION_S).min(t_close_s);
+    if previous_assisted && phase_s < end {
+        let len = end - t_onset_s;
         b += if len > 0.0 {
-            1.0 - smooth((phase_s - start) / len)
+            1.0 - smooth((phase_s - t_onset_s) / len)
         } else {
             0.0
         };
@@ -443,7 +452,14 @@ mod tests {
         let end = balloon_fraction(period - 1e-12, onset, close, true, true);
         let start = balloon_fraction(0.0, onset, close, true, true);
         assert!((end - 1.0).abs() < 1e-9 && (start - 1.0).abs() < 1e-12);
-        assert_eq!(balloon_fraction(0.2, onset, close, true, true), 0.0);
+        // R-wave deflation: still inflated at the onset of activation, empty after
+        // IABP_DEFLATION_S.
+        assert_eq!(balloon_fraction(onset, onset, close, true, true), 1.0);
+        assert!(balloon_fraction(onset + 0.5 * IABP_DEFLATION_S, onset, close, true, true) < 1.0);
+        assert_eq!(
+            balloon_fraction(onset + IABP_DEFLATION_S, onset, close, true, true),
+            0.0
+        );
         for k in 0..600 {
             let b = balloon_fraction(k as f64 * 1e-3, onset, close, true, true);
             assert!((0.0..=1.0).contains(&b));

@@ -315,10 +315,13 @@ fn row14_vf_on_ecmo_distends_the_lv() {
 /// augmentation at the same ECMO settings): LV velocity-time integral +8.1 % (p = 0.023), LV
 /// diameters unchanged. Same pump speed (the one giving 3.0 L/min without the balloon), 40 mL
 /// balloon in the thoracic aorta. The LV size is unchanged (inside), the stroke-volume gain
-/// is several times the published one (outside: the lumped aorta's presystolic deflation
-/// dip at the root is deeper than in patients, and this LV ejects little, so a given
-/// afterload drop is a large fraction of its stroke volume). The balloon's peak is reported
-/// as `augmented_diastolic_pressure_mmhg`, above the patient's own systolic pressure.
+/// is more than twice the published one (outside: this LV ejects little, so the 1.4 mL per
+/// mmHg its end-systolic volume moves with afterload is a large fraction of its stroke
+/// volume, and too much of the balloon's volume reaches the root, row 17; the ringing of the
+/// lumped aorta that made it +35 % went with R-wave deflation and 100 ms ramps,
+/// `ecmo-circuit.md`). The balloon's peak is reported as
+/// `augmented_diastolic_pressure_mmhg`, above the patient's own systolic pressure, and is
+/// absent without a balloon.
 #[test]
 fn row15_fister_iabp_on_ecmo() {
     let (off, rpm) = on_ecmo_at_flow_with_rpm("cardiogenic-shock-ami", "", 3.0);
@@ -348,6 +351,41 @@ fn row15_fister_iabp_on_ecmo() {
         "known gap closed? update validation.md: {gain} %"
     );
     assert!(aug > sbp && off.get("augmented_diastolic_pressure_mmhg").is_none());
+}
+
+/// Row 18: the RV with the IABP on VA-ECMO (Fister M, Goslar T, Radsel P, Noc M, J Clin Med
+/// 2025;14:3687, 26 patients, IABP 1:1 against no augmentation at the same ECMO settings):
+/// right-ventricular end-diastolic base diameter −4.7 % (p = 0.05). ecmova gives RVEDV; the
+/// diameter change is taken as the cube root of the volume ratio (a sphere's, an
+/// approximation for the crescent RV). Verdict: inside if the RV gets smaller by at least half
+/// the published mean (no SD in the abstract); it does not (outside, a pinned gap).
+#[test]
+fn row18_fister_iabp_rv_diameter_on_ecmo() {
+    const PUBLISHED_PERCENT: f64 = -4.7;
+    let (off, rpm) = on_ecmo_at_flow_with_rpm("cardiogenic-shock-ami", "", 3.0);
+    let on = on_ecmo_at_rpm(
+        "cardiogenic-shock-ami",
+        "",
+        rpm,
+        "[[devices]]\nkind = \"iabp\"\n",
+    );
+    let ratio = num(&on, "rvedv_ml") / num(&off, "rvedv_ml");
+    let d = 100.0 * (ratio.cbrt() - 1.0);
+    println!(
+        "IABP at {rpm:.0} rpm: RVEDV {:.1} -> {:.1} mL, diameter {d:+.2} % vs {PUBLISHED_PERCENT} %; \
+         CVP {:.1} -> {:.1} mmHg",
+        num(&off, "rvedv_ml"),
+        num(&on, "rvedv_ml"),
+        num(&off, "cvp_mmhg"),
+        num(&on, "cvp_mmhg")
+    );
+    // Outside: the model's RV does not get smaller (its filling is set by the venous return
+    // and the ECMO drainage, which the balloon does not change; in patients the better LV
+    // output and the lower PCWP may lower the RV's afterload and size).
+    assert!(
+        d > 0.5 * PUBLISHED_PERCENT,
+        "known gap closed? update validation.md: {d} %"
+    );
 }
 
 /// Row 16: where the native and the ECMO streams meet (Stevens MC, Callaghan FM, Forrest P,

@@ -18,16 +18,29 @@
 //! `+inf` for very large arguments, which makes the fraction 0, not NaN.
 //! Multiply the cannula pressure drop by `m(p)` (or divide its conductance).
 //!
+//! The law is a smoothed Starling resistor (vascular waterfall: Permutt S, Riley RL,
+//! J Appl Physiol 1963;18:924-32; flow limitation in collapsible tubes, Shapiro 1977): once
+//! the vein at the cannula tip collapses, the flow no longer depends on the suction
+//! downstream of it but only on what the vein is supplied with at its collapse pressure, so
+//! more pump speed lowers the drainage pressure and buys (almost) no flow. The ideal
+//! waterfall is the limit `w → 0`; `w` is the width over which the drained pressure moves
+//! while the multiplier rises from 2 to its maximum, `w·ln((m_max − 1)/1) ≈ 6w`, and every
+//! mmHg it moves buys the venous return's slope in flow (~1-2 L/min per mmHg in the adult
+//! presets, whose resistance to venous return is low: `validation.md`).
+//!
 //! Parameter values are **estimates** (no published ECMO parameter set was
 //! found in the sources available to this work): `p_c = 0 mmHg` (tube-law
 //! collapse at zero transmural pressure, Shapiro 1977; the drained
 //! compartment pressure is taken as transmural, i.e. relative to the
-//! surrounding tissue/thoracic pressure), `w = 0.5 mmHg` (so that the vein still conducts
-//! normally at 3 mmHg: `m(3) = 1.12`; a 1 mmHg width already tripled the resistance there),
-//! `m_max = 400` (a collapsed vein all but occludes the cannula tip: with 50 the extra pump
-//! speed still bought flow at any suction, whereas at the bedside flow stops rising and the
-//! drainage pressure plunges), alarm
-//! threshold 2 mmHg.
+//! surrounding tissue/thoracic pressure), `w = 0.1 mmHg` (the floppy end of the tube-law
+//! scale `Kp` of veins, 0.1-1 mmHg, `components::COLLAPSE_KP_MMHG`; the vein conducts
+//! normally down to ~0.6 mmHg, `m(0.6) = 2`, and is collapsed at 0, `m(0) = 200`). With the
+//! earlier `w = 0.5 mmHg` the resistance already rose at 3 mmHg (`m(3) = 1.12`, `m(2) = 8`),
+//! so the drained pressure slid from 3 to 1.3 mmHg across 2000-5000 rpm and the flow of a
+//! hypovolaemic patient (blood volume ×0.6) rose 2.2-fold with a drainage pressure of
+//! −660 mmHg instead of levelling off (issue 11). `m_max = 400` (a collapsed vein all but
+//! occludes the cannula tip: with 50 the extra pump speed still bought flow at any suction),
+//! alarm threshold 2 mmHg.
 
 use super::{check_range, DeviceError};
 
@@ -54,7 +67,7 @@ impl VenousDrainageLimit {
     /// Estimated default (see module docs).
     pub const DEFAULT: Self = Self {
         p_collapse_mmhg: 0.0,
-        width_mmhg: 0.5,
+        width_mmhg: 0.1,
         max_multiplier: 400.0,
         alarm_threshold_mmhg: 2.0,
     };
