@@ -25,7 +25,7 @@ pub struct CohortArgs {
     /// ECMOVA_SHARD_COUNT when set, else the whole cohort.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
-    /// Worker threads (default: all cores). Results do not depend on it.
+    /// Worker threads (default, or 0: one per core). Results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 }
@@ -89,9 +89,7 @@ pub fn run_cohort_command(args: CohortArgs) -> Result<()> {
         Some(s) => Shard::parse(s)?,
         None => Shard::from_env(|k| std::env::var(k).ok())?.unwrap_or(Shard::WHOLE),
     };
-    if args.threads == Some(0) {
-        bail!("--threads 0 is out of range: give at least 1");
-    }
+    // `--threads 0`, like no flag, means one worker per core (rayon's default).
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
         .build()

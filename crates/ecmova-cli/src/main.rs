@@ -8,6 +8,7 @@
 mod clinical;
 mod cohort;
 mod output;
+mod presets;
 mod serve;
 mod simulate;
 
@@ -35,6 +36,8 @@ enum Command {
     Assess(clinical::AssessArgs),
     /// Run a virtual cohort (every patient × sweep point) to Parquet, or merge its shards.
     Cohort(cohort::CohortArgs),
+    /// List the built-in patient presets with a one-line description each.
+    Presets(presets::PresetsArgs),
     /// Serve the web simulator (bedside monitor, ECMO console, assessment) and the JSON API.
     Serve(serve::ServeArgs),
 }
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::Assess(args) => clinical::run_assess(args),
         Command::Serve(args) => serve::run_serve(args),
         Command::Cohort(args) => cohort::run_cohort_command(args),
+        Command::Presets(args) => presets::run_presets(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,7 +4,7 @@ use crate::note;
 use crate::output::{check_paths, write_file, write_file_at, Named};
 use anyhow::{Context, Result};
 use clap::Args;
-use ecmova_report::{write_all_plots, write_parquet, PhaseData, Progress};
+use ecmova_report::{write_all_plots, write_parquet, Columns, PhaseData, Progress};
 use ecmova_scenario::run::run_with_progress;
 use ecmova_scenario::series::Series;
 use ecmova_scenario::{build, RunOptions, RunOutput, Scenario, Summary};
@@ -25,6 +25,11 @@ pub struct SimulateArgs {
     /// if PATH ends in `.parquet`, CSV otherwise.
     #[arg(long, value_name = "PATH")]
     pub series: Option<PathBuf>,
+    /// Keep only these series columns, comma-separated, in this order (`time_s` first
+    /// unless listed; an unknown name is an error that lists the valid ones). Default: every
+    /// column. Applies to `--series`; plots always use the whole series.
+    #[arg(long, value_name = "A,B,C", value_delimiter = ',', requires = "series")]
+    pub columns: Option<Vec<String>>,
     /// Write the beat-by-beat table (one row per beat: time, phase index and every beat
     /// metric) to PATH: Parquet if PATH ends in `.parquet`, CSV otherwise.
     #[arg(long, value_name = "PATH")]
@@ -132,6 +137,11 @@ pub fn run_simulate(args: SimulateArgs) -> Result<()> {
         scenario.simulation.series_interval_s = Some(s);
     }
     let built = build(&scenario).with_context(|| format!("in {}", args.scenario.display()))?;
+    // Checked before the run, against the columns the run's series will have.
+    let selection = match &args.columns {
+        Some(names) => Some(select_columns(Series::new(&built.model).columns(), names)?),
+        None => None,
+    };
     let options = RunOptions {
         until_steady: args.until_steady,
         record_series: args.series.is_some() || args.plot.is_some(),
@@ -143,7 +153,18 @@ pub fn run_simulate(args: SimulateArgs) -> Result<()> {
     progress.finish();
     let summary = &out.summary;
     if let Some(path) = &args.series {
-        write_series(path, out.series.as_ref().expect("series requested"))?;
+        let series = out.series.as_ref().expect("series requested");
+        match &selection {
+            Some(names) => write_table(
+                path,
+                &Selected {
+                    series,
+                    names: names.clone(),
+                },
+                "series file",
+            )?,
+            None => write_series(path, series)?,
+        }
     }
     if let Some(path) = &args.beats {
         let starts: Vec<f64> = summary.phases.iter().map(|p| p.start_s).collect();
@@ -180,13 +201,95 @@ fn write_series(path: &Path, series: &Series) -> Result<()> {
 
 /// Writes a table as Parquet (extension `.parquet`, any case) or CSV, through a temporary
 /// file renamed over `path`.
-fn write_table(path: &Path, table: &Series, what: &str) -> Result<()> {
+fn write_table(path: &Path, table: &impl WriteTable, what: &str) -> Result<()> {
     if has_extension(path, "parquet") {
         return write_file_at(path, |tmp| Ok(write_parquet(tmp, table)?))
             .with_context(|| format!("cannot write {what} {}", path.display()));
     }
-    write_file(path, |w| Ok(table.write_csv(&mut *w)?))
+    write_file(path, |w| Ok(table.csv(&mut *w)?))
         .with_context(|| format!("cannot write {what} {}", path.display()))
+}
+
+/// A table the CLI writes: Parquet through [`Columns`], CSV through `csv`.
+trait WriteTable: Columns {
+    fn csv(&self, out: &mut dyn Write) -> std::io::Result<()>;
+}
+
+impl WriteTable for Series {
+    fn csv(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        self.write_csv(out)
+    }
+}
+
+/// Some columns of a series, in a chosen order (`--columns`).
+struct Selected<'a> {
+    series: &'a Series,
+    names: Vec<String>,
+}
+
+impl Columns for Selected<'_> {
+    fn column_names(&self) -> Vec<String> {
+        self.names.clone()
+    }
+    fn column_values(&self, name: &str) -> Option<Vec<f64>> {
+        self.names
+            .iter()
+            .any(|n| n == name)
+            .then(|| self.series.column(name))
+            .flatten()
+    }
+    fn row_count(&self) -> usize {
+        self.series.row_count()
+    }
+}
+
+impl WriteTable for Selected<'_> {
+    /// Same format as [`Series::write_csv`]: a header, then full-precision numbers.
+    fn csv(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let all = self.series.columns();
+        let index: Vec<usize> = self
+            .names
+            .iter()
+            .filter_map(|n| all.iter().position(|c| c == n))
+            .collect();
+        writeln!(out, "{}", self.names.join(","))?;
+        for i in 0..self.series.len() {
+            let row = self.series.row(i);
+            for (k, &j) in index.iter().enumerate() {
+                if k > 0 {
+                    out.write_all(b",")?;
+                }
+                write!(out, "{}", row[j])?;
+            }
+            out.write_all(b"\n")?;
+        }
+        out.flush()
+    }
+}
+
+/// The columns `--columns` asks for, `time_s` first unless listed: every name must be one of
+/// `available` (the error names the unknown one and lists the valid ones); a name given twice
+/// is kept once.
+fn select_columns(available: &[String], asked: &[String]) -> Result<Vec<String>> {
+    let mut names: Vec<String> = Vec::new();
+    if !asked.iter().any(|n| n.trim() == "time_s") {
+        names.push("time_s".into());
+    }
+    for name in asked.iter().map(|n| n.trim()) {
+        if name.is_empty() {
+            anyhow::bail!("--columns: an empty column name (two commas, or a trailing comma)");
+        }
+        if !available.iter().any(|c| c == name) {
+            anyhow::bail!(
+                "--columns: unknown column \"{name}\"; the valid columns for this scenario are: {}",
+                available.join(", ")
+            );
+        }
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+    Ok(names)
 }
 
 /// The phases of a run (from the start, then from each action to the next), as the summary

@@ -169,3 +169,25 @@ fn tempfile_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn threads_zero_means_one_worker_per_core_with_the_same_rows() {
+    let tmp = tempfile_dir("threads-zero");
+    let file = tmp.join("cohort.toml");
+    // Fewer patients than the byte-for-byte test: this one only needs the flag accepted and
+    // the rows unchanged.
+    std::fs::write(&file, COHORT.replace("size = 8", "size = 3")).unwrap();
+    let (all, one) = (tmp.join("all"), tmp.join("one"));
+    for (dir, threads) in [(&all, "0"), (&one, "1")] {
+        ok(ecmova()
+            .arg("cohort")
+            .arg(&file)
+            .arg("--out")
+            .arg(dir)
+            .arg("--threads")
+            .arg(threads)
+            .stderr(std::process::Stdio::null()));
+    }
+    assert_eq!(results(&all), results(&one), "--threads 0 vs --threads 1");
+    let _ = std::fs::remove_dir_all(&tmp);
+}

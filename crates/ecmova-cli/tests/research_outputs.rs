@@ -314,3 +314,65 @@ fn plot_adds_the_whole_run_trends() {
     }
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn columns_flag_keeps_the_named_series_columns_in_order() {
+    let d = dir("columns");
+    let scenario = d.join("s.toml");
+    std::fs::write(&scenario, SCENARIO).unwrap();
+    for name in ["series.csv", "series.parquet"] {
+        let path = d.join(name);
+        let out = simulate(&[
+            scenario.as_os_str(),
+            "--series".as_ref(),
+            path.as_os_str(),
+            "--series-interval-s".as_ref(),
+            "0.5".as_ref(),
+            "--columns".as_ref(),
+            "heart_rate_bpm,phase_index".as_ref(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let names: Vec<String> = if name.ends_with(".csv") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let header = text.lines().next().unwrap().to_string();
+            // Every row has as many fields as the header.
+            assert!(text.lines().all(|l| l.split(',').count() == 3), "{text}");
+            assert!(text.lines().count() > 10);
+            header.split(',').map(str::to_string).collect()
+        } else {
+            use ecmova_report::Columns;
+            ecmova_report::read_parquet(&path).unwrap().column_names()
+        };
+        // time_s first though not asked for, then the asked columns in the asked order.
+        assert_eq!(names, ["time_s", "heart_rate_bpm", "phase_index"], "{name}");
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn an_unknown_column_is_an_error_naming_it_and_listing_the_valid_ones() {
+    let d = dir("bad-column");
+    let scenario = d.join("s.toml");
+    std::fs::write(&scenario, SCENARIO).unwrap();
+    let csv = d.join("series.csv");
+    let out = simulate(&[
+        scenario.as_os_str(),
+        "--series".as_ref(),
+        csv.as_os_str(),
+        "--columns".as_ref(),
+        "heart_rate_bpm,map_in_furlongs".as_ref(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown column \"map_in_furlongs\""), "{err}");
+    assert!(
+        err.contains("heart_rate_bpm") && err.contains("time_s"),
+        "{err}"
+    );
+    assert!(!csv.exists(), "refused before the run");
+    let _ = std::fs::remove_dir_all(&d);
+}

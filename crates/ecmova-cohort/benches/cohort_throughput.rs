@@ -6,6 +6,10 @@
 //! cohort path: sampling, scenario assembly and validation, `Simulation`, summary and metric
 //! extraction. Criterion's "elements" are simulated seconds, so elem/s is simulated seconds
 //! per core-second. `cargo bench -p ecmova-cohort`.
+//!
+//! Two settings of the integrator: the default step bound (1 ms) and the coarse bound
+//! `ecmova_engine::COARSE_STEP_S` (2 ms, `[base.simulation] max_step_s = 0.002`), whose
+//! accuracy against the reference integrator is tested in `ecmova-engine/tests/coarse_step.rs`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ecmova_cohort::{run_patients, Cohort};
@@ -13,7 +17,7 @@ use ecmova_cohort::{run_patients, Cohort};
 const PATIENTS: u64 = 8;
 const DURATION_S: u64 = 30;
 
-fn cohort() -> Cohort {
+fn cohort(simulation: &str) -> Cohort {
     let text = format!(
         r#"
 [cohort]
@@ -34,6 +38,7 @@ fdo2 = 1.0
 
 [base.simulation]
 duration_s = {DURATION_S}
+{simulation}
 
 [[parameter]]
 path = "patient.lv_contractility_scale"
@@ -56,7 +61,6 @@ upper = 1.3
 }
 
 fn throughput(c: &mut Criterion) {
-    let cohort = cohort();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
@@ -65,9 +69,18 @@ fn throughput(c: &mut Criterion) {
     let mut group = c.benchmark_group("cohort");
     group.sample_size(10);
     group.throughput(Throughput::Elements(PATIENTS * DURATION_S));
-    group.bench_function("ami_ecmo_gas_8x30s_one_core", |b| {
-        b.iter(|| pool.install(|| run_patients(&cohort, &indices)))
-    });
+    for (name, simulation) in [
+        ("ami_ecmo_gas_8x30s_one_core", String::new()),
+        (
+            "ami_ecmo_gas_8x30s_one_core_coarse_step",
+            format!("max_step_s = {}", ecmova_engine::COARSE_STEP_S),
+        ),
+    ] {
+        let cohort = cohort(&simulation);
+        group.bench_function(name, |b| {
+            b.iter(|| pool.install(|| run_patients(&cohort, &indices)))
+        });
+    }
     group.finish();
 }
 
