@@ -126,11 +126,13 @@ fn the_coarse_step_halves_the_steps_of_the_cohort_model() {
         State::new(&default).steps_per_beat(),
         State::new(&coarse).steps_per_beat(),
     );
-    // Not tightened on this model (its stability bound is above 2 ms), so a beat takes at
-    // most half the default's steps, rounded up.
-    assert!(!coarse.step_tightened(), "coarse step tightened");
+    // The recalibrated AMI patient (issue 11, session 3: a stiffer acute LV) has an estimated
+    // fastest rate of ~1185 /s, so the automatic bound (STABLE_H_LAMBDA / rate = 1.69 ms)
+    // tightens the 2 ms request: a beat takes at most 60 % of the default's steps (a 1.69×
+    // gain, not 2×; the accuracy at that step is the test above).
+    println!("{n_coarse} coarse steps per beat vs {n_default} default");
     assert!(
-        2 * n_coarse <= n_default + 1,
+        (n_coarse as f64) <= 0.6 * n_default as f64 + 1.0,
         "{n_coarse} coarse steps per beat vs {n_default} default"
     );
 }

@@ -214,8 +214,10 @@ fn device_errors_name_the_field() {
 /// The IABP's diastolic peak is its own metric, `augmented_diastolic_pressure_mmhg`, not part
 /// of the patient's systolic or pulse pressure (issue 11; IABP consoles show the augmented
 /// diastolic pressure beside the unassisted systolic one). With the balloon the radial
-/// systolic pressure stays the patient's (within 10 mmHg of the same patient without it),
-/// the augmented peak lies above it, and the pulse pressure is systolic minus diastolic.
+/// systolic pressure stays the patient's: not above the same patient's without it by more
+/// than 10 mmHg (the balloon's peak would be) — it may be lower, the balloon's systolic
+/// unloading —, the augmented peak lies above it, and the pulse pressure is systolic minus
+/// diastolic.
 /// Before, the balloon's peak was the reported systolic pressure.
 #[test]
 fn iabp_peak_is_reported_as_augmented_diastolic_pressure() {
@@ -228,7 +230,7 @@ fn iabp_peak_is_reported_as_augmented_diastolic_pressure() {
         off.get("augmented_diastolic_pressure_mmhg").is_none(),
         "absent without an IABP"
     );
-    assert!((sbp_on - sbp_off).abs() < 10.0);
+    assert!(sbp_on < sbp_off + 10.0);
     assert!(aug > sbp_on + 10.0);
     let pp = num(&on, "pulse_pressure_mmhg");
     assert!((pp - (sbp_on - num(&on, "dbp_mmhg"))).abs() < 1e-9);

@@ -314,12 +314,12 @@ fn row14_vf_on_ecmo_distends_the_lv() {
 /// 2025;14:3687: 26 patients with cardiogenic shock on VA-ECMO, IABP 1:1 against no
 /// augmentation at the same ECMO settings): LV velocity-time integral +8.1 % (p = 0.023), LV
 /// diameters unchanged. Same pump speed (the one giving 3.0 L/min without the balloon), 40 mL
-/// balloon in the thoracic aorta. The LV size is unchanged (inside), the stroke-volume gain
-/// is more than twice the published one (outside: this LV ejects little, so the 1.4 mL per
-/// mmHg its end-systolic volume moves with afterload is a large fraction of its stroke
-/// volume, and too much of the balloon's volume reaches the root, row 17; the ringing of the
-/// lumped aorta that made it +35 % went with R-wave deflation and 100 ms ramps,
-/// `ecmo-circuit.md`). The balloon's peak is reported as
+/// balloon in the thoracic aorta. The LV size is unchanged and the stroke-volume gain is of
+/// the published size (inside: within a factor of two of +8.1 %, the abstract gives no
+/// spread). It was +35 % before R-wave deflation and 100 ms ramps removed the ringing of the
+/// lumped aorta (`ecmo-circuit.md`), and +18.7 % with the first AMI recalibration, whose
+/// LV ejected little and lost 1.4 mL of stroke volume per mmHg of afterload; the session-3
+/// AMI LV (steeper ESPVR) loses less. The balloon's peak is reported as
 /// `augmented_diastolic_pressure_mmhg`, above the patient's own systolic pressure, and is
 /// absent without a balloon.
 #[test]
@@ -346,10 +346,7 @@ fn row15_fister_iabp_on_ecmo() {
         num(&off, "sbp_mmhg")
     );
     assert!(dv.abs() < 5.0, "LV size: {dv} %");
-    assert!(
-        gain > 1.5 * 8.1,
-        "known gap closed? update validation.md: {gain} %"
-    );
+    assert!(gain > 8.1 / 2.0 && gain < 8.1 * 2.0, "SV gain {gain} %");
     assert!(aug > sbp && off.get("augmented_diastolic_pressure_mmhg").is_none());
 }
 
@@ -442,4 +439,31 @@ fn row16_stevens_watershed_position() {
         z50, "abdominal_aorta",
         "known gap closed? update validation.md"
     );
+}
+
+/// Row 19: the venous return of patients in acute circulatory failure (Guérin L, Teboul JL,
+/// Persichini R et al., "Effects of passive leg raising and volume expansion on mean systemic
+/// pressure and venous return in shock in humans", Crit Care 2015;19:411; 30 patients):
+/// mean systemic pressure 25 ± 13 mmHg (fluid responders before leg raising) and resistance
+/// to venous return 5.1 ± 2.6 mmHg·min·m²/L (intra-abdominal-hypertension subgroup; the
+/// abstract prints the unit as "mmHg/min/m2/mL", read here as indexed mmHg·min/L). ecmova: the
+/// AMI patient's mean systemic filling pressure is the pressure of its venous reservoir 40 s
+/// into VF without flow (the `refractory-vf-arrest` preset: the same patient, arrested), and
+/// its resistance to venous return (Pmsf − RAP)/CO, indexed to 1.9 m², with the beating
+/// heart. Inside, both. (The spread is wide: the healthy adult's venous return, which the
+/// other shock presets keep, gives 1.2 mmHg·min·m²/L, also inside 2 SD but at a quarter of the
+/// mean; presets.md.)
+#[test]
+fn row19_guerin_venous_return_in_shock() {
+    let arrested = summary(
+        "[patient]\npreset = \"refractory-vf-arrest\"\n[simulation]\nduration_s = 40\n",
+    );
+    let beating = unsupported("cardiogenic-shock-ami", "");
+    let pmsf = num(&arrested, "cvp_mmhg");
+    let rvr_indexed = (pmsf - num(&beating, "cvp_mmhg"))
+        / num(&beating, "cardiac_output_l_min")
+        * BSA_M2;
+    println!("Pmsf {pmsf:.1} mmHg vs 25 ± 13; Rvr {rvr_indexed:.2} mmHg·min·m²/L vs 5.1 ± 2.6");
+    assert!((pmsf - 25.0).abs() <= 2.0 * 13.0, "{pmsf}");
+    assert!((rvr_indexed - 5.1).abs() <= 2.0 * 2.6, "{rvr_indexed}");
 }
