@@ -2,7 +2,7 @@
 //! snake_case, units in the names. A quantity that does not exist for this patient (no
 //! circuit, no device, no gas model, no beat yet) is absent, never 0.
 
-use crate::alarms::{Alarm, AlarmTracker};
+use crate::alarms::{Alarm, AlarmLimits, AlarmTracker};
 use crate::simulation::{Simulation, SUMMARY_BEATS};
 use ecmova_engine::{BeatMetrics, CirculationParams, UnloadingDevice};
 use schemars::JsonSchema;
@@ -428,6 +428,8 @@ pub struct Summary {
     pub hemoglobin_g_dl: Option<f64>,
     /// Raised alarms, critical first.
     pub alarms: Vec<Alarm>,
+    /// The alarm limits in force (the defaults, or the session's `set_alarm_limits`).
+    pub alarm_limits: AlarmLimits,
     /// One summary per phase.
     pub phases: Vec<PhaseSummary>,
     /// The weaning trial (absent if none ran).
@@ -507,6 +509,7 @@ impl Summary {
                 .map(|m| m.sao2_femoral_percent),
             hemoglobin_g_dl: params.gas.as_ref().map(|g| g.hemoglobin_g_dl),
             alarms: avg.as_ref().map_or_else(Vec::new, |m| tracker.alarms(m)),
+            alarm_limits: sim.alarm_limits(),
             phases: phase_summaries,
             weaning_trial: sim.weaning().map(|trial| WeaningSummary {
                 completed: trial.finished(),

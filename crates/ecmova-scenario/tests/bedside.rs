@@ -1,0 +1,175 @@
+//! Bedside emergencies and monitor settings on the one driver: defibrillation (a seeded,
+//! deterministic chance outcome) and the learner's alarm limits.
+//!
+//! Expectations fixed before the model was run:
+//! - A shock in VF restores sinus rhythm with the probability of Herlitz J et al.,
+//!   Resuscitation 1997;34:17 (~50 % at once, falling with the time in VF); the same seed
+//!   gives the same outcome, different seeds give both outcomes.
+//! - A shock in asystole changes nothing (not a shockable rhythm).
+//! - Alarm limits replace the default thresholds in the driver's alarm logic and are out of
+//!   range or inconsistent (low above high) with an error naming the key.
+
+use ecmova_scenario::wire::Patient;
+use ecmova_scenario::{Action, Scenario, Simulation, SimulationOptions, Summary};
+use serde_json::json;
+
+fn live_seeded(preset: &str, seed: Option<u64>) -> Simulation {
+    let patient: Patient = serde_json::from_value(json!({ "preset": preset })).expect("patient");
+    let mut scenario = Scenario::live(patient);
+    scenario.simulation.seed = seed;
+    Simulation::from_scenario(&scenario, SimulationOptions::default()).expect("simulation")
+}
+
+fn act(sim: &mut Simulation, v: serde_json::Value) -> Result<String, String> {
+    let a: Action = serde_json::from_value(v.clone()).expect("action JSON");
+    sim.apply(a).map_err(|e| e.to_string())
+}
+
+fn run_for(sim: &mut Simulation, s: f64) -> Summary {
+    let t = sim.time_s() + s;
+    sim.advance_to(t, &mut ()).expect("advance");
+    sim.summary()
+}
+
+/// VF for 3 s, then one shock; returns (answer, rhythm 5 s later, alarm names).
+fn shock_after_vf(seed: u64) -> (String, String, Vec<String>) {
+    let mut sim = live_seeded("healthy-adult", Some(seed));
+    run_for(&mut sim, 2.0);
+    act(&mut sim, json!({"action": "arrest", "rhythm": "vf"})).unwrap();
+    let during = run_for(&mut sim, 3.0);
+    assert_eq!(during.rhythm, "vf");
+    let answer = act(&mut sim, json!({"action": "defibrillate"})).unwrap();
+    let after = run_for(&mut sim, 5.0);
+    let names = after.alarms.iter().map(|a| a.name.clone()).collect();
+    (answer, after.rhythm, names)
+}
+
+#[test]
+fn a_shock_in_vf_succeeds_by_chance_deterministically_per_seed() {
+    let mut successes = 0;
+    let n = 24;
+    for seed in 0..n {
+        let (answer, rhythm, alarms) = shock_after_vf(seed);
+        let again = shock_after_vf(seed);
+        assert_eq!(
+            (answer.clone(), rhythm.clone()),
+            (again.0, again.1),
+            "seed {seed}"
+        );
+        assert!(answer.starts_with("defibrillation"), "{answer}");
+        if rhythm == "sinus" {
+            successes += 1;
+            assert!(answer.contains("sinus rhythm"), "{answer}");
+            assert!(
+                !alarms.iter().any(|a| a == "ventricular_fibrillation"),
+                "{alarms:?}"
+            );
+        } else {
+            assert_eq!(rhythm, "vf");
+            assert!(answer.contains("VF persists"), "{answer}");
+            assert_eq!(alarms[0], "ventricular_fibrillation");
+        }
+    }
+    // p ≈ 0.50 after 3 s of VF: with 24 draws, 5 to 19 successes (binomial, > 99.5 %).
+    println!("{successes}/{n} shocks succeeded");
+    assert!((5..=19).contains(&successes), "{successes}/{n}");
+}
+
+#[test]
+fn a_shock_in_asystole_changes_nothing_and_a_snapshot_replays_the_outcome() {
+    let mut sim = live_seeded("healthy-adult", Some(3));
+    run_for(&mut sim, 1.0);
+    act(&mut sim, json!({"action": "arrest", "rhythm": "asystole"})).unwrap();
+    run_for(&mut sim, 1.0);
+    let answer = act(&mut sim, json!({"action": "defibrillate"})).unwrap();
+    assert!(answer.contains("not a shockable rhythm"), "{answer}");
+    assert_eq!(run_for(&mut sim, 2.0).rhythm, "asystole");
+
+    let mut sim = live_seeded("healthy-adult", Some(11));
+    run_for(&mut sim, 1.0);
+    act(&mut sim, json!({"action": "arrest"})).unwrap();
+    run_for(&mut sim, 1.0);
+    for _ in 0..3 {
+        act(&mut sim, json!({"action": "defibrillate"})).unwrap();
+        run_for(&mut sim, 1.0);
+    }
+    let snap = sim.snapshot();
+    let restored = Simulation::restore(&snap, SimulationOptions::default()).unwrap();
+    assert_eq!(restored.summary().rhythm, sim.summary().rhythm);
+    assert_eq!(restored.shocks_delivered(), 3);
+    assert_eq!(
+        restored
+            .phases()
+            .iter()
+            .map(|p| p.label.clone())
+            .collect::<Vec<_>>(),
+        sim.phases()
+            .iter()
+            .map(|p| p.label.clone())
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn alarm_limits_drive_the_driver_alarms_and_are_validated() {
+    let mut sim = live_seeded("healthy-adult", None);
+    let s = run_for(&mut sim, 20.0);
+    let map = s.to_json()["map_mmhg"].as_f64().unwrap();
+    assert!(!s.alarms.iter().any(|a| a.name == "low_map"));
+    assert_eq!(s.alarm_limits.map_low_mmhg, 65.0);
+    // A low-MAP limit above the patient's MAP raises the alarm, quoting the limit.
+    let limit = (map + 5.0).round().min(100.0);
+    assert!(
+        limit > map,
+        "healthy MAP {map} must be below 100 for this test"
+    );
+    act(
+        &mut sim,
+        json!({"action": "set_alarm_limits", "map_low_mmhg": limit}),
+    )
+    .unwrap();
+    let s = run_for(&mut sim, 5.0);
+    assert_eq!(s.alarm_limits.map_low_mmhg, limit);
+    let low = s
+        .alarms
+        .iter()
+        .find(|a| a.name == "low_map")
+        .expect("low_map");
+    assert!(
+        low.message.contains(&format!("{limit:.0}")),
+        "{}",
+        low.message
+    );
+    // A high-HR limit below the patient's rate raises tachycardia.
+    let hr = s.to_json()["heart_rate_bpm"].as_f64().unwrap();
+    act(
+        &mut sim,
+        json!({"action": "set_alarm_limits", "heart_rate_high_bpm": 60.0}),
+    )
+    .unwrap();
+    let s = run_for(&mut sim, 5.0);
+    assert_eq!(
+        s.alarms.iter().any(|a| a.name == "tachycardia"),
+        hr > 60.0,
+        "HR {hr}"
+    );
+    // Out of range and inconsistent limits name the key; nothing changes.
+    let e = act(
+        &mut sim,
+        json!({"action": "set_alarm_limits", "map_low_mmhg": 20.0}),
+    )
+    .unwrap_err();
+    assert!(e.contains("map_low_mmhg") && e.contains("40"), "{e}");
+    let e = act(
+        &mut sim,
+        json!({"action": "set_alarm_limits", "map_high_mmhg": 80.0, "map_low_mmhg": 90.0}),
+    )
+    .unwrap_err();
+    assert!(e.contains("map_low_mmhg") && e.contains("below"), "{e}");
+    let e = act(&mut sim, json!({"action": "set_alarm_limits"})).unwrap_err();
+    assert!(e.contains("at least one"), "{e}");
+    assert_eq!(sim.summary().alarm_limits.map_low_mmhg, limit);
+    // The limits survive a snapshot (they are actions of the log).
+    let restored = Simulation::restore(&sim.snapshot(), SimulationOptions::default()).unwrap();
+    assert_eq!(restored.summary().alarm_limits, sim.summary().alarm_limits);
+}
