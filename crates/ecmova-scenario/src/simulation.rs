@@ -86,6 +86,19 @@ pub struct LoggedAction {
     pub source: Source,
     /// The action.
     pub action: Action,
+    /// What came of it when that is a chance outcome (a `defibrillate`: "… sinus rhythm" or
+    /// "… VF persists"); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+}
+
+impl LoggedAction {
+    /// Its description for people: the outcome when there is one, else the action's.
+    pub fn describe(&self) -> String {
+        self.outcome
+            .clone()
+            .unwrap_or_else(|| self.action.describe())
+    }
 }
 
 /// A phase of the run: from the start, or from an action, to the next action (actions at the
@@ -739,7 +752,7 @@ impl Simulation {
         }
         self.state.refresh(&self.model);
         let t = self.state.time_s();
-        let label = outcome.unwrap_or_else(|| action.describe());
+        let label = outcome.clone().unwrap_or_else(|| action.describe());
         match self.phases.last_mut() {
             Some(p) if (p.start_s - t).abs() < 1e-9 && p.beats == 0 => {
                 if p.label == "baseline" {
@@ -763,6 +776,7 @@ impl Simulation {
             t_s: t,
             source,
             action,
+            outcome,
         });
         Ok(label)
     }

@@ -1346,6 +1346,7 @@ mod tests {
             "set_hemoglobin" => json!({"hemoglobin_g_dl": 9.5}),
             "set_cannulation" => json!({"cannulation": "central"}),
             "circuit_failure" => json!({"failure": "oxygenator_failure"}),
+            "set_alarm_limits" => json!({"map_low_mmhg": 60.0, "heart_rate_high_bpm": 130.0}),
             _ => json!({}),
         };
         v["action"] = name.into();
