@@ -303,6 +303,13 @@ pub enum Action {
     /// scenario's `seed` and the shock's number (deterministic); in any other rhythm it
     /// changes nothing (asystole is not shockable).
     Defibrillate {},
+    /// Start (`active: true`) or stop chest compressions at 110/min. They squeeze the
+    /// ventricles while the heart does not beat ([`crate::bedside::CPR_ELASTANCE_MMHG_PER_ML`]);
+    /// a return of sinus rhythm (`rosc`, a successful shock) ends them.
+    Cpr {
+        /// Compressions on or off.
+        active: bool,
+    },
     /// Set the monitor's alarm limits of this session (absent keys: unchanged). They replace
     /// the default limits of the MAP, heart-rate, saturation and circuit-flow alarms.
     SetAlarmLimits {
@@ -575,7 +582,7 @@ pub(crate) fn check_in(
 
 impl Action {
     /// Every action name, in documentation order.
-    pub const NAMES: [&'static str; 22] = [
+    pub const NAMES: [&'static str; 23] = [
         "start_ecmo",
         "stop_ecmo",
         "set_pump_rpm",
@@ -597,6 +604,7 @@ impl Action {
         "circuit_failure",
         "circuit_repair",
         "defibrillate",
+        "cpr",
         "set_alarm_limits",
     ];
 
@@ -624,6 +632,7 @@ impl Action {
             Action::CircuitFailure { .. } => "circuit_failure",
             Action::CircuitRepair {} => "circuit_repair",
             Action::Defibrillate {} => "defibrillate",
+            Action::Cpr { .. } => "cpr",
             Action::SetAlarmLimits { .. } => "set_alarm_limits",
         }
     }
@@ -642,7 +651,8 @@ impl Action {
             | Action::SetCannulation { .. }
             | Action::CircuitFailure { .. }
             | Action::CircuitRepair {}
-            | Action::Defibrillate {} => Ok(()),
+            | Action::Defibrillate {}
+            | Action::Cpr { .. } => Ok(()),
             Action::SetAlarmLimits { .. } => self.check_alarm_limits(),
             Action::SetHemoglobin { hemoglobin_g_dl } => num("hemoglobin_g_dl", *hemoglobin_g_dl),
             // The pump's own maximum is checked when applied (Rotaflow 5000, CentriMag 5500
@@ -855,6 +865,8 @@ impl Action {
             }
             Action::CircuitRepair {} => "circuit repaired".into(),
             Action::Defibrillate {} => "defibrillation".into(),
+            Action::Cpr { active: true } => "CPR started".into(),
+            Action::Cpr { active: false } => "CPR stopped".into(),
             Action::SetAlarmLimits {
                 map_low_mmhg,
                 map_high_mmhg,

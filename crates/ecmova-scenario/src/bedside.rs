@@ -1,4 +1,4 @@
-//! Bedside emergencies with a chance outcome: defibrillation.
+//! Bedside emergencies: defibrillation (a chance outcome) and chest compressions.
 //!
 //! A shock's outcome is drawn, never taken from a clock or a thread-local generator: the
 //! uniform number of shock `k` is a counter-based hash of the scenario's `seed` and `k`
@@ -20,6 +20,30 @@ pub const SHOCK_SUCCESS_AT_ZERO: f64 = 0.50;
 /// Time constant of the fall of shock success with VF duration, min (see
 /// [`SHOCK_SUCCESS_AT_ZERO`]).
 pub const SHOCK_SUCCESS_TAU_MIN: f64 = 4.25;
+
+/// Chest compression rate, /min: the middle of the 100-120/min of the AHA guidelines
+/// (Panchal AR et al., Circulation 2020;142:S366).
+pub const CPR_RATE_PER_MIN: f64 = 110.0;
+/// Fraction of each compression cycle spent compressing (equal compression and release,
+/// AHA 2020).
+pub const CPR_DUTY_FRACTION: f64 = 0.5;
+/// Ventricular elastance added at the peak of a compression, mmHg/mL
+/// (`ecmova_engine::model::ChestCompressions`). An operational value, fitted by a scan (0.05
+/// to 0.5 mmHg/mL on `healthy-adult` and `cardiogenic-shock-ami`) so that compressions of a
+/// fibrillating adult heart give a cardiac output of roughly a quarter to a third of the
+/// patient's output before the arrest: conventional CPR delivers about 25-33 % of the normal
+/// cardiac output, with cerebral flow at 30-40 % and myocardial flow at 10-30 % of normal
+/// (Kern KB, Coronary perfusion pressure during cardiopulmonary resuscitation, Baillières Clin
+/// Anaesthesiol 2000;14:591). The scan gave 21-22 % at 0.05 and 39-45 % at 0.1.
+pub const CPR_ELASTANCE_MMHG_PER_ML: f64 = 0.07;
+
+/// The engine's compressions of [`CPR_ELASTANCE_MMHG_PER_ML`] and [`CPR_DUTY_FRACTION`].
+pub fn compressions() -> ecmova_engine::model::ChestCompressions {
+    ecmova_engine::model::ChestCompressions {
+        elastance_mmhg_per_ml: CPR_ELASTANCE_MMHG_PER_ML,
+        duty_fraction: CPR_DUTY_FRACTION,
+    }
+}
 
 /// Probability that a shock after `vf_duration_s` seconds of VF restores a pulse-generating
 /// (sinus) rhythm.
@@ -50,6 +74,9 @@ pub struct Bedside {
     pub vf_since_s: Option<f64>,
     /// The outcome of the last shock, for its description.
     pub last_outcome: Option<String>,
+    /// The heart rate set before CPR began (the beat clock runs at the compression rate
+    /// during CPR), bpm; absent when no CPR is in progress.
+    pub cpr_saved_heart_rate_bpm: Option<f64>,
 }
 
 #[cfg(test)]

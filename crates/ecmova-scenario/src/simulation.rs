@@ -402,6 +402,11 @@ impl Simulation {
         self.alarm_limits
     }
 
+    /// Whether chest compressions are in progress (`cpr`).
+    pub fn cpr_in_progress(&self) -> bool {
+        self.bedside.cpr_saved_heart_rate_bpm.is_some()
+    }
+
     /// Shocks delivered so far (`defibrillate`).
     pub fn shocks_delivered(&self) -> u64 {
         self.bedside.shocks
@@ -853,6 +858,7 @@ pub(crate) fn apply_to_model(
             Ok(())
         }
         Action::Defibrillate {} => apply_shock(model, state, &mut ctx.bedside),
+        Action::Cpr { active } => apply_cpr(model, *active, &mut ctx.bedside),
         Action::SetAlarmLimits { .. } => apply_alarm_limits(action, &mut ctx.alarm_limits),
         Action::Fluid { volume_ml } => {
             apply_fluid(model, state, *volume_ml, ctx.fluid_balance_ml)?;
@@ -882,7 +888,8 @@ pub(crate) fn apply_to_model(
             ctx.bedside.vf_since_s = None;
             model
                 .update(|p| p.rhythm = Rhythm::Sinus)
-                .map_err(|e| ActionError::from_param("action", e))
+                .map_err(|e| ActionError::from_param("action", e))?;
+            end_cpr(model, &mut ctx.bedside)
         }
         Action::SetHeartRate { heart_rate_bpm } => model
             .update(|p| p.heart_rate_bpm = *heart_rate_bpm)
@@ -954,6 +961,7 @@ fn apply_shock(
             .update(|p| p.rhythm = Rhythm::Sinus)
             .map_err(|e| ActionError::from_param("action", e))?;
         bedside.vf_since_s = None;
+        end_cpr(model, bedside)?;
     }
     bedside.last_outcome = Some(format!(
         "defibrillation after {:.0} s of VF (chance {:.0} %): {}",
@@ -965,6 +973,42 @@ fn apply_shock(
             "VF persists"
         }
     ));
+    Ok(())
+}
+
+/// Starts or stops chest compressions: the engine's compressions, and the beat clock at the
+/// compression rate while they last (the heart rate set before is restored at the end).
+fn apply_cpr(model: &mut Model, active: bool, bedside: &mut Bedside) -> Result<(), ActionError> {
+    match (active, bedside.cpr_saved_heart_rate_bpm) {
+        (true, Some(_)) => Err(ActionError::invalid("active", "CPR is already in progress")),
+        (false, None) => Err(ActionError::invalid("active", "no CPR is in progress")),
+        (true, None) => {
+            if model.params().rhythm.is_beating() {
+                return Err(ActionError::invalid(
+                    "active",
+                    "the heart beats (sinus rhythm): compressions are for an arrest",
+                ));
+            }
+            let hr = model.params().heart_rate_bpm;
+            model
+                .update(|p| p.heart_rate_bpm = crate::bedside::CPR_RATE_PER_MIN)
+                .map_err(|e| ActionError::from_param("active", e))?;
+            model.set_chest_compressions(Some(crate::bedside::compressions()));
+            bedside.cpr_saved_heart_rate_bpm = Some(hr);
+            Ok(())
+        }
+        (false, Some(_)) => end_cpr(model, bedside),
+    }
+}
+
+/// Ends CPR if it is in progress (stop, or a return of sinus rhythm).
+fn end_cpr(model: &mut Model, bedside: &mut Bedside) -> Result<(), ActionError> {
+    if let Some(hr) = bedside.cpr_saved_heart_rate_bpm.take() {
+        model.set_chest_compressions(None);
+        model
+            .update(|p| p.heart_rate_bpm = hr)
+            .map_err(|e| ActionError::from_param("active", e))?;
+    }
     Ok(())
 }
 

@@ -402,6 +402,8 @@ pub struct Summary {
     pub stopped_at_steady: bool,
     /// Cardiac rhythm: `sinus`, `vf` or `asystole`.
     pub rhythm: String,
+    /// Whether chest compressions are in progress (`cpr`).
+    pub cpr_in_progress: bool,
     /// Whether the baroreflex is coupled.
     pub baroreflex: bool,
     /// The circuit's settings (absent without a circuit).
@@ -473,6 +475,7 @@ impl Summary {
             steady_state_time_s: sim.steady_time_s(),
             stopped_at_steady: false,
             rhythm: params.rhythm.name().into(),
+            cpr_in_progress: sim.cpr_in_progress(),
             baroreflex: sim.has_baroreflex(),
             circuit_settings: params.ecmo.as_ref().map(|e| CircuitSettings {
                 cannulation: e.cannulation.name().into(),

@@ -420,6 +420,8 @@ function showSummary(s) {
   // The rhythm as the driver reports it (a shock's outcome shows here and in the alarms).
   setText("v-rhythm", ({ sinus: "sinus", vf: "VF", asystole: "asystole" })[s.rhythm] || "--");
   showLimits(s.alarm_limits);
+  $("cpr").textContent = s.cpr_in_progress ? "Stop CPR" : "Start CPR";
+  setText("cpr-state", s.cpr_in_progress ? "compressions 110/min" : "");
   setText("v-abp", `${fmt(s.sbp_mmhg, 0)}/${fmt(s.dbp_mmhg, 0)}`);
   setText("v-map", fmt(s.map_mmhg, 0));
   setText("v-mapfem", fmt(s.map_femoral_mmhg, 0));
@@ -776,6 +778,10 @@ function wire() {
   $("drug").onchange = () => { setText("dose-unit", doseKey() === "dose_u_min" ? "U/min" : "µg/kg/min"); };
   $("drug-set").onclick = () => send({ action: "infusion", drug: $("drug").value, [doseKey()]: numberOf("dose") });
   $("defib").onclick = () => send({ action: "defibrillate" });
+  $("cpr").onclick = () => {
+    const on = !(stats.lastSummary && stats.lastSummary.cpr_in_progress);
+    send({ action: "cpr", active: on });
+  };
   LIMIT_INPUTS.forEach(([id]) => { $(id).oninput = () => { $(id).dataset.edited = "1"; }; });
   $("lim-set").onclick = async () => {
     const ev = { action: "set_alarm_limits" };

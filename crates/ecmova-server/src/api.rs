@@ -1347,6 +1347,7 @@ mod tests {
             "set_cannulation" => json!({"cannulation": "central"}),
             "circuit_failure" => json!({"failure": "oxygenator_failure"}),
             "set_alarm_limits" => json!({"map_low_mmhg": 60.0, "heart_rate_high_bpm": 130.0}),
+            "cpr" => json!({"active": true}),
             _ => json!({}),
         };
         v["action"] = name.into();

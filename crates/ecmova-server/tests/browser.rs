@@ -728,6 +728,14 @@ async fn teaching_course_in_headless_chromium() {
     // shock's outcome is the driver's seeded draw; the page shows it in the log, and a shock
     // that restores sinus rhythm clears the VF alarm and shows "sinus" in the HR box.
     assert_eq!(d.text("#v-rhythm").await, "VF");
+    // Chest compressions first: the driver reports them and the button turns to "Stop CPR".
+    d.click("#cpr").await;
+    d.wait_for(
+        "CPR in progress on the learner's screen",
+        "(s => s && s.cpr_in_progress)(window.ecmova.stats.lastSummary) && document.getElementById('cpr').textContent === 'Stop CPR'",
+        Duration::from_secs(10),
+    )
+    .await;
     let mut shocks = 0;
     loop {
         shocks += 1;
@@ -750,6 +758,13 @@ async fn teaching_course_in_headless_chromium() {
         }
     }
     eprintln!("defibrillation: {shocks} shock(s)");
+    // A return of sinus rhythm ends the compressions.
+    d.wait_for(
+        "CPR ended by the return of sinus rhythm",
+        "(s => s && s.rhythm === 'sinus' && s.cpr_in_progress === false)(window.ecmova.stats.lastSummary)",
+        Duration::from_secs(15),
+    )
+    .await;
     d.wait_for(
         "sinus rhythm on the learner's monitor after a successful shock",
         "document.getElementById('v-rhythm').textContent === 'sinus' && !document.querySelector('#alarms [data-alarm=\"ventricular_fibrillation\"]')",
