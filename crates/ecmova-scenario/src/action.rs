@@ -113,17 +113,30 @@ pub enum CircuitFailure {
     DrainageKink,
     /// A kinked or clotted return line: its resistance × [`LINE_OCCLUSION_FACTOR`].
     ReturnOcclusion,
+    /// The drainage cannula slips out of the vein: air is entrained and the pump de-primes
+    /// (no head, as `air_in_venous_line`), the cannula no longer connects to the vein (its
+    /// pressure-drop coefficients become [`DISLODGED_CANNULA_COEFFICIENTS`], so no blood runs back through
+    /// the circuit), and the venous site bleeds at
+    /// [`DISLODGEMENT_BLEED_ML_MIN`] until `circuit_repair` (haemostasis, re-cannulation).
+    DrainageDislodgement,
+    /// The return cannula slips out of the artery: nothing returns to the patient (its
+    /// pressure-drop coefficients become [`DISLODGED_CANNULA_COEFFICIENTS`]: the model has no outlet from the circuit to the
+    /// outside, so the circuit's flow stops as if clamped at once), and the arterial site bleeds
+    /// at [`DISLODGEMENT_BLEED_ML_MIN`] until `circuit_repair`.
+    ReturnDislodgement,
 }
 
 impl CircuitFailure {
     /// Every failure, in documentation order.
-    pub const ALL: [CircuitFailure; 6] = [
+    pub const ALL: [CircuitFailure; 8] = [
         CircuitFailure::PumpFailure,
         CircuitFailure::PowerLoss,
         CircuitFailure::AirInVenousLine,
         CircuitFailure::OxygenatorFailure,
         CircuitFailure::DrainageKink,
         CircuitFailure::ReturnOcclusion,
+        CircuitFailure::DrainageDislodgement,
+        CircuitFailure::ReturnDislodgement,
     ];
 
     /// The name used in files and the API.
@@ -135,6 +148,8 @@ impl CircuitFailure {
             CircuitFailure::OxygenatorFailure => "oxygenator_failure",
             CircuitFailure::DrainageKink => "drainage_kink",
             CircuitFailure::ReturnOcclusion => "return_occlusion",
+            CircuitFailure::DrainageDislodgement => "drainage_dislodgement",
+            CircuitFailure::ReturnDislodgement => "return_dislodgement",
         }
     }
 
@@ -145,6 +160,15 @@ impl CircuitFailure {
             CircuitFailure::PumpFailure
                 | CircuitFailure::PowerLoss
                 | CircuitFailure::AirInVenousLine
+                | CircuitFailure::DrainageDislodgement
+        )
+    }
+
+    /// Whether a cannulation site bleeds.
+    pub fn bleeds(self) -> bool {
+        matches!(
+            self,
+            CircuitFailure::DrainageDislodgement | CircuitFailure::ReturnDislodgement
         )
     }
 
@@ -162,6 +186,17 @@ pub const OXYGENATOR_FAILURE_TRANSFER_FACTOR: f64 = 0.1;
 /// Kinked or occluded line: multiplier of the cannula's pressure-drop coefficients
 /// (operational choice).
 pub const LINE_OCCLUSION_FACTOR: f64 = 8.0;
+/// A dislodged cannula's pressure-drop coefficients `(a, b)` of `ΔP = a·Q² + b·Q` (mmHg, mL/s):
+/// the largest the engine accepts (`Cannula::validate`), so that almost no blood passes
+/// between the circuit and the patient through it (0.14 L/min under a 300 mmHg pump head;
+/// operational choice).
+pub const DISLODGED_CANNULA_COEFFICIENTS: (f64, f64) = (10.0, 100.0);
+/// Bleeding from the site of a dislodged cannula, mL/min (an operational teaching choice, not a
+/// measured value: a brisk bleed that lowers the pressure within minutes yet stays within what
+/// the fluid model can remove, which ends at the presets' stressed volume,
+/// [`FLUID_RANGE_ML`]). A real return-cannula dislodgement with the pump running loses blood
+/// at the circuit's flow, an exsanguination the model cannot represent.
+pub const DISLODGEMENT_BLEED_ML_MIN: f64 = 100.0;
 /// Haemoglobin range of `set_hemoglobin` (as `[patient] hemoglobin_g_dl`), g/dL.
 pub const HEMOGLOBIN_RANGE_G_DL: (f64, f64) = (3.0, 25.0);
 

@@ -177,6 +177,8 @@ pub struct Simulation {
     pending_hemoglobin_g_dl: Option<f64>,
     bedside: Bedside,
     alarm_limits: AlarmLimits,
+    blood_lost_ml: f64,
+    bleed_limit_reached: bool,
     /// Smallest step bound the engine used at a beat start (`Model::effective_max_step_s`).
     smallest_step_bound_s: f64,
 }
@@ -194,6 +196,13 @@ impl CircuitMemory {
         CircuitFailure::ALL
             .iter()
             .any(|f| f.stops_pump() && self.failures & f.bit() != 0)
+    }
+
+    /// Whether a dislodged cannula's site bleeds.
+    pub(crate) fn bleeding(&self) -> bool {
+        CircuitFailure::ALL
+            .iter()
+            .any(|f| f.bleeds() && self.failures & f.bit() != 0)
     }
 
     fn names(&self) -> Vec<&'static str> {
@@ -261,6 +270,8 @@ impl Simulation {
                 ..Bedside::default()
             },
             alarm_limits: AlarmLimits::default(),
+            blood_lost_ml: 0.0,
+            bleed_limit_reached: false,
             smallest_step_bound_s: model.effective_max_step_s(),
             model,
             state,
@@ -598,6 +609,7 @@ impl Simulation {
             self.beats.push(beat.clone());
         }
         self.weaning_after_beat(beat)?;
+        self.bleed_after_beat(beat.period_s);
         if self.ecmo_running() && !self.circuit.pump_stopped() {
             self.ecmo_started = true;
         }
@@ -668,6 +680,40 @@ impl Simulation {
             self.state.refresh(&self.model);
         }
         Ok(())
+    }
+
+    /// A dislodged cannula's site bleeds: the beat's share of
+    /// [`crate::action::DISLODGEMENT_BLEED_ML_MIN`] is removed from the vessels by compliance
+    /// (the `fluid` path). When the fluid model can remove no more (a vessel at its unstressed
+    /// volume) the bleeding stops there and `bleeding_stopped_at_limit` says so.
+    fn bleed_after_beat(&mut self, period_s: f64) {
+        if !self.circuit.bleeding() || self.bleed_limit_reached {
+            return;
+        }
+        let dv = -crate::action::DISLODGEMENT_BLEED_ML_MIN / 60.0 * period_s;
+        match apply_fluid(
+            &mut self.model,
+            Some(&mut self.state),
+            dv,
+            self.fluid_balance_ml,
+        ) {
+            Ok(()) => {
+                self.fluid_balance_ml += dv;
+                self.blood_lost_ml -= dv;
+            }
+            Err(_) => self.bleed_limit_reached = true,
+        }
+    }
+
+    /// Blood lost from dislodged cannulae' sites so far, mL.
+    pub fn blood_lost_ml(&self) -> f64 {
+        self.blood_lost_ml
+    }
+
+    /// Current bleeding rate, mL/min (absent when nothing bleeds).
+    pub fn bleeding_ml_min(&self) -> Option<f64> {
+        (self.circuit.bleeding() && !self.bleed_limit_reached)
+            .then_some(crate::action::DISLODGEMENT_BLEED_ML_MIN)
     }
 
     /// Opens a phase now that no action opened (a weaning step): the series rows and the
@@ -749,6 +795,9 @@ impl Simulation {
         self.infusions = ctx.infusions;
         self.fluid_balance_ml = ctx.fluid_balance_ml;
         self.circuit = ctx.circuit;
+        if matches!(action, Action::CircuitRepair {}) {
+            self.bleed_limit_reached = false;
+        }
         let outcome = ctx.bedside.last_outcome.take();
         self.bedside = ctx.bedside;
         self.alarm_limits = ctx.alarm_limits;
@@ -1187,6 +1236,17 @@ fn apply_failure(
                 CircuitFailure::PumpFailure
                 | CircuitFailure::PowerLoss
                 | CircuitFailure::AirInVenousLine => e.pump_rpm = 0.0,
+                CircuitFailure::DrainageDislodgement => {
+                    e.pump_rpm = 0.0;
+                    let (a, b) = crate::action::DISLODGED_CANNULA_COEFFICIENTS;
+                    e.drainage_cannula.a_mmhg_s2_per_ml2 = a;
+                    e.drainage_cannula.b_mmhg_s_per_ml = b;
+                }
+                CircuitFailure::ReturnDislodgement => {
+                    let (a, b) = crate::action::DISLODGED_CANNULA_COEFFICIENTS;
+                    e.return_cannula.a_mmhg_s2_per_ml2 = a;
+                    e.return_cannula.b_mmhg_s_per_ml = b;
+                }
                 CircuitFailure::OxygenatorFailure => {
                     e.oxygenator.slope_mmhg_s_per_ml *= DP;
                     e.oxygenator.offset_mmhg *= DP;

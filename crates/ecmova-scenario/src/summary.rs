@@ -404,6 +404,11 @@ pub struct Summary {
     pub rhythm: String,
     /// Whether chest compressions are in progress (`cpr`).
     pub cpr_in_progress: bool,
+    /// Bleeding from a dislodged cannula's site, mL/min (absent when nothing bleeds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bleeding_ml_min: Option<f64>,
+    /// Blood lost from dislodged cannulae' sites so far, mL.
+    pub blood_lost_ml: f64,
     /// Whether the baroreflex is coupled.
     pub baroreflex: bool,
     /// The circuit's settings (absent without a circuit).
@@ -476,6 +481,8 @@ impl Summary {
             stopped_at_steady: false,
             rhythm: params.rhythm.name().into(),
             cpr_in_progress: sim.cpr_in_progress(),
+            bleeding_ml_min: sim.bleeding_ml_min(),
+            blood_lost_ml: sim.blood_lost_ml(),
             baroreflex: sim.has_baroreflex(),
             circuit_settings: params.ecmo.as_ref().map(|e| CircuitSettings {
                 cannulation: e.cannulation.name().into(),

@@ -226,3 +226,54 @@ fn cpr_gives_a_modest_output_in_vf_and_ends_at_rosc() {
     let e = act(&mut sim, json!({"action": "cpr", "active": true})).unwrap_err();
     assert!(e.contains("active") && e.contains("sinus"), "{e}");
 }
+
+/// A dislodged drainage cannula entrains air (the pump de-primes: no flow) and its site bleeds;
+/// a dislodged return cannula returns nothing to the patient and its site bleeds. The blood
+/// lost is the bleeding rate times the time (within 5 %), the blood volume falls by it, the
+/// circuit carries no flow (the no-flow alarm); `circuit_repair` stops the bleeding.
+#[test]
+fn dislodged_cannulae_stop_the_circuit_and_bleed() {
+    use ecmova_scenario::action::DISLODGEMENT_BLEED_ML_MIN;
+    for failure in ["drainage_dislodgement", "return_dislodgement"] {
+        let mut sim = live_seeded("cardiogenic-shock-ami", None);
+        act(&mut sim, json!({"action": "start_ecmo"})).unwrap();
+        let before = run_for(&mut sim, 60.0).to_json();
+        assert!(before["ecmo_flow_l_min"].as_f64().unwrap() > 2.0);
+        let v0 = before["blood_volume_ml"].as_f64().unwrap();
+        act(
+            &mut sim,
+            json!({"action": "circuit_failure", "failure": failure}),
+        )
+        .unwrap();
+        let s = run_for(&mut sim, 120.0);
+        assert_eq!(s.bleeding_ml_min, Some(DISLODGEMENT_BLEED_ML_MIN));
+        let expected = DISLODGEMENT_BLEED_ML_MIN * 2.0;
+        assert!(
+            (s.blood_lost_ml / expected - 1.0).abs() < 0.05,
+            "{failure}: lost {} mL, expected about {expected}",
+            s.blood_lost_ml
+        );
+        let j = s.to_json();
+        let v = j["blood_volume_ml"].as_f64().unwrap();
+        // The summary's volume is averaged over the last beats: within 5 beats of bleeding.
+        assert!(
+            (v0 - v - s.blood_lost_ml).abs() < 5.0 * DISLODGEMENT_BLEED_ML_MIN / 60.0,
+            "{failure}: {v0} → {v}, lost {}",
+            s.blood_lost_ml
+        );
+        assert!(
+            j["ecmo_flow_l_min"].as_f64().unwrap().abs() < 0.2,
+            "{failure}: flow {}",
+            j["ecmo_flow_l_min"]
+        );
+        assert!(
+            s.alarms.iter().any(|a| a.name == "ecmo_no_flow"),
+            "{failure}"
+        );
+        act(&mut sim, json!({"action": "circuit_repair"})).unwrap();
+        let lost = s.blood_lost_ml;
+        let after = run_for(&mut sim, 30.0);
+        assert_eq!(after.bleeding_ml_min, None);
+        assert!((after.blood_lost_ml - lost).abs() < 1.0 + DISLODGEMENT_BLEED_ML_MIN / 60.0);
+    }
+}

@@ -463,7 +463,8 @@ function showSummary(s) {
   setText("ecmo-svo2", fmt(s.svo2_percent, 0));
   setText("ecmo-hb", fmt(s.hemoglobin_g_dl, 1));
   setText("ecmo-cann", avail ? s.cannulation || "--" : "--");
-  setText("ecmo-fail", failures.length ? failures.join(", ").replace(/_/g, " ") : "none");
+  const bleed = typeof s.bleeding_ml_min === "number" ? `; bleeding ${fmt(s.bleeding_ml_min, 0)} mL/min, lost ${fmt(s.blood_lost_ml, 0)} mL` : "";
+  setText("ecmo-fail", (failures.length ? failures.join(", ").replace(/_/g, " ") : "none") + bleed);
   // Inputs show the circuit's actual settings: each is rewritten when the setting changes on
   // the server (an action from any screen, the end of a weaning trial), never while typed in.
   const sync = (id, v) => {
