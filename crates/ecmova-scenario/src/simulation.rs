@@ -1026,18 +1026,22 @@ fn apply_shock(
 }
 
 /// Starts or stops chest compressions: the engine's compressions, and the beat clock at the
-/// compression rate while they last (the heart rate set before is restored at the end).
+/// compression rate while they last (the heart rate set before is restored at the end). A
+/// start while the heart beats or while CPR runs, and a stop without CPR, change nothing and
+/// say so (not errors: a shock's chance outcome decides whether a scenario's later `cpr`
+/// event finds the heart beating).
 fn apply_cpr(model: &mut Model, active: bool, bedside: &mut Bedside) -> Result<(), ActionError> {
+    let noop = |bedside: &mut Bedside, why: &str| {
+        bedside.last_outcome = Some(format!("CPR: no change ({why})"));
+        Ok(())
+    };
     match (active, bedside.cpr_saved_heart_rate_bpm) {
-        (true, Some(_)) => Err(ActionError::invalid("active", "CPR is already in progress")),
-        (false, None) => Err(ActionError::invalid("active", "no CPR is in progress")),
+        (true, Some(_)) => noop(bedside, "already in progress"),
+        (false, None) => noop(bedside, "no CPR in progress"),
+        (true, None) if model.params().rhythm.is_beating() => {
+            noop(bedside, "the heart beats in sinus rhythm")
+        }
         (true, None) => {
-            if model.params().rhythm.is_beating() {
-                return Err(ActionError::invalid(
-                    "active",
-                    "the heart beats (sinus rhythm): compressions are for an arrest",
-                ));
-            }
             let hr = model.params().heart_rate_bpm;
             model
                 .update(|p| p.heart_rate_bpm = crate::bedside::CPR_RATE_PER_MIN)

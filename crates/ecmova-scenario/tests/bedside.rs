@@ -209,7 +209,8 @@ fn cpr_gives_a_modest_output_in_vf_and_ends_at_rosc() {
         );
         assert!(map > map_vf, "{preset}");
         assert_eq!(cpr["rhythm"], "vf");
-        assert!(act(&mut sim, json!({"action": "cpr", "active": true})).is_err());
+        let again = act(&mut sim, json!({"action": "cpr", "active": true})).unwrap();
+        assert!(again.contains("no change"), "{again}");
         act(&mut sim, json!({"action": "cpr", "active": false})).unwrap();
         let off = run_for(&mut sim, 10.0).to_json();
         assert!(off["cardiac_output_l_min"].as_f64().unwrap() < 0.3 * co);
@@ -220,11 +221,17 @@ fn cpr_gives_a_modest_output_in_vf_and_ends_at_rosc() {
         assert!(!after.cpr_in_progress);
         assert_eq!(sim.model().params().heart_rate_bpm, hr0);
     }
-    // Compressions are for an arrest.
+    // Compressions are for an arrest: in sinus rhythm nothing changes (and the answer says
+    // why), as for a stop without CPR.
     let mut sim = live_seeded("healthy-adult", None);
     run_for(&mut sim, 1.0);
-    let e = act(&mut sim, json!({"action": "cpr", "active": true})).unwrap_err();
-    assert!(e.contains("active") && e.contains("sinus"), "{e}");
+    let hr = sim.model().params().heart_rate_bpm;
+    let e = act(&mut sim, json!({"action": "cpr", "active": true})).unwrap();
+    assert!(e.contains("no change") && e.contains("sinus"), "{e}");
+    assert!(!run_for(&mut sim, 2.0).cpr_in_progress);
+    assert_eq!(sim.model().params().heart_rate_bpm, hr);
+    let e = act(&mut sim, json!({"action": "cpr", "active": false})).unwrap();
+    assert!(e.contains("no CPR in progress"), "{e}");
 }
 
 /// A dislodged drainage cannula entrains air (the pump de-primes: no flow) and its site bleeds;
@@ -276,4 +283,36 @@ fn dislodged_cannulae_stop_the_circuit_and_bleed() {
         assert_eq!(after.bleeding_ml_min, None);
         assert!((after.blood_lost_ml - lost).abs() < 1.0 + DISLODGEMENT_BLEED_ML_MIN / 60.0);
     }
+}
+
+/// A scenario file's resuscitation timeline runs whatever the shocks' chance outcomes: for
+/// every seed the run completes, the seed is honoured (the same seed, the same phases) and
+/// at least one seed among ten sees a shock succeed and one sees it fail.
+#[test]
+fn a_resuscitation_timeline_runs_for_every_seed() {
+    use ecmova_scenario::{build, run, RunOptions};
+    let mut outcomes = Vec::new();
+    for seed in 0..10u64 {
+        let text = format!(
+            "[patient]\npreset = \"healthy-adult\"\n[simulation]\nduration_s = 25\nseed = {seed}\n\
+             [[events]]\nat_s = 2\naction = \"arrest\"\n\
+             [[events]]\nat_s = 3\naction = \"cpr\"\nactive = true\n\
+             [[events]]\nat_s = 10\naction = \"defibrillate\"\n\
+             [[events]]\nat_s = 15\naction = \"cpr\"\nactive = false\n\
+             [[events]]\nat_s = 16\naction = \"defibrillate\"\n\
+             [[events]]\nat_s = 18\naction = \"cpr\"\nactive = true\n"
+        );
+        let built = build(&Scenario::from_toml(&text).unwrap()).unwrap();
+        let labels = |b: &ecmova_scenario::Built| -> Vec<String> {
+            let out = run(b, RunOptions::default()).expect("the timeline runs");
+            out.summary.phases.iter().map(|p| p.label.clone()).collect()
+        };
+        let a = labels(&built);
+        assert_eq!(a, labels(&built), "seed {seed}");
+        outcomes.push(a.iter().any(|l| l.contains(": sinus rhythm")));
+    }
+    assert!(
+        outcomes.iter().any(|&s| s) && outcomes.iter().any(|&s| !s),
+        "{outcomes:?}"
+    );
 }
