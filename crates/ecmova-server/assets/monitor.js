@@ -783,7 +783,8 @@ function wire() {
     const on = !(stats.lastSummary && stats.lastSummary.cpr_in_progress);
     send({ action: "cpr", active: on });
   };
-  LIMIT_INPUTS.forEach(([id]) => { $(id).oninput = () => { $(id).dataset.edited = "1"; }; });
+  // A limit the user touches stops following the driver until it is sent.
+  LIMIT_INPUTS.forEach(([id]) => { $(id).onfocus = $(id).oninput = () => { $(id).dataset.edited = "1"; }; });
   $("lim-set").onclick = async () => {
     const ev = { action: "set_alarm_limits" };
     LIMIT_INPUTS.forEach(([id, key]) => { if ($(id).dataset.edited === "1" && isFinite(numberOf(id))) ev[key] = numberOf(id); });

@@ -853,6 +853,7 @@ async fn teaching_course_in_headless_chromium() {
     .await;
 
     // Alarm limits: a low-MAP limit set on the page comes back as the driver's limit.
+    d.click("#lim-map-low").await;
     d.type_into("#lim-map-low", "70").await;
     d.js("document.getElementById('lim-map-low').oninput(); return true;")
         .await;
