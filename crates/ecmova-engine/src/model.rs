@@ -1064,6 +1064,9 @@ pub struct Model {
     pub(crate) iabp_ratios: Vec<u32>,
     /// Activation function of the LV (times the balloon).
     pub(crate) lv_activation: usize,
+    /// External chest compressions (CPR), if given: they act only while the rhythm does not
+    /// beat (see [`ChestCompressions`]).
+    pub(crate) compressions: Option<ChestCompressions>,
     /// The step bound actually used: `min(max_step_s, STABLE_H_LAMBDA / fastest rate)`,
     /// recomputed by every compile (see [`fastest_rate_per_s`]).
     effective_max_step_s: f64,
@@ -1142,7 +1145,52 @@ pub fn fastest_rate_per_s(params: &CirculationParams) -> f64 {
     fastest
 }
 
+/// External chest compressions (the "cardiac pump" mechanism of CPR): while the rhythm does
+/// not beat, each analysis window of the beat clock (`heart_rate_bpm`, set to the compression
+/// rate by the driver) is one compression cycle. During the compression phase (the first
+/// `duty_fraction` of the cycle, a half-sine) both ventricles are squeezed: their pressure
+/// gains `elastance · (V − V0)` at the peak, through the chambers' own activation columns
+/// (which are idle without a beating rhythm), so the valves direct the expelled volume
+/// forward and the ventricles refill from the atria at release. Thoracic-pump effects
+/// (compression of the great vessels and lungs) are not modelled.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChestCompressions {
+    /// Added ventricular elastance at the peak of a compression, mmHg/mL.
+    pub elastance_mmhg_per_ml: f64,
+    /// Fraction of each cycle spent compressing (0.5: the AHA's equal compression and
+    /// release).
+    pub duty_fraction: f64,
+}
+
+impl ChestCompressions {
+    /// The compression waveform at `phase_s` into a cycle of `period_s`: a half-sine over the
+    /// compression phase, 0 during release.
+    pub fn waveform(&self, phase_s: f64, period_s: f64) -> f64 {
+        let t_c = self.duty_fraction.clamp(0.05, 0.95) * period_s;
+        if phase_s >= 0.0 && phase_s < t_c {
+            (std::f64::consts::PI * phase_s / t_c).sin()
+        } else {
+            0.0
+        }
+    }
+}
+
 impl Model {
+    /// Starts (`Some`) or stops (`None`) external chest compressions. They move blood only
+    /// while the rhythm does not beat; the activation table is rebuilt.
+    pub fn set_chest_compressions(&mut self, compressions: Option<ChestCompressions>) {
+        if self.compressions != compressions {
+            self.compressions = compressions;
+            self.generation += 1;
+            self.table_generation += 1;
+        }
+    }
+
+    /// The chest compressions in progress, if any.
+    pub fn chest_compressions(&self) -> Option<ChestCompressions> {
+        self.compressions
+    }
+
     /// Validates and compiles a circulation.
     pub fn new(
         params: CirculationParams,
@@ -1178,6 +1226,7 @@ impl Model {
             device_slot: Vec::new(),
             iabp_ratios: Vec::new(),
             lv_activation: 0,
+            compressions: None,
             effective_max_step_s: 0.0,
         };
         model.compile();

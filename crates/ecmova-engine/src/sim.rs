@@ -358,16 +358,34 @@ impl State {
         let n_half = 2 * self.steps_per_beat as usize + 1;
         let half = self.h_s * 0.5;
         let n_balloons = model.iabp_ratios.len();
-        // Without a beating rhythm no chamber is activated (the chambers are passive).
+        // Without a beating rhythm no chamber is activated (the chambers are passive), unless
+        // chest compressions squeeze the ventricles through their activation columns: the
+        // column of each ventricle holds the compression waveform times the fraction of its
+        // Ees that gives the compression elastance (`crate::model::ChestCompressions`).
         let beating = params.rhythm.is_beating();
+        let mut squeeze: Vec<f64> = Vec::new();
+        if let (false, Some(c)) = (beating, model.compressions) {
+            squeeze.resize(self.cache.scaled.len(), 0.0);
+            for site in [params.sites.lv, params.sites.rv] {
+                if let crate::CompartmentKind::Chamber(ch) = &params.compartments[site].kind {
+                    if ch.activation < squeeze.len() && ch.ees_mmhg_per_ml > 0.0 {
+                        let f = (c.elastance_mmhg_per_ml / ch.ees_mmhg_per_ml).min(1.0);
+                        squeeze[ch.activation] = squeeze[ch.activation].max(f);
+                    }
+                }
+            }
+        }
         self.cache.table.clear();
         for k in 0..n_half {
             let phase = k as f64 * half;
-            for s in &self.cache.scaled {
+            let wave = model
+                .compressions
+                .map_or(0.0, |c| c.waveform(phase, self.period_s));
+            for (col, s) in self.cache.scaled.iter().enumerate() {
                 self.cache.table.push(if beating {
                     s.eval(phase, self.period_s)
                 } else {
-                    0.0
+                    squeeze.get(col).map_or(0.0, |f| f * wave)
                 });
             }
             for _ in 0..n_balloons {

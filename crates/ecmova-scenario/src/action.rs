@@ -9,7 +9,7 @@
 //! Ranges that do not depend on the patient live in [`RANGES`], the one table the checks, the
 //! documentation and the OpenAPI document read.
 
-use crate::interventions::Drug;
+use crate::interventions::{DoseUnit, Drug};
 use ecmova_engine::model::HEART_RATE_RANGE_BPM;
 use ecmova_engine::unloading::{
     IABP_BALLOON_RANGE_ML, IABP_RATIO_RANGE, IMPELLA_LEVEL_RANGE, SEPTOSTOMY_DIAMETER_RANGE_MM,
@@ -113,17 +113,30 @@ pub enum CircuitFailure {
     DrainageKink,
     /// A kinked or clotted return line: its resistance × [`LINE_OCCLUSION_FACTOR`].
     ReturnOcclusion,
+    /// The drainage cannula slips out of the vein: air is entrained and the pump de-primes
+    /// (no head, as `air_in_venous_line`), the cannula no longer connects to the vein (its
+    /// pressure-drop coefficients become [`DISLODGED_CANNULA_COEFFICIENTS`], so no blood runs back through
+    /// the circuit), and the venous site bleeds at
+    /// [`DISLODGEMENT_BLEED_ML_MIN`] until `circuit_repair` (haemostasis, re-cannulation).
+    DrainageDislodgement,
+    /// The return cannula slips out of the artery: nothing returns to the patient (its
+    /// pressure-drop coefficients become [`DISLODGED_CANNULA_COEFFICIENTS`]: the model has no outlet from the circuit to the
+    /// outside, so the circuit's flow stops as if clamped at once), and the arterial site bleeds
+    /// at [`DISLODGEMENT_BLEED_ML_MIN`] until `circuit_repair`.
+    ReturnDislodgement,
 }
 
 impl CircuitFailure {
     /// Every failure, in documentation order.
-    pub const ALL: [CircuitFailure; 6] = [
+    pub const ALL: [CircuitFailure; 8] = [
         CircuitFailure::PumpFailure,
         CircuitFailure::PowerLoss,
         CircuitFailure::AirInVenousLine,
         CircuitFailure::OxygenatorFailure,
         CircuitFailure::DrainageKink,
         CircuitFailure::ReturnOcclusion,
+        CircuitFailure::DrainageDislodgement,
+        CircuitFailure::ReturnDislodgement,
     ];
 
     /// The name used in files and the API.
@@ -135,6 +148,8 @@ impl CircuitFailure {
             CircuitFailure::OxygenatorFailure => "oxygenator_failure",
             CircuitFailure::DrainageKink => "drainage_kink",
             CircuitFailure::ReturnOcclusion => "return_occlusion",
+            CircuitFailure::DrainageDislodgement => "drainage_dislodgement",
+            CircuitFailure::ReturnDislodgement => "return_dislodgement",
         }
     }
 
@@ -145,6 +160,15 @@ impl CircuitFailure {
             CircuitFailure::PumpFailure
                 | CircuitFailure::PowerLoss
                 | CircuitFailure::AirInVenousLine
+                | CircuitFailure::DrainageDislodgement
+        )
+    }
+
+    /// Whether a cannulation site bleeds.
+    pub fn bleeds(self) -> bool {
+        matches!(
+            self,
+            CircuitFailure::DrainageDislodgement | CircuitFailure::ReturnDislodgement
         )
     }
 
@@ -162,6 +186,17 @@ pub const OXYGENATOR_FAILURE_TRANSFER_FACTOR: f64 = 0.1;
 /// Kinked or occluded line: multiplier of the cannula's pressure-drop coefficients
 /// (operational choice).
 pub const LINE_OCCLUSION_FACTOR: f64 = 8.0;
+/// A dislodged cannula's pressure-drop coefficients `(a, b)` of `ΔP = a·Q² + b·Q` (mmHg, mL/s):
+/// the largest the engine accepts (`Cannula::validate`), so that almost no blood passes
+/// between the circuit and the patient through it (0.14 L/min under a 300 mmHg pump head;
+/// operational choice).
+pub const DISLODGED_CANNULA_COEFFICIENTS: (f64, f64) = (10.0, 100.0);
+/// Bleeding from the site of a dislodged cannula, mL/min (an operational teaching choice, not a
+/// measured value: a brisk bleed that lowers the pressure within minutes yet stays within what
+/// the fluid model can remove, which ends at the presets' stressed volume,
+/// [`FLUID_RANGE_ML`]). A real return-cannula dislodgement with the pump running loses blood
+/// at the circuit's flow, an exsanguination the model cannot represent.
+pub const DISLODGEMENT_BLEED_ML_MIN: f64 = 100.0;
 /// Haemoglobin range of `set_hemoglobin` (as `[patient] hemoglobin_g_dl`), g/dL.
 pub const HEMOGLOBIN_RANGE_G_DL: (f64, f64) = (3.0, 25.0);
 
@@ -201,12 +236,18 @@ pub enum Action {
         #[serde(default = "default_weaning_step_s")]
         step_s: f64,
     },
-    /// Start, change or stop (rate 0) a drug infusion.
+    /// Start, change or stop (rate 0) a drug infusion. The rate is given in the drug's
+    /// bedside unit: `dose_u_min` for vasopressin, `dose_ug_kg_min` for the others (exactly
+    /// one of the two).
     Infusion {
         /// The drug.
         drug: Drug,
         /// Infusion rate, µg/kg/min (0 stops it; the maximum depends on the drug).
-        dose_ug_kg_min: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dose_ug_kg_min: Option<f64>,
+        /// Infusion rate, U/min (vasopressin only; 0 stops it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dose_u_min: Option<f64>,
     },
     /// A fluid bolus (positive) or a removal or bleed (negative), given at once and spread
     /// over the vessels in proportion to their compliance.
@@ -292,6 +333,40 @@ pub enum Action {
     /// Undo every circuit failure: the pump turns again at its speed before the failure (hand
     /// crank, new drive, de-airing), the oxygenator and lines are as before.
     CircuitRepair {},
+    /// A transthoracic shock. In VF it restores sinus rhythm with a probability that falls
+    /// with the time in VF ([`crate::bedside::shock_success_probability`]), drawn from the
+    /// scenario's `seed` and the shock's number (deterministic); in any other rhythm it
+    /// changes nothing (asystole is not shockable).
+    Defibrillate {},
+    /// Start (`active: true`) or stop chest compressions at 110/min. They squeeze the
+    /// ventricles while the heart does not beat ([`crate::bedside::CPR_ELASTANCE_MMHG_PER_ML`]);
+    /// a return of sinus rhythm (`rosc`, a successful shock) ends them.
+    Cpr {
+        /// Compressions on or off.
+        active: bool,
+    },
+    /// Set the monitor's alarm limits of this session (absent keys: unchanged). They replace
+    /// the default limits of the MAP, heart-rate, saturation and circuit-flow alarms.
+    SetAlarmLimits {
+        /// Low MAP limit, mmHg (the `low_map` warning; default 65).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        map_low_mmhg: Option<f64>,
+        /// High MAP limit, mmHg (the `high_map` warning; default 110).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        map_high_mmhg: Option<f64>,
+        /// Low heart-rate limit, bpm (`bradycardia`; default 50).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        heart_rate_low_bpm: Option<f64>,
+        /// High heart-rate limit, bpm (`tachycardia`; default 120).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        heart_rate_high_bpm: Option<f64>,
+        /// Low saturation limit (right radial), % (`low_sao2_right_radial`; default 90).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        spo2_low_percent: Option<f64>,
+        /// Low circuit-flow limit, L/min (`low_ecmo_flow`; default 1.0).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ecmo_flow_low_l_min: Option<f64>,
+    },
 }
 
 fn default_weaning_flows() -> Vec<f64> {
@@ -354,6 +429,7 @@ pub const RANGES: &[Range] = &[
     range("weaning_trial", "flows_l_min", 0.3, 7.0, "L/min"),
     range("weaning_trial", "step_s", 5.0, 600.0, "s"),
     range("infusion", "dose_ug_kg_min", 0.0, 20.0, "µg/kg/min"),
+    range("infusion", "dose_u_min", 0.0, 0.1, "U/min"),
     range(
         "fluid",
         "volume_ml",
@@ -420,6 +496,18 @@ pub const RANGES: &[Range] = &[
         IABP_RATIO_RANGE.1 as f64,
         "",
     ),
+    range("set_alarm_limits", "map_low_mmhg", 40.0, 100.0, "mmHg"),
+    range("set_alarm_limits", "map_high_mmhg", 70.0, 160.0, "mmHg"),
+    range("set_alarm_limits", "heart_rate_low_bpm", 30.0, 100.0, "bpm"),
+    range(
+        "set_alarm_limits",
+        "heart_rate_high_bpm",
+        60.0,
+        200.0,
+        "bpm",
+    ),
+    range("set_alarm_limits", "spo2_low_percent", 70.0, 99.0, "%"),
+    range("set_alarm_limits", "ecmo_flow_low_l_min", 0.3, 6.0, "L/min"),
 ];
 
 /// Why an action cannot be applied. Every variant names the key at fault.
@@ -529,7 +617,7 @@ pub(crate) fn check_in(
 
 impl Action {
     /// Every action name, in documentation order.
-    pub const NAMES: [&'static str; 20] = [
+    pub const NAMES: [&'static str; 23] = [
         "start_ecmo",
         "stop_ecmo",
         "set_pump_rpm",
@@ -550,6 +638,9 @@ impl Action {
         "set_cannulation",
         "circuit_failure",
         "circuit_repair",
+        "defibrillate",
+        "cpr",
+        "set_alarm_limits",
     ];
 
     /// The action's name as written in files and requests.
@@ -575,6 +666,9 @@ impl Action {
             Action::SetCannulation { .. } => "set_cannulation",
             Action::CircuitFailure { .. } => "circuit_failure",
             Action::CircuitRepair {} => "circuit_repair",
+            Action::Defibrillate {} => "defibrillate",
+            Action::Cpr { .. } => "cpr",
+            Action::SetAlarmLimits { .. } => "set_alarm_limits",
         }
     }
 
@@ -591,7 +685,10 @@ impl Action {
             | Action::Arrest { .. }
             | Action::SetCannulation { .. }
             | Action::CircuitFailure { .. }
-            | Action::CircuitRepair {} => Ok(()),
+            | Action::CircuitRepair {}
+            | Action::Defibrillate {}
+            | Action::Cpr { .. } => Ok(()),
+            Action::SetAlarmLimits { .. } => self.check_alarm_limits(),
             Action::SetHemoglobin { hemoglobin_g_dl } => num("hemoglobin_g_dl", *hemoglobin_g_dl),
             // The pump's own maximum is checked when applied (Rotaflow 5000, CentriMag 5500
             // rpm); here only what no pump allows.
@@ -617,13 +714,41 @@ impl Action {
             Action::Infusion {
                 drug,
                 dose_ug_kg_min,
-            } => check_in(
-                "dose_ug_kg_min",
-                *dose_ug_kg_min,
-                0.0,
-                drug.profile().max_dose_ug_kg_min,
-                "µg/kg/min",
-            ),
+                dose_u_min,
+            } => {
+                let unit = drug.dose_unit();
+                let (given, other) = match unit {
+                    DoseUnit::UgPerKgPerMin => (dose_ug_kg_min, dose_u_min),
+                    DoseUnit::UnitsPerMin => (dose_u_min, dose_ug_kg_min),
+                };
+                if other.is_some() {
+                    let wrong = DoseUnit::ALL
+                        .into_iter()
+                        .find(|u| *u != unit)
+                        .map_or("", |u| u.key());
+                    return Err(ActionError::invalid(
+                        wrong,
+                        format!(
+                            "{} is dosed in {}: give {} instead of {wrong}",
+                            drug.name(),
+                            unit.unit(),
+                            unit.key()
+                        ),
+                    ));
+                }
+                let Some(dose) = given else {
+                    return Err(ActionError::invalid(
+                        unit.key(),
+                        format!(
+                            "give the rate of {} as {} ({})",
+                            drug.name(),
+                            unit.key(),
+                            unit.unit()
+                        ),
+                    ));
+                };
+                check_in(unit.key(), *dose, 0.0, drug.profile().max_dose, unit.unit())
+            }
             Action::Fluid { volume_ml } => num("volume_ml", *volume_ml),
             Action::SetHeartRate { heart_rate_bpm } => num("heart_rate_bpm", *heart_rate_bpm),
             Action::SetFio2 { fio2 } => num("fio2", *fio2),
@@ -709,14 +834,15 @@ impl Action {
                     .join(" → "),
                 round3(*step_s)
             ),
-            Action::Infusion {
-                drug,
-                dose_ug_kg_min,
-            } if *dose_ug_kg_min == 0.0 => format!("{} stopped", drug.name()),
-            Action::Infusion {
-                drug,
-                dose_ug_kg_min,
-            } => format!("{} {} µg/kg/min", drug.name(), round3(*dose_ug_kg_min)),
+            Action::Infusion { drug, .. } if self.dose() == Some(0.0) => {
+                format!("{} stopped", drug.name())
+            }
+            Action::Infusion { drug, .. } => format!(
+                "{} {} {}",
+                drug.name(),
+                round3(self.dose().unwrap_or(0.0)),
+                drug.dose_unit().unit()
+            ),
             Action::Fluid { volume_ml } if *volume_ml >= 0.0 => {
                 format!("fluid {} mL", round3(*volume_ml))
             }
@@ -773,7 +899,78 @@ impl Action {
                 format!("circuit failure: {}", failure.name().replace('_', " "))
             }
             Action::CircuitRepair {} => "circuit repaired".into(),
+            Action::Defibrillate {} => "defibrillation".into(),
+            Action::Cpr { active: true } => "CPR started".into(),
+            Action::Cpr { active: false } => "CPR stopped".into(),
+            Action::SetAlarmLimits {
+                map_low_mmhg,
+                map_high_mmhg,
+                heart_rate_low_bpm,
+                heart_rate_high_bpm,
+                spo2_low_percent,
+                ecmo_flow_low_l_min,
+            } => {
+                let parts: Vec<String> = [
+                    ("MAP low", map_low_mmhg, "mmHg"),
+                    ("MAP high", map_high_mmhg, "mmHg"),
+                    ("HR low", heart_rate_low_bpm, "bpm"),
+                    ("HR high", heart_rate_high_bpm, "bpm"),
+                    ("SpO2 low", spo2_low_percent, "%"),
+                    ("flow low", ecmo_flow_low_l_min, "L/min"),
+                ]
+                .into_iter()
+                .filter_map(|(k, v, u)| v.map(|v| format!("{k} {} {u}", round3(v))))
+                .collect();
+                format!("alarm limits: {}", parts.join(", "))
+            }
         }
+    }
+
+    /// The infusion rate of an `infusion`, in its drug's unit (whichever key carries it).
+    pub fn dose(&self) -> Option<f64> {
+        match self {
+            Action::Infusion {
+                dose_ug_kg_min,
+                dose_u_min,
+                ..
+            } => dose_ug_kg_min.or(*dose_u_min),
+            _ => None,
+        }
+    }
+
+    /// `set_alarm_limits`: every key in its range, at least one key, low below high.
+    fn check_alarm_limits(&self) -> Result<(), ActionError> {
+        let Action::SetAlarmLimits {
+            map_low_mmhg,
+            map_high_mmhg,
+            heart_rate_low_bpm,
+            heart_rate_high_bpm,
+            spo2_low_percent,
+            ecmo_flow_low_l_min,
+        } = self
+        else {
+            return Ok(());
+        };
+        let keys = [
+            ("map_low_mmhg", map_low_mmhg),
+            ("map_high_mmhg", map_high_mmhg),
+            ("heart_rate_low_bpm", heart_rate_low_bpm),
+            ("heart_rate_high_bpm", heart_rate_high_bpm),
+            ("spo2_low_percent", spo2_low_percent),
+            ("ecmo_flow_low_l_min", ecmo_flow_low_l_min),
+        ];
+        if keys.iter().all(|(_, v)| v.is_none()) {
+            return Err(ActionError::invalid(
+                "map_low_mmhg",
+                "give at least one limit (map_low_mmhg, map_high_mmhg, heart_rate_low_bpm, heart_rate_high_bpm, spo2_low_percent, ecmo_flow_low_l_min)",
+            ));
+        }
+        for (k, v) in keys {
+            if let Some(v) = v {
+                check("set_alarm_limits", k, k, *v)?;
+            }
+        }
+        Ok(())
     }
 }
 

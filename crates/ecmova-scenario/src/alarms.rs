@@ -58,6 +58,41 @@ pub struct AlarmContext {
     pub has_gas: bool,
     /// The cardiac rhythm.
     pub rhythm: Rhythm,
+    /// The session's alarm limits (`set_alarm_limits`; the defaults otherwise).
+    pub limits: AlarmLimits,
+}
+
+/// The adjustable alarm limits of a session (`set_alarm_limits`), as on a bedside monitor.
+/// The defaults are the fixed thresholds of [`THRESHOLDS`]; the allowed ranges of each key
+/// are in [`crate::action::RANGES`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AlarmLimits {
+    /// Low MAP limit, mmHg (`low_map` warning; the critical limit stays at 50 mmHg).
+    pub map_low_mmhg: f64,
+    /// High MAP limit, mmHg (`high_map` warning).
+    pub map_high_mmhg: f64,
+    /// Low heart-rate limit, bpm (`bradycardia`).
+    pub heart_rate_low_bpm: f64,
+    /// High heart-rate limit, bpm (`tachycardia`).
+    pub heart_rate_high_bpm: f64,
+    /// Low right-radial saturation limit, % (`low_sao2_right_radial`, and the low side of
+    /// `differential_hypoxaemia`).
+    pub spo2_low_percent: f64,
+    /// Low circuit-flow limit, L/min (`low_ecmo_flow`).
+    pub ecmo_flow_low_l_min: f64,
+}
+
+impl Default for AlarmLimits {
+    fn default() -> Self {
+        AlarmLimits {
+            map_low_mmhg: LOW_MAP_MMHG,
+            map_high_mmhg: HIGH_MAP_MMHG,
+            heart_rate_low_bpm: BRADYCARDIA_BPM,
+            heart_rate_high_bpm: TACHYCARDIA_BPM,
+            spo2_low_percent: LOW_SAO2_PERCENT,
+            ecmo_flow_low_l_min: LOW_ECMO_FLOW_L_MIN,
+        }
+    }
 }
 
 /// One alarm condition: its name, severity and threshold.
@@ -80,6 +115,10 @@ pub const CRITICAL_MAP_MMHG: f64 = 50.0;
 /// MAP below this is low, mmHg: the usual target MAP ≥ 65 mmHg in shock (ESC 2021 HF
 /// guideline, SCAI shock definitions).
 pub const LOW_MAP_MMHG: f64 = 65.0;
+/// MAP above this raises the `high_map` warning by default, mmHg (an operational default of
+/// this project: the upper MAP limit of adult monitors is set per patient; above ~110 mmHg the
+/// afterload of a failing LV on VA-ECMO is a concern).
+pub const HIGH_MAP_MMHG: f64 = 110.0;
 /// Mean circuit flow below this is retrograde, L/min (flow-probe resolution).
 pub const RETROGRADE_FLOW_L_MIN: f64 = -0.05;
 /// Circuit flow of a circuit in use below this (and not retrograde) is no flow, L/min: a
@@ -214,6 +253,13 @@ pub const THRESHOLDS: &[Threshold] = &[
         Some(LOW_MAP_MMHG),
     ),
     t(
+        "high_map",
+        Severity::Warning,
+        "map_mmhg",
+        "MAP above 110 mmHg (adjustable)",
+        Some(HIGH_MAP_MMHG),
+    ),
+    t(
         "low_ecmo_flow",
         Severity::Warning,
         "ecmo_flow_l_min",
@@ -279,7 +325,7 @@ pub const THRESHOLDS: &[Threshold] = &[
 ];
 
 /// Number of distinct alarm names (the tracker's size).
-pub const ALARM_NAMES: usize = 18;
+pub const ALARM_NAMES: usize = 19;
 
 /// The distinct names, in priority order.
 pub fn names() -> Vec<&'static str> {
@@ -299,8 +345,9 @@ pub fn evaluate(m: &BeatMetrics, ctx: &AlarmContext) -> [Option<Severity>; ALARM
     let run = ctx.ecmo_running;
     let sinus = ctx.rhythm.is_beating();
     let gas = ctx.has_gas;
+    let l = &ctx.limits;
     let differential = gas
-        && m.sao2_right_radial_percent < LOW_SAO2_PERCENT
+        && m.sao2_right_radial_percent < l.spo2_low_percent
         && m.sao2_femoral_percent - m.sao2_right_radial_percent
             >= DIFFERENTIAL_HYPOXAEMIA_GAP_PERCENT;
     let flag = |c: bool, s: Severity| c.then_some(s);
@@ -320,7 +367,7 @@ pub fn evaluate(m: &BeatMetrics, ctx: &AlarmContext) -> [Option<Severity>; ALARM
         if m.map_mmhg < CRITICAL_MAP_MMHG {
             Some(Critical)
         } else {
-            flag(m.map_mmhg < LOW_MAP_MMHG, Warning)
+            flag(m.map_mmhg < l.map_low_mmhg, Warning)
         },
         flag(run && m.drainage_suction_fraction > 0.0, Critical),
         flag(
@@ -329,16 +376,17 @@ pub fn evaluate(m: &BeatMetrics, ctx: &AlarmContext) -> [Option<Severity>; ALARM
         ),
         flag(differential, Critical),
         flag(
-            gas && !differential && m.sao2_right_radial_percent < LOW_SAO2_PERCENT,
+            gas && !differential && m.sao2_right_radial_percent < l.spo2_low_percent,
             Critical,
         ),
+        flag(m.map_mmhg > l.map_high_mmhg, Warning),
         flag(
             run && m.ecmo_flow_l_min >= NO_ECMO_FLOW_L_MIN
-                && m.ecmo_flow_l_min < LOW_ECMO_FLOW_L_MIN,
+                && m.ecmo_flow_l_min < l.ecmo_flow_low_l_min,
             Warning,
         ),
-        flag(sinus && m.heart_rate_bpm < BRADYCARDIA_BPM, Warning),
-        flag(sinus && m.heart_rate_bpm > TACHYCARDIA_BPM, Warning),
+        flag(sinus && m.heart_rate_bpm < l.heart_rate_low_bpm, Warning),
+        flag(sinus && m.heart_rate_bpm > l.heart_rate_high_bpm, Warning),
         flag(m.sbp_mmhg > HYPERTENSION_SBP_MMHG, Warning),
         flag(
             run && m.oxygenator_dp_mmhg > HIGH_OXYGENATOR_DP_MMHG,
@@ -361,7 +409,7 @@ pub fn evaluate(m: &BeatMetrics, ctx: &AlarmContext) -> [Option<Severity>; ALARM
 }
 
 /// The message of alarm `name` for metrics `m`.
-fn message(name: &str, m: &BeatMetrics) -> String {
+fn message(name: &str, m: &BeatMetrics, l: &AlarmLimits) -> String {
     match name {
         "ventricular_fibrillation" => "VF: no cardiac output; defibrillate".into(),
         "asystole" => "asystole: no cardiac output".into(),
@@ -370,12 +418,12 @@ fn message(name: &str, m: &BeatMetrics) -> String {
             m.ecmo_flow_l_min.max(0.0)
         ),
         "bradycardia" => format!(
-            "HR {:.0} bpm (limit {BRADYCARDIA_BPM:.0})",
-            m.heart_rate_bpm
+            "HR {:.0} bpm (limit {:.0})",
+            m.heart_rate_bpm, l.heart_rate_low_bpm
         ),
         "tachycardia" => format!(
-            "HR {:.0} bpm (limit {TACHYCARDIA_BPM:.0})",
-            m.heart_rate_bpm
+            "HR {:.0} bpm (limit {:.0})",
+            m.heart_rate_bpm, l.heart_rate_high_bpm
         ),
         "hypertension" => format!(
             "systolic pressure {:.0} mmHg (limit {HYPERTENSION_SBP_MMHG:.0})",
@@ -389,7 +437,14 @@ fn message(name: &str, m: &BeatMetrics) -> String {
             "circuit flow {:.2} L/min: the pump head ({:.0} mmHg) is below the arterial pressure; raise the rpm or clamp",
             m.ecmo_flow_l_min, m.pump_head_mmhg
         ),
-        "low_map" => format!("MAP {:.0} mmHg (target ≥ {LOW_MAP_MMHG:.0})", m.map_mmhg),
+        "low_map" => format!(
+            "MAP {:.0} mmHg (target ≥ {:.0})",
+            m.map_mmhg, l.map_low_mmhg
+        ),
+        "high_map" => format!(
+            "MAP {:.0} mmHg (limit {:.0})",
+            m.map_mmhg, l.map_high_mmhg
+        ),
         "drainage_suction" => format!(
             "drained vein at {:.1} mmHg (collapse) for {:.0} % of the beat, drainage pressure {:.0} mmHg: reduce rpm or give volume",
             m.drained_vein_pressure_min_mmhg,
@@ -405,12 +460,12 @@ fn message(name: &str, m: &BeatMetrics) -> String {
             m.sao2_right_radial_percent, m.sao2_femoral_percent
         ),
         "low_sao2_right_radial" => format!(
-            "right radial SaO2 {:.0} % (limit {LOW_SAO2_PERCENT:.0})",
-            m.sao2_right_radial_percent
+            "right radial SaO2 {:.0} % (limit {:.0})",
+            m.sao2_right_radial_percent, l.spo2_low_percent
         ),
         "low_ecmo_flow" => format!(
-            "circuit flow {:.2} L/min (limit {LOW_ECMO_FLOW_L_MIN:.1}): check rpm, lines and volume",
-            m.ecmo_flow_l_min
+            "circuit flow {:.2} L/min (limit {:.1}): check rpm, lines and volume",
+            m.ecmo_flow_l_min, l.ecmo_flow_low_l_min
         ),
         "high_oxygenator_dp" => format!(
             "oxygenator pressure drop {:.0} mmHg (limit {HIGH_OXYGENATOR_DP_MMHG:.0}): clot in the membrane?",
@@ -436,9 +491,20 @@ fn message(name: &str, m: &BeatMetrics) -> String {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlarmTracker {
     raised: [Option<(Severity, f64)>; ALARM_NAMES],
+    limits: AlarmLimits,
 }
 
 impl AlarmTracker {
+    /// The limits the messages quote (those of the last evaluation).
+    pub fn set_limits(&mut self, limits: AlarmLimits) {
+        self.limits = limits;
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> AlarmLimits {
+        self.limits
+    }
+
     /// Takes the conditions evaluated at simulated time `t_s`.
     pub fn update(&mut self, now: [Option<Severity>; ALARM_NAMES], t_s: f64) {
         for (slot, sev) in self.raised.iter_mut().zip(now) {
@@ -467,7 +533,7 @@ impl AlarmTracker {
                 r.map(|(severity, since_s)| Alarm {
                     name: name.into(),
                     severity,
-                    message: message(name, m),
+                    message: message(name, m, &self.limits),
                     since_s,
                 })
             })
@@ -498,6 +564,7 @@ mod tests {
             ecmo_running: false,
             has_gas: false,
             rhythm: Rhythm::VentricularFibrillation,
+            limits: AlarmLimits::default(),
         };
         let mut tr = AlarmTracker::default();
         tr.update(evaluate(&m, &ctx), 3.0);
@@ -546,6 +613,7 @@ mod tests {
             ecmo_running: false,
             has_gas: true,
             rhythm: Rhythm::Sinus,
+            limits: AlarmLimits::default(),
         };
         let mut tr = AlarmTracker::default();
         tr.update(evaluate(&m, &ctx), 1.0);
@@ -554,6 +622,7 @@ mod tests {
             names,
             [
                 "ecmo_no_flow",
+                "high_map",
                 "bradycardia",
                 "hypertension",
                 "spo2_no_pulse"
@@ -566,5 +635,67 @@ mod tests {
         tr.update(evaluate(&fast, &ctx), 2.0);
         assert!(tr.alarms(&fast).iter().any(|a| a.name == "tachycardia"));
         assert_eq!(Severity::Advisory.priority(), "low");
+    }
+
+    /// The learner's limits move the thresholds of the alarms they name, and the messages
+    /// quote the limit in force.
+    #[test]
+    fn alarm_limits_replace_the_default_thresholds() {
+        let m = BeatMetrics {
+            map_mmhg: 70.0,
+            heart_rate_bpm: 95.0,
+            sbp_mmhg: 100.0,
+            pulse_pressure_mmhg: 30.0,
+            aortic_valve_opening_fraction: 1.0,
+            sao2_right_radial_percent: 93.0,
+            sao2_femoral_percent: 93.0,
+            ecmo_flow_l_min: 2.0,
+            ..Default::default()
+        };
+        let base = AlarmContext {
+            ecmo_in_use: true,
+            ecmo_running: true,
+            has_gas: true,
+            rhythm: Rhythm::Sinus,
+            limits: AlarmLimits::default(),
+        };
+        let raised = |ctx: &AlarmContext| -> Vec<String> {
+            let mut tr = AlarmTracker::default();
+            tr.set_limits(ctx.limits);
+            tr.update(evaluate(&m, ctx), 1.0);
+            tr.alarms(&m).into_iter().map(|a| a.name).collect()
+        };
+        assert!(raised(&base).is_empty(), "{:?}", raised(&base));
+        let strict = AlarmContext {
+            limits: AlarmLimits {
+                map_low_mmhg: 75.0,
+                map_high_mmhg: 65.0,
+                heart_rate_low_bpm: 100.0,
+                heart_rate_high_bpm: 90.0,
+                spo2_low_percent: 95.0,
+                ecmo_flow_low_l_min: 2.5,
+            },
+            ..base
+        };
+        let names = raised(&strict);
+        for n in [
+            "low_map",
+            "high_map",
+            "bradycardia",
+            "tachycardia",
+            "low_sao2_right_radial",
+            "low_ecmo_flow",
+        ] {
+            assert!(names.iter().any(|x| x == n), "{n} not in {names:?}");
+        }
+        let mut tr = AlarmTracker::default();
+        tr.set_limits(strict.limits);
+        tr.update(evaluate(&m, &strict), 1.0);
+        let low_map = tr
+            .alarms(&m)
+            .into_iter()
+            .find(|a| a.name == "low_map")
+            .unwrap();
+        assert!(low_map.message.contains("75"), "{}", low_map.message);
     }
 }

@@ -2,7 +2,8 @@
 //! models.
 //!
 //! A drug acts on up to four model parameters, each through an Emax model of the infusion rate
-//! `D` (µg/kg/min): `factor(D) = 1 + Emax·D/(ED50 + D)` (the classical hyperbolic
+//! `D` (µg/kg/min; vasopressin in U/min, as it is dosed at the bedside):
+//! `factor(D) = 1 + Emax·D/(ED50 + D)` (the classical hyperbolic
 //! dose-response; no hysteresis: catecholamines and milrinone reach their effect within
 //! minutes, much faster than the scenarios' phases). The four parameters are the end-systolic
 //! elastance of both ventricles (contractility), the heart rate, the systemic tissue-bed
@@ -28,14 +29,49 @@ pub enum Drug {
     Dobutamine,
     /// Milrinone: PDE3 inhibition, inotropy and arterial and venous dilation.
     Milrinone,
+    /// Epinephrine: β1 inotropy and chronotropy; β2 vasodilation at low rates, overtaken by
+    /// α1 vasoconstriction at higher rates.
+    Epinephrine,
+    /// Vasopressin: V1 vasoconstriction without inotropy; dosed in U/min (`dose_u_min`).
+    Vasopressin,
 }
 
-/// Emax and ED50 (µg/kg/min) of one effect.
+/// How a drug's rate is given: the action key and its unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DoseUnit {
+    /// `dose_ug_kg_min`, µg/kg/min (catecholamines, milrinone).
+    UgPerKgPerMin,
+    /// `dose_u_min`, U/min (vasopressin).
+    UnitsPerMin,
+}
+
+impl DoseUnit {
+    /// Both units.
+    pub const ALL: [DoseUnit; 2] = [DoseUnit::UgPerKgPerMin, DoseUnit::UnitsPerMin];
+
+    /// The action key carrying the rate.
+    pub fn key(self) -> &'static str {
+        match self {
+            DoseUnit::UgPerKgPerMin => "dose_ug_kg_min",
+            DoseUnit::UnitsPerMin => "dose_u_min",
+        }
+    }
+
+    /// The unit.
+    pub fn unit(self) -> &'static str {
+        match self {
+            DoseUnit::UgPerKgPerMin => "µg/kg/min",
+            DoseUnit::UnitsPerMin => "U/min",
+        }
+    }
+}
+
+/// Emax and ED50 (in the drug's dose unit, [`Drug::dose_unit`]) of one effect.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Emax {
     /// Maximal fractional change (negative: decrease).
     pub emax: f64,
-    /// Infusion rate giving half the maximal effect, µg/kg/min.
+    /// Infusion rate giving half the maximal effect, in the drug's dose unit.
     pub ed50: f64,
 }
 
@@ -60,15 +96,34 @@ pub struct DrugProfile {
     pub heart_rate: Emax,
     /// Systemic tissue-bed resistances.
     pub resistance: Emax,
+    /// A second, multiplicative effect on the same resistances (epinephrine's α1
+    /// vasoconstriction overtaking its β2 vasodilation as the rate rises; none for the other
+    /// drugs).
+    pub resistance_high_dose: Emax,
     /// Unstressed volume of the systemic veins (negative Emax: venoconstriction).
     pub venous_unstressed_volume: Emax,
-    /// Highest infusion rate accepted, µg/kg/min (the top of the usual clinical range).
-    pub max_dose_ug_kg_min: f64,
+    /// Highest infusion rate accepted, in the drug's dose unit (the top of the usual clinical
+    /// range).
+    pub max_dose: f64,
 }
 
 impl Drug {
     /// All drugs.
-    pub const ALL: [Drug; 3] = [Drug::Norepinephrine, Drug::Dobutamine, Drug::Milrinone];
+    pub const ALL: [Drug; 5] = [
+        Drug::Norepinephrine,
+        Drug::Dobutamine,
+        Drug::Milrinone,
+        Drug::Epinephrine,
+        Drug::Vasopressin,
+    ];
+
+    /// The key and unit of its rate.
+    pub fn dose_unit(self) -> DoseUnit {
+        match self {
+            Drug::Vasopressin => DoseUnit::UnitsPerMin,
+            _ => DoseUnit::UgPerKgPerMin,
+        }
+    }
 
     /// The scenario-file name.
     pub fn name(self) -> &'static str {
@@ -76,6 +131,8 @@ impl Drug {
             Drug::Norepinephrine => "norepinephrine",
             Drug::Dobutamine => "dobutamine",
             Drug::Milrinone => "milrinone",
+            Drug::Epinephrine => "epinephrine",
+            Drug::Vasopressin => "vasopressin",
         }
     }
 
@@ -107,7 +164,8 @@ impl Drug {
                     emax: -0.3,
                     ed50: 0.3,
                 },
-                max_dose_ug_kg_min: 1.0,
+                resistance_high_dose: Emax::NONE,
+                max_dose: 1.0,
             },
             // Akhtar N et al., Am J Cardiol 1975;36:202 (severe heart failure, 10 µg/kg/min):
             // CO 3.1 → 5.6 L/min, HR 98.5 → 105.2 bpm (+7 %), MAP 93 → 98 mmHg, PCWP 27.4 →
@@ -130,8 +188,9 @@ impl Drug {
                     emax: -0.6,
                     ed50: 5.0,
                 },
+                resistance_high_dose: Emax::NONE,
                 venous_unstressed_volume: Emax::NONE,
-                max_dose_ug_kg_min: 20.0,
+                max_dose: 20.0,
             },
             // Canadian multicentre study, Can J Cardiol 1991 (50 µg/kg load + 0.5 µg/kg/min in
             // NYHA III-IV): CI +38 %, PCWP −28 %, SVI +34 %; SVR −15 to −31 %, HR +4 to +13 %
@@ -157,13 +216,76 @@ impl Drug {
                     emax: 0.1,
                     ed50: 0.5,
                 },
-                max_dose_ug_kg_min: 0.75,
+                resistance_high_dose: Emax::NONE,
+                max_dose: 0.75,
+            },
+            // Stratton JR et al., J Appl Physiol 1985;58:1199 (10 healthy men, 25/50/100
+            // ng/kg/min = 0.025/0.05/0.1 µg/kg/min): HR +8/+12/+17 bpm, stroke volume
+            // +26/+31/+40 % at an unchanged end-diastolic volume (ejection fraction +0.10 to
+            // +0.16: inotropy), cardiac output +41/+58/+74 %, SVR −31/−42/−48 %. Moran JL et
+            // al., Crit Care Med 1993;21:70 (18 patients in septic shock, 3-18 µg/min ≈
+            // 0.04-0.25 µg/kg/min): linear rises of HR, MAP, cardiac index and stroke volume
+            // index with no change of SVR index, i.e. the β2 dilation of the low rates is
+            // offset by α1 constriction at the clinical rates. Usual range 0.01-0.5 µg/kg/min
+            // (up to ~1). Contractility Emax 0.8 / ED50 0.05 and HR Emax 0.45 / ED50 0.1
+            // (+22 % at 0.1, +17 bpm from ~75) follow Stratton; the resistance is the product of
+            // a β2 term (Emax −0.4, ED50 0.03: −31 % at 0.1) and an α1 term (Emax 1.5, ED50
+            // 0.5: +30 % at 0.1, ×2 at 1) so that the net SVR falls ~10-15 % at 0.05-0.1,
+            // is about flat over 0.2-0.3 (Moran) and rises above. Stratton's larger SVR fall
+            // includes the baroreflex withdrawal of vasoconstriction, which the drug's effect
+            // does not carry (the optional baroreflex loop does). Venoconstriction as for
+            // norepinephrine (α1; Emax −0.3, ED50 0.3). The ED50 and Emax values are estimates
+            // fitted by hand to these directions and magnitudes.
+            Drug::Epinephrine => DrugProfile {
+                contractility: Emax {
+                    emax: 0.8,
+                    ed50: 0.05,
+                },
+                heart_rate: Emax {
+                    emax: 0.45,
+                    ed50: 0.1,
+                },
+                resistance: Emax {
+                    emax: -0.4,
+                    ed50: 0.03,
+                },
+                resistance_high_dose: Emax {
+                    emax: 1.5,
+                    ed50: 0.5,
+                },
+                venous_unstressed_volume: Emax {
+                    emax: -0.3,
+                    ed50: 0.3,
+                },
+                max_dose: 1.0,
+            },
+            // Landry DW et al., Circulation 1997;95:1122 (vasodilatory septic shock on
+            // catecholamines): 0.04 U/min raised arterial pressure from 92/52 to 146/66 mmHg
+            // through vasoconstriction, SVR 644 → 1187 dyn·s/cm⁵ (+84 %); 0.01 U/min raised
+            // systolic pressure from 83 to 115 mmHg. No inotropic effect; cardiac output
+            // unchanged or lower (Holmes CL et al., Crit Care 2003;7:427). Usual range
+            // 0.01-0.04 U/min (Russell JA et al., NEJM 2008;358:877, VASST: 0.01-0.03 U/min;
+            // up to 0.067 U/min in Dünser MW et al., Circulation 2003;107:2313). Resistance
+            // Emax 1.2 / ED50 0.015 U/min gives +48 % at 0.01 and +87 % at 0.04 U/min. It is a
+            // weak pressor in healthy people (Landry 1997): the model applies the
+            // vasodilatory-shock response in every preset, a limitation stated in the docs.
+            Drug::Vasopressin => DrugProfile {
+                contractility: Emax::NONE,
+                heart_rate: Emax::NONE,
+                resistance: Emax {
+                    emax: 1.2,
+                    ed50: 0.015,
+                },
+                resistance_high_dose: Emax::NONE,
+                venous_unstressed_volume: Emax::NONE,
+                max_dose: 0.1,
             },
         }
     }
 }
 
-/// Applies a change of infusion rate of `drug` from `old` to `new` µg/kg/min to `params`.
+/// Applies a change of infusion rate of `drug` from `old` to `new` (in its dose unit) to
+/// `params`.
 pub fn apply_dose_change(params: &mut CirculationParams, drug: Drug, old: f64, new: f64) {
     let p = drug.profile();
     let ratio = |e: Emax| e.factor(new) / e.factor(old);
@@ -171,7 +293,7 @@ pub fn apply_dose_change(params: &mut CirculationParams, drug: Drug, old: f64, n
     params.scale_contractility(lv, ratio(p.contractility));
     params.scale_contractility(rv, ratio(p.contractility));
     params.heart_rate_bpm *= ratio(p.heart_rate);
-    params.scale_systemic_resistance(ratio(p.resistance));
+    params.scale_systemic_resistance(ratio(p.resistance) * ratio(p.resistance_high_dose));
     let venous = ratio(p.venous_unstressed_volume);
     for &j in &params.systemic_beds.clone() {
         let vein = params.connections[j].to;
@@ -181,10 +303,10 @@ pub fn apply_dose_change(params: &mut CirculationParams, drug: Drug, old: f64, n
     }
 }
 
-/// The current infusion rates of every drug, µg/kg/min.
+/// The current infusion rates of every drug, each in its dose unit.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Infusions {
-    rates: [f64; 3],
+    rates: [f64; 5],
 }
 
 impl Infusions {

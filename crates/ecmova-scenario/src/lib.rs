@@ -18,6 +18,7 @@
 
 pub mod action;
 pub mod alarms;
+pub mod bedside;
 pub mod build;
 pub mod interventions;
 pub mod json_keys;

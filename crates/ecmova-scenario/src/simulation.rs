@@ -16,7 +16,8 @@
 use crate::action::{
     check_in, Action, ActionError, ArrestRhythm, CircuitFailure, DeviceKind, TimedAction,
 };
-use crate::alarms::{AlarmContext, AlarmTracker};
+use crate::alarms::{AlarmContext, AlarmLimits, AlarmTracker};
+use crate::bedside::Bedside;
 use crate::build::{Built, ScenarioError};
 use crate::interventions::Infusions;
 use crate::reflex::ReflexLoop;
@@ -85,6 +86,19 @@ pub struct LoggedAction {
     pub source: Source,
     /// The action.
     pub action: Action,
+    /// What came of it when that is a chance outcome (a `defibrillate`: "… sinus rhythm" or
+    /// "… VF persists"); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+}
+
+impl LoggedAction {
+    /// Its description for people: the outcome when there is one, else the action's.
+    pub fn describe(&self) -> String {
+        self.outcome
+            .clone()
+            .unwrap_or_else(|| self.action.describe())
+    }
 }
 
 /// A phase of the run: from the start, or from an action, to the next action (actions at the
@@ -161,6 +175,10 @@ pub struct Simulation {
     circuit: CircuitMemory,
     ecmo_started: bool,
     pending_hemoglobin_g_dl: Option<f64>,
+    bedside: Bedside,
+    alarm_limits: AlarmLimits,
+    blood_lost_ml: f64,
+    bleed_limit_reached: bool,
     /// Smallest step bound the engine used at a beat start (`Model::effective_max_step_s`).
     smallest_step_bound_s: f64,
 }
@@ -178,6 +196,13 @@ impl CircuitMemory {
         CircuitFailure::ALL
             .iter()
             .any(|f| f.stops_pump() && self.failures & f.bit() != 0)
+    }
+
+    /// Whether a dislodged cannula's site bleeds.
+    pub(crate) fn bleeding(&self) -> bool {
+        CircuitFailure::ALL
+            .iter()
+            .any(|f| f.bleeds() && self.failures & f.bit() != 0)
     }
 
     fn names(&self) -> Vec<&'static str> {
@@ -240,6 +265,13 @@ impl Simulation {
             circuit: CircuitMemory::default(),
             ecmo_started: false,
             pending_hemoglobin_g_dl: None,
+            bedside: Bedside {
+                seed: built.scenario.simulation.seed.unwrap_or(0),
+                ..Bedside::default()
+            },
+            alarm_limits: AlarmLimits::default(),
+            blood_lost_ml: 0.0,
+            bleed_limit_reached: false,
             smallest_step_bound_s: model.effective_max_step_s(),
             model,
             state,
@@ -374,6 +406,21 @@ impl Simulation {
     /// The circuit failures in force (`pump_failure`, ...), in documentation order.
     pub fn circuit_failures(&self) -> Vec<&'static str> {
         self.circuit.names()
+    }
+
+    /// The alarm limits in force (`set_alarm_limits`, or the defaults).
+    pub fn alarm_limits(&self) -> AlarmLimits {
+        self.alarm_limits
+    }
+
+    /// Whether chest compressions are in progress (`cpr`).
+    pub fn cpr_in_progress(&self) -> bool {
+        self.bedside.cpr_saved_heart_rate_bpm.is_some()
+    }
+
+    /// Shocks delivered so far (`defibrillate`).
+    pub fn shocks_delivered(&self) -> u64 {
+        self.bedside.shocks
     }
 
     /// Whether the circuit has run at some time (its stop then raises the no-flow alarm).
@@ -562,6 +609,7 @@ impl Simulation {
             self.beats.push(beat.clone());
         }
         self.weaning_after_beat(beat)?;
+        self.bleed_after_beat(beat.period_s);
         if self.ecmo_running() && !self.circuit.pump_stopped() {
             self.ecmo_started = true;
         }
@@ -571,7 +619,9 @@ impl Simulation {
                 ecmo_running: self.ecmo_running(),
                 has_gas: self.model.params().gas.is_some(),
                 rhythm: self.model.params().rhythm,
+                limits: self.alarm_limits,
             };
+            self.alarms.set_limits(self.alarm_limits);
             self.alarms
                 .update(crate::alarms::evaluate(&avg, &ctx), self.state.time_s());
         }
@@ -632,6 +682,40 @@ impl Simulation {
         Ok(())
     }
 
+    /// A dislodged cannula's site bleeds: the beat's share of
+    /// [`crate::action::DISLODGEMENT_BLEED_ML_MIN`] is removed from the vessels by compliance
+    /// (the `fluid` path). When the fluid model can remove no more (a vessel at its unstressed
+    /// volume) the bleeding stops there and `bleeding_stopped_at_limit` says so.
+    fn bleed_after_beat(&mut self, period_s: f64) {
+        if !self.circuit.bleeding() || self.bleed_limit_reached {
+            return;
+        }
+        let dv = -crate::action::DISLODGEMENT_BLEED_ML_MIN / 60.0 * period_s;
+        match apply_fluid(
+            &mut self.model,
+            Some(&mut self.state),
+            dv,
+            self.fluid_balance_ml,
+        ) {
+            Ok(()) => {
+                self.fluid_balance_ml += dv;
+                self.blood_lost_ml -= dv;
+            }
+            Err(_) => self.bleed_limit_reached = true,
+        }
+    }
+
+    /// Blood lost from dislodged cannulae' sites so far, mL.
+    pub fn blood_lost_ml(&self) -> f64 {
+        self.blood_lost_ml
+    }
+
+    /// Current bleeding rate, mL/min (absent when nothing bleeds).
+    pub fn bleeding_ml_min(&self) -> Option<f64> {
+        (self.circuit.bleeding() && !self.bleed_limit_reached)
+            .then_some(crate::action::DISLODGEMENT_BLEED_ML_MIN)
+    }
+
     /// Opens a phase now that no action opened (a weaning step): the series rows and the
     /// steady-state detector follow it as they follow an action's phase.
     fn open_phase(&mut self, label: String) {
@@ -686,6 +770,8 @@ impl Simulation {
             infusions: self.infusions.clone(),
             fluid_balance_ml: self.fluid_balance_ml,
             circuit: self.circuit.clone(),
+            bedside: self.bedside.clone(),
+            alarm_limits: self.alarm_limits,
         };
         apply_to_model(&mut self.model, Some(&mut self.state), &action, &mut ctx)?;
         if let Action::WeaningTrial {
@@ -709,12 +795,18 @@ impl Simulation {
         self.infusions = ctx.infusions;
         self.fluid_balance_ml = ctx.fluid_balance_ml;
         self.circuit = ctx.circuit;
+        if matches!(action, Action::CircuitRepair {}) {
+            self.bleed_limit_reached = false;
+        }
+        let outcome = ctx.bedside.last_outcome.take();
+        self.bedside = ctx.bedside;
+        self.alarm_limits = ctx.alarm_limits;
         if let Action::SetHemoglobin { hemoglobin_g_dl } = &action {
             self.pending_hemoglobin_g_dl = Some(*hemoglobin_g_dl);
         }
         self.state.refresh(&self.model);
         let t = self.state.time_s();
-        let label = action.describe();
+        let label = outcome.clone().unwrap_or_else(|| action.describe());
         match self.phases.last_mut() {
             Some(p) if (p.start_s - t).abs() < 1e-9 && p.beats == 0 => {
                 if p.label == "baseline" {
@@ -738,6 +830,7 @@ impl Simulation {
             t_s: t,
             source,
             action,
+            outcome,
         });
         Ok(label)
     }
@@ -756,6 +849,10 @@ pub(crate) struct ActionContext {
     pub fluid_balance_ml: f64,
     /// The circuit before its failures, and the failures in force.
     pub circuit: CircuitMemory,
+    /// The seed, shock counter and VF onset of `defibrillate`.
+    pub bedside: Bedside,
+    /// The alarm limits (`set_alarm_limits`).
+    pub alarm_limits: AlarmLimits,
 }
 
 /// Applies one action to the model (and, when running, to the state): the one implementation
@@ -800,17 +897,18 @@ pub(crate) fn apply_to_model(
             Some(_) if model.params().gas.is_some() => Ok(()),
             _ => apply_hemoglobin(model, None, *hemoglobin_g_dl),
         },
-        Action::Infusion {
-            drug,
-            dose_ug_kg_min,
-        } => {
+        Action::Infusion { drug, .. } => {
+            let dose = action.dose().unwrap_or(0.0);
             let old = ctx.infusions.rate(*drug);
             model
-                .update(|p| crate::interventions::apply_dose_change(p, *drug, old, *dose_ug_kg_min))
-                .map_err(|e| ActionError::from_param("dose_ug_kg_min", e))?;
-            ctx.infusions.set(*drug, *dose_ug_kg_min);
+                .update(|p| crate::interventions::apply_dose_change(p, *drug, old, dose))
+                .map_err(|e| ActionError::from_param(drug.dose_unit().key(), e))?;
+            ctx.infusions.set(*drug, dose);
             Ok(())
         }
+        Action::Defibrillate {} => apply_shock(model, state, &mut ctx.bedside),
+        Action::Cpr { active } => apply_cpr(model, *active, &mut ctx.bedside),
+        Action::SetAlarmLimits { .. } => apply_alarm_limits(action, &mut ctx.alarm_limits),
         Action::Fluid { volume_ml } => {
             apply_fluid(model, state, *volume_ml, ctx.fluid_balance_ml)?;
             ctx.fluid_balance_ml += volume_ml;
@@ -822,13 +920,26 @@ pub(crate) fn apply_to_model(
                 ArrestRhythm::Vf => Rhythm::VentricularFibrillation,
                 ArrestRhythm::Asystole => Rhythm::Asystole,
             };
+            let was = model.params().rhythm;
             model
                 .update(|p| p.rhythm = r)
-                .map_err(|e| ActionError::from_param("rhythm", e))
+                .map_err(|e| ActionError::from_param("rhythm", e))?;
+            ctx.bedside.vf_since_s = match (r, was) {
+                (Rhythm::VentricularFibrillation, Rhythm::VentricularFibrillation) => {
+                    ctx.bedside.vf_since_s
+                }
+                (Rhythm::VentricularFibrillation, _) => state.map(|s| s.time_s()),
+                _ => None,
+            };
+            Ok(())
         }
-        Action::Rosc {} => model
-            .update(|p| p.rhythm = Rhythm::Sinus)
-            .map_err(|e| ActionError::from_param("action", e)),
+        Action::Rosc {} => {
+            ctx.bedside.vf_since_s = None;
+            model
+                .update(|p| p.rhythm = Rhythm::Sinus)
+                .map_err(|e| ActionError::from_param("action", e))?;
+            end_cpr(model, &mut ctx.bedside)
+        }
         Action::SetHeartRate { heart_rate_bpm } => model
             .update(|p| p.heart_rate_bpm = *heart_rate_bpm)
             .map_err(|e| ActionError::from_param("heart_rate_bpm", e)),
@@ -863,6 +974,150 @@ pub(crate) fn apply_to_model(
                 .map_err(|e| ActionError::from_param("lv_contractility_scale", e))
         }
     }
+}
+
+/// A transthoracic shock: in VF, sinus rhythm with the probability of
+/// [`crate::bedside::shock_success_probability`] for the time in VF, drawn from the seed and
+/// the shock's number; otherwise nothing changes. Without a state (the up-front validation of
+/// a timeline, which has no clock) the outcome is unknown and the model is left as it is.
+fn apply_shock(
+    model: &mut Model,
+    state: Option<&mut State>,
+    bedside: &mut Bedside,
+) -> Result<(), ActionError> {
+    let Some(state) = state else {
+        return Ok(());
+    };
+    let rhythm = model.params().rhythm;
+    let k = bedside.shocks;
+    bedside.shocks += 1;
+    if rhythm != Rhythm::VentricularFibrillation {
+        bedside.last_outcome = Some(format!(
+            "defibrillation: no effect ({} is not a shockable rhythm)",
+            match rhythm {
+                Rhythm::Asystole => "asystole",
+                _ => "sinus rhythm",
+            }
+        ));
+        return Ok(());
+    }
+    let t = state.time_s();
+    let vf_s = t - bedside.vf_since_s.unwrap_or(0.0);
+    let p = crate::bedside::shock_success_probability(vf_s);
+    let success = crate::bedside::uniform(bedside.seed, k) < p;
+    if success {
+        model
+            .update(|p| p.rhythm = Rhythm::Sinus)
+            .map_err(|e| ActionError::from_param("action", e))?;
+        bedside.vf_since_s = None;
+        end_cpr(model, bedside)?;
+    }
+    bedside.last_outcome = Some(format!(
+        "defibrillation after {:.0} s of VF (chance {:.0} %): {}",
+        vf_s,
+        100.0 * p,
+        if success {
+            "sinus rhythm"
+        } else {
+            "VF persists"
+        }
+    ));
+    Ok(())
+}
+
+/// Starts or stops chest compressions: the engine's compressions, and the beat clock at the
+/// compression rate while they last (the heart rate set before is restored at the end). A
+/// start while the heart beats or while CPR runs, and a stop without CPR, change nothing and
+/// say so (not errors: a shock's chance outcome decides whether a scenario's later `cpr`
+/// event finds the heart beating).
+fn apply_cpr(model: &mut Model, active: bool, bedside: &mut Bedside) -> Result<(), ActionError> {
+    let noop = |bedside: &mut Bedside, why: &str| {
+        bedside.last_outcome = Some(format!("CPR: no change ({why})"));
+        Ok(())
+    };
+    match (active, bedside.cpr_saved_heart_rate_bpm) {
+        (true, Some(_)) => noop(bedside, "already in progress"),
+        (false, None) => noop(bedside, "no CPR in progress"),
+        (true, None) if model.params().rhythm.is_beating() => {
+            noop(bedside, "the heart beats in sinus rhythm")
+        }
+        (true, None) => {
+            let hr = model.params().heart_rate_bpm;
+            model
+                .update(|p| p.heart_rate_bpm = crate::bedside::CPR_RATE_PER_MIN)
+                .map_err(|e| ActionError::from_param("active", e))?;
+            model.set_chest_compressions(Some(crate::bedside::compressions()));
+            bedside.cpr_saved_heart_rate_bpm = Some(hr);
+            Ok(())
+        }
+        (false, Some(_)) => end_cpr(model, bedside),
+    }
+}
+
+/// Ends CPR if it is in progress (stop, or a return of sinus rhythm).
+fn end_cpr(model: &mut Model, bedside: &mut Bedside) -> Result<(), ActionError> {
+    if let Some(hr) = bedside.cpr_saved_heart_rate_bpm.take() {
+        model.set_chest_compressions(None);
+        model
+            .update(|p| p.heart_rate_bpm = hr)
+            .map_err(|e| ActionError::from_param("active", e))?;
+    }
+    Ok(())
+}
+
+/// Merges the keys given into the limits in force; each low limit must stay below its high
+/// limit.
+fn apply_alarm_limits(action: &Action, limits: &mut AlarmLimits) -> Result<(), ActionError> {
+    let Action::SetAlarmLimits {
+        map_low_mmhg,
+        map_high_mmhg,
+        heart_rate_low_bpm,
+        heart_rate_high_bpm,
+        spo2_low_percent,
+        ecmo_flow_low_l_min,
+    } = action
+    else {
+        return Ok(());
+    };
+    let mut next = *limits;
+    let set = |slot: &mut f64, v: &Option<f64>| {
+        if let Some(v) = v {
+            *slot = *v;
+        }
+    };
+    set(&mut next.map_low_mmhg, map_low_mmhg);
+    set(&mut next.map_high_mmhg, map_high_mmhg);
+    set(&mut next.heart_rate_low_bpm, heart_rate_low_bpm);
+    set(&mut next.heart_rate_high_bpm, heart_rate_high_bpm);
+    set(&mut next.spo2_low_percent, spo2_low_percent);
+    set(&mut next.ecmo_flow_low_l_min, ecmo_flow_low_l_min);
+    let pairs = [
+        (
+            "map_low_mmhg",
+            map_low_mmhg.is_some(),
+            next.map_low_mmhg,
+            "map_high_mmhg",
+            next.map_high_mmhg,
+        ),
+        (
+            "heart_rate_low_bpm",
+            heart_rate_low_bpm.is_some(),
+            next.heart_rate_low_bpm,
+            "heart_rate_high_bpm",
+            next.heart_rate_high_bpm,
+        ),
+    ];
+    for (low_key, low_given, low, high_key, high) in pairs {
+        if low >= high {
+            let field = if low_given { low_key } else { high_key };
+            return Err(ActionError::invalid(
+                field,
+                format!("{low_key} = {low} must be below {high_key} = {high}"),
+            ));
+        }
+    }
+    *limits = next;
+    Ok(())
 }
 
 /// The circuit's actions: start, stop, rpm, FdO2, sweep; a weaning trial needs a running
@@ -985,6 +1240,17 @@ fn apply_failure(
                 CircuitFailure::PumpFailure
                 | CircuitFailure::PowerLoss
                 | CircuitFailure::AirInVenousLine => e.pump_rpm = 0.0,
+                CircuitFailure::DrainageDislodgement => {
+                    e.pump_rpm = 0.0;
+                    let (a, b) = crate::action::DISLODGED_CANNULA_COEFFICIENTS;
+                    e.drainage_cannula.a_mmhg_s2_per_ml2 = a;
+                    e.drainage_cannula.b_mmhg_s_per_ml = b;
+                }
+                CircuitFailure::ReturnDislodgement => {
+                    let (a, b) = crate::action::DISLODGED_CANNULA_COEFFICIENTS;
+                    e.return_cannula.a_mmhg_s2_per_ml2 = a;
+                    e.return_cannula.b_mmhg_s_per_ml = b;
+                }
                 CircuitFailure::OxygenatorFailure => {
                     e.oxygenator.slope_mmhg_s_per_ml *= DP;
                     e.oxygenator.offset_mmhg *= DP;

@@ -2,7 +2,7 @@
 //! snake_case, units in the names. A quantity that does not exist for this patient (no
 //! circuit, no device, no gas model, no beat yet) is absent, never 0.
 
-use crate::alarms::{Alarm, AlarmTracker};
+use crate::alarms::{Alarm, AlarmLimits, AlarmTracker};
 use crate::simulation::{Simulation, SUMMARY_BEATS};
 use ecmova_engine::{BeatMetrics, CirculationParams, UnloadingDevice};
 use schemars::JsonSchema;
@@ -402,6 +402,13 @@ pub struct Summary {
     pub stopped_at_steady: bool,
     /// Cardiac rhythm: `sinus`, `vf` or `asystole`.
     pub rhythm: String,
+    /// Whether chest compressions are in progress (`cpr`).
+    pub cpr_in_progress: bool,
+    /// Bleeding from a dislodged cannula's site, mL/min (absent when nothing bleeds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bleeding_ml_min: Option<f64>,
+    /// Blood lost from dislodged cannulae' sites so far, mL.
+    pub blood_lost_ml: f64,
     /// Whether the baroreflex is coupled.
     pub baroreflex: bool,
     /// The circuit's settings (absent without a circuit).
@@ -428,6 +435,8 @@ pub struct Summary {
     pub hemoglobin_g_dl: Option<f64>,
     /// Raised alarms, critical first.
     pub alarms: Vec<Alarm>,
+    /// The alarm limits in force (the defaults, or the session's `set_alarm_limits`).
+    pub alarm_limits: AlarmLimits,
     /// One summary per phase.
     pub phases: Vec<PhaseSummary>,
     /// The weaning trial (absent if none ran).
@@ -471,6 +480,9 @@ impl Summary {
             steady_state_time_s: sim.steady_time_s(),
             stopped_at_steady: false,
             rhythm: params.rhythm.name().into(),
+            cpr_in_progress: sim.cpr_in_progress(),
+            bleeding_ml_min: sim.bleeding_ml_min(),
+            blood_lost_ml: sim.blood_lost_ml(),
             baroreflex: sim.has_baroreflex(),
             circuit_settings: params.ecmo.as_ref().map(|e| CircuitSettings {
                 cannulation: e.cannulation.name().into(),
@@ -507,6 +519,7 @@ impl Summary {
                 .map(|m| m.sao2_femoral_percent),
             hemoglobin_g_dl: params.gas.as_ref().map(|g| g.hemoglobin_g_dl),
             alarms: avg.as_ref().map_or_else(Vec::new, |m| tracker.alarms(m)),
+            alarm_limits: sim.alarm_limits(),
             phases: phase_summaries,
             weaning_trial: sim.weaning().map(|trial| WeaningSummary {
                 completed: trial.finished(),

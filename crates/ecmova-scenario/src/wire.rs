@@ -250,6 +250,10 @@ pub struct Simulation {
     /// Beat-to-beat relative change below which the run counts as steady (default 0.001).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steady_tolerance: Option<f64>,
+    /// Seed of the run's chance events (the outcome of each `defibrillate`; default 0). A
+    /// run is a pure function of its scenario, seed included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
 }
 
 impl Scenario {
@@ -311,6 +315,7 @@ impl Scenario {
                 max_step_s: None,
                 series_interval_s: None,
                 steady_tolerance: None,
+                seed: None,
             },
             ecmo,
             devices,

@@ -187,3 +187,94 @@ fn cumulative_fluid_removals_are_refused_before_the_run() {
         "{err}"
     );
 }
+
+/// Epinephrine 0.1 µg/kg/min in healthy men (Stratton JR et al., J Appl Physiol
+/// 1985;58:1199): cardiac output +74 %, HR +17 bpm, systolic pressure +30 mmHg, SVR −48 %
+/// (with the subjects' baroreflex). Plausible magnitude in the model, which carries no
+/// baroreflex in the drug effect: CO +25 to +110 %, HR +10 to +40 %, MAP within −10 to +25 %.
+#[test]
+fn epinephrine_raises_output_and_rate_in_a_healthy_adult() {
+    let (a, b) = before_after(
+        "healthy-adult",
+        "action = \"infusion\"\ndrug = \"epinephrine\"\ndose_ug_kg_min = 0.1",
+    );
+    let (co, hr, map) = (
+        change(&a, &b, "cardiac_output_l_min"),
+        change(&a, &b, "heart_rate_bpm"),
+        change(&a, &b, "map_mmhg"),
+    );
+    println!("epinephrine 0.1: CO {co:+.2}, HR {hr:+.3}, MAP {map:+.3}");
+    assert!((0.25..=1.10).contains(&co));
+    assert!((0.10..=0.40).contains(&hr));
+    assert!((-0.10..=0.25).contains(&map));
+}
+
+/// Epinephrine at clinical rates in septic shock (Moran JL et al., Crit Care Med 1993;21:70:
+/// 3-18 µg/min, HR, MAP and cardiac index rise, SVR index unchanged): at 0.2 µg/kg/min MAP,
+/// HR and CO all rise; at 1 µg/kg/min the α1 effect makes MAP rise more than at 0.2.
+#[test]
+fn epinephrine_raises_map_rate_and_output_in_septic_shock() {
+    let (a, b) = before_after(
+        "septic-cardiomyopathy",
+        "action = \"infusion\"\ndrug = \"epinephrine\"\ndose_ug_kg_min = 0.2",
+    );
+    let (co, hr, map) = (
+        change(&a, &b, "cardiac_output_l_min"),
+        change(&a, &b, "heart_rate_bpm"),
+        change(&a, &b, "map_mmhg"),
+    );
+    println!("epinephrine 0.2 (septic): CO {co:+.2}, HR {hr:+.3}, MAP {map:+.3}");
+    assert!(co > 0.10 && hr > 0.05 && map > 0.03);
+    let (_, high) = before_after(
+        "septic-cardiomyopathy",
+        "action = \"infusion\"\ndrug = \"epinephrine\"\ndose_ug_kg_min = 1.0",
+    );
+    assert!(change(&a, &high, "map_mmhg") > map);
+}
+
+/// Vasopressin 0.04 U/min in vasodilatory septic shock (Landry DW et al., Circulation
+/// 1997;95:1122): arterial pressure 92/52 → 146/66 mmHg, SVR +84 %, no inotropy. Plausible
+/// magnitude: MAP +15 to +70 %, HR not raised, CO not raised by more than 5 %.
+#[test]
+fn vasopressin_raises_map_by_vasoconstriction_in_septic_shock() {
+    let (a, b) = before_after(
+        "septic-cardiomyopathy",
+        "action = \"infusion\"\ndrug = \"vasopressin\"\ndose_u_min = 0.04",
+    );
+    let (co, hr, map) = (
+        change(&a, &b, "cardiac_output_l_min"),
+        change(&a, &b, "heart_rate_bpm"),
+        change(&a, &b, "map_mmhg"),
+    );
+    println!("vasopressin 0.04 U/min: CO {co:+.2}, HR {hr:+.3}, MAP {map:+.3}");
+    assert!((0.15..=0.70).contains(&map));
+    assert!(hr <= 0.005);
+    assert!(co <= 0.05);
+}
+
+/// Vasopressin is dosed in U/min and the catecholamines in µg/kg/min: the wrong key, a missing
+/// rate or a rate above the drug's maximum are refused naming the key.
+#[test]
+fn infusion_units_are_checked_per_drug() {
+    use ecmova_scenario::Action;
+    let err = |v: serde_json::Value| {
+        let a: Action = serde_json::from_value(v).unwrap();
+        a.check().unwrap_err().to_string()
+    };
+    let e = err(
+        serde_json::json!({"action": "infusion", "drug": "vasopressin", "dose_ug_kg_min": 0.04}),
+    );
+    assert!(
+        e.contains("dose_ug_kg_min") && e.contains("dose_u_min"),
+        "{e}"
+    );
+    let e = err(serde_json::json!({"action": "infusion", "drug": "epinephrine"}));
+    assert!(e.contains("dose_ug_kg_min"), "{e}");
+    let e =
+        err(serde_json::json!({"action": "infusion", "drug": "vasopressin", "dose_u_min": 0.5}));
+    assert!(e.contains("dose_u_min") && e.contains("0.1"), "{e}");
+    let e = err(
+        serde_json::json!({"action": "infusion", "drug": "epinephrine", "dose_ug_kg_min": 2.0}),
+    );
+    assert!(e.contains("dose_ug_kg_min") && !e.contains("U/min"), "{e}");
+}

@@ -22,12 +22,15 @@ const DURATION_S: f64 = 20.0;
 /// When the event under test is applied, s.
 const EVENT_AT_S: f64 = 2.0;
 
-/// The dose ranges of the drugs (`interventions::Drug::profile().max_dose_ug_kg_min`):
-/// norepinephrine 1, dobutamine 20, milrinone 0.75 µg/kg/min.
-const DRUGS: [(&str, f64); 3] = [
-    ("norepinephrine", 1.0),
-    ("dobutamine", 20.0),
-    ("milrinone", 0.75),
+/// The dose ranges of the drugs (`interventions::Drug::profile().max_dose`) and their keys:
+/// norepinephrine 1, dobutamine 20, milrinone 0.75, epinephrine 1 µg/kg/min; vasopressin
+/// 0.1 U/min.
+const DRUGS: [(&str, f64, &str); 5] = [
+    ("norepinephrine", 1.0, "dose_ug_kg_min"),
+    ("dobutamine", 20.0, "dose_ug_kg_min"),
+    ("milrinone", 0.75, "dose_ug_kg_min"),
+    ("epinephrine", 1.0, "dose_ug_kg_min"),
+    ("vasopressin", 0.1, "dose_u_min"),
 ];
 
 fn num(key: &str, v: f64) -> String {
@@ -101,9 +104,10 @@ fn scenarios(r: &Range, v: f64, preset: &str) -> Vec<String> {
                 }
                 "infusion" => DRUGS
                     .iter()
-                    .map(|&(drug, max)| {
+                    .filter(|&&(_, _, k)| k == key)
+                    .map(|&(drug, max, k)| {
                         let dose = if v > 0.0 { max } else { 0.0 };
-                        format!("{head}{sim}{ev}drug = \"{drug}\"\ndose_ug_kg_min = {dose:?}\n")
+                        format!("{head}{sim}{ev}drug = \"{drug}\"\n{k} = {dose:?}\n")
                     })
                     .collect(),
                 "set_device" => {

@@ -393,6 +393,22 @@ function connect(id) {
 
 function setText(id, text) { const el = $(id); if (el.textContent !== text) el.textContent = text; }
 
+// The alarm limits in force (the driver's `alarm_limits`); the inputs follow them unless the
+// user is editing one. The page never compares a value with a limit: the alarms come from Rust.
+const LIMIT_INPUTS = [
+  ["lim-map-low", "map_low_mmhg"], ["lim-map-high", "map_high_mmhg"],
+  ["lim-hr-low", "heart_rate_low_bpm"], ["lim-hr-high", "heart_rate_high_bpm"],
+  ["lim-spo2", "spo2_low_percent"], ["lim-flow", "ecmo_flow_low_l_min"],
+];
+function showLimits(l) {
+  if (!l) return;
+  LIMIT_INPUTS.forEach(([id, key]) => {
+    const el = $(id);
+    if (document.activeElement !== el && el.dataset.edited !== "1") el.value = String(l[key]);
+  });
+  setText("lim-now", `MAP ${l.map_low_mmhg}-${l.map_high_mmhg}, HR ${l.heart_rate_low_bpm}-${l.heart_rate_high_bpm}, SpO2 ≥ ${l.spo2_low_percent}, flow ≥ ${l.ecmo_flow_low_l_min}`);
+}
+
 function ecmoRunning(s) {
   return s.ecmo_running === true;
 }
@@ -401,6 +417,11 @@ function showSummary(s) {
   stats.lastSummary = s;
   setText("v-hr", fmt(s.heart_rate_bpm, 0));
   setText("v-co", fmt(s.cardiac_output_l_min, 1));
+  // The rhythm as the driver reports it (a shock's outcome shows here and in the alarms).
+  setText("v-rhythm", ({ sinus: "sinus", vf: "VF", asystole: "asystole" })[s.rhythm] || "--");
+  showLimits(s.alarm_limits);
+  $("cpr").textContent = s.cpr_in_progress ? "Stop CPR" : "Start CPR";
+  setText("cpr-state", s.cpr_in_progress ? "compressions 110/min" : "");
   setText("v-abp", `${fmt(s.sbp_mmhg, 0)}/${fmt(s.dbp_mmhg, 0)}`);
   setText("v-map", fmt(s.map_mmhg, 0));
   setText("v-mapfem", fmt(s.map_femoral_mmhg, 0));
@@ -442,7 +463,8 @@ function showSummary(s) {
   setText("ecmo-svo2", fmt(s.svo2_percent, 0));
   setText("ecmo-hb", fmt(s.hemoglobin_g_dl, 1));
   setText("ecmo-cann", avail ? s.cannulation || "--" : "--");
-  setText("ecmo-fail", failures.length ? failures.join(", ").replace(/_/g, " ") : "none");
+  const bleed = typeof s.bleeding_ml_min === "number" ? `; bleeding ${fmt(s.bleeding_ml_min, 0)} mL/min, lost ${fmt(s.blood_lost_ml, 0)} mL` : "";
+  setText("ecmo-fail", (failures.length ? failures.join(", ").replace(/_/g, " ") : "none") + bleed);
   // Inputs show the circuit's actual settings: each is rewritten when the setting changes on
   // the server (an action from any screen, the end of a weaning trial), never while typed in.
   const sync = (id, v) => {
@@ -752,7 +774,23 @@ function wire() {
   $("rpm-down").onclick = () => rpmStep(-250);
   $("rpm").onchange = () => { if (isFinite(numberOf("rpm"))) send({ action: "set_pump_rpm", rpm: numberOf("rpm") }); };
   $("sweep-set").onclick = () => send({ action: "set_sweep", sweep_l_min: numberOf("sweep") });
-  $("drug-set").onclick = () => send({ action: "infusion", drug: $("drug").value, dose_ug_kg_min: numberOf("dose") });
+  // Vasopressin is dosed in U/min, the others in µg/kg/min (the driver checks which key).
+  const doseKey = () => ($("drug").value === "vasopressin" ? "dose_u_min" : "dose_ug_kg_min");
+  $("drug").onchange = () => { setText("dose-unit", doseKey() === "dose_u_min" ? "U/min" : "µg/kg/min"); };
+  $("drug-set").onclick = () => send({ action: "infusion", drug: $("drug").value, [doseKey()]: numberOf("dose") });
+  $("defib").onclick = () => send({ action: "defibrillate" });
+  $("cpr").onclick = () => {
+    const on = !(stats.lastSummary && stats.lastSummary.cpr_in_progress);
+    send({ action: "cpr", active: on });
+  };
+  // A limit the user touches stops following the driver until it is sent.
+  LIMIT_INPUTS.forEach(([id]) => { $(id).onfocus = $(id).oninput = () => { $(id).dataset.edited = "1"; }; });
+  $("lim-set").onclick = async () => {
+    const ev = { action: "set_alarm_limits" };
+    LIMIT_INPUTS.forEach(([id, key]) => { if ($(id).dataset.edited === "1" && isFinite(numberOf(id))) ev[key] = numberOf(id); });
+    if (Object.keys(ev).length === 1) { log("change a limit first", "err"); return; }
+    if (await send(ev)) LIMIT_INPUTS.forEach(([id]) => { delete $(id).dataset.edited; });
+  };
   $("device-on").onclick = () => {
     const ev = { action: "set_device", device: $("device").value, active: true };
     if (ev.device === "impella") ev.performance_level = Number($("impella-level").value);
@@ -791,6 +829,7 @@ function wire() {
     else if (e.key === " " && instructor && session) { e.preventDefault(); $("pause").click(); }
     else if (e.key === "s" && instructor) $("start").click();
     else if (e.key === "v" && instructor) $("arrest").click();
+    else if (e.key === "d") $("defib").click();
     else if (e.key === "+") $("rpm-up").click();
     else if (e.key === "-") $("rpm-down").click();
   });

@@ -1346,6 +1346,8 @@ mod tests {
             "set_hemoglobin" => json!({"hemoglobin_g_dl": 9.5}),
             "set_cannulation" => json!({"cannulation": "central"}),
             "circuit_failure" => json!({"failure": "oxygenator_failure"}),
+            "set_alarm_limits" => json!({"map_low_mmhg": 60.0, "heart_rate_high_bpm": 130.0}),
+            "cpr" => json!({"active": true}),
             _ => json!({}),
         };
         v["action"] = name.into();

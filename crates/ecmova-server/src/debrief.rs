@@ -77,7 +77,7 @@ pub fn csv(d: &Debrief) -> String {
             "{:.3},{src},{},\"{}\"",
             e.t_s,
             e.action.name(),
-            e.action.describe().replace('"', "'")
+            e.describe().replace('"', "'")
         );
     }
     out.push_str("\nalarm,severity,raised_s,cleared_s,message\n");
@@ -129,7 +129,7 @@ fn chart(d: &Debrief, title: &str, unit: &str, pick: fn(&TrendPoint) -> Option<f
                 x(e.t_s),
                 pad / 2.0,
                 h - pad,
-                esc(&format!("{:.0} s: {}", e.t_s, e.action.describe()))
+                esc(&format!("{:.0} s: {}", e.t_s, e.describe()))
             );
         }
         let line: Vec<String> = pts
@@ -183,7 +183,7 @@ pub fn html(d: &Debrief) -> String {
             o,
             "<tr><td>{:.1}</td><td>{src}</td><td>{}</td></tr>",
             e.t_s,
-            esc(&e.action.describe())
+            esc(&e.describe())
         );
     }
     if d.log.is_empty() {

@@ -724,6 +724,54 @@ async fn teaching_course_in_headless_chromium() {
     .await;
     d.screenshot("learner-vf.png").await;
 
+    // The learner defibrillates (a bedside action the learner may apply by default): each
+    // shock's outcome is the driver's seeded draw; the page shows it in the log, and a shock
+    // that restores sinus rhythm clears the VF alarm and shows "sinus" in the HR box.
+    assert_eq!(d.text("#v-rhythm").await, "VF");
+    // Chest compressions first: the driver reports them and the button turns to "Stop CPR".
+    d.click("#cpr").await;
+    d.wait_for(
+        "CPR in progress on the learner's screen",
+        "(s => s && s.cpr_in_progress)(window.ecmova.stats.lastSummary) && document.getElementById('cpr').textContent === 'Stop CPR'",
+        Duration::from_secs(10),
+    )
+    .await;
+    let mut shocks = 0;
+    loop {
+        shocks += 1;
+        d.click("#defib").await;
+        d.wait_for(
+            "the shock's outcome in the learner's log",
+            &format!(
+                "document.getElementById('log').textContent.split('defibrillation after').length > {shocks}"
+            ),
+            Duration::from_secs(10),
+        )
+        .await;
+        let sinus = d
+            .js("return (t => t.slice(t.lastIndexOf('defibrillation after')).includes(': sinus rhythm'))(document.getElementById('log').textContent);")
+            .await
+            == json!(true);
+        skip(addr, &id, &ins, 5.0).await;
+        if sinus || shocks == 12 {
+            break;
+        }
+    }
+    eprintln!("defibrillation: {shocks} shock(s)");
+    // A return of sinus rhythm ends the compressions.
+    d.wait_for(
+        "CPR ended by the return of sinus rhythm",
+        "(s => s && s.rhythm === 'sinus' && s.cpr_in_progress === false)(window.ecmova.stats.lastSummary)",
+        Duration::from_secs(15),
+    )
+    .await;
+    d.wait_for(
+        "sinus rhythm on the learner's monitor after a successful shock",
+        "document.getElementById('v-rhythm').textContent === 'sinus' && !document.querySelector('#alarms [data-alarm=\"ventricular_fibrillation\"]')",
+        Duration::from_secs(15),
+    )
+    .await;
+
     // Clamp: 0 L/min with the no-flow alarm.
     d.cmd("POST", "/window", json!({"handle": instructor_window}))
         .await;
@@ -780,6 +828,43 @@ async fn teaching_course_in_headless_chromium() {
     )
     .await;
 
+    // Drugs: epinephrine in µg/kg/min and vasopressin in U/min through the same control.
+    d.js("const s = document.getElementById('drug'); s.value = 'epinephrine'; s.onchange(); return true;")
+        .await;
+    assert_eq!(d.text("#dose-unit").await, "µg/kg/min");
+    d.type_into("#dose", "0.05").await;
+    d.click("#drug-set").await;
+    d.wait_for(
+        "the epinephrine infusion in the log",
+        "document.getElementById('log').textContent.includes('epinephrine 0.05 µg/kg/min')",
+        Duration::from_secs(10),
+    )
+    .await;
+    d.js("const s = document.getElementById('drug'); s.value = 'vasopressin'; s.onchange(); return true;")
+        .await;
+    assert_eq!(d.text("#dose-unit").await, "U/min");
+    d.type_into("#dose", "0.03").await;
+    d.click("#drug-set").await;
+    d.wait_for(
+        "the vasopressin infusion in the log",
+        "document.getElementById('log').textContent.includes('vasopressin 0.03 U/min')",
+        Duration::from_secs(10),
+    )
+    .await;
+
+    // Alarm limits: a low-MAP limit set on the page comes back as the driver's limit.
+    d.click("#lim-map-low").await;
+    d.type_into("#lim-map-low", "70").await;
+    d.js("document.getElementById('lim-map-low').oninput(); return true;")
+        .await;
+    d.click("#lim-set").await;
+    d.wait_for(
+        "the MAP limit in the driver's summary",
+        "(s => s && s.alarm_limits && s.alarm_limits.map_low_mmhg === 70)(window.ecmova.stats.lastSummary)",
+        Duration::from_secs(10),
+    )
+    .await;
+
     // Debrief: downloads, and holds the events.
     d.click("#debrief-json").await;
     d.wait_for(
@@ -806,7 +891,15 @@ async fn teaching_course_in_headless_chromium() {
         .iter()
         .map(|e| e["action"]["action"].as_str().unwrap().to_string())
         .collect();
-    for a in ["set_cannulation", "arrest", "stop_ecmo", "weaning_trial"] {
+    for a in [
+        "set_cannulation",
+        "arrest",
+        "defibrillate",
+        "stop_ecmo",
+        "weaning_trial",
+        "infusion",
+        "set_alarm_limits",
+    ] {
         assert!(
             logged.contains(&a.to_string()),
             "{a} missing from the debrief: {logged:?}"
