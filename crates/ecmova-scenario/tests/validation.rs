@@ -455,14 +455,12 @@ fn row16_stevens_watershed_position() {
 /// mean; presets.md.)
 #[test]
 fn row19_guerin_venous_return_in_shock() {
-    let arrested = summary(
-        "[patient]\npreset = \"refractory-vf-arrest\"\n[simulation]\nduration_s = 40\n",
-    );
+    let arrested =
+        summary("[patient]\npreset = \"refractory-vf-arrest\"\n[simulation]\nduration_s = 40\n");
     let beating = unsupported("cardiogenic-shock-ami", "");
     let pmsf = num(&arrested, "cvp_mmhg");
-    let rvr_indexed = (pmsf - num(&beating, "cvp_mmhg"))
-        / num(&beating, "cardiac_output_l_min")
-        * BSA_M2;
+    let rvr_indexed =
+        (pmsf - num(&beating, "cvp_mmhg")) / num(&beating, "cardiac_output_l_min") * BSA_M2;
     println!("Pmsf {pmsf:.1} mmHg vs 25 ± 13; Rvr {rvr_indexed:.2} mmHg·min·m²/L vs 5.1 ± 2.6");
     assert!((pmsf - 25.0).abs() <= 2.0 * 13.0, "{pmsf}");
     assert!((rvr_indexed - 5.1).abs() <= 2.0 * 2.6, "{rvr_indexed}");
