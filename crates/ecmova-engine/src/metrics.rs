@@ -162,7 +162,12 @@ beat_metrics! {
     sao2_coronary_percent,
     /// Arterial O2 saturation at the femoral artery, %.
     sao2_femoral_percent,
-    /// Mixed venous O2 saturation (pulmonary artery), %.
+    /// Mixed venous O2 saturation, %: the flow-weighted O2 content of the venous blood the
+    /// heart and the circuit carry away (forward pulmonary-valve flow at the RV's content plus
+    /// forward circuit flow at the drained vein's content); the pulmonary artery's content when
+    /// neither flows (without a circuit and with an ejecting RV this is the PA blood). A
+    /// catheter in a stagnant pulmonary artery (an RV that no longer ejects on full ECMO) reads
+    /// oxygenated blood back-filled from the lungs, not mixed venous blood.
     svo2_percent,
     /// Arterial PO2 at the right radial artery, mmHg.
     pao2_right_radial_mmhg,
@@ -216,7 +221,7 @@ beat_metrics! {
 /// Pressure sites tracked per beat, in this order.
 const SITES: usize = 8;
 /// Time-averaged ECMO and gas channels, in this order.
-const EXTRA: usize = 24;
+const EXTRA: usize = 26;
 mod ch {
     pub const Q_ECMO: usize = 0;
     pub const HEAD: usize = 1;
@@ -242,6 +247,9 @@ mod ch {
     pub const CO2_RADIAL: usize = 21;
     pub const CO2_FEMORAL: usize = 22;
     pub const CO2_PA: usize = 23;
+    /// Mixed venous O2 flux (mL/s × mL/dL) and the flow carrying it, mL/s (`svo2_percent`).
+    pub const MV_O2_FLUX: usize = 24;
+    pub const MV_FLOW: usize = 25;
 }
 
 #[derive(Clone, Debug)]
@@ -389,6 +397,14 @@ fn extra_channels(model: &Model, state: &State) -> [f64; EXTRA] {
             }
         }
         e[ch::DO2] = do2 / 100.0;
+        let q_rv = q[s.pulmonary_valve].max(0.0);
+        e[ch::MV_O2_FLUX] = q_rv * state.o2_content_ml_per_dl(s.rv);
+        e[ch::MV_FLOW] = q_rv;
+        if let Some(circuit) = &params.ecmo {
+            let f = state.ecmo_flow_ml_s(model).max(0.0);
+            e[ch::MV_O2_FLUX] += f * state.o2_content_ml_per_dl(circuit.drain_from);
+            e[ch::MV_FLOW] += f;
+        }
     }
     if let Some(a) = &params.anatomy {
         for (k, &j) in a.aortic_connections.iter().take(4).enumerate() {
@@ -686,7 +702,11 @@ impl BeatRecorder {
             sao2_right_radial_percent: sat(x(ch::C_RADIAL)),
             sao2_coronary_percent: sat(x(ch::C_ROOT)),
             sao2_femoral_percent: sat(x(ch::C_FEMORAL)),
-            svo2_percent: sat(x(ch::C_PA)),
+            svo2_percent: if x(ch::MV_FLOW) > 1e-6 {
+                sat(x(ch::MV_O2_FLUX) / x(ch::MV_FLOW))
+            } else {
+                sat(x(ch::C_PA))
+            },
             pao2_right_radial_mmhg: if gas.is_some() {
                 po2_from_c_o2_mmhg(x(ch::C_RADIAL), hb)
             } else {

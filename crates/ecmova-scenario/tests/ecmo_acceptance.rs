@@ -415,3 +415,26 @@ fn summary_has_one_entry_per_phase() {
     // The last phase's averages are the summary's own.
     assert_eq!(metric(2, "map_mmhg"), num(&s, "map_mmhg"));
 }
+
+/// Mixed venous saturation is the venous blood the heart and the circuit carry away, not a
+/// stagnant pulmonary artery: with a severely failing LV on full ECMO the RV stops ejecting and
+/// the pulmonary artery fills with oxygenated blood from the lungs (its saturation near the
+/// arterial one), while the blood drained from the veins stays desaturated. Found in review
+/// (session 3): the monitor read 99 % there. Expected from the Fick principle: VO2 ~245 mL/min
+/// on ~3.7 L/min of total flow leaves the venous blood ~30 % less saturated than the arterial.
+#[test]
+fn svo2_is_the_drained_venous_blood_when_the_rv_stops_ejecting() {
+    let s = ami_on_ecmo("lv_contractility_scale = 0.4", 2800.0, "femoro-femoral");
+    let (svo2, sao2) = (num(&s, "svo2_percent"), num(&s, "sao2_femoral_percent"));
+    println!(
+        "RV output {:.2} L/min, ECMO {:.2} L/min: SvO2 {svo2:.1} %, femoral SaO2 {sao2:.1} %",
+        num(&s, "rv_output_l_min"),
+        num(&s, "ecmo_flow_l_min")
+    );
+    assert!(
+        num(&s, "rv_output_l_min") < 0.1,
+        "precondition: the RV does not eject"
+    );
+    assert!(svo2 < sao2 - 15.0, "SvO2 {svo2} vs SaO2 {sao2}");
+    assert!((55.0..=85.0).contains(&svo2), "{svo2}");
+}
