@@ -157,16 +157,7 @@ impl Builder {
     }
 
     fn resistor(&mut self, name: &str, from: usize, to: usize, r: f64) -> usize {
-        self.connect(
-            name,
-            from,
-            to,
-            ConnectionKind::Resistor(Resistor {
-                resistance_mmhg_s_per_ml: r,
-                critical_closing_pressure_mmhg: None,
-            }),
-            0.0,
-        )
+        self.bed(name, from, to, r, None)
     }
 
     /// A tissue bed: a resistor with an optional critical closing pressure (waterfall).
