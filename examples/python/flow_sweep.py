@@ -5,9 +5,11 @@ SaO2 against circuit flow.
     python examples/python/flow_sweep.py [--out flow_sweep.png]
 
 Without matplotlib it prints the table only. Femoro-femoral VA-ECMO raises LV afterload as
-flow rises (LVEDP climbs), and with impaired lungs the right radial artery keeps receiving
-the heart's poorly oxygenated blood (differential hypoxaemia) until circuit flow pushes the
-mixing zone up the aorta.
+flow rises, but it also drains the right heart: this recovering LV ejects against the higher
+pressure and, fed less by the RV, its LVEDP falls (about 17 -> 8 mmHg from 1.7 to 5.6 L/min;
+set "lv_contractility_scale" to 0.4 to see a severely failing LV distend instead). With
+impaired lungs the right radial artery keeps receiving the heart's poorly oxygenated blood
+(differential hypoxaemia) until circuit flow pushes the mixing zone up the aorta.
 """
 
 from __future__ import annotations
