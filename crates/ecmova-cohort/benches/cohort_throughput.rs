@@ -11,6 +11,9 @@
 //! `ecmova_engine::COARSE_STEP_S` (2 ms, `[base.simulation] max_step_s = 0.002`), whose
 //! accuracy against the reference integrator is tested in `ecmova-engine/tests/coarse_step.rs`.
 
+#[path = "support/bench_cohort.rs"]
+mod bench_cohort;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ecmova_cohort::{run_patients, Cohort};
 
@@ -18,46 +21,7 @@ const PATIENTS: u64 = 8;
 const DURATION_S: u64 = 30;
 
 fn cohort(simulation: &str) -> Cohort {
-    let text = format!(
-        r#"
-[cohort]
-name = "bench"
-seed = 1
-size = {PATIENTS}
-mode = "duration"
-
-[base.patient]
-preset = "cardiogenic-shock-ami"
-
-[base.ecmo]
-enabled = true
-cannulation = "femoro-femoral"
-pump_rpm = 3400
-sweep_l_min = 3.5
-fdo2 = 1.0
-
-[base.simulation]
-duration_s = {DURATION_S}
-{simulation}
-
-[[parameter]]
-path = "patient.lv_contractility_scale"
-distribution = "lognormal"
-median = 1.0
-sigma_log = 0.2
-lower = 0.5
-upper = 2.0
-
-[[parameter]]
-path = "patient.svr_scale"
-distribution = "normal"
-mean = 1.0
-sd = 0.1
-lower = 0.7
-upper = 1.3
-"#
-    );
-    Cohort::from_toml(&text, |_| unreachable!()).expect("bench cohort")
+    bench_cohort::bench_cohort(PATIENTS, DURATION_S, simulation)
 }
 
 fn throughput(c: &mut Criterion) {

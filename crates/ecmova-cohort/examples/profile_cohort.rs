@@ -5,51 +5,10 @@
 //!
 //! `cargo run --release -p ecmova-cohort --example profile_cohort [PATIENTS] [DURATION_S] [MAX_STEP_S]`
 
-use ecmova_cohort::{run_point, Cohort};
+#[path = "../benches/support/bench_cohort.rs"]
+mod bench_cohort;
 
-#[allow(non_snake_case)]
-fn cohort(PATIENTS: u64, DURATION_S: u64, simulation: &str) -> Cohort {
-    let text = format!(
-        r#"
-[cohort]
-name = "bench"
-seed = 1
-size = {PATIENTS}
-mode = "duration"
-
-[base.patient]
-preset = "cardiogenic-shock-ami"
-
-[base.ecmo]
-enabled = true
-cannulation = "femoro-femoral"
-pump_rpm = 3400
-sweep_l_min = 3.5
-fdo2 = 1.0
-
-[base.simulation]
-duration_s = {DURATION_S}
-{simulation}
-
-[[parameter]]
-path = "patient.lv_contractility_scale"
-distribution = "lognormal"
-median = 1.0
-sigma_log = 0.2
-lower = 0.5
-upper = 2.0
-
-[[parameter]]
-path = "patient.svr_scale"
-distribution = "normal"
-mean = 1.0
-sd = 0.1
-lower = 0.7
-upper = 1.3
-"#
-    );
-    Cohort::from_toml(&text, |_| unreachable!()).expect("bench cohort")
-}
+use ecmova_cohort::run_point;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -58,7 +17,7 @@ fn main() {
     let simulation = args
         .next()
         .map_or(String::new(), |h| format!("max_step_s = {h}"));
-    let cohort = cohort(patients, duration_s, &simulation);
+    let cohort = bench_cohort::bench_cohort(patients, duration_s, &simulation);
     let t0 = std::time::Instant::now();
     let mut simulated = 0.0;
     for i in 0..patients {
