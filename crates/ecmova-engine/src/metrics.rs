@@ -109,7 +109,8 @@ beat_metrics! {
     lvef_percent,
     /// RV peak systolic pressure, mmHg.
     rv_systolic_mmhg,
-    /// RV end-diastolic pressure, mmHg.
+    /// RV end-diastolic pressure (at tricuspid valve closure; at maximal volume if the
+    /// tricuspid valve did not open), mmHg.
     rvedp_mmhg,
     /// RV end-diastolic volume, mL.
     rvedv_ml,
@@ -264,7 +265,8 @@ struct Acc {
     lv_p_end_diastole: f64,
     lv_v_min: f64,
     rv_v_max: f64,
-    rv_p_at_v_max: f64,
+    rv_v_filling_max: f64,
+    rv_p_end_diastole: f64,
     rv_v_min: f64,
     lv_work: f64,
     av_volume: f64,
@@ -288,7 +290,8 @@ impl Acc {
             lv_p_end_diastole: f64::NAN,
             lv_v_min: f64::INFINITY,
             rv_v_max: f64::NEG_INFINITY,
-            rv_p_at_v_max: 0.0,
+            rv_v_filling_max: f64::NEG_INFINITY,
+            rv_p_end_diastole: f64::NAN,
             rv_v_min: f64::INFINITY,
             lv_work: 0.0,
             av_volume: 0.0,
@@ -312,6 +315,7 @@ struct Sample {
     q_av: f64,
     q_pv: f64,
     q_mv: f64,
+    q_tv: f64,
     extra: [f64; EXTRA],
     p_drained: f64,
 }
@@ -356,6 +360,7 @@ fn sample(model: &Model, state: &State) -> Sample {
         q_av: q[s.aortic_valve],
         q_pv: q[s.pulmonary_valve],
         q_mv: q[s.mitral_valve],
+        q_tv: q[s.tricuspid_valve],
         extra: extra_channels(model, state),
         p_drained: model
             .params()
@@ -501,7 +506,15 @@ impl BeatRecorder {
         a.lv_v_min = a.lv_v_min.min(s.lv_v);
         if s.rv_v > a.rv_v_max {
             a.rv_v_max = s.rv_v;
-            a.rv_p_at_v_max = s.p[5];
+            if a.rv_p_end_diastole.is_nan() || s.q_tv > 0.0 {
+                a.rv_p_end_diastole = s.p[5];
+            }
+        }
+        // The same for the RV at tricuspid closure: on a flat end-diastolic volume the
+        // pressure at the plain volume maximum depends on where the samples fall.
+        if s.q_tv > 0.0 && s.rv_v > a.rv_v_filling_max {
+            a.rv_v_filling_max = s.rv_v;
+            a.rv_p_end_diastole = s.p[5];
         }
         a.rv_v_min = a.rv_v_min.min(s.rv_v);
         if s.q_av > 0.0 {
@@ -672,7 +685,7 @@ impl BeatRecorder {
                 0.0
             },
             rv_systolic_mmhg: a.max[5],
-            rvedp_mmhg: a.rv_p_at_v_max,
+            rvedp_mmhg: a.rv_p_end_diastole,
             rvedv_ml: a.rv_v_max,
             rvesv_ml: a.rv_v_min,
             rvef_percent: if a.rv_v_max > 0.0 {
