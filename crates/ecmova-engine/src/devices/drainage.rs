@@ -133,8 +133,14 @@ impl VenousDrainageLimit {
         if p_mmhg.is_nan() {
             return self.max_multiplier;
         }
-        let e = ((p_mmhg - self.p_collapse_mmhg) / self.width_mmhg).exp();
-        1.0 + (self.max_multiplier - 1.0) / (1.0 + e)
+        let x = (p_mmhg - self.p_collapse_mmhg) / self.width_mmhg;
+        // Far above the collapse pressure the correction `(m_max − 1)/(1 + eˣ)` is below half
+        // an ulp of 1 (m_max ≤ 1e4: 1e4·e⁻⁵⁰ ≈ 2e-18), so the result is exactly 1.0 and the
+        // exponential (a third of the right-hand side's) can be skipped.
+        if x > 50.0 {
+            return 1.0;
+        }
+        1.0 + (self.max_multiplier - 1.0) / (1.0 + x.exp())
     }
 
     /// Conductance factor `1 / m(p)` in `[1/m_max, 1]`, non-decreasing in p.
