@@ -43,7 +43,8 @@ pub use ecmo::{Cannulation, EcmoCircuit};
 pub use metrics::{mixing_zone, BeatMetrics, BeatRecorder, SteadyStateDetector};
 pub use model::{
     fastest_rate_per_s, Anatomy, CirculationParams, IntegrationParams, Model, ParamError,
-    Pericardium, Rhythm, Sites, StateLayout, COARSE_STEP_S, STABLE_H_LAMBDA,
+    Pericardium, Rhythm, Sites, StateLayout, COARSE_STEP_MULTIPLE, COARSE_STEP_S,
+    MAX_STEP_MULTIPLE_RANGE, STABLE_H_LAMBDA,
 };
 pub use sim::{derivative, lung_gas_exchange, step, tissue_exchange_ml_s, LungExchange, State};
 pub use unloading::{Unloading, UnloadingDevice};

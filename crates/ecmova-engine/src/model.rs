@@ -184,7 +184,23 @@ pub(crate) fn pericardial_pressure_mmhg(v_ml: f64, a: f64, b: f64, v_ref: f64) -
 pub struct IntegrationParams {
     /// Upper bound of the fixed step, s (default 1 ms).
     pub max_step_s: f64,
+    /// Largest number of fixed steps the integrator may take as one RK4 step ("merged
+    /// step") where the model's fast modes are inactive: no open heart valve whose pair
+    /// rate (`λ = (E_from + E_to)/R`, with the chambers' elastances at the current
+    /// activation and volume) would make `m·h·λ` exceed [`STABLE_H_LAMBDA`]. 1 (the default)
+    /// takes every step on the fine grid; see [`crate::step`] for the rules and
+    /// `tests/merged_steps.rs` for the accuracy and stability checks. Range
+    /// [`MAX_STEP_MULTIPLE_RANGE`].
+    pub max_step_multiple: u32,
 }
+
+/// Allowed range of [`IntegrationParams::max_step_multiple`].
+pub const MAX_STEP_MULTIPLE_RANGE: (u32, u32) = (1, 8);
+
+/// The step multiple whose accuracy and stability are tested together with
+/// [`COARSE_STEP_S`] (`tests/merged_steps.rs`): what a cohort sets in
+/// `[base.simulation] max_step_multiple` for throughput (`docs/performance.md`).
+pub const COARSE_STEP_MULTIPLE: u32 = 3;
 
 /// Allowed range of [`IntegrationParams::max_step_s`], s. Above the engine's stability bound
 /// the step is tightened automatically ([`Model::effective_max_step_s`]).
@@ -200,7 +216,10 @@ pub const COARSE_STEP_S: f64 = 2.0e-3;
 
 impl Default for IntegrationParams {
     fn default() -> Self {
-        IntegrationParams { max_step_s: 1.0e-3 }
+        IntegrationParams {
+            max_step_s: 1.0e-3,
+            max_step_multiple: 1,
+        }
     }
 }
 
@@ -970,6 +989,46 @@ pub(crate) struct Kernel {
     pub(crate) orifices: Vec<(usize, usize, usize, f64)>,
     /// LV vents: (flow slot, from, drained compartment, cannula, V0 of `from`, on).
     pub(crate) vents: Vec<(usize, usize, usize, crate::devices::Cannula, f64, f64)>,
+    /// What the merged steps need (`None`: every step on the fine grid).
+    pub(crate) merge: Option<MergeKernel>,
+}
+
+/// How a compartment's elastance is read for a merged-step decision.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ElastanceSource {
+    /// A vessel: `1/C`.
+    Constant(f64),
+    /// A linear chamber: `E_pass + e(t)·E_max` (E_pass, E_max, activation column).
+    Linear(f64, f64, usize),
+    /// An exponential-EDPVR chamber: `e(t)·Ees + (1 − e(t))·A·B·exp(B·(V − V0))`
+    /// (compartment, Ees, V0, A, B, activation column).
+    Exponential(usize, f64, f64, f64, f64, usize),
+}
+
+impl ElastanceSource {
+    /// The activation column of a chamber (`None` for a vessel).
+    pub(crate) fn activation_column(self) -> Option<usize> {
+        match self {
+            ElastanceSource::Constant(_) => None,
+            ElastanceSource::Linear(_, _, a) | ElastanceSource::Exponential(.., a) => Some(a),
+        }
+    }
+}
+
+/// The merged-step rules' data (see [`crate::step`]), compiled when
+/// [`IntegrationParams::max_step_multiple`] > 1 and the model has no device that the rules do
+/// not cover (IABP, Impella, septostomy, LV vent, pericardium).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct MergeKernel {
+    /// The largest pair rate of every connection but the open valves (resistors, waterfalls,
+    /// segments, regurgitant valves), with the chambers' largest elastances, 1/s.
+    pub(crate) floor_rate_per_s: f64,
+    /// The heart valves: (connection, from, to, open conductance).
+    pub(crate) valves: Vec<(usize, ElastanceSource, ElastanceSource, f64)>,
+    /// Every compartment and its unstressed volume (a merged step must end above it).
+    pub(crate) v0: Vec<(usize, f64)>,
+    /// The configured largest multiple.
+    pub(crate) max_multiple: u32,
 }
 
 /// The gas-transport part of the right-hand side.
@@ -1095,7 +1154,18 @@ pub const STABLE_H_LAMBDA: f64 = 2.0;
 /// (`tests/stability.rs`). The ECMO circuit (inertance 0.5 mmHg·s²/mL) and the unloading
 /// devices are slower than the heart valves and are not included.
 pub fn fastest_rate_per_s(params: &CirculationParams) -> f64 {
-    let elastance: Vec<f64> = params
+    let elastance = elastance_bounds(params);
+    params
+        .connections
+        .iter()
+        .map(|c| pair_rate_per_s(c, &elastance, true))
+        .filter(|r| r.is_finite())
+        .fold(0.0, f64::max)
+}
+
+/// Each compartment's largest elastance `dp/dV`, mmHg/mL, as [`fastest_rate_per_s`] takes it.
+fn elastance_bounds(params: &CirculationParams) -> Vec<f64> {
+    params
         .compartments
         .iter()
         .enumerate()
@@ -1117,32 +1187,34 @@ pub fn fastest_rate_per_s(params: &CirculationParams) -> f64 {
                 }
             },
         })
-        .collect();
-    let mut fastest: f64 = 0.0;
-    for c in &params.connections {
-        let e = elastance[c.from] + elastance[c.to];
-        let rate = match &c.kind {
-            ConnectionKind::Resistor(r) => e / r.resistance_mmhg_s_per_ml,
-            ConnectionKind::Valve(v) => {
+        .collect()
+}
+
+/// The isolated-pair rate of connection `c` for compartment elastances `elastance`, 1/s; a
+/// valve is taken open when `valve_open`, regurgitant otherwise.
+fn pair_rate_per_s(c: &Connection, elastance: &[f64], valve_open: bool) -> f64 {
+    let e = elastance[c.from] + elastance[c.to];
+    match &c.kind {
+        ConnectionKind::Resistor(r) => e / r.resistance_mmhg_s_per_ml,
+        ConnectionKind::Valve(v) => {
+            if valve_open {
                 e * (1.0 / v.open_resistance_mmhg_s_per_ml)
                     .max(v.regurgitant_conductance_ml_per_s_mmhg)
+            } else {
+                e * v.regurgitant_conductance_ml_per_s_mmhg
             }
-            ConnectionKind::Segment(s) => {
-                let (r, l) = (s.resistance_mmhg_s_per_ml, s.inertance_mmhg_s2_per_ml);
-                let half = r / (2.0 * l);
-                let disc = half * half - e / l;
-                if disc >= 0.0 {
-                    half + disc.sqrt()
-                } else {
-                    (e / l).sqrt()
-                }
+        }
+        ConnectionKind::Segment(s) => {
+            let (r, l) = (s.resistance_mmhg_s_per_ml, s.inertance_mmhg_s2_per_ml);
+            let half = r / (2.0 * l);
+            let disc = half * half - e / l;
+            if disc >= 0.0 {
+                half + disc.sqrt()
+            } else {
+                (e / l).sqrt()
             }
-        };
-        if rate.is_finite() {
-            fastest = fastest.max(rate);
         }
     }
-    fastest
 }
 
 /// External chest compressions (the "cardiac pump" mechanism of CPR): while the rhythm does
@@ -1202,6 +1274,13 @@ impl Model {
             MAX_STEP_RANGE_S.0,
             MAX_STEP_RANGE_S.1,
             "s",
+        )?;
+        check_range(
+            || "simulation.max_step_multiple".into(),
+            f64::from(integration.max_step_multiple),
+            f64::from(MAX_STEP_MULTIPLE_RANGE.0),
+            f64::from(MAX_STEP_MULTIPLE_RANGE.1),
+            "",
         )?;
         params.validate()?;
         let mut model = Model {
@@ -1387,6 +1466,7 @@ impl Model {
         };
         k.circuit = self.params.ecmo.clone().zip(circuit_flow);
         self.compile_unloading(&mut k);
+        k.merge = self.compile_merge(&k);
         k.gas = self.params.gas.as_ref().map(|g| {
             let vent =
                 crate::gas::ventilation_co2_conductance_ml_s_mmhg(g.alveolar_ventilation_l_min());
@@ -1435,6 +1515,64 @@ impl Model {
             }
         });
         self.kernel = k;
+    }
+
+    /// The merged-step data, or `None` when merging is off or the model holds what the
+    /// merged-step rules do not cover (unloading devices, IABPs, a pericardium).
+    fn compile_merge(&self, k: &Kernel) -> Option<MergeKernel> {
+        let max_multiple = self.integration.max_step_multiple;
+        if max_multiple < 2
+            || !k.iabps.is_empty()
+            || !k.impellas.is_empty()
+            || !k.orifices.is_empty()
+            || !k.vents.is_empty()
+            || k.pericardium.is_some()
+        {
+            return None;
+        }
+        let p = &self.params;
+        let bounds = elastance_bounds(p);
+        let source = |i: usize| match self.nodes[i] {
+            NodeOp::Vessel { elastance, .. } => ElastanceSource::Constant(elastance),
+            NodeOp::LinearChamber {
+                e_pass, e_max, act, ..
+            } => ElastanceSource::Linear(e_pass, e_max, act),
+            NodeOp::ExpChamber { ees, v0, a, b, act } => {
+                ElastanceSource::Exponential(i, ees, v0, a, b, act)
+            }
+        };
+        let mut floor: f64 = 0.0;
+        let mut valves = Vec::new();
+        for (j, c) in p.connections.iter().enumerate() {
+            let r = pair_rate_per_s(c, &bounds, false);
+            if r.is_finite() {
+                floor = floor.max(r);
+            }
+            if let ConnectionKind::Valve(v) = &c.kind {
+                valves.push((
+                    j,
+                    source(c.from),
+                    source(c.to),
+                    1.0 / v.open_resistance_mmhg_s_per_ml,
+                ));
+            }
+        }
+        let v0 = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| match *n {
+                NodeOp::Vessel { v0, .. }
+                | NodeOp::LinearChamber { v0, .. }
+                | NodeOp::ExpChamber { v0, .. } => (i, v0),
+            })
+            .collect();
+        Some(MergeKernel {
+            floor_rate_per_s: floor,
+            valves,
+            v0,
+            max_multiple,
+        })
     }
 
     /// Compiles the unloading devices into the kernel (flow slots after the connections,

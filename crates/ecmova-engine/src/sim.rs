@@ -2,7 +2,7 @@
 
 use crate::activation::ScaledActivation;
 use crate::ecmo::CircuitPressures;
-use crate::model::Model;
+use crate::model::{ElastanceSource, Model};
 
 /// Everything that changes while a circulation runs, owned by the caller (rapier-style).
 ///
@@ -33,6 +33,10 @@ pub(crate) struct Cache {
     pub(crate) c: Vec<f64>,
     /// RK4-weighted mean connection flows over the last step, mL/s.
     pub(crate) qbar: Vec<f64>,
+    /// The state vector before a merged step (restored if the step is rejected).
+    y_save: Vec<f64>,
+    /// When each heart valve was last seen open, s (merged steps; see [`step`]).
+    valve_seen_open_s: Vec<f64>,
     /// Circuit pressures of the last evaluation (at the current state after `refresh`).
     pub(crate) circuit: CircuitPressures,
     pub(crate) act: Vec<f64>,
@@ -83,6 +87,8 @@ impl State {
             q: vec![0.0; model.n_flows()],
             c: vec![0.0; 2 * model.n_compartments()],
             qbar: vec![0.0; model.n_flows()],
+            y_save: vec![0.0; n],
+            valve_seen_open_s: vec![f64::NEG_INFINITY; model.params().connections.len()],
             circuit: CircuitPressures::default(),
             act: vec![0.0; n_act],
             table: Vec::new(),
@@ -449,8 +455,14 @@ impl State {
     /// Moves the beat clock one step forward; at the end of a beat, starts the next one with
     /// the model's current heart period.
     pub(crate) fn advance_clock(&mut self, model: &Model) {
+        self.advance_clock_by(model, 1);
+    }
+
+    /// Moves the beat clock `m` fine steps forward (one merged step; `m > 1` never reaches the
+    /// end of the beat, see [`merge_multiple`]).
+    fn advance_clock_by(&mut self, model: &Model, m: u32) {
         self.steps_taken += 1;
-        self.step_in_beat += 1;
+        self.step_in_beat += m;
         if self.step_in_beat >= self.steps_per_beat {
             self.beat_index += 1;
             self.beat_start_s += self.period_s;
@@ -893,7 +905,8 @@ pub fn derivative(model: &Model, state: &mut State, out: &mut [f64]) {
     gas_derivative(model, &state.cache.q, q_circuit, &state.cache.c, out);
 }
 
-/// Advances `state` by one fixed step.
+/// Advances `state` by one fixed step, or by a merged step of several fixed steps where the
+/// model allows it ([`crate::IntegrationParams::max_step_multiple`]).
 ///
 /// The haemodynamic states (volumes, segment and circuit flows) take one step of the
 /// classical 4th-order Runge-Kutta method. The gas masses are then advanced once, by
@@ -907,10 +920,204 @@ pub fn derivative(model: &Model, state: &mut State, out: &mut [f64]) {
 /// The step length is the state's current [`State::step_s`]. After the step the state's
 /// pressures, flows and contents are those of the new state (the derivative evaluated there
 /// is reused as the first stage of the next step, so outputs cost nothing). Never allocates.
+///
+/// **Merged steps.** The stiffest mode of the circulation, the ejecting ventricle coupled to
+/// the aortic root through the open aortic valve (`tests/stability.rs`), sets the fixed step,
+/// but it exists only while that valve is open (about a third of a beat); with the valves
+/// closed, or only the atrio-ventricular valves open, the fastest rate is 2-8 times lower.
+/// When `max_step_multiple` > 1, each step first takes the local rate `λ`: the largest pair
+/// rate `(E_from + E_to)·G_open` over the valves counted as open (open at the step's start, or
+/// held open for [`MERGE_VALVE_HOLD_S`] after a reopening rejected a merged step), with the
+/// chamber elastances at the current activation and volume, and the compile-time bound of
+/// every other connection. It then takes `m = ⌊STABLE_H_LAMBDA / (h·λ)⌋` fine steps as one
+/// RK4 step of length `m·h`, with the activations tabulated at the fine-grid times
+/// `t + m·h/2` and `t + m·h`. `m` is at most `max_step_multiple`, never reaches the beat's
+/// end, and is 1 (a fine step) while a contracting chamber ejects through an open valve into
+/// a vessel (ventricular ejection: activation above [`MERGE_MAX_EJECTING_ACTIVATION`]), while
+/// an ECMO drainage cannula's vein is collapsing, while a volume is below its unstressed
+/// volume, and during chest compressions. A merged step is rejected, and the fine step taken
+/// instead, when a valve not counted as open opens during it (at a stage or at its end), an
+/// unheld open valve closes (closures mark end-diastole and end-systole, which the per-beat
+/// metrics read), the drainage vein starts to collapse, or a volume ends below its unstressed
+/// volume. The time grid stays the fine one, so beat boundaries, the activation table and
+/// the per-beat metrics keep their meaning; the rules are deterministic, so runs stay
+/// bit-identical. Accuracy and stability: `tests/merged_steps.rs`.
 pub fn step(model: &Model, state: &mut State) {
     state.refresh(model);
-    let h = state.h_s;
+    let (m, open) = merge_multiple(model, state);
+    if m > 1 {
+        let start = (state.step_in_beat, state.steps_taken, state.t_s);
+        state.cache.y_save.copy_from_slice(&state.y);
+        if rk4(model, state, m, Some(open)) {
+            state.advance_clock_by(model, m);
+            state.refresh(model);
+            if merged_end_ok(model, state, open) {
+                return;
+            }
+        }
+        // Rejected: back to the start (the valve that opened counts as open from now on),
+        // and the fine step.
+        note_open_valves(model, state);
+        let y_save = std::mem::take(&mut state.cache.y_save);
+        state.y.copy_from_slice(&y_save);
+        state.cache.y_save = y_save;
+        (state.step_in_beat, state.steps_taken, state.t_s) = start;
+        state.cache.derivative_generation = None;
+        state.refresh(model);
+    }
+    rk4(model, state, 1, None);
+    state.advance_clock(model);
+    state.refresh(model);
+}
+
+/// Largest drainage-collapse resistance multiplier at which a merged step is allowed: the
+/// vein is open (the multiplier is 1 + 399/(1 + e^(p/0.1)) for the default limit, so 1.01 is
+/// reached ~0.6 mmHg above the collapse pressure).
+const MERGE_MAX_COLLAPSE_MULTIPLIER: f64 = 1.01;
+
+/// How long a heart valve whose opening rejected a merged step keeps counting as open for the
+/// merged-step rules, s. Near-zero flows (diastasis) make the atrio-ventricular valves open
+/// and close several times a beat; counting such a valve as open for a while bounds the steps
+/// by its rate instead of rejecting a merged step each time it reopens. A choice for
+/// throughput: the rules stay safe whatever its value.
+const MERGE_VALVE_HOLD_S: f64 = 0.03;
+
+/// Largest activation (0-1) of a chamber with an open outflow valve at which a step may
+/// merge: above it the chamber is ejecting (see [`merge_multiple`]).
+const MERGE_MAX_EJECTING_ACTIVATION: f64 = 0.05;
+
+/// Marks the valves open at the flows of the stage that rejected a merged step (still cached)
+/// as seen open at the state's time.
+fn note_open_valves(model: &Model, state: &mut State) {
+    let Some(mk) = &model.kernel.merge else {
+        return;
+    };
+    let t = state.t_s;
+    for (v, &(j, ..)) in mk.valves.iter().enumerate() {
+        if state.cache.q[j] > 0.0 {
+            if let Some(seen) = state.cache.valve_seen_open_s.get_mut(v) {
+                *seen = t;
+            }
+        }
+    }
+}
+
+/// How many fine steps the next step may merge (1: a fine step), and the valves counted as
+/// open (one bit per valve of the merge kernel). See [`step`].
+fn merge_multiple(model: &Model, state: &State) -> (u32, ValveBits) {
+    let Some(mk) = &model.kernel.merge else {
+        return (1, ValveBits::default());
+    };
+    let remaining = state.steps_per_beat - state.step_in_beat - 1;
+    let cap = mk.max_multiple.min(remaining);
+    if cap < 2 || model.compressions.is_some() {
+        return (1, ValveBits::default());
+    }
+    if model.kernel.circuit.is_some()
+        && state.cache.circuit.collapse_multiplier > MERGE_MAX_COLLAPSE_MULTIPLIER
+    {
+        return (1, ValveBits::default());
+    }
+    let y = &state.y;
+    if mk.v0.iter().any(|&(i, v0)| y[i] < v0) {
+        return (1, ValveBits::default());
+    }
+    let n_act = state.cache.act.len();
     let k0 = 2 * state.step_in_beat as usize;
+    let act = &state.cache.table[k0 * n_act..(k0 + 1) * n_act];
+    let elastance = |src: ElastanceSource| match src {
+        ElastanceSource::Constant(e) => e,
+        ElastanceSource::Linear(e_pass, e_max, a) => e_pass + act[a] * e_max,
+        ElastanceSource::Exponential(i, ees, v0, a, b, col) => {
+            let e = act[col];
+            let slope = a * b * (b * (y[i] - v0)).clamp(0.0, 50.0).exp();
+            e * ees + (1.0 - e) * slope
+        }
+    };
+    let q = &state.cache.q;
+    let mut rate = mk.floor_rate_per_s;
+    let mut open = ValveBits::default();
+    for (v, &(j, from, to, g_open)) in mk.valves.iter().enumerate().take(64) {
+        let seen = state
+            .cache
+            .valve_seen_open_s
+            .get(v)
+            .copied()
+            .unwrap_or(f64::NEG_INFINITY);
+        let held = state.t_s - seen < MERGE_VALVE_HOLD_S;
+        if q[j] > 0.0 && !held {
+            open.open_unheld |= 1 << v;
+        }
+        if q[j] > 0.0 || held {
+            open.counted |= 1 << v;
+            rate = rate.max((elastance(from) + elastance(to)) * g_open);
+            // A contracting chamber ejecting through an open valve into a vessel (ventricular
+            // ejection): the fastest-changing flows of the beat, kept on the fine grid.
+            if let (Some(col), None) = (from.activation_column(), to.activation_column()) {
+                let end = (k0 + 2 * cap as usize) * n_act + col;
+                if act[col] > MERGE_MAX_EJECTING_ACTIVATION
+                    || state.cache.table[end] > MERGE_MAX_EJECTING_ACTIVATION
+                {
+                    return (1, open);
+                }
+            }
+        }
+    }
+    let m = (crate::model::STABLE_H_LAMBDA / (state.h_s * rate)).floor();
+    if m.is_finite() && m >= 2.0 {
+        ((m as u32).min(cap), open)
+    } else {
+        (1, open)
+    }
+}
+
+/// Whether flows `q` change a heart valve in a way the merged step must resolve on the fine
+/// grid: a valve opens that the step did not count as open (its fast mode), or a valve that
+/// was open at the start and not held closes (valve closure marks end-diastole and
+/// end-systole, which the per-beat metrics read).
+#[inline]
+fn valve_event(model: &Model, q: &[f64], valves: ValveBits) -> bool {
+    model.kernel.merge.as_ref().is_some_and(|mk| {
+        mk.valves.iter().take(64).enumerate().any(|(v, &(j, ..))| {
+            let bit = 1 << v;
+            if q[j] > 0.0 {
+                valves.counted & bit == 0
+            } else {
+                valves.open_unheld & bit != 0
+            }
+        })
+    })
+}
+
+/// The valves a merged step started with, one bit per valve of the merge kernel.
+#[derive(Clone, Copy, Debug, Default)]
+struct ValveBits {
+    /// Counted as open (open, or held after a recent reopening).
+    counted: u64,
+    /// Open at the start and not held.
+    open_unheld: u64,
+}
+
+/// Whether the end of a merged step keeps the rules of [`step`] (no valve opened that was
+/// not counted as open, the drainage vein open, every volume above its unstressed volume).
+fn merged_end_ok(model: &Model, state: &State, open: ValveBits) -> bool {
+    let Some(mk) = &model.kernel.merge else {
+        return true;
+    };
+    !valve_event(model, &state.cache.q, open)
+        && (model.kernel.circuit.is_none()
+            || state.cache.circuit.collapse_multiplier <= MERGE_MAX_COLLAPSE_MULTIPLIER)
+        && mk.v0.iter().all(|&(i, v0)| state.y[i] >= v0)
+}
+
+/// One RK4 step of `m` fine steps from the cached start (stage 1 in `k[0]`), writing the new
+/// state vector; the clock is not moved. With `check = Some(signature)` (a merged step) it
+/// stops and returns `false`, leaving the state vector untouched, as soon as a stage finds
+/// the valves other than at the start or the drainage vein collapsing.
+fn rk4(model: &Model, state: &mut State, m: u32, check: Option<ValveBits>) -> bool {
+    let h = state.h_s * f64::from(m);
+    let k0 = 2 * state.step_in_beat as usize;
+    let (mid, end) = (k0 + m as usize, k0 + 2 * m as usize);
     let n_act = state.cache.act.len();
     let layout = model.layout();
     let nh = layout.o2;
@@ -930,6 +1137,13 @@ pub fn step(model: &Model, state: &mut State) {
     let row = |i: usize| &table[i * n_act..(i + 1) * n_act];
     let circuit = layout.circuit_flow;
     let circuit_flow = |v: &[f64]| circuit.map_or(0.0, |i| v[i]);
+    let stage_ok = |q: &[f64], cp: &CircuitPressures| match check {
+        None => true,
+        Some(open) => {
+            !valve_event(model, q, open)
+                && (circuit.is_none() || cp.collapse_multiplier <= MERGE_MAX_COLLAPSE_MULTIPLIER)
+        }
+    };
     // The cached stage-1 flows are those of the current state.
     for (b, &qj) in qbar.iter_mut().zip(q.iter()) {
         *b = qj / 6.0;
@@ -939,19 +1153,28 @@ pub fn step(model: &Model, state: &mut State) {
     for ((t, &yi), &d) in ytmp[..nh].iter_mut().zip(&y[..nh]).zip(&k1[..nh]) {
         *t = yi + 0.5 * h * d;
     }
-    rhs(model, row(k0 + 1), ytmp, k2, p, q, cp);
+    rhs(model, row(mid), ytmp, k2, p, q, cp);
+    if !stage_ok(q, cp) {
+        return false;
+    }
     accumulate(qbar, q, 2.0 / 6.0);
     q_circuit += circuit_flow(ytmp) * 2.0 / 6.0;
     for ((t, &yi), &d) in ytmp[..nh].iter_mut().zip(&y[..nh]).zip(&k2[..nh]) {
         *t = yi + 0.5 * h * d;
     }
-    rhs(model, row(k0 + 1), ytmp, k3, p, q, cp);
+    rhs(model, row(mid), ytmp, k3, p, q, cp);
+    if !stage_ok(q, cp) {
+        return false;
+    }
     accumulate(qbar, q, 2.0 / 6.0);
     q_circuit += circuit_flow(ytmp) * 2.0 / 6.0;
     for ((t, &yi), &d) in ytmp[..nh].iter_mut().zip(&y[..nh]).zip(&k3[..nh]) {
         *t = yi + h * d;
     }
-    rhs(model, row(k0 + 2), ytmp, k4, p, q, cp);
+    rhs(model, row(end), ytmp, k4, p, q, cp);
+    if !stage_ok(q, cp) {
+        return false;
+    }
     accumulate(qbar, q, 1.0 / 6.0);
     q_circuit += circuit_flow(ytmp) / 6.0;
 
@@ -974,8 +1197,7 @@ pub fn step(model: &Model, state: &mut State) {
     for (yi, &g) in yg.iter_mut().zip(&k2[nh..layout.len]) {
         *yi += h * g;
     }
-    state.advance_clock(model);
-    state.refresh(model);
+    true
 }
 
 #[inline]

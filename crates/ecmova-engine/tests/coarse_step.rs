@@ -54,7 +54,14 @@ fn shock_on_ecmo(rpm: f64) -> CirculationParams {
 
 /// Average metrics of the last beats after `RUN_S`, and the step used (s).
 fn run(params: &CirculationParams, max_step_s: f64, oracle: bool) -> (BeatMetrics, f64) {
-    let model = Model::new(params.clone(), IntegrationParams { max_step_s }).unwrap();
+    let model = Model::new(
+        params.clone(),
+        IntegrationParams {
+            max_step_s,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let mut state = State::new(&model);
     let mut rec = BeatRecorder::new(&model, &state);
     let mut reference = oracle.then(|| ReferenceIntegrator::new(&model, ORACLE));
@@ -119,6 +126,7 @@ fn the_coarse_step_halves_the_steps_of_the_cohort_model() {
         params,
         IntegrationParams {
             max_step_s: COARSE_STEP_S,
+            ..Default::default()
         },
     )
     .unwrap();

@@ -56,7 +56,10 @@ enum Integrator {
 fn run(name: &str, max_step_s: f64, integrator: Integrator) -> BeatMetrics {
     let model = Model::new(
         presets::by_name(name).unwrap(),
-        IntegrationParams { max_step_s },
+        IntegrationParams {
+            max_step_s,
+            ..Default::default()
+        },
     )
     .unwrap();
     let mut state = State::new(&model);
@@ -156,7 +159,14 @@ fn run_nested_fine(name: &str) -> BeatMetrics {
     // ceil(T / max_step) = REFINE·n exactly (the half step keeps rounding away from the
     // ceiling's jump).
     let max_step_s = coarse.period_s() / (f64::from(REFINE * n) - 0.5);
-    let model = Model::new(params, IntegrationParams { max_step_s }).unwrap();
+    let model = Model::new(
+        params,
+        IntegrationParams {
+            max_step_s,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let mut state = State::new(&model);
     assert_eq!(state.steps_per_beat(), REFINE * n, "{name}: nested grid");
     let mut rec = BeatRecorder::new(&model, &state);
