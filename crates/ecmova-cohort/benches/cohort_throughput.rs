@@ -7,9 +7,12 @@
 //! extraction. Criterion's "elements" are simulated seconds, so elem/s is simulated seconds
 //! per core-second. `cargo bench -p ecmova-cohort`.
 //!
-//! Two settings of the integrator: the default step bound (1 ms) and the coarse bound
+//! Three settings of the integrator: the default step bound (1 ms); the coarse bound
 //! `ecmova_engine::COARSE_STEP_S` (2 ms, `[base.simulation] max_step_s = 0.002`), whose
-//! accuracy against the reference integrator is tested in `ecmova-engine/tests/coarse_step.rs`.
+//! accuracy against the reference integrator is tested in `ecmova-engine/tests/coarse_step.rs`;
+//! and the cohort setting, the coarse bound with merged steps
+//! (`max_step_multiple = ecmova_engine::COARSE_STEP_MULTIPLE`, 4), tested in
+//! `ecmova-engine/tests/merged_steps.rs`.
 
 #[path = "support/bench_cohort.rs"]
 mod bench_cohort;
@@ -38,6 +41,14 @@ fn throughput(c: &mut Criterion) {
         (
             "ami_ecmo_gas_8x30s_one_core_coarse_step",
             format!("max_step_s = {}", ecmova_engine::COARSE_STEP_S),
+        ),
+        (
+            "ami_ecmo_gas_8x30s_one_core_coarse_merged",
+            format!(
+                "max_step_s = {}\nmax_step_multiple = {}",
+                ecmova_engine::COARSE_STEP_S,
+                ecmova_engine::COARSE_STEP_MULTIPLE
+            ),
         ),
     ] {
         let cohort = cohort(&simulation);

@@ -3,7 +3,7 @@
 //! `valgrind --tool=callgrind target/release/examples/profile_cohort`, whose instruction
 //! counts do not depend on the machine's load (`docs/performance.md`).
 //!
-//! `cargo run --release -p ecmova-cohort --example profile_cohort [PATIENTS] [DURATION_S] [MAX_STEP_S]`
+//! `cargo run --release -p ecmova-cohort --example profile_cohort [PATIENTS] [DURATION_S] [MAX_STEP_S] [MAX_STEP_MULTIPLE]`
 
 #[path = "../benches/support/bench_cohort.rs"]
 mod bench_cohort;
@@ -14,9 +14,12 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let patients: u64 = args.next().map_or(8, |a| a.parse().expect("PATIENTS"));
     let duration_s: u64 = args.next().map_or(30, |a| a.parse().expect("DURATION_S"));
-    let simulation = args
+    let mut simulation = args
         .next()
-        .map_or(String::new(), |h| format!("max_step_s = {h}"));
+        .map_or(String::new(), |h| format!("max_step_s = {h}\n"));
+    if let Some(m) = args.next() {
+        simulation.push_str(&format!("max_step_multiple = {m}\n"));
+    }
     let cohort = bench_cohort::bench_cohort(patients, duration_s, &simulation);
     let t0 = std::time::Instant::now();
     let mut simulated = 0.0;

@@ -259,6 +259,13 @@ pub const SCENARIO_RANGES: &[Range] = &[
         ecmova_engine::model::MAX_STEP_RANGE_S.1,
         "s",
     ),
+    range(
+        "simulation",
+        "max_step_multiple",
+        ecmova_engine::model::MAX_STEP_MULTIPLE_RANGE.0 as f64,
+        ecmova_engine::model::MAX_STEP_MULTIPLE_RANGE.1 as f64,
+        "",
+    ),
 ];
 
 /// Checks `value` of `section.key` against [`SCENARIO_RANGES`].
@@ -308,6 +315,10 @@ pub fn build(scenario: &Scenario) -> Result<Built, ScenarioError> {
     let mut integration = IntegrationParams::default();
     if let Some(h) = sim.max_step_s {
         integration.max_step_s = h;
+    }
+    if let Some(m) = sim.max_step_multiple {
+        check_key("simulation", "max_step_multiple", f64::from(m))?;
+        integration.max_step_multiple = m;
     }
     let lv_ees_reference = match &params.compartments[params.sites.lv].kind {
         CompartmentKind::Chamber(ch) => ch.ees_mmhg_per_ml,

@@ -244,6 +244,11 @@ pub struct Simulation {
     /// Upper bound of the integration step, s (default 0.001).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_step_s: Option<f64>,
+    /// Largest number of fixed steps taken as one where the heart's fast modes are inactive
+    /// (default 1: off; the cohort setting is 4 with `max_step_s = 0.002`; see
+    /// `ecmova_engine::IntegrationParams::max_step_multiple`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_step_multiple: Option<u32>,
     /// Interval between time-series rows, s (default 0.005).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series_interval_s: Option<f64>,
@@ -313,6 +318,7 @@ impl Scenario {
             simulation: Simulation {
                 duration_s: crate::build::MAX_DURATION_S,
                 max_step_s: None,
+                max_step_multiple: None,
                 series_interval_s: None,
                 steady_tolerance: None,
                 seed: None,

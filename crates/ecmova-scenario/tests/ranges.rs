@@ -34,7 +34,7 @@ const DRUGS: [(&str, f64, &str); 5] = [
 ];
 
 fn num(key: &str, v: f64) -> String {
-    if matches!(key, "performance_level" | "ratio") {
+    if matches!(key, "performance_level" | "ratio" | "max_step_multiple") {
         format!("{}", v as i64)
     } else {
         format!("{v:?}")
