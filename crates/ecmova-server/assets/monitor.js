@@ -756,6 +756,8 @@ function wire() {
   $("speed").onchange = () => { if (session) send({ command: "set_speed", speed: numberOf("speed") }); };
   $("hr-set").onclick = () => send({ action: "set_heart_rate", heart_rate_bpm: numberOf("hr") });
   $("contr-set").onclick = () => send({ action: "set_lv_contractility", lv_contractility_scale: numberOf("contr") });
+  $("rv-contr-set").onclick = () => send({ action: "set_rv_contractility", rv_contractility_scale: numberOf("rv-contr") });
+  $("svr-set").onclick = () => send({ action: "set_svr", svr_scale: numberOf("svr") });
   $("fluid-250").onclick = () => send({ action: "fluid", volume_ml: 250 });
   $("fluid-500").onclick = () => send({ action: "fluid", volume_ml: 500 });
   $("fluid-m250").onclick = () => send({ action: "fluid", volume_ml: -250 });

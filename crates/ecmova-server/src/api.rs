@@ -1341,6 +1341,8 @@ mod tests {
             }
             "set_lung_shunt" => json!({"lung_shunt_fraction": 0.3}),
             "set_lv_contractility" => json!({"lv_contractility_scale": 0.6}),
+            "set_rv_contractility" => json!({"rv_contractility_scale": 0.5}),
+            "set_svr" => json!({"svr_scale": 1.5}),
             "set_device" => json!({"device": "impella", "active": true, "performance_level": 6}),
             "arrest" => json!({"rhythm": "asystole"}),
             "set_hemoglobin" => json!({"hemoglobin_g_dl": 9.5}),

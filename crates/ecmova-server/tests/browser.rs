@@ -1025,3 +1025,81 @@ async fn teaching_course_in_headless_chromium() {
     d.quit().await;
     assert_alive(addr).await;
 }
+
+/// The issue-14 capabilities added in session 4, in a real browser: the instructor's live SVR
+/// control raises the pressure the monitor shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patient_controls_pv_panel_and_layout_in_headless_chromium() {
+    let Some(chromium) = find_binary("CHROMIUM_BIN", &["/usr/bin/chromium", "chromium-browser"])
+    else {
+        eprintln!("SKIP browser test: chromium is not installed");
+        return;
+    };
+    let Some(chromedriver) = find_binary("CHROMEDRIVER", &["/usr/bin/chromedriver"]) else {
+        eprintln!("SKIP browser test: chromedriver is not installed");
+        return;
+    };
+    let _one = BROWSER.lock().await;
+    let addr = start(ecmova_server::Config::default()).await;
+    let base = format!("http://{addr}");
+    let d = Driver::start(&chromedriver, &chromium).await;
+    d.goto(&format!("{base}/")).await;
+    d.wait_for(
+        "page ready",
+        "window.ecmova && window.ecmova.ready",
+        Duration::from_secs(10),
+    )
+    .await;
+    d.js("const s = document.getElementById('preset'); s.value = 'healthy-adult'; s.dispatchEvent(new Event('change')); return true;")
+        .await;
+    d.click("#start").await;
+    let id = d
+        .wait_for(
+            "the session",
+            "window.ecmova.session && window.ecmova.session.id",
+            Duration::from_secs(30),
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = d
+        .js("return window.ecmova.session.token;")
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    skip(addr, &id, &token, 20.0).await;
+    let map = "(s => s && typeof s.map_mmhg === 'number' && window.ecmova.stats.lastTime > 20 && s.map_mmhg)(window.ecmova.stats.lastSummary)";
+    let map0 = d
+        .wait_for("the MAP before", map, Duration::from_secs(15))
+        .await
+        .as_f64()
+        .unwrap();
+
+    // SVR × 1.5 from the instructor's Heart panel: the monitor's MAP rises (healthy adult
+    // without the baroreflex: the arterial-venous gradient rises, by less than × 1.5).
+    d.type_into("#svr", "1.5").await;
+    d.click("#svr-set").await;
+    d.wait_for(
+        "the log to show the SVR change",
+        "document.getElementById('log').textContent.includes('SVR × 1.5')",
+        Duration::from_secs(10),
+    )
+    .await;
+    skip(addr, &id, &token, 60.0).await;
+    let script = format!(
+        "(s => s && s.map_mmhg > {} && s.map_mmhg)(window.ecmova.stats.lastSummary)",
+        map0 * 1.1
+    );
+    let map1 = d
+        .wait_for("the MAP to rise", &script, Duration::from_secs(15))
+        .await
+        .as_f64()
+        .unwrap();
+    assert!(map1 < map0 * 1.5, "MAP {map0} -> {map1}");
+    eprintln!("SVR × 1.5 on the page: MAP {map0:.1} -> {map1:.1} mmHg");
+
+    d.quit().await;
+    assert_alive(addr).await;
+}
