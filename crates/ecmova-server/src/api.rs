@@ -83,6 +83,11 @@ pub fn api_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         ),
         (
             Method::GET,
+            "/api/v1/sessions/{id}/pv_relations",
+            get(session_pv_relations),
+        ),
+        (
+            Method::GET,
             "/api/v1/sessions/{id}/debrief",
             get(session_debrief),
         ),
@@ -857,6 +862,25 @@ async fn session_trends(
     let s = st.authorize(&path_id(id)?, &headers, None, Role::Learner)?;
     let trends = s.sim().trends();
     ok(&trends)
+}
+
+/// `GET /sessions/{id}/pv_relations`: the LV's ESPVR and EDPVR in force, for the PV-loop
+/// panel (`ecmova_scenario::pv`).
+async fn session_pv_relations(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let s = st.authorize(&path_id(id)?, &headers, None, Role::Learner)?;
+    let relations = ecmova_scenario::pv::PvRelations::lv(&s.sim().sim).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "not_available",
+            Some("chamber"),
+            "this patient's LV is not a chamber",
+        )
+    })?;
+    ok(&relations)
 }
 
 /// The query of `GET /sessions/{id}/debrief`.

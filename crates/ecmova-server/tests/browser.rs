@@ -1027,7 +1027,9 @@ async fn teaching_course_in_headless_chromium() {
 }
 
 /// The issue-14 capabilities added in session 4, in a real browser: the instructor's live SVR
-/// control raises the pressure the monitor shows.
+/// control raises the pressure the monitor shows; the PV panel draws the ESPVR and EDPVR the
+/// server serves (following the LV contractility) and a reference loop that can be captured
+/// and cleared.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn patient_controls_pv_panel_and_layout_in_headless_chromium() {
     let Some(chromium) = find_binary("CHROMIUM_BIN", &["/usr/bin/chromium", "chromium-browser"])
@@ -1099,6 +1101,54 @@ async fn patient_controls_pv_panel_and_layout_in_headless_chromium() {
         .unwrap();
     assert!(map1 < map0 * 1.5, "MAP {map0} -> {map1}");
     eprintln!("SVR × 1.5 on the page: MAP {map0:.1} -> {map1:.1} mmHg");
+
+    // The PV panel: ESPVR and EDPVR drawn from the server's relations, which follow the
+    // engine's parameters (LV contractility × 2 doubles the served Ees).
+    d.wait_for(
+        "the ESPVR and EDPVR on the PV panel",
+        "window.ecmova.pvRelations && window.ecmova.stats.pvDrawn.espvr > 1 && window.ecmova.stats.pvDrawn.edpvr > 1",
+        Duration::from_secs(15),
+    )
+    .await;
+    let yellow = d
+        .js("const c = document.getElementById('pvloop'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 0; i < d.length; i += 4) { if (d[i] > 200 && d[i+1] > 190 && d[i+2] < 140) n++; } return n;")
+        .await;
+    assert!(
+        yellow.as_u64().unwrap_or(0) > 20,
+        "ESPVR pixels on the PV canvas: {yellow}"
+    );
+    let ees0 = d
+        .js("return window.ecmova.pvRelations.ees_mmhg_per_ml;")
+        .await
+        .as_f64()
+        .unwrap();
+    d.type_into("#contr", "2").await;
+    d.click("#contr-set").await;
+    let script = format!(
+        "(r => r && Math.abs(r.ees_mmhg_per_ml / {ees0} - 2) < 1e-6)(window.ecmova.pvRelations)"
+    );
+    d.wait_for(
+        "the served ESPVR to follow the contractility",
+        &script,
+        Duration::from_secs(15),
+    )
+    .await;
+    // A reference loop: captured, drawn, cleared.
+    d.click("#pv-ref").await;
+    d.wait_for(
+        "the reference loop",
+        "window.ecmova.stats.pvDrawn.ref > 10",
+        Duration::from_secs(5),
+    )
+    .await;
+    d.screenshot("pv-reference.png").await;
+    d.click("#pv-ref-clear").await;
+    d.wait_for(
+        "the reference loop cleared",
+        "window.ecmova.stats.pvDrawn.ref === 0",
+        Duration::from_secs(5),
+    )
+    .await;
 
     d.quit().await;
     assert_alive(addr).await;
