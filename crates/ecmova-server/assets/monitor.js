@@ -243,7 +243,7 @@ function drawPv() {
   // ESPVR and EDPVR in force (dashed), clipped to the plot.
   ctx.save();
   ctx.beginPath(); ctx.rect(px(0), py(pv.pmax), px(pv.vmax) - px(0), py(0) - py(pv.pmax)); ctx.clip();
-  const relation = (pts, col, label) => {
+  const relation = (pts, col, label, dx, dy) => {
     if (!pts || pts.length < 2) return 0;
     ctx.strokeStyle = col;
     ctx.fillStyle = col;
@@ -258,12 +258,12 @@ function drawPv() {
     });
     ctx.stroke();
     ctx.setLineDash([]);
-    ctx.fillText(label, px(end.volume_ml) - 34 * dpr, py(end.pressure_mmhg) - 4 * dpr);
+    ctx.fillText(label, px(end.volume_ml) + dx * dpr, py(end.pressure_mmhg) + dy * dpr);
     return shown;
   };
   const rel = pv.rel;
-  stats.pvDrawn.espvr = rel ? relation(rel.espvr_points, "#e8dc6a", "ESPVR") : 0;
-  stats.pvDrawn.edpvr = rel ? relation(rel.edpvr_points, "#7fb8e8", "EDPVR") : 0;
+  stats.pvDrawn.espvr = rel ? relation(rel.espvr_points, "#e8dc6a", "ESPVR", 6, 14) : 0;
+  stats.pvDrawn.edpvr = rel ? relation(rel.edpvr_points, "#7fb8e8", "EDPVR", -34, -4) : 0;
   ctx.restore();
   // The captured reference loop (grey), for before/after comparison.
   stats.pvDrawn.ref = pv.ref ? pv.ref.length : 0;

@@ -1029,7 +1029,9 @@ async fn teaching_course_in_headless_chromium() {
 /// The issue-14 capabilities added in session 4, in a real browser: the instructor's live SVR
 /// control raises the pressure the monitor shows; the PV panel draws the ESPVR and EDPVR the
 /// server serves (following the LV contractility) and a reference loop that can be captured
-/// and cleared.
+/// and cleared; at 1366 × 768 and 1024 × 768 the monitor, the console and the controls are in
+/// the viewport without scrolling the page. With `ECMOVA_SCREENSHOTS=<dir>` it saves
+/// `layout-1366x768.png`, `layout-1024x768.png` and `pv-reference.png` there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn patient_controls_pv_panel_and_layout_in_headless_chromium() {
     let Some(chromium) = find_binary("CHROMIUM_BIN", &["/usr/bin/chromium", "chromium-browser"])
@@ -1149,6 +1151,63 @@ async fn patient_controls_pv_panel_and_layout_in_headless_chromium() {
         Duration::from_secs(5),
     )
     .await;
+
+    // Layout: in a 1366 × 768 and a 1024 × 768 window (headless Chromium leaves a viewport of
+    // about 625 px height under its bars, as a laptop's browser does) the monitor, the console
+    // (with its pump, sweep and FdO2 controls), the bedside panel and the instructor's events
+    // panel are all inside the viewport, and the page itself does not scroll.
+    // Back to the patient's own SVR and contractility, on ECMO, for the layout checks.
+    for (input, button) in [("#contr", "#contr-set"), ("#svr", "#svr-set")] {
+        d.type_into(input, "1").await;
+        d.click(button).await;
+    }
+    d.click("#ecmo-start").await;
+    d.wait_for(
+        "the ECMO flow display",
+        "(t => t !== '--' && parseFloat(t) > 0.3 && t)(document.getElementById('ecmo-flow').textContent)",
+        Duration::from_secs(20),
+    )
+    .await;
+    for (w, h) in [(1366, 768), (1024, 768)] {
+        d.cmd("POST", "/window/rect", json!({"width": w, "height": h}))
+            .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // For the pictures, let a whole sweep of waveform fill the resized traces.
+        if std::env::var_os("ECMOVA_SCREENSHOTS").is_some() {
+            tokio::time::sleep(Duration::from_secs(7)).await;
+        }
+        let boxes = d
+            .js("const r = (sel) => { const b = document.querySelector(sel).getBoundingClientRect(); return [sel, b.left, b.top, b.right, b.bottom]; }; \
+                 return { w: window.innerWidth, h: window.innerHeight, \
+                          scroll: document.scrollingElement.scrollHeight, \
+                          boxes: ['header nav', '#monitor', '#console', '#console .knobs', '#ecmo-start', '#bedside-panel', '#events-panel'].map(r) };")
+            .await;
+        let (vw, vh) = (boxes["w"].as_f64().unwrap(), boxes["h"].as_f64().unwrap());
+        eprintln!("window {w}x{h}: viewport {vw}x{vh}, {}", boxes["boxes"]);
+        assert!(
+            (vw - w as f64).abs() < 20.0 && vh > h as f64 - 180.0,
+            "viewport {vw}x{vh} for a {w}x{h} window"
+        );
+        assert!(
+            boxes["scroll"].as_f64().unwrap() <= vh + 1.0,
+            "{w}x{h}: the page scrolls ({} > {vh})",
+            boxes["scroll"]
+        );
+        for b in boxes["boxes"].as_array().unwrap() {
+            let v: Vec<f64> = (1..5).map(|i| b[i].as_f64().unwrap()).collect();
+            assert!(
+                v[0] >= 0.0 && v[1] >= 0.0 && v[2] <= vw + 0.5 && v[3] <= vh + 0.5,
+                "{w}x{h}: {} at {v:?} is not inside the {vw}x{vh} viewport",
+                b[0]
+            );
+            assert!(
+                v[2] - v[0] > 50.0 && v[3] - v[1] > 12.0,
+                "{} is too small: {v:?}",
+                b[0]
+            );
+        }
+        d.screenshot(&format!("layout-{w}x{h}.png")).await;
+    }
 
     d.quit().await;
     assert_alive(addr).await;
