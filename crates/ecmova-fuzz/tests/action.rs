@@ -32,6 +32,8 @@ const FIELDS: &[&str] = &[
     "hemoglobin_g_dl",
     "lung_shunt_fraction",
     "lv_contractility_scale",
+    "rv_contractility_scale",
+    "svr_scale",
     "map_low_mmhg",
     "heart_rate_high_bpm",
     "minute_ventilation_l_min",

@@ -67,6 +67,8 @@ const ACTIONS: &[&str] = &[
     "set_fio2",
     "set_lung_shunt",
     "set_lv_contractility",
+    "set_rv_contractility",
+    "set_svr",
     "set_device",
     "arrest",
     "rosc",
@@ -340,6 +342,12 @@ fn apply(doc: &mut Value, e: &Edit, duration: f64) {
                 }
                 "set_lv_contractility" => {
                     o.insert("lv_contractility_scale".into(), num(a.scaled(0.0, 3.0)));
+                }
+                "set_rv_contractility" => {
+                    o.insert("rv_contractility_scale".into(), num(a.scaled(0.0, 3.0)));
+                }
+                "set_svr" => {
+                    o.insert("svr_scale".into(), num(a.scaled(0.0, 6.0)));
                 }
                 "set_device" => {
                     o.insert("device".into(), json!(DEVICES[*s as usize % DEVICES.len()]));

@@ -284,6 +284,24 @@ pub enum Action {
         /// Multiplier of the starting LV end-systolic elastance.
         lv_contractility_scale: f64,
     },
+    /// Scale the right ventricle's contractility relative to the patient's starting value
+    /// (after the scenario's own `rv_contractility_scale`). The change is applied as a ratio
+    /// to the RV end-systolic elastance in force, so a drug's or the baroreflex's effect on
+    /// it is kept on top.
+    SetRvContractility {
+        /// Multiplier of the starting RV end-systolic elastance.
+        rv_contractility_scale: f64,
+    },
+    /// Scale the systemic vascular resistance relative to the patient's starting value (after
+    /// the scenario's own `svr_scale`): every systemic tissue bed's resistance, as
+    /// `[patient] svr_scale` does at build; a bed's critical closing pressure (the AMI
+    /// preset's waterfalls) is unchanged. Applied as a ratio to the resistances in force, so
+    /// this sets the patient's baseline tone and a vasopressor's or the baroreflex's effect
+    /// stays on top of it.
+    SetSvr {
+        /// Multiplier of the starting systemic tissue-bed resistances.
+        svr_scale: f64,
+    },
     /// Switch an unloading device on or off, or change its settings.
     SetDevice {
         /// The device.
@@ -418,8 +436,11 @@ pub const MAX_PUMP_RPM: f64 = 5500.0;
 /// `massive-pulmonary-embolism` at 650 mL; the documented −1500 mL was refused on eight of the
 /// ten presets. Larger haemorrhage is beyond what the presets' stressed volumes represent.
 pub const FLUID_RANGE_ML: (f64, f64) = (-400.0, 2000.0);
-/// LV contractility multiplier range (as `[patient] lv_contractility_scale`).
+/// LV and RV contractility multiplier range (as `[patient] lv_contractility_scale` and
+/// `rv_contractility_scale`).
 pub const CONTRACTILITY_SCALE_RANGE: (f64, f64) = (0.05, 5.0);
+/// Systemic vascular resistance multiplier range (as `[patient] svr_scale`).
+pub const SVR_SCALE_RANGE: (f64, f64) = (0.2, 5.0);
 
 /// Every patient-independent range of an action key.
 pub const RANGES: &[Range] = &[
@@ -459,6 +480,20 @@ pub const RANGES: &[Range] = &[
         "lv_contractility_scale",
         CONTRACTILITY_SCALE_RANGE.0,
         CONTRACTILITY_SCALE_RANGE.1,
+        "",
+    ),
+    range(
+        "set_rv_contractility",
+        "rv_contractility_scale",
+        CONTRACTILITY_SCALE_RANGE.0,
+        CONTRACTILITY_SCALE_RANGE.1,
+        "",
+    ),
+    range(
+        "set_svr",
+        "svr_scale",
+        SVR_SCALE_RANGE.0,
+        SVR_SCALE_RANGE.1,
         "",
     ),
     range(
@@ -617,7 +652,7 @@ pub(crate) fn check_in(
 
 impl Action {
     /// Every action name, in documentation order.
-    pub const NAMES: [&'static str; 23] = [
+    pub const NAMES: [&'static str; 25] = [
         "start_ecmo",
         "stop_ecmo",
         "set_pump_rpm",
@@ -631,6 +666,8 @@ impl Action {
         "set_ventilation",
         "set_lung_shunt",
         "set_lv_contractility",
+        "set_rv_contractility",
+        "set_svr",
         "set_device",
         "arrest",
         "rosc",
@@ -659,6 +696,8 @@ impl Action {
             Action::SetVentilation { .. } => "set_ventilation",
             Action::SetLungShunt { .. } => "set_lung_shunt",
             Action::SetLvContractility { .. } => "set_lv_contractility",
+            Action::SetRvContractility { .. } => "set_rv_contractility",
+            Action::SetSvr { .. } => "set_svr",
             Action::SetDevice { .. } => "set_device",
             Action::Arrest { .. } => "arrest",
             Action::Rosc {} => "rosc",
@@ -776,6 +815,10 @@ impl Action {
             Action::SetLvContractility {
                 lv_contractility_scale,
             } => num("lv_contractility_scale", *lv_contractility_scale),
+            Action::SetRvContractility {
+                rv_contractility_scale,
+            } => num("rv_contractility_scale", *rv_contractility_scale),
+            Action::SetSvr { svr_scale } => num("svr_scale", *svr_scale),
             Action::SetDevice {
                 device,
                 performance_level,
@@ -870,6 +913,10 @@ impl Action {
             Action::SetLvContractility {
                 lv_contractility_scale,
             } => format!("LV contractility × {}", round3(*lv_contractility_scale)),
+            Action::SetRvContractility {
+                rv_contractility_scale,
+            } => format!("RV contractility × {}", round3(*rv_contractility_scale)),
+            Action::SetSvr { svr_scale } => format!("SVR × {}", round3(*svr_scale)),
             Action::SetDevice {
                 device,
                 active,

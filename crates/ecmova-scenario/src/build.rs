@@ -2,6 +2,7 @@
 
 use crate::action::{
     range, Action, DeviceKind, Range, TimedAction, CONTRACTILITY_SCALE_RANGE, MAX_PUMP_RPM,
+    SVR_SCALE_RANGE,
 };
 use crate::wire::Scenario;
 use ecmova_engine::devices::{CentrifugalPump, Oxygenator, PUMP_PRESETS};
@@ -203,7 +204,13 @@ pub const SCENARIO_RANGES: &[Range] = &[
         CONTRACTILITY_SCALE_RANGE.1,
         "",
     ),
-    range("patient", "svr_scale", 0.2, 5.0, ""),
+    range(
+        "patient",
+        "svr_scale",
+        SVR_SCALE_RANGE.0,
+        SVR_SCALE_RANGE.1,
+        "",
+    ),
     range("patient", "blood_volume_scale", 0.5, 1.5, ""),
     range("patient", "hemoglobin_g_dl", 3.0, 25.0, "g/dL"),
     range("patient", "lung_shunt_fraction", 0.0, 1.0, ""),

@@ -11,6 +11,7 @@
 //! - [`run`]: plays a scenario file over the driver;
 //! - [`summary`], [`alarms`], [`signals`] and [`series`]: the typed outputs (summary, alarm
 //!   objects, waveforms by role, time series);
+//! - [`pv`]: the LV's end-systolic and end-diastolic pressure-volume relations in force;
 //! - [`json_keys`]: duplicate keys in JSON input are errors (serde_json would keep the last).
 //!
 //! Everything here is deterministic: a run is a pure function of the scenario.
@@ -22,6 +23,7 @@ pub mod bedside;
 pub mod build;
 pub mod interventions;
 pub mod json_keys;
+pub mod pv;
 pub mod reflex;
 pub mod run;
 pub mod series;

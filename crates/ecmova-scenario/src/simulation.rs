@@ -158,6 +158,7 @@ pub struct Simulation {
     infusions: Infusions,
     fluid_balance_ml: f64,
     lv_ees_reference: f64,
+    scales: PatientScales,
     weaning: Option<WeaningTrial>,
     weaning_rpm: Option<f64>,
     recent: VecDeque<BeatMetrics>,
@@ -248,6 +249,7 @@ impl Simulation {
             infusions: Infusions::default(),
             fluid_balance_ml: 0.0,
             lv_ees_reference: built.lv_ees_reference,
+            scales: PatientScales::default(),
             weaning: None,
             weaning_rpm: None,
             recent: VecDeque::with_capacity(SUMMARY_BEATS + 1),
@@ -767,6 +769,7 @@ impl Simulation {
     fn apply_from(&mut self, action: Action, source: Source) -> Result<String, ActionError> {
         let mut ctx = ActionContext {
             lv_ees_reference: self.lv_ees_reference,
+            scales: self.scales,
             infusions: self.infusions.clone(),
             fluid_balance_ml: self.fluid_balance_ml,
             circuit: self.circuit.clone(),
@@ -793,6 +796,7 @@ impl Simulation {
             self.weaning_rpm = self.model.params().ecmo.as_ref().map(|e| e.pump_rpm);
         }
         self.infusions = ctx.infusions;
+        self.scales = ctx.scales;
         self.fluid_balance_ml = ctx.fluid_balance_ml;
         self.circuit = ctx.circuit;
         if matches!(action, Action::CircuitRepair {}) {
@@ -842,6 +846,8 @@ impl Simulation {
 pub(crate) struct ActionContext {
     /// The LV end-systolic elastance after the scenario's overrides (`set_lv_contractility`).
     pub lv_ees_reference: f64,
+    /// The multipliers of `set_rv_contractility` and `set_svr` in force.
+    pub scales: PatientScales,
     /// Current drug infusion rates.
     pub infusions: Infusions,
     /// Net fluid given so far, mL (negative: removed); lets the up-front validation of a
@@ -853,6 +859,25 @@ pub(crate) struct ActionContext {
     pub bedside: Bedside,
     /// The alarm limits (`set_alarm_limits`).
     pub alarm_limits: AlarmLimits,
+}
+
+/// The patient multipliers set live by `set_rv_contractility` and `set_svr`, relative to the
+/// patient's starting values (1 at the start, whatever the scenario's own `[patient]` scales).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PatientScales {
+    /// RV end-systolic elastance multiplier in force.
+    pub rv_contractility: f64,
+    /// Systemic tissue-bed resistance multiplier in force.
+    pub svr: f64,
+}
+
+impl Default for PatientScales {
+    fn default() -> Self {
+        PatientScales {
+            rv_contractility: 1.0,
+            svr: 1.0,
+        }
+    }
 }
 
 /// Applies one action to the model (and, when running, to the state): the one implementation
@@ -972,6 +997,29 @@ pub(crate) fn apply_to_model(
                     }
                 })
                 .map_err(|e| ActionError::from_param("lv_contractility_scale", e))
+        }
+        // The new scale over the one in force, applied as a ratio: what a drug or the
+        // baroreflex changed since (also by ratios) stays on top of the new baseline.
+        Action::SetRvContractility {
+            rv_contractility_scale,
+        } => {
+            let rv = model.params().sites.rv;
+            let r = rv_contractility_scale / ctx.scales.rv_contractility;
+            model
+                .update(|p| {
+                    p.scale_contractility(rv, r);
+                })
+                .map_err(|e| ActionError::from_param("rv_contractility_scale", e))?;
+            ctx.scales.rv_contractility = *rv_contractility_scale;
+            Ok(())
+        }
+        Action::SetSvr { svr_scale } => {
+            let r = svr_scale / ctx.scales.svr;
+            model
+                .update(|p| p.scale_systemic_resistance(r))
+                .map_err(|e| ActionError::from_param("svr_scale", e))?;
+            ctx.scales.svr = *svr_scale;
+            Ok(())
         }
     }
 }

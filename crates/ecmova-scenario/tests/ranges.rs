@@ -201,3 +201,31 @@ fn every_documented_bound_of_every_key_runs_on_every_preset() {
     }
     assert!(failures.is_empty(), "{} bounds fail", failures.len());
 }
+
+/// A live patient control has the range of the scenario key it mirrors (`set_svr` ↔
+/// `[patient] svr_scale`, ...): one table row each, equal bounds and unit.
+#[test]
+fn live_patient_scales_have_the_scenario_keys_ranges() {
+    for (action, key) in [
+        ("set_lv_contractility", "lv_contractility_scale"),
+        ("set_rv_contractility", "rv_contractility_scale"),
+        ("set_svr", "svr_scale"),
+        ("set_hemoglobin", "hemoglobin_g_dl"),
+        ("set_fio2", "fio2"),
+        ("set_lung_shunt", "lung_shunt_fraction"),
+    ] {
+        let live = RANGES
+            .iter()
+            .find(|r| r.action == action && r.field == key)
+            .unwrap_or_else(|| panic!("{action}.{key} not in action::RANGES"));
+        let file = SCENARIO_RANGES
+            .iter()
+            .find(|r| r.action == "patient" && r.field == key)
+            .unwrap_or_else(|| panic!("patient.{key} not in SCENARIO_RANGES"));
+        assert_eq!(
+            (live.min, live.max, live.unit),
+            (file.min, file.max, file.unit),
+            "{action}.{key}"
+        );
+    }
+}

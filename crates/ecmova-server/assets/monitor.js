@@ -194,7 +194,18 @@ const traces = [
 // ---------------------------------------------------------------------------------------------
 // PV loop
 
-const pv = { canvas: $("pvloop"), points: [], ref: null, maxPoints: 700, vmax: 250, pmax: 160 };
+// `rel`: the LV's ESPVR and EDPVR in force, from the server (GET .../pv_relations: the
+// engine's chamber law sampled with its current parameters; no physiology here).
+const pv = { canvas: $("pvloop"), points: [], ref: null, rel: null, maxPoints: 700, vmax: 250, pmax: 160 };
+stats.pvDrawn = { espvr: 0, edpvr: 0, ref: 0 };
+
+async function refreshPvRelations() {
+  if (!session) return;
+  try {
+    pv.rel = await api("GET", `/sessions/${session.id}/pv_relations`, undefined, session);
+    window.ecmova.pvRelations = pv.rel;
+  } catch (e) { /* the session may have ended, or the patient has no LV chamber */ }
+}
 
 function resizePv() {
   const dpr = window.devicePixelRatio || 1;
@@ -229,9 +240,35 @@ function drawPv() {
   }
   ctx.fillText("LV volume, mL", W - 90 * dpr, H - 8 * dpr);
   ctx.fillText("LV pressure, mmHg", L + 4 * dpr, 16 * dpr);
+  // ESPVR and EDPVR in force (dashed), clipped to the plot.
+  ctx.save();
+  ctx.beginPath(); ctx.rect(px(0), py(pv.pmax), px(pv.vmax) - px(0), py(0) - py(pv.pmax)); ctx.clip();
+  const relation = (pts, col, label, dx, dy) => {
+    if (!pts || pts.length < 2) return 0;
+    ctx.strokeStyle = col;
+    ctx.fillStyle = col;
+    ctx.lineWidth = 1.5 * dpr;
+    ctx.setLineDash([6 * dpr, 4 * dpr]);
+    ctx.beginPath();
+    ctx.moveTo(px(pts[0].volume_ml), py(pts[0].pressure_mmhg));
+    let shown = 0, end = pts[0];
+    pts.forEach((q, i) => {
+      if (i > 0) ctx.lineTo(px(q.volume_ml), py(q.pressure_mmhg));
+      if (q.volume_ml <= pv.vmax && q.pressure_mmhg <= pv.pmax) { shown += 1; end = q; }
+    });
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillText(label, px(end.volume_ml) + dx * dpr, py(end.pressure_mmhg) + dy * dpr);
+    return shown;
+  };
+  const rel = pv.rel;
+  stats.pvDrawn.espvr = rel ? relation(rel.espvr_points, "#e8dc6a", "ESPVR", 6, 14) : 0;
+  stats.pvDrawn.edpvr = rel ? relation(rel.edpvr_points, "#7fb8e8", "EDPVR", -34, -4) : 0;
+  ctx.restore();
   // The captured reference loop (grey), for before/after comparison.
+  stats.pvDrawn.ref = pv.ref ? pv.ref.length : 0;
   if (pv.ref && pv.ref.length > 1) {
-    ctx.strokeStyle = "rgba(190,190,190,0.7)";
+    ctx.strokeStyle = "rgba(190,190,190,0.55)";
     ctx.lineWidth = 1.5 * dpr;
     ctx.beginPath();
     ctx.moveTo(px(pv.ref[0][0]), py(pv.ref[0][1]));
@@ -589,7 +626,7 @@ async function send(event) {
     const path = event.command ? "clock" : "events";
     const r = await api("POST", `/sessions/${session.id}/${path}`, event, session);
     log(r.detail || r.applied, "ok");
-    if (event.action) trend.log.push({ t_s: r.t_s, action: event });
+    if (event.action) { trend.log.push({ t_s: r.t_s, action: event }); refreshPvRelations(); }
     return r;
   } catch (e) {
     log(`${event.action || event.command}: ${e.message}${e.body && e.body.field ? ` (field ${e.body.field})` : ""}`, "err");
@@ -652,6 +689,8 @@ async function attach(id, token, role, learnerToken) {
     l.actions.forEach((a) => log(`[${fmt(a.t_s, 1)} s] ${a.action.action} (${a.source})`, "ok"));
   } catch (e) { /* ignore */ }
   refreshTrends();
+  pv.rel = null;
+  refreshPvRelations();
   ws = connect(id);
   return true;
 }
@@ -756,6 +795,8 @@ function wire() {
   $("speed").onchange = () => { if (session) send({ command: "set_speed", speed: numberOf("speed") }); };
   $("hr-set").onclick = () => send({ action: "set_heart_rate", heart_rate_bpm: numberOf("hr") });
   $("contr-set").onclick = () => send({ action: "set_lv_contractility", lv_contractility_scale: numberOf("contr") });
+  $("rv-contr-set").onclick = () => send({ action: "set_rv_contractility", rv_contractility_scale: numberOf("rv-contr") });
+  $("svr-set").onclick = () => send({ action: "set_svr", svr_scale: numberOf("svr") });
   $("fluid-250").onclick = () => send({ action: "fluid", volume_ml: 250 });
   $("fluid-500").onclick = () => send({ action: "fluid", volume_ml: 500 });
   $("fluid-m250").onclick = () => send({ action: "fluid", volume_ml: -250 });
@@ -814,6 +855,7 @@ function wire() {
   $("repair").onclick = () => send({ action: "circuit_repair" });
   $("silence").onclick = () => { if (session) api("POST", `/sessions/${session.id}/alarms`, { command: "silence" }, session).then((r) => log(r.detail, "ok")).catch((e) => log(e.message, "err")); };
   $("pv-ref").onclick = () => { pv.ref = pv.points.slice(-Math.min(pv.points.length, 400)); };
+  $("pv-ref-clear").onclick = () => { pv.ref = null; };
   $("scenario-file").onchange = () => loadScenario().catch((e) => log(e.message, "err"));
   $("snap-file").onchange = () => restoreSnapshot().catch((e) => log(e.message, "err"));
   $("snap-save").onclick = () => session && download(`/sessions/${session.id}/snapshot`, `ecmova-snapshot-${session.id.slice(0, 8)}.json`, "application/json");
@@ -837,6 +879,8 @@ function wire() {
   // Leaving or reloading the page does not delete the session: it stays until deleted or
   // idle-expired, and a reload (the URL keeps it) re-attaches.
   setInterval(refreshTrends, 5000);
+  // The relations change with drugs and the baroreflex too, not only with actions.
+  setInterval(refreshPvRelations, 5000);
 }
 
 function applyCaps() {

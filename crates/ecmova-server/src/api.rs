@@ -83,6 +83,11 @@ pub fn api_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         ),
         (
             Method::GET,
+            "/api/v1/sessions/{id}/pv_relations",
+            get(session_pv_relations),
+        ),
+        (
+            Method::GET,
             "/api/v1/sessions/{id}/debrief",
             get(session_debrief),
         ),
@@ -859,6 +864,25 @@ async fn session_trends(
     ok(&trends)
 }
 
+/// `GET /sessions/{id}/pv_relations`: the LV's ESPVR and EDPVR in force, for the PV-loop
+/// panel (`ecmova_scenario::pv`).
+async fn session_pv_relations(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let s = st.authorize(&path_id(id)?, &headers, None, Role::Learner)?;
+    let relations = ecmova_scenario::pv::PvRelations::lv(&s.sim().sim).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "not_available",
+            Some("chamber"),
+            "this patient's LV is not a chamber",
+        )
+    })?;
+    ok(&relations)
+}
+
 /// The query of `GET /sessions/{id}/debrief`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1341,6 +1365,8 @@ mod tests {
             }
             "set_lung_shunt" => json!({"lung_shunt_fraction": 0.3}),
             "set_lv_contractility" => json!({"lv_contractility_scale": 0.6}),
+            "set_rv_contractility" => json!({"rv_contractility_scale": 0.5}),
+            "set_svr" => json!({"svr_scale": 1.5}),
             "set_device" => json!({"device": "impella", "active": true, "performance_level": 6}),
             "arrest" => json!({"rhythm": "asystole"}),
             "set_hemoglobin" => json!({"hemoglobin_g_dl": 9.5}),

@@ -185,6 +185,14 @@ pub fn document() -> Value {
         },
         Route {
             method: "get",
+            path: "/api/v1/sessions/{id}/pv_relations",
+            summary: "The LV's end-systolic and end-diastolic pressure-volume relations in force (parameters and sampled points), for the PV-loop panel",
+            request: Body::Empty,
+            response: schema::<ecmova_scenario::pv::PvRelations>(&mut g),
+            status: "200",
+        },
+        Route {
+            method: "get",
             path: "/api/v1/sessions/{id}/debrief",
             summary: "The debrief report: HTML (default), ?format=json (this schema) or ?format=csv",
             request: Body::Empty,

@@ -57,6 +57,8 @@ pub const INSTRUCTOR_ONLY_ACTIONS: &[&str] = &[
     "circuit_failure",
     "set_lung_shunt",
     "set_lv_contractility",
+    "set_rv_contractility",
+    "set_svr",
 ];
 
 /// The session's trends and alarm history, sampled from the driver's summaries.

@@ -1025,3 +1025,190 @@ async fn teaching_course_in_headless_chromium() {
     d.quit().await;
     assert_alive(addr).await;
 }
+
+/// The issue-14 capabilities added in session 4, in a real browser: the instructor's live SVR
+/// control raises the pressure the monitor shows; the PV panel draws the ESPVR and EDPVR the
+/// server serves (following the LV contractility) and a reference loop that can be captured
+/// and cleared; at 1366 × 768 and 1024 × 768 the monitor, the console and the controls are in
+/// the viewport without scrolling the page. With `ECMOVA_SCREENSHOTS=<dir>` it saves
+/// `layout-1366x768.png`, `layout-1024x768.png` and `pv-reference.png` there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patient_controls_pv_panel_and_layout_in_headless_chromium() {
+    let Some(chromium) = find_binary("CHROMIUM_BIN", &["/usr/bin/chromium", "chromium-browser"])
+    else {
+        eprintln!("SKIP browser test: chromium is not installed");
+        return;
+    };
+    let Some(chromedriver) = find_binary("CHROMEDRIVER", &["/usr/bin/chromedriver"]) else {
+        eprintln!("SKIP browser test: chromedriver is not installed");
+        return;
+    };
+    let _one = BROWSER.lock().await;
+    let addr = start(ecmova_server::Config::default()).await;
+    let base = format!("http://{addr}");
+    let d = Driver::start(&chromedriver, &chromium).await;
+    d.goto(&format!("{base}/")).await;
+    d.wait_for(
+        "page ready",
+        "window.ecmova && window.ecmova.ready",
+        Duration::from_secs(10),
+    )
+    .await;
+    d.js("const s = document.getElementById('preset'); s.value = 'healthy-adult'; s.dispatchEvent(new Event('change')); return true;")
+        .await;
+    d.click("#start").await;
+    let id = d
+        .wait_for(
+            "the session",
+            "window.ecmova.session && window.ecmova.session.id",
+            Duration::from_secs(30),
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = d
+        .js("return window.ecmova.session.token;")
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    skip(addr, &id, &token, 20.0).await;
+    let map = "(s => s && typeof s.map_mmhg === 'number' && window.ecmova.stats.lastTime > 20 && s.map_mmhg)(window.ecmova.stats.lastSummary)";
+    let map0 = d
+        .wait_for("the MAP before", map, Duration::from_secs(15))
+        .await
+        .as_f64()
+        .unwrap();
+
+    // SVR × 1.5 from the instructor's Heart panel: the monitor's MAP rises (healthy adult
+    // without the baroreflex: the arterial-venous gradient rises, by less than × 1.5).
+    d.type_into("#svr", "1.5").await;
+    d.click("#svr-set").await;
+    d.wait_for(
+        "the log to show the SVR change",
+        "document.getElementById('log').textContent.includes('SVR × 1.5')",
+        Duration::from_secs(10),
+    )
+    .await;
+    skip(addr, &id, &token, 60.0).await;
+    let script = format!(
+        "(s => s && s.map_mmhg > {} && s.map_mmhg)(window.ecmova.stats.lastSummary)",
+        map0 * 1.1
+    );
+    let map1 = d
+        .wait_for("the MAP to rise", &script, Duration::from_secs(15))
+        .await
+        .as_f64()
+        .unwrap();
+    assert!(map1 < map0 * 1.5, "MAP {map0} -> {map1}");
+    eprintln!("SVR × 1.5 on the page: MAP {map0:.1} -> {map1:.1} mmHg");
+
+    // The PV panel: ESPVR and EDPVR drawn from the server's relations, which follow the
+    // engine's parameters (LV contractility × 2 doubles the served Ees).
+    d.wait_for(
+        "the ESPVR and EDPVR on the PV panel",
+        "window.ecmova.pvRelations && window.ecmova.stats.pvDrawn.espvr > 1 && window.ecmova.stats.pvDrawn.edpvr > 1",
+        Duration::from_secs(15),
+    )
+    .await;
+    let yellow = d
+        .js("const c = document.getElementById('pvloop'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 0; i < d.length; i += 4) { if (d[i] > 200 && d[i+1] > 190 && d[i+2] < 140) n++; } return n;")
+        .await;
+    assert!(
+        yellow.as_u64().unwrap_or(0) > 20,
+        "ESPVR pixels on the PV canvas: {yellow}"
+    );
+    let ees0 = d
+        .js("return window.ecmova.pvRelations.ees_mmhg_per_ml;")
+        .await
+        .as_f64()
+        .unwrap();
+    d.type_into("#contr", "2").await;
+    d.click("#contr-set").await;
+    let script = format!(
+        "(r => r && Math.abs(r.ees_mmhg_per_ml / {ees0} - 2) < 1e-6)(window.ecmova.pvRelations)"
+    );
+    d.wait_for(
+        "the served ESPVR to follow the contractility",
+        &script,
+        Duration::from_secs(15),
+    )
+    .await;
+    // A reference loop: captured, drawn, cleared.
+    d.click("#pv-ref").await;
+    d.wait_for(
+        "the reference loop",
+        "window.ecmova.stats.pvDrawn.ref > 10",
+        Duration::from_secs(5),
+    )
+    .await;
+    d.screenshot("pv-reference.png").await;
+    d.click("#pv-ref-clear").await;
+    d.wait_for(
+        "the reference loop cleared",
+        "window.ecmova.stats.pvDrawn.ref === 0",
+        Duration::from_secs(5),
+    )
+    .await;
+
+    // Layout: in a 1366 × 768 and a 1024 × 768 window (headless Chromium leaves a viewport of
+    // about 625 px height under its bars, as a laptop's browser does) the monitor, the console
+    // (with its pump, sweep and FdO2 controls), the bedside panel and the instructor's events
+    // panel are all inside the viewport, and the page itself does not scroll.
+    // Back to the patient's own SVR and contractility, on ECMO, for the layout checks.
+    for (input, button) in [("#contr", "#contr-set"), ("#svr", "#svr-set")] {
+        d.type_into(input, "1").await;
+        d.click(button).await;
+    }
+    d.click("#ecmo-start").await;
+    d.wait_for(
+        "the ECMO flow display",
+        "(t => t !== '--' && parseFloat(t) > 0.3 && t)(document.getElementById('ecmo-flow').textContent)",
+        Duration::from_secs(20),
+    )
+    .await;
+    for (w, h) in [(1366, 768), (1024, 768)] {
+        d.cmd("POST", "/window/rect", json!({"width": w, "height": h}))
+            .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // For the pictures, let a whole sweep of waveform fill the resized traces.
+        if std::env::var_os("ECMOVA_SCREENSHOTS").is_some() {
+            tokio::time::sleep(Duration::from_secs(7)).await;
+        }
+        let boxes = d
+            .js("const r = (sel) => { const b = document.querySelector(sel).getBoundingClientRect(); return [sel, b.left, b.top, b.right, b.bottom]; }; \
+                 return { w: window.innerWidth, h: window.innerHeight, \
+                          scroll: document.scrollingElement.scrollHeight, \
+                          boxes: ['header nav', '#monitor', '#console', '#console .knobs', '#ecmo-start', '#bedside-panel', '#events-panel'].map(r) };")
+            .await;
+        let (vw, vh) = (boxes["w"].as_f64().unwrap(), boxes["h"].as_f64().unwrap());
+        eprintln!("window {w}x{h}: viewport {vw}x{vh}, {}", boxes["boxes"]);
+        assert!(
+            (vw - w as f64).abs() < 20.0 && vh > h as f64 - 180.0,
+            "viewport {vw}x{vh} for a {w}x{h} window"
+        );
+        assert!(
+            boxes["scroll"].as_f64().unwrap() <= vh + 1.0,
+            "{w}x{h}: the page scrolls ({} > {vh})",
+            boxes["scroll"]
+        );
+        for b in boxes["boxes"].as_array().unwrap() {
+            let v: Vec<f64> = (1..5).map(|i| b[i].as_f64().unwrap()).collect();
+            assert!(
+                v[0] >= 0.0 && v[1] >= 0.0 && v[2] <= vw + 0.5 && v[3] <= vh + 0.5,
+                "{w}x{h}: {} at {v:?} is not inside the {vw}x{vh} viewport",
+                b[0]
+            );
+            assert!(
+                v[2] - v[0] > 50.0 && v[3] - v[1] > 12.0,
+                "{} is too small: {v:?}",
+                b[0]
+            );
+        }
+        d.screenshot(&format!("layout-{w}x{h}.png")).await;
+    }
+
+    d.quit().await;
+    assert_alive(addr).await;
+}

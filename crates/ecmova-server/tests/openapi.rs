@@ -140,6 +140,12 @@ async fn every_endpoint_answers_as_documented() {
         "/api/v1/sessions/{id}/trends",
         get(addr, &format!("{base}/trends")).await,
     );
+    let pv = ok(
+        "get",
+        "/api/v1/sessions/{id}/pv_relations",
+        get(addr, &format!("{base}/pv_relations")).await,
+    );
+    assert!(pv["espvr_points"].as_array().is_some_and(|a| a.len() > 2));
     ok(
         "get",
         "/api/v1/sessions/{id}/debrief",
