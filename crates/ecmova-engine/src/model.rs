@@ -1147,8 +1147,10 @@ pub const STABLE_H_LAMBDA: f64 = 2.0;
 /// between compartments of elastance `E₁`, `E₂` relaxes at `λ = (E₁ + E₂)/R` (time constant
 /// `R·C₁C₂/(C₁ + C₂)`); an inertial segment (`R`, `L`) has `λ² + (R/L)λ + (E₁ + E₂)/L = 0`.
 /// A vessel's elastance is `1/C`; a chamber's is its largest slope `dp/dV`: `E_pass + E_max`
-/// (linear) or `Ees + A·B·e^{B·(V − V0)}` at its initial volume (exponential EDPVR, so the
-/// estimate follows the filling a preset or a `blood_volume_scale` gives it). The maximum over
+/// (linear: `p = E_pass·(V − V0) + e(t)·E_max·(V − V0)`) or `max(Ees, A·B·e^{B·(V − V0)})` at
+/// its initial volume (exponential EDPVR: `p = e(t)·Ees·(V − V0) + (1 − e(t))·A·(e^{B(V−V0)} − 1)`,
+/// whose slope is a convex combination of the two, so their maximum bounds it; the estimate
+/// follows the filling a preset or a `blood_volume_scale` gives it). The maximum over
 /// pairs is the estimate. The ejecting ventricle against the aortic root through the open
 /// aortic valve sets it on every built-in preset, as the Jacobian scan confirms
 /// (`tests/stability.rs`). The ECMO circuit (inertance 0.5 mmHg·s²/mL) and the unloading
@@ -1183,7 +1185,7 @@ fn elastance_bounds(params: &CirculationParams) -> Vec<f64> {
                         .unwrap_or(ch.v0_ml)
                         - ch.v0_ml)
                         .max(0.0);
-                    ch.ees_mmhg_per_ml + a_mmhg * b_per_ml * (b_per_ml * dv).min(50.0).exp()
+                    ch.ees_mmhg_per_ml.max(a_mmhg * b_per_ml * (b_per_ml * dv).min(50.0).exp())
                 }
             },
         })

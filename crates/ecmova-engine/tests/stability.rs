@@ -163,12 +163,15 @@ fn default_step_keeps_a_safety_margin_from_the_stability_limit() {
 }
 
 /// The automatic step bound (`Model::effective_max_step_s`, `STABLE_H_LAMBDA` / estimate) is
-/// only as good as the estimate: on every preset the pairwise estimate must be within
-/// −10 %/+25 % of the true fastest eigenvalue over a beat, so that a step at the bound has
-/// `h·|λ|` below RK4's real-axis limit 2.785 (Hairer & Wanner 1996) with margin. Measured:
-/// the estimate is within 4 % below to 12 % above on every preset (post-cardiotomy 830 vs
-/// 847 /s; AMI 1185 vs 1012 /s; healthy adult 1060 vs 1031 /s). For an arrested heart the
-/// estimate need only bound the true rate from above (see below).
+/// only as good as the estimate: on every preset a step at the bound must have `h·|λ|` at most
+/// 2.3 for the true fastest eigenvalue over a beat, 17 % below RK4's real-axis limit 2.785
+/// (Hairer & Wanner 1996), and the pairwise estimate must be within −15 %/+25 % of that
+/// eigenvalue. Measured since session 4 (an exponential-EDPVR chamber's elastance bounded by
+/// `max(Ees, EDPVR slope)`, the exact bound of its `e·Ees + (1 − e)·slope`, instead of their
+/// sum): 10.4 % below on post-cardiotomy (758 vs 847 /s: the pair's coupling to its
+/// neighbours, `h·|λ|` 2.23 at the bound), within 3 % elsewhere (AMI 1017 vs 1012 /s; healthy
+/// adult 1035 vs 1031 /s). Before (the sum): 4 % below to 17 % above. For an arrested heart
+/// the estimate need only bound the true rate from above (see below).
 #[test]
 fn the_step_bound_estimate_tracks_the_fastest_eigenvalue() {
     let mut failures = Vec::new();
@@ -182,7 +185,7 @@ fn the_step_bound_estimate_tracks_the_fastest_eigenvalue() {
         // fastest mode is slower: there the estimate need only be a safe upper bound.
         let arrested = presets::by_name(name).unwrap().rhythm != Rhythm::Sinus;
         let upper = if arrested { f64::INFINITY } else { 1.25 };
-        if !(0.9..=upper).contains(&ratio) || h_lambda_at_bound > 2.3 {
+        if !(0.85..=upper).contains(&ratio) || h_lambda_at_bound > 2.3 {
             failures.push(format!(
                 "{name}: estimate {:.1} /s, true {truth:.1} /s, h·|λ| at the bound {h_lambda_at_bound:.2}",
                 s.estimate
