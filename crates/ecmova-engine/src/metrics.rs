@@ -263,10 +263,12 @@ struct Acc {
     lv_v_max: f64,
     lv_v_filling_max: f64,
     lv_p_end_diastole: f64,
+    lv_p_at_v_max: f64,
     lv_v_min: f64,
     rv_v_max: f64,
     rv_v_filling_max: f64,
     rv_p_end_diastole: f64,
+    rv_p_at_v_max: f64,
     rv_v_min: f64,
     lv_work: f64,
     av_volume: f64,
@@ -288,10 +290,12 @@ impl Acc {
             lv_v_max: f64::NEG_INFINITY,
             lv_v_filling_max: f64::NEG_INFINITY,
             lv_p_end_diastole: f64::NAN,
+            lv_p_at_v_max: f64::NAN,
             lv_v_min: f64::INFINITY,
             rv_v_max: f64::NEG_INFINITY,
             rv_v_filling_max: f64::NEG_INFINITY,
             rv_p_end_diastole: f64::NAN,
+            rv_p_at_v_max: f64::NAN,
             rv_v_min: f64::INFINITY,
             lv_work: 0.0,
             av_volume: 0.0,
@@ -492,9 +496,7 @@ impl BeatRecorder {
         }
         if s.lv_v > a.lv_v_max {
             a.lv_v_max = s.lv_v;
-            if a.lv_p_end_diastole.is_nan() || s.q_mv > 0.0 {
-                a.lv_p_end_diastole = s.p[4];
-            }
+            a.lv_p_at_v_max = s.p[4];
         }
         // End-diastole: the largest LV volume while the mitral valve still carries forward
         // flow, i.e. mitral closure. (With leaky valves the volume can keep rising through
@@ -506,9 +508,7 @@ impl BeatRecorder {
         a.lv_v_min = a.lv_v_min.min(s.lv_v);
         if s.rv_v > a.rv_v_max {
             a.rv_v_max = s.rv_v;
-            if a.rv_p_end_diastole.is_nan() || s.q_tv > 0.0 {
-                a.rv_p_end_diastole = s.p[5];
-            }
+            a.rv_p_at_v_max = s.p[5];
         }
         // The same for the RV at tricuspid closure: on a flat end-diastolic volume the
         // pressure at the plain volume maximum depends on where the samples fall.
@@ -675,7 +675,11 @@ impl BeatRecorder {
             cvp_mmhg: mean(6),
             lap_mmhg: mean(7),
             lv_systolic_mmhg: a.max[4],
-            lvedp_mmhg: a.lv_p_end_diastole,
+            lvedp_mmhg: if a.lv_v_filling_max.is_finite() {
+                a.lv_p_end_diastole
+            } else {
+                a.lv_p_at_v_max
+            },
             lvedv_ml: a.lv_v_max,
             lvesv_ml: a.lv_v_min,
             lv_stroke_volume_ml: lv_sv,
@@ -685,7 +689,11 @@ impl BeatRecorder {
                 0.0
             },
             rv_systolic_mmhg: a.max[5],
-            rvedp_mmhg: a.rv_p_end_diastole,
+            rvedp_mmhg: if a.rv_v_filling_max.is_finite() {
+                a.rv_p_end_diastole
+            } else {
+                a.rv_p_at_v_max
+            },
             rvedv_ml: a.rv_v_max,
             rvesv_ml: a.rv_v_min,
             rvef_percent: if a.rv_v_max > 0.0 {

@@ -1015,9 +1015,14 @@ impl ElastanceSource {
     }
 }
 
+/// Filling pressure at which an exponential chamber's EDPVR slope enters the merged-step
+/// floor rate (mmHg): above any end-diastolic pressure the presets reach (the severely failing
+/// AMI LV on ECMO, ~57 mmHg, is the highest).
+const MERGE_FLOOR_FILLING_MMHG: f64 = 60.0;
+
 /// The merged-step rules' data (see [`crate::step`]), compiled when
 /// [`IntegrationParams::max_step_multiple`] > 1 and the model has no device that the rules do
-/// not cover (IABP, Impella, septostomy, LV vent, pericardium).
+/// not cover (IABP, Impella, septostomy, LV vent, pericardium) and at most 64 valves.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct MergeKernel {
     /// The largest pair rate of every connection but the open valves (resistors, waterfalls,
@@ -1185,7 +1190,8 @@ fn elastance_bounds(params: &CirculationParams) -> Vec<f64> {
                         .unwrap_or(ch.v0_ml)
                         - ch.v0_ml)
                         .max(0.0);
-                    ch.ees_mmhg_per_ml.max(a_mmhg * b_per_ml * (b_per_ml * dv).min(50.0).exp())
+                    ch.ees_mmhg_per_ml
+                        .max(a_mmhg * b_per_ml * (b_per_ml * dv).min(50.0).exp())
                 }
             },
         })
@@ -1524,6 +1530,7 @@ impl Model {
     fn compile_merge(&self, k: &Kernel) -> Option<MergeKernel> {
         let max_multiple = self.integration.max_step_multiple;
         if max_multiple < 2
+            || k.valves.len() > 64
             || !k.iabps.is_empty()
             || !k.impellas.is_empty()
             || !k.orifices.is_empty()
@@ -1533,7 +1540,19 @@ impl Model {
             return None;
         }
         let p = &self.params;
-        let bounds = elastance_bounds(p);
+        // The floor must bound the other connections' rates while the chambers fill above
+        // their initial volumes: an exponential chamber is taken at the EDPVR slope of a
+        // filling pressure of `MERGE_FLOOR_FILLING_MMHG` (or its Ees if larger).
+        let mut bounds = elastance_bounds(p);
+        for (i, c) in p.compartments.iter().enumerate() {
+            if let CompartmentKind::Chamber(ch) = &c.kind {
+                if let Passive::Exponential { a_mmhg, b_per_ml } = ch.passive {
+                    bounds[i] = ch
+                        .ees_mmhg_per_ml
+                        .max(b_per_ml * (MERGE_FLOOR_FILLING_MMHG + a_mmhg));
+                }
+            }
+        }
         let source = |i: usize| match self.nodes[i] {
             NodeOp::Vessel { elastance, .. } => ElastanceSource::Constant(elastance),
             NodeOp::LinearChamber {

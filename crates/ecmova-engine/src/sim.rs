@@ -951,17 +951,17 @@ pub fn step(model: &Model, state: &mut State) {
         if rk4(model, state, m, Some(open)) {
             state.advance_clock_by(model, m);
             state.refresh(model);
-            if merged_end_ok(model, state, open) {
+            if merged_end_ok(model, state, open) && merged_end_rate_ok(model, state, m, open) {
                 return;
             }
         }
-        // Rejected: back to the start (the valve that opened counts as open from now on),
-        // and the fine step.
-        note_open_valves(model, state);
+        // Rejected: back to the start (a valve that opened without being counted as open
+        // counts as open from now on), and the fine step.
         let y_save = std::mem::take(&mut state.cache.y_save);
         state.y.copy_from_slice(&y_save);
         state.cache.y_save = y_save;
         (state.step_in_beat, state.steps_taken, state.t_s) = start;
+        note_reopened_valves(model, state, open);
         state.cache.derivative_generation = None;
         state.refresh(model);
     }
@@ -972,7 +972,7 @@ pub fn step(model: &Model, state: &mut State) {
 
 /// Largest drainage-collapse resistance multiplier at which a merged step is allowed: the
 /// vein is open (the multiplier is 1 + 399/(1 + e^(p/0.1)) for the default limit, so 1.01 is
-/// reached ~0.6 mmHg above the collapse pressure).
+/// reached ~1.06 mmHg above the collapse pressure).
 const MERGE_MAX_COLLAPSE_MULTIPLIER: f64 = 1.01;
 
 /// How long a heart valve whose opening rejected a merged step keeps counting as open for the
@@ -986,15 +986,15 @@ const MERGE_VALVE_HOLD_S: f64 = 0.03;
 /// merge: above it the chamber is ejecting (see [`merge_multiple`]).
 const MERGE_MAX_EJECTING_ACTIVATION: f64 = 0.05;
 
-/// Marks the valves open at the flows of the stage that rejected a merged step (still cached)
-/// as seen open at the state's time.
-fn note_open_valves(model: &Model, state: &mut State) {
+/// Marks the valves that opened without being counted as open, at the flows of the stage that
+/// rejected a merged step (still cached), as seen open at the state's (restored) time.
+fn note_reopened_valves(model: &Model, state: &mut State, open: ValveBits) {
     let Some(mk) = &model.kernel.merge else {
         return;
     };
     let t = state.t_s;
     for (v, &(j, ..)) in mk.valves.iter().enumerate() {
-        if state.cache.q[j] > 0.0 {
+        if state.cache.q[j] > 0.0 && open.counted & (1 << v) == 0 {
             if let Some(seen) = state.cache.valve_seen_open_s.get_mut(v) {
                 *seen = t;
             }
@@ -1024,20 +1024,13 @@ fn merge_multiple(model: &Model, state: &State) -> (u32, ValveBits) {
     }
     let n_act = state.cache.act.len();
     let k0 = 2 * state.step_in_beat as usize;
-    let act = &state.cache.table[k0 * n_act..(k0 + 1) * n_act];
-    let elastance = |src: ElastanceSource| match src {
-        ElastanceSource::Constant(e) => e,
-        ElastanceSource::Linear(e_pass, e_max, a) => e_pass + act[a] * e_max,
-        ElastanceSource::Exponential(i, ees, v0, a, b, col) => {
-            let e = act[col];
-            let slope = a * b * (b * (y[i] - v0)).clamp(0.0, 50.0).exp();
-            e * ees + (1.0 - e) * slope
-        }
-    };
+    let (table, last) = (&state.cache.table, k0 + 2 * cap as usize);
+    let act = &table[k0 * n_act..(k0 + 1) * n_act];
+    let elastance = |src: ElastanceSource| chamber_elastance(src, y, table, n_act, k0, last);
     let q = &state.cache.q;
     let mut rate = mk.floor_rate_per_s;
     let mut open = ValveBits::default();
-    for (v, &(j, from, to, g_open)) in mk.valves.iter().enumerate().take(64) {
+    for (v, &(j, from, to, g_open)) in mk.valves.iter().enumerate() {
         let seen = state
             .cache
             .valve_seen_open_s
@@ -1054,9 +1047,9 @@ fn merge_multiple(model: &Model, state: &State) -> (u32, ValveBits) {
             // A contracting chamber ejecting through an open valve into a vessel (ventricular
             // ejection): the fastest-changing flows of the beat, kept on the fine grid.
             if let (Some(col), None) = (from.activation_column(), to.activation_column()) {
-                let end = (k0 + 2 * cap as usize) * n_act + col;
+                let end = last * n_act + col;
                 if act[col] > MERGE_MAX_EJECTING_ACTIVATION
-                    || state.cache.table[end] > MERGE_MAX_EJECTING_ACTIVATION
+                    || table[end] > MERGE_MAX_EJECTING_ACTIVATION
                 {
                     return (1, open);
                 }
@@ -1064,11 +1057,65 @@ fn merge_multiple(model: &Model, state: &State) -> (u32, ValveBits) {
         }
     }
     let m = (crate::model::STABLE_H_LAMBDA / (state.h_s * rate)).floor();
-    if m.is_finite() && m >= 2.0 {
-        ((m as u32).min(cap), open)
+    if m >= 2.0 {
+        // `m` may be infinite (no rate at all): `min` and the cast saturate.
+        (m.min(f64::from(cap)) as u32, open)
     } else {
         (1, open)
     }
+}
+
+/// The elastance (mmHg/mL) of one end of a valve for the merged-step rules: a vessel's `1/C`;
+/// a chamber's slope at volume `y[i]` and the activation range over the table rows
+/// `r0..=r1` (the interval of the step; the slope is linear in the activation, so its largest
+/// value is at one end of the range).
+#[inline]
+fn chamber_elastance(
+    src: ElastanceSource,
+    y: &[f64],
+    table: &[f64],
+    n_act: usize,
+    r0: usize,
+    r1: usize,
+) -> f64 {
+    let range = |col: usize| {
+        (r0..=r1)
+            .map(|r| table[r * n_act + col])
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), e| {
+                (lo.min(e), hi.max(e))
+            })
+    };
+    match src {
+        ElastanceSource::Constant(e) => e,
+        ElastanceSource::Linear(e_pass, e_max, a) => e_pass + range(a).1.max(0.0) * e_max,
+        ElastanceSource::Exponential(i, ees, v0, a, b, col) => {
+            let slope = a * b * (b * (y[i] - v0)).clamp(0.0, 50.0).exp();
+            let (lo, hi) = range(col);
+            (lo * ees + (1.0 - lo) * slope).max(hi * ees + (1.0 - hi) * slope)
+        }
+    }
+}
+
+/// Whether the merged step of `m` fine steps that just ended was within the stability bound
+/// at its end too (volumes at the end, activations over the step): the filling during the
+/// step steepens an exponential EDPVR.
+fn merged_end_rate_ok(model: &Model, state: &State, m: u32, open: ValveBits) -> bool {
+    let Some(mk) = &model.kernel.merge else {
+        return true;
+    };
+    let n_act = state.cache.act.len();
+    let k_end = 2 * state.step_in_beat as usize;
+    let k0 = k_end - 2 * m as usize;
+    let table = &state.cache.table;
+    let mut rate = mk.floor_rate_per_s;
+    for (v, &(_, from, to, g_open)) in mk.valves.iter().enumerate() {
+        if open.counted & (1 << v) != 0 {
+            let e = chamber_elastance(from, &state.y, table, n_act, k0, k_end)
+                + chamber_elastance(to, &state.y, table, n_act, k0, k_end);
+            rate = rate.max(e * g_open);
+        }
+    }
+    state.h_s * f64::from(m) * rate <= crate::model::STABLE_H_LAMBDA
 }
 
 /// Whether flows `q` change a heart valve in a way the merged step must resolve on the fine
@@ -1078,7 +1125,7 @@ fn merge_multiple(model: &Model, state: &State) -> (u32, ValveBits) {
 #[inline]
 fn valve_event(model: &Model, q: &[f64], valves: ValveBits) -> bool {
     model.kernel.merge.as_ref().is_some_and(|mk| {
-        mk.valves.iter().take(64).enumerate().any(|(v, &(j, ..))| {
+        mk.valves.iter().enumerate().any(|(v, &(j, ..))| {
             let bit = 1 << v;
             if q[j] > 0.0 {
                 valves.counted & bit == 0

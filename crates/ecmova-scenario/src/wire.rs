@@ -245,7 +245,7 @@ pub struct Simulation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_step_s: Option<f64>,
     /// Largest number of fixed steps taken as one where the heart's fast modes are inactive
-    /// (default 1: off; the cohort setting is 4 with `max_step_s = 0.002`; see
+    /// (default 1: off; the cohort setting is 3 with `max_step_s = 0.002`; see
     /// `ecmova_engine::IntegrationParams::max_step_multiple`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_step_multiple: Option<u32>,
