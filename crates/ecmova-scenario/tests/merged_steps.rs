@@ -54,10 +54,10 @@ fn the_key_merges_steps_and_a_snapshot_resumes_exactly() {
 #[test]
 fn an_out_of_range_multiple_names_the_key() {
     for bad in [0, 9] {
-        let e = Simulation::from_scenario(&scenario(bad), SimulationOptions::default())
-            .err()
-            .expect("refused")
-            .to_string();
+        let Err(e) = Simulation::from_scenario(&scenario(bad), SimulationOptions::default()) else {
+            panic!("max_step_multiple = {bad} accepted");
+        };
+        let e = e.to_string();
         assert!(e.contains("max_step_multiple"), "{e}");
     }
 }
