@@ -124,11 +124,16 @@ pub enum CircuitFailure {
     /// outside, so the circuit's flow stops as if clamped at once), and the arterial site bleeds
     /// at [`DISLODGEMENT_BLEED_ML_MIN`] until `circuit_repair`.
     ReturnDislodgement,
+    /// A thrombus caught in the pump head: haemolysis × [`crate::haemolysis::PUMP_THROMBOSIS_FACTOR`]
+    /// (plasma free haemoglobin rises over hours, Neal JR et al., J Extra Corpor Technol 2015);
+    /// no hydraulic effect (rpm and flow unchanged, as in three of Neal's five patients).
+    /// `circuit_repair` is the pump-head exchange.
+    PumpThrombosis,
 }
 
 impl CircuitFailure {
     /// Every failure, in documentation order.
-    pub const ALL: [CircuitFailure; 8] = [
+    pub const ALL: [CircuitFailure; 9] = [
         CircuitFailure::PumpFailure,
         CircuitFailure::PowerLoss,
         CircuitFailure::AirInVenousLine,
@@ -137,6 +142,7 @@ impl CircuitFailure {
         CircuitFailure::ReturnOcclusion,
         CircuitFailure::DrainageDislodgement,
         CircuitFailure::ReturnDislodgement,
+        CircuitFailure::PumpThrombosis,
     ];
 
     /// The name used in files and the API.
@@ -150,6 +156,7 @@ impl CircuitFailure {
             CircuitFailure::ReturnOcclusion => "return_occlusion",
             CircuitFailure::DrainageDislodgement => "drainage_dislodgement",
             CircuitFailure::ReturnDislodgement => "return_dislodgement",
+            CircuitFailure::PumpThrombosis => "pump_thrombosis",
         }
     }
 
@@ -173,7 +180,7 @@ impl CircuitFailure {
     }
 
     /// Its bit in a set of failures.
-    pub fn bit(self) -> u8 {
+    pub fn bit(self) -> u16 {
         1 << (self as u8)
     }
 }

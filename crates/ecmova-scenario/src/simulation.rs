@@ -182,6 +182,7 @@ pub struct Simulation {
     bleed_limit_reached: bool,
     /// Smallest step bound the engine used at a beat start (`Model::effective_max_step_s`).
     smallest_step_bound_s: f64,
+    haemolysis: crate::haemolysis::Haemolysis,
 }
 
 /// The circuit as it was before its first failure, and the failures in force (a bit set of
@@ -189,7 +190,7 @@ pub struct Simulation {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CircuitMemory {
     healthy: Option<ecmova_engine::ecmo::EcmoCircuit>,
-    failures: u8,
+    failures: u16,
 }
 
 impl CircuitMemory {
@@ -204,6 +205,11 @@ impl CircuitMemory {
         CircuitFailure::ALL
             .iter()
             .any(|f| f.bleeds() && self.failures & f.bit() != 0)
+    }
+
+    /// Whether a thrombus sits in the pump head (`pump_thrombosis`).
+    pub(crate) fn thrombus(&self) -> bool {
+        self.failures & CircuitFailure::PumpThrombosis.bit() != 0
     }
 
     fn names(&self) -> Vec<&'static str> {
@@ -275,6 +281,7 @@ impl Simulation {
             blood_lost_ml: 0.0,
             bleed_limit_reached: false,
             smallest_step_bound_s: model.effective_max_step_s(),
+            haemolysis: Default::default(),
             model,
             state,
         };
@@ -612,6 +619,7 @@ impl Simulation {
         }
         self.weaning_after_beat(beat)?;
         self.bleed_after_beat(beat.period_s);
+        self.haemolysis_after_beat(beat);
         if self.ecmo_running() && !self.circuit.pump_stopped() {
             self.ecmo_started = true;
         }
@@ -622,8 +630,11 @@ impl Simulation {
                 has_gas: self.model.params().gas.is_some(),
                 rhythm: self.model.params().rhythm,
                 limits: self.alarm_limits,
+                plasma_free_hb_mg_dl: self.plasma_free_hb_mg_dl(),
             };
             self.alarms.set_limits(self.alarm_limits);
+            self.alarms
+                .set_plasma_free_hb_mg_dl(self.plasma_free_hb_mg_dl());
             self.alarms
                 .update(crate::alarms::evaluate(&avg, &ctx), self.state.time_s());
         }
@@ -705,6 +716,36 @@ impl Simulation {
             }
             Err(_) => self.bleed_limit_reached = true,
         }
+    }
+
+    /// Plasma free haemoglobin advances one beat while a circuit is connected (see
+    /// [`crate::haemolysis`]); without gas transport (no haemoglobin) it stays absent.
+    fn haemolysis_after_beat(&mut self, beat: &BeatMetrics) {
+        let params = self.model.params();
+        let (Some(_), Some(gas)) = (params.ecmo.as_ref(), params.gas.as_ref()) else {
+            return;
+        };
+        let suction = self.ecmo_running()
+            && (beat.drainage_suction_fraction > 0.0
+                || beat.drainage_pressure_mmhg < crate::alarms::LOW_DRAINAGE_PRESSURE_MMHG);
+        self.haemolysis
+            .after_beat(&crate::haemolysis::BeatInput {
+                flow_l_min: beat.ecmo_flow_l_min,
+                hemoglobin_g_dl: gas.hemoglobin_g_dl,
+                blood_volume_ml: beat.blood_volume_ml,
+                suction,
+                thrombus: self.circuit.thrombus(),
+                period_s: beat.period_s,
+            });
+    }
+
+    /// Plasma free haemoglobin, mg/dL (absent without a circuit; see [`crate::haemolysis`]).
+    pub fn plasma_free_hb_mg_dl(&self) -> Option<f64> {
+        self.model
+            .params()
+            .ecmo
+            .as_ref()
+            .and(self.haemolysis.plasma_free_hb_mg_dl())
     }
 
     /// Blood lost from dislodged cannulae' sites so far, mL.
@@ -1313,6 +1354,8 @@ fn apply_failure(
                     e.return_cannula.a_mmhg_s2_per_ml2 *= LINE;
                     e.return_cannula.b_mmhg_s_per_ml *= LINE;
                 }
+                // Haemolysis only (the driver's per-beat pfHb, `crate::haemolysis`).
+                CircuitFailure::PumpThrombosis => {}
             }
         })
         .map_err(|e| ActionError::from_param("failure", e))?;
