@@ -499,6 +499,8 @@ function showSummary(s) {
   setText("ecmo-po2", ev("post_oxygenator_po2_mmhg", 0));
   setText("ecmo-svo2", fmt(s.svo2_percent, 0));
   setText("ecmo-hb", fmt(s.hemoglobin_g_dl, 1));
+  // Plasma free haemoglobin (a lab value the driver models; absent without a running circuit).
+  setText("ecmo-pfhb", fmt(s.plasma_free_hb_mg_dl, 0));
   setText("ecmo-cann", avail ? s.cannulation || "--" : "--");
   const bleed = typeof s.bleeding_ml_min === "number" ? `; bleeding ${fmt(s.bleeding_ml_min, 0)} mL/min, lost ${fmt(s.blood_lost_ml, 0)} mL` : "";
   setText("ecmo-fail", (failures.length ? failures.join(", ").replace(/_/g, " ") : "none") + bleed);
