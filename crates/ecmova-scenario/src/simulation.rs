@@ -183,6 +183,7 @@ pub struct Simulation {
     /// Smallest step bound the engine used at a beat start (`Model::effective_max_step_s`).
     smallest_step_bound_s: f64,
     haemolysis: crate::haemolysis::Haemolysis,
+    thermal: crate::thermal::Thermal,
 }
 
 /// The circuit as it was before its first failure, and the failures in force (a bit set of
@@ -282,6 +283,7 @@ impl Simulation {
             bleed_limit_reached: false,
             smallest_step_bound_s: model.effective_max_step_s(),
             haemolysis: Default::default(),
+            thermal: crate::thermal::Thermal::new(&model),
             model,
             state,
         };
@@ -620,6 +622,7 @@ impl Simulation {
         self.weaning_after_beat(beat)?;
         self.bleed_after_beat(beat.period_s);
         self.haemolysis_after_beat(beat);
+        self.thermal_after_beat(beat)?;
         if self.ecmo_running() && !self.circuit.pump_stopped() {
             self.ecmo_started = true;
         }
@@ -739,6 +742,47 @@ impl Simulation {
             });
     }
 
+    /// The blood temperature relaxes toward the heater's set point through the circuit (see
+    /// [`crate::thermal`]); when it has moved by [`crate::thermal::VO2_UPDATE_STEP_C`] the
+    /// tissue beds' VO2 is rewritten with the Q10.
+    fn thermal_after_beat(&mut self, beat: &BeatMetrics) -> Result<(), ScenarioError> {
+        if self.model.params().ecmo.is_none() {
+            return Ok(());
+        }
+        self.thermal.advance(beat.ecmo_flow_l_min, beat.period_s);
+        if !self.thermal.vo2_due() || self.model.params().gas.is_none() {
+            return Ok(());
+        }
+        let factor = crate::thermal::vo2_factor(self.thermal.blood_c);
+        let reference = &self.thermal.vo2_reference_ml_min;
+        self.model
+            .update(|p| {
+                if let Some(g) = p.gas.as_mut() {
+                    for (c, v0) in g.consumers.iter_mut().zip(reference) {
+                        c.vo2_ml_min = v0 * factor;
+                    }
+                }
+            })
+            .map_err(ScenarioError::from)?;
+        self.state.refresh(&self.model);
+        self.thermal.applied_c = self.thermal.blood_c;
+        Ok(())
+    }
+
+    /// Blood temperature, °C (37 without a circuit's heater-cooler acting on it).
+    pub fn blood_temperature_c(&self) -> f64 {
+        self.thermal.blood_c
+    }
+
+    /// The heater-cooler's set point, °C (absent without a circuit).
+    pub fn heater_temperature_c(&self) -> Option<f64> {
+        self.model
+            .params()
+            .ecmo
+            .as_ref()
+            .map(|_| self.thermal.set_point_c)
+    }
+
     /// Plasma free haemoglobin, mg/dL (absent without a circuit; see [`crate::haemolysis`]).
     pub fn plasma_free_hb_mg_dl(&self) -> Option<f64> {
         self.model
@@ -849,6 +893,12 @@ impl Simulation {
         if let Action::SetHemoglobin { hemoglobin_g_dl } = &action {
             self.pending_hemoglobin_g_dl = Some(*hemoglobin_g_dl);
         }
+        if let Action::SetTemperature {
+            heater_temperature_c,
+        } = &action
+        {
+            self.thermal.set_point_c = *heater_temperature_c;
+        }
         self.state.refresh(&self.model);
         let t = self.state.time_s();
         let label = outcome.clone().unwrap_or_else(|| action.describe());
@@ -957,6 +1007,14 @@ pub(crate) fn apply_to_model(
         Action::SetCannulation { cannulation } => apply_cannulation(model, state, *cannulation),
         Action::CircuitFailure { failure } => apply_failure(model, *failure, &mut ctx.circuit),
         Action::CircuitRepair {} => apply_repair(model, &mut ctx.circuit),
+        // The driver keeps the set point (`Simulation::thermal`); the model is unchanged here.
+        Action::SetTemperature { .. } => match model.params().ecmo {
+            Some(_) => Ok(()),
+            None => Err(ActionError::unavailable(
+                "action",
+                "set_temperature sets the circuit's heater-cooler: add [ecmo] enabled = true (an adult preset)",
+            )),
+        },
         // A running simulation changes it at the next beat boundary (see `Simulation`); the
         // validation of a timeline applies it to the model at once.
         Action::SetHemoglobin { hemoglobin_g_dl } => match state {

@@ -287,6 +287,8 @@ pub struct CircuitSettings {
     pub fdo2: f64,
     /// Circuit failures in force (`pump_failure`, `oxygenator_failure`, ...; empty: none).
     pub circuit_failures: Vec<String>,
+    /// Heater-cooler set point, °C (`set_temperature`; 37 until set).
+    pub heater_temperature_c: f64,
 }
 
 /// An unloading device and its settings.
@@ -414,6 +416,9 @@ pub struct Summary {
     /// circuit; see [`crate::haemolysis`] for the sources, the NIH being bench data).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plasma_free_hb_mg_dl: Option<f64>,
+    /// Blood temperature, °C: relaxes toward the circuit's heater-cooler set point
+    /// (`set_temperature`; see [`crate::thermal`]); 37 without one.
+    pub blood_temperature_c: f64,
     /// Whether the baroreflex is coupled.
     pub baroreflex: bool,
     /// The circuit's settings (absent without a circuit).
@@ -489,6 +494,7 @@ impl Summary {
             bleeding_ml_min: sim.bleeding_ml_min(),
             blood_lost_ml: sim.blood_lost_ml(),
             plasma_free_hb_mg_dl: sim.plasma_free_hb_mg_dl(),
+            blood_temperature_c: sim.blood_temperature_c(),
             baroreflex: sim.has_baroreflex(),
             circuit_settings: params.ecmo.as_ref().map(|e| CircuitSettings {
                 cannulation: e.cannulation.name().into(),
@@ -501,6 +507,9 @@ impl Summary {
                     .into_iter()
                     .map(String::from)
                     .collect(),
+                heater_temperature_c: sim
+                    .heater_temperature_c()
+                    .unwrap_or(crate::thermal::NORMOTHERMIA_C),
             }),
             devices: devices(params),
             metrics: avg.as_ref().map(|m| Metrics::of(m, params)),
