@@ -731,15 +731,14 @@ impl Simulation {
         let suction = self.ecmo_running()
             && (beat.drainage_suction_fraction > 0.0
                 || beat.drainage_pressure_mmhg < crate::alarms::LOW_DRAINAGE_PRESSURE_MMHG);
-        self.haemolysis
-            .after_beat(&crate::haemolysis::BeatInput {
-                flow_l_min: beat.ecmo_flow_l_min,
-                hemoglobin_g_dl: gas.hemoglobin_g_dl,
-                blood_volume_ml: beat.blood_volume_ml,
-                suction,
-                thrombus: self.circuit.thrombus(),
-                period_s: beat.period_s,
-            });
+        self.haemolysis.after_beat(&crate::haemolysis::BeatInput {
+            flow_l_min: beat.ecmo_flow_l_min,
+            hemoglobin_g_dl: gas.hemoglobin_g_dl,
+            blood_volume_ml: beat.blood_volume_ml,
+            suction,
+            thrombus: self.circuit.thrombus(),
+            period_s: beat.period_s,
+        });
     }
 
     /// The blood temperature relaxes toward the heater's set point through the circuit (see

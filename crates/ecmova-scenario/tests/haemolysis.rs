@@ -53,7 +53,11 @@ fn tau_min() -> f64 {
 fn pfhb_is_absent_without_a_circuit_and_settled_with_one() {
     let mut healthy = live("healthy-adult");
     assert_eq!(run_for(&mut healthy, 5.0).plasma_free_hb_mg_dl, None);
-    assert!(healthy.summary().to_json().get("plasma_free_hb_mg_dl").is_none());
+    assert!(healthy
+        .summary()
+        .to_json()
+        .get("plasma_free_hb_mg_dl")
+        .is_none());
 
     let mut sim = live("cardiogenic-shock-ami");
     assert_eq!(run_for(&mut sim, 5.0).plasma_free_hb_mg_dl, None);

@@ -38,7 +38,10 @@ fn num(s: &Summary, key: &str) -> f64 {
 #[test]
 fn the_heater_needs_a_circuit() {
     // A scenario file without [ecmo] (a live session always has a clamped circuit).
-    let scenario = Scenario::from_toml("[patient]\npreset = \"healthy-adult\"\n").unwrap();
+    let scenario = Scenario::from_toml(
+        "[patient]\npreset = \"healthy-adult\"\n[simulation]\nduration_s = 60.0\n",
+    )
+    .unwrap();
     let mut sim = Simulation::from_scenario(&scenario, SimulationOptions::default()).unwrap();
     let s = run_for(&mut sim, 3.0);
     assert_eq!(s.blood_temperature_c, 37.0);
@@ -55,7 +58,10 @@ fn the_heater_needs_a_circuit() {
         json!({"action": "set_temperature", "heater_temperature_c": 20.0}),
     )
     .unwrap_err();
-    assert!(err.contains("heater_temperature_c") && err.contains("30"), "{err}");
+    assert!(
+        err.contains("heater_temperature_c") && err.contains("30"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -261,6 +261,9 @@ pub struct TrendPoint {
     /// Plasma free haemoglobin, mg/dL (null without a running circuit).
     #[serde(default)]
     pub plasma_free_hb_mg_dl: Option<f64>,
+    /// Blood temperature, °C.
+    #[serde(default)]
+    pub blood_temperature_c: Option<f64>,
 }
 
 /// An alarm as it came and went (the debrief's alarm list).
