@@ -171,3 +171,32 @@ fn suction_raises_pfhb_and_a_full_vein_does_not() {
     let (without, ref_expected) = rises[1];
     assert!(without.abs() < 0.1 * ref_expected, "{without}");
 }
+
+/// Both driver-level states (pfHb and the blood temperature) come back bit-identical from a
+/// snapshot (restore replays the run).
+#[test]
+fn pfhb_and_temperature_survive_a_snapshot() {
+    let mut sim = live("cardiogenic-shock-ami");
+    act(&mut sim, json!({"action": "start_ecmo"}));
+    run_for(&mut sim, 40.0);
+    act(
+        &mut sim,
+        json!({"action": "circuit_failure", "failure": "pump_thrombosis"}),
+    );
+    act(
+        &mut sim,
+        json!({"action": "set_temperature", "heater_temperature_c": 34.0}),
+    );
+    let s = run_for(&mut sim, 120.0);
+    let back = Simulation::restore(&sim.snapshot(), SimulationOptions::default()).unwrap();
+    let r = back.summary();
+    assert_eq!(
+        r.plasma_free_hb_mg_dl.map(f64::to_bits),
+        s.plasma_free_hb_mg_dl.map(f64::to_bits)
+    );
+    assert_eq!(
+        r.blood_temperature_c.to_bits(),
+        s.blood_temperature_c.to_bits()
+    );
+    assert!(s.blood_temperature_c < 37.0);
+}
