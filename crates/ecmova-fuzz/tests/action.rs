@@ -70,6 +70,7 @@ const WORDS: &[&str] = &[
     "femoro-axillary",
     "pump_failure",
     "oxygenator_failure",
+    "pump_thrombosis",
     "vf",
     "asystole",
     "",

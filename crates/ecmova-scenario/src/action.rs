@@ -124,11 +124,16 @@ pub enum CircuitFailure {
     /// outside, so the circuit's flow stops as if clamped at once), and the arterial site bleeds
     /// at [`DISLODGEMENT_BLEED_ML_MIN`] until `circuit_repair`.
     ReturnDislodgement,
+    /// A thrombus caught in the pump head: haemolysis × [`crate::haemolysis::PUMP_THROMBOSIS_FACTOR`]
+    /// (plasma free haemoglobin rises over hours, Neal JR et al., J Extra Corpor Technol 2015);
+    /// no hydraulic effect (rpm and flow unchanged, as in three of Neal's five patients).
+    /// `circuit_repair` is the pump-head exchange.
+    PumpThrombosis,
 }
 
 impl CircuitFailure {
     /// Every failure, in documentation order.
-    pub const ALL: [CircuitFailure; 8] = [
+    pub const ALL: [CircuitFailure; 9] = [
         CircuitFailure::PumpFailure,
         CircuitFailure::PowerLoss,
         CircuitFailure::AirInVenousLine,
@@ -137,6 +142,7 @@ impl CircuitFailure {
         CircuitFailure::ReturnOcclusion,
         CircuitFailure::DrainageDislodgement,
         CircuitFailure::ReturnDislodgement,
+        CircuitFailure::PumpThrombosis,
     ];
 
     /// The name used in files and the API.
@@ -150,6 +156,7 @@ impl CircuitFailure {
             CircuitFailure::ReturnOcclusion => "return_occlusion",
             CircuitFailure::DrainageDislodgement => "drainage_dislodgement",
             CircuitFailure::ReturnDislodgement => "return_dislodgement",
+            CircuitFailure::PumpThrombosis => "pump_thrombosis",
         }
     }
 
@@ -173,7 +180,7 @@ impl CircuitFailure {
     }
 
     /// Its bit in a set of failures.
-    pub fn bit(self) -> u8 {
+    pub fn bit(self) -> u16 {
         1 << (self as u8)
     }
 }
@@ -336,6 +343,13 @@ pub enum Action {
     SetHemoglobin {
         /// New haemoglobin, g/dL.
         hemoglobin_g_dl: f64,
+    },
+    /// Set the circuit's heater-cooler: the blood temperature relaxes toward it with the time
+    /// constant of [`crate::thermal`] (body mass, circuit flow, exchanger effectiveness) and
+    /// tissue O2 consumption follows with a Q10 of 2.8. Needs a circuit.
+    SetTemperature {
+        /// Heater-cooler set point, °C.
+        heater_temperature_c: f64,
     },
     /// Move the circuit's cannulae to another configuration (drainage and return sites as
     /// in `[ecmo] cannulation`); pump, oxygenator and settings are kept.
@@ -504,6 +518,13 @@ pub const RANGES: &[Range] = &[
         "g/dL",
     ),
     range(
+        "set_temperature",
+        "heater_temperature_c",
+        crate::thermal::HEATER_RANGE_C.0,
+        crate::thermal::HEATER_RANGE_C.1,
+        "°C",
+    ),
+    range(
         "set_device",
         "performance_level",
         IMPELLA_LEVEL_RANGE.0 as f64,
@@ -652,7 +673,7 @@ pub(crate) fn check_in(
 
 impl Action {
     /// Every action name, in documentation order.
-    pub const NAMES: [&'static str; 25] = [
+    pub const NAMES: [&'static str; 26] = [
         "start_ecmo",
         "stop_ecmo",
         "set_pump_rpm",
@@ -672,6 +693,7 @@ impl Action {
         "arrest",
         "rosc",
         "set_hemoglobin",
+        "set_temperature",
         "set_cannulation",
         "circuit_failure",
         "circuit_repair",
@@ -702,6 +724,7 @@ impl Action {
             Action::Arrest { .. } => "arrest",
             Action::Rosc {} => "rosc",
             Action::SetHemoglobin { .. } => "set_hemoglobin",
+            Action::SetTemperature { .. } => "set_temperature",
             Action::SetCannulation { .. } => "set_cannulation",
             Action::CircuitFailure { .. } => "circuit_failure",
             Action::CircuitRepair {} => "circuit_repair",
@@ -729,6 +752,9 @@ impl Action {
             | Action::Cpr { .. } => Ok(()),
             Action::SetAlarmLimits { .. } => self.check_alarm_limits(),
             Action::SetHemoglobin { hemoglobin_g_dl } => num("hemoglobin_g_dl", *hemoglobin_g_dl),
+            Action::SetTemperature {
+                heater_temperature_c,
+            } => num("heater_temperature_c", *heater_temperature_c),
             // The pump's own maximum is checked when applied (Rotaflow 5000, CentriMag 5500
             // rpm); here only what no pump allows.
             Action::SetPumpRpm { rpm } if *rpm >= 0.0 && rpm.is_finite() => Ok(()),
@@ -939,6 +965,9 @@ impl Action {
             Action::SetHemoglobin { hemoglobin_g_dl } => {
                 format!("Hb {} g/dL", round3(*hemoglobin_g_dl))
             }
+            Action::SetTemperature {
+                heater_temperature_c,
+            } => format!("heater {} °C", round3(*heater_temperature_c)),
             Action::SetCannulation { cannulation } => {
                 format!("cannulation {}", cannulation.engine().name())
             }

@@ -60,6 +60,8 @@ pub struct AlarmContext {
     pub rhythm: Rhythm,
     /// The session's alarm limits (`set_alarm_limits`; the defaults otherwise).
     pub limits: AlarmLimits,
+    /// Plasma free haemoglobin, mg/dL (absent without a circuit; [`crate::haemolysis`]).
+    pub plasma_free_hb_mg_dl: Option<f64>,
 }
 
 /// The adjustable alarm limits of a session (`set_alarm_limits`), as on a bedside monitor.
@@ -295,6 +297,13 @@ pub const THRESHOLDS: &[Threshold] = &[
         Some(HIGH_OXYGENATOR_DP_MMHG),
     ),
     t(
+        "haemolysis",
+        Severity::Warning,
+        "plasma_free_hb_mg_dl",
+        "plasma free haemoglobin above 50 mg/dL (Omar HR et al., PLoS One 2015)",
+        Some(crate::haemolysis::PFHB_SIGNIFICANT_MG_DL),
+    ),
+    t(
         "aortic_valve_closed",
         Severity::Warning,
         "aortic_valve_opening_fraction",
@@ -325,7 +334,7 @@ pub const THRESHOLDS: &[Threshold] = &[
 ];
 
 /// Number of distinct alarm names (the tracker's size).
-pub const ALARM_NAMES: usize = 19;
+pub const ALARM_NAMES: usize = 20;
 
 /// The distinct names, in priority order.
 pub fn names() -> Vec<&'static str> {
@@ -393,6 +402,11 @@ pub fn evaluate(m: &BeatMetrics, ctx: &AlarmContext) -> [Option<Severity>; ALARM
             Warning,
         ),
         flag(
+            ctx.plasma_free_hb_mg_dl
+                .is_some_and(|p| p > crate::haemolysis::PFHB_SIGNIFICANT_MG_DL),
+            Warning,
+        ),
+        flag(
             sinus && m.aortic_valve_opening_fraction < AORTIC_VALVE_CLOSED_FRACTION,
             Warning,
         ),
@@ -409,8 +423,22 @@ pub fn evaluate(m: &BeatMetrics, ctx: &AlarmContext) -> [Option<Severity>; ALARM
 }
 
 /// The message of alarm `name` for metrics `m`.
-fn message(name: &str, m: &BeatMetrics, l: &AlarmLimits) -> String {
+fn message(name: &str, m: &BeatMetrics, l: &AlarmLimits, pfhb: Option<f64>) -> String {
     match name {
+        "haemolysis" => {
+            let p = pfhb.unwrap_or(0.0);
+            if p > crate::haemolysis::PFHB_PUMP_THROMBUS_MG_DL {
+                format!(
+                    "plasma free Hb {p:.0} mg/dL (> {:.0}): pump-head thrombus? inspect the pump, consider exchange",
+                    crate::haemolysis::PFHB_PUMP_THROMBUS_MG_DL
+                )
+            } else {
+                format!(
+                    "plasma free Hb {p:.0} mg/dL (limit {:.0}): haemolysis; check pump head, suction and flow",
+                    crate::haemolysis::PFHB_SIGNIFICANT_MG_DL
+                )
+            }
+        }
         "ventricular_fibrillation" => "VF: no cardiac output; defibrillate".into(),
         "asystole" => "asystole: no cardiac output".into(),
         "ecmo_no_flow" => format!(
@@ -492,12 +520,19 @@ fn message(name: &str, m: &BeatMetrics, l: &AlarmLimits) -> String {
 pub struct AlarmTracker {
     raised: [Option<(Severity, f64)>; ALARM_NAMES],
     limits: AlarmLimits,
+    plasma_free_hb_mg_dl: Option<f64>,
 }
 
 impl AlarmTracker {
     /// The limits the messages quote (those of the last evaluation).
     pub fn set_limits(&mut self, limits: AlarmLimits) {
         self.limits = limits;
+    }
+
+    /// The plasma free haemoglobin the `haemolysis` message quotes (that of the last
+    /// evaluation), mg/dL.
+    pub fn set_plasma_free_hb_mg_dl(&mut self, value: Option<f64>) {
+        self.plasma_free_hb_mg_dl = value;
     }
 
     /// The limits in force.
@@ -533,7 +568,7 @@ impl AlarmTracker {
                 r.map(|(severity, since_s)| Alarm {
                     name: name.into(),
                     severity,
-                    message: message(name, m, &self.limits),
+                    message: message(name, m, &self.limits, self.plasma_free_hb_mg_dl),
                     since_s,
                 })
             })
@@ -565,6 +600,7 @@ mod tests {
             has_gas: false,
             rhythm: Rhythm::VentricularFibrillation,
             limits: AlarmLimits::default(),
+            plasma_free_hb_mg_dl: None,
         };
         let mut tr = AlarmTracker::default();
         tr.update(evaluate(&m, &ctx), 3.0);
@@ -614,6 +650,7 @@ mod tests {
             has_gas: true,
             rhythm: Rhythm::Sinus,
             limits: AlarmLimits::default(),
+            plasma_free_hb_mg_dl: None,
         };
         let mut tr = AlarmTracker::default();
         tr.update(evaluate(&m, &ctx), 1.0);
@@ -658,6 +695,7 @@ mod tests {
             has_gas: true,
             rhythm: Rhythm::Sinus,
             limits: AlarmLimits::default(),
+            plasma_free_hb_mg_dl: None,
         };
         let raised = |ctx: &AlarmContext| -> Vec<String> {
             let mut tr = AlarmTracker::default();

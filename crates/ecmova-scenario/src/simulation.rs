@@ -182,6 +182,8 @@ pub struct Simulation {
     bleed_limit_reached: bool,
     /// Smallest step bound the engine used at a beat start (`Model::effective_max_step_s`).
     smallest_step_bound_s: f64,
+    haemolysis: crate::haemolysis::Haemolysis,
+    thermal: crate::thermal::Thermal,
 }
 
 /// The circuit as it was before its first failure, and the failures in force (a bit set of
@@ -189,7 +191,7 @@ pub struct Simulation {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CircuitMemory {
     healthy: Option<ecmova_engine::ecmo::EcmoCircuit>,
-    failures: u8,
+    failures: u16,
 }
 
 impl CircuitMemory {
@@ -204,6 +206,11 @@ impl CircuitMemory {
         CircuitFailure::ALL
             .iter()
             .any(|f| f.bleeds() && self.failures & f.bit() != 0)
+    }
+
+    /// Whether a thrombus sits in the pump head (`pump_thrombosis`).
+    pub(crate) fn thrombus(&self) -> bool {
+        self.failures & CircuitFailure::PumpThrombosis.bit() != 0
     }
 
     fn names(&self) -> Vec<&'static str> {
@@ -275,6 +282,8 @@ impl Simulation {
             blood_lost_ml: 0.0,
             bleed_limit_reached: false,
             smallest_step_bound_s: model.effective_max_step_s(),
+            haemolysis: Default::default(),
+            thermal: crate::thermal::Thermal::new(&model),
             model,
             state,
         };
@@ -612,6 +621,8 @@ impl Simulation {
         }
         self.weaning_after_beat(beat)?;
         self.bleed_after_beat(beat.period_s);
+        self.haemolysis_after_beat(beat);
+        self.thermal_after_beat(beat)?;
         if self.ecmo_running() && !self.circuit.pump_stopped() {
             self.ecmo_started = true;
         }
@@ -622,8 +633,11 @@ impl Simulation {
                 has_gas: self.model.params().gas.is_some(),
                 rhythm: self.model.params().rhythm,
                 limits: self.alarm_limits,
+                plasma_free_hb_mg_dl: self.plasma_free_hb_mg_dl(),
             };
             self.alarms.set_limits(self.alarm_limits);
+            self.alarms
+                .set_plasma_free_hb_mg_dl(self.plasma_free_hb_mg_dl());
             self.alarms
                 .update(crate::alarms::evaluate(&avg, &ctx), self.state.time_s());
         }
@@ -705,6 +719,76 @@ impl Simulation {
             }
             Err(_) => self.bleed_limit_reached = true,
         }
+    }
+
+    /// Plasma free haemoglobin advances one beat while a circuit is connected (see
+    /// [`crate::haemolysis`]); without gas transport (no haemoglobin) it stays absent.
+    fn haemolysis_after_beat(&mut self, beat: &BeatMetrics) {
+        let params = self.model.params();
+        let (Some(_), Some(gas)) = (params.ecmo.as_ref(), params.gas.as_ref()) else {
+            return;
+        };
+        let suction = self.ecmo_running()
+            && (beat.drainage_suction_fraction > 0.0
+                || beat.drainage_pressure_mmhg < crate::alarms::LOW_DRAINAGE_PRESSURE_MMHG);
+        self.haemolysis.after_beat(&crate::haemolysis::BeatInput {
+            flow_l_min: beat.ecmo_flow_l_min,
+            hemoglobin_g_dl: gas.hemoglobin_g_dl,
+            blood_volume_ml: beat.blood_volume_ml,
+            suction,
+            thrombus: self.circuit.thrombus(),
+            period_s: beat.period_s,
+        });
+    }
+
+    /// The blood temperature relaxes toward the heater's set point through the circuit (see
+    /// [`crate::thermal`]); when it has moved by [`crate::thermal::VO2_UPDATE_STEP_C`] the
+    /// tissue beds' VO2 is rewritten with the Q10.
+    fn thermal_after_beat(&mut self, beat: &BeatMetrics) -> Result<(), ScenarioError> {
+        if self.model.params().ecmo.is_none() {
+            return Ok(());
+        }
+        self.thermal.advance(beat.ecmo_flow_l_min, beat.period_s);
+        if !self.thermal.vo2_due() || self.model.params().gas.is_none() {
+            return Ok(());
+        }
+        let factor = crate::thermal::vo2_factor(self.thermal.blood_c);
+        let reference = &self.thermal.vo2_reference_ml_min;
+        self.model
+            .update(|p| {
+                if let Some(g) = p.gas.as_mut() {
+                    for (c, v0) in g.consumers.iter_mut().zip(reference) {
+                        c.vo2_ml_min = v0 * factor;
+                    }
+                }
+            })
+            .map_err(ScenarioError::from)?;
+        self.state.refresh(&self.model);
+        self.thermal.applied_c = self.thermal.blood_c;
+        Ok(())
+    }
+
+    /// Blood temperature, °C (37 without a circuit's heater-cooler acting on it).
+    pub fn blood_temperature_c(&self) -> f64 {
+        self.thermal.blood_c
+    }
+
+    /// The heater-cooler's set point, °C (absent without a circuit).
+    pub fn heater_temperature_c(&self) -> Option<f64> {
+        self.model
+            .params()
+            .ecmo
+            .as_ref()
+            .map(|_| self.thermal.set_point_c)
+    }
+
+    /// Plasma free haemoglobin, mg/dL (absent without a circuit; see [`crate::haemolysis`]).
+    pub fn plasma_free_hb_mg_dl(&self) -> Option<f64> {
+        self.model
+            .params()
+            .ecmo
+            .as_ref()
+            .and(self.haemolysis.plasma_free_hb_mg_dl())
     }
 
     /// Blood lost from dislodged cannulae' sites so far, mL.
@@ -807,6 +891,12 @@ impl Simulation {
         self.alarm_limits = ctx.alarm_limits;
         if let Action::SetHemoglobin { hemoglobin_g_dl } = &action {
             self.pending_hemoglobin_g_dl = Some(*hemoglobin_g_dl);
+        }
+        if let Action::SetTemperature {
+            heater_temperature_c,
+        } = &action
+        {
+            self.thermal.set_point_c = *heater_temperature_c;
         }
         self.state.refresh(&self.model);
         let t = self.state.time_s();
@@ -916,6 +1006,14 @@ pub(crate) fn apply_to_model(
         Action::SetCannulation { cannulation } => apply_cannulation(model, state, *cannulation),
         Action::CircuitFailure { failure } => apply_failure(model, *failure, &mut ctx.circuit),
         Action::CircuitRepair {} => apply_repair(model, &mut ctx.circuit),
+        // The driver keeps the set point (`Simulation::thermal`); the model is unchanged here.
+        Action::SetTemperature { .. } => match model.params().ecmo {
+            Some(_) => Ok(()),
+            None => Err(ActionError::unavailable(
+                "action",
+                "set_temperature sets the circuit's heater-cooler: add [ecmo] enabled = true (an adult preset)",
+            )),
+        },
         // A running simulation changes it at the next beat boundary (see `Simulation`); the
         // validation of a timeline applies it to the model at once.
         Action::SetHemoglobin { hemoglobin_g_dl } => match state {
@@ -1313,6 +1411,8 @@ fn apply_failure(
                     e.return_cannula.a_mmhg_s2_per_ml2 *= LINE;
                     e.return_cannula.b_mmhg_s_per_ml *= LINE;
                 }
+                // Haemolysis only (the driver's per-beat pfHb, `crate::haemolysis`).
+                CircuitFailure::PumpThrombosis => {}
             }
         })
         .map_err(|e| ActionError::from_param("failure", e))?;

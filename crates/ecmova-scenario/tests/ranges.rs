@@ -93,7 +93,9 @@ fn scenarios(r: &Range, v: f64, preset: &str) -> Vec<String> {
                         "{head}{sim}{ecmo}pump = \"centrimag\"\n{ev}{key} = {val}\n"
                     )]
                 }
-                "set_fdo2" | "set_sweep" => vec![format!("{head}{sim}{ecmo}{ev}{key} = {val}\n")],
+                "set_fdo2" | "set_sweep" | "set_temperature" => {
+                    vec![format!("{head}{sim}{ecmo}{ev}{key} = {val}\n")]
+                }
                 "weaning_trial" => {
                     let body = if key == "flows_l_min" {
                         format!("flows_l_min = [{val}]\nstep_s = 5.0\n")

@@ -499,6 +499,9 @@ function showSummary(s) {
   setText("ecmo-po2", ev("post_oxygenator_po2_mmhg", 0));
   setText("ecmo-svo2", fmt(s.svo2_percent, 0));
   setText("ecmo-hb", fmt(s.hemoglobin_g_dl, 1));
+  // Plasma free haemoglobin (a lab value the driver models; absent without a running circuit).
+  setText("ecmo-pfhb", fmt(s.plasma_free_hb_mg_dl, 0));
+  setText("ecmo-temp", has(s, "blood_temperature_c") ? fmt(s.blood_temperature_c, 1) + (avail && has(s, "heater_temperature_c") ? " / " + fmt(s.heater_temperature_c, 1) : "") : "--");
   setText("ecmo-cann", avail ? s.cannulation || "--" : "--");
   const bleed = typeof s.bleeding_ml_min === "number" ? `; bleeding ${fmt(s.bleeding_ml_min, 0)} mL/min, lost ${fmt(s.blood_lost_ml, 0)} mL` : "";
   setText("ecmo-fail", (failures.length ? failures.join(", ").replace(/_/g, " ") : "none") + bleed);
@@ -514,6 +517,7 @@ function showSummary(s) {
   if (avail) {
     sync("rpm", Math.round(s.pump_rpm_setting));
     sync("sweep", Math.round(10 * s.sweep_l_min) / 10);
+    sync("heater", s.heater_temperature_c);
     sync("fdo2", Math.round(100 * s.fdo2));
     if (s.cannulation) sync("cannulation", s.cannulation);
   }
@@ -815,6 +819,7 @@ function wire() {
   $("rpm-down").onclick = () => rpmStep(-250);
   $("rpm").onchange = () => { if (isFinite(numberOf("rpm"))) send({ action: "set_pump_rpm", rpm: numberOf("rpm") }); };
   $("sweep-set").onclick = () => send({ action: "set_sweep", sweep_l_min: numberOf("sweep") });
+  $("heater-set").onclick = () => send({ action: "set_temperature", heater_temperature_c: numberOf("heater") });
   // Vasopressin is dosed in U/min, the others in µg/kg/min (the driver checks which key).
   const doseKey = () => ($("drug").value === "vasopressin" ? "dose_u_min" : "dose_ug_kg_min");
   $("drug").onchange = () => { setText("dose-unit", doseKey() === "dose_u_min" ? "U/min" : "µg/kg/min"); };

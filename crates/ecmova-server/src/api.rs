@@ -1370,6 +1370,7 @@ mod tests {
             "set_device" => json!({"device": "impella", "active": true, "performance_level": 6}),
             "arrest" => json!({"rhythm": "asystole"}),
             "set_hemoglobin" => json!({"hemoglobin_g_dl": 9.5}),
+            "set_temperature" => json!({"heater_temperature_c": 34.0}),
             "set_cannulation" => json!({"cannulation": "central"}),
             "circuit_failure" => json!({"failure": "oxygenator_failure"}),
             "set_alarm_limits" => json!({"map_low_mmhg": 60.0, "heart_rate_high_bpm": 130.0}),

@@ -47,6 +47,8 @@ const COLUMNS: &[Column] = &[
     ("sao2_femoral_percent", |p| p.sao2_femoral_percent),
     ("svo2_percent", |p| p.svo2_percent),
     ("paco2_right_radial_mmhg", |p| p.paco2_right_radial_mmhg),
+    ("plasma_free_hb_mg_dl", |p| p.plasma_free_hb_mg_dl),
+    ("blood_temperature_c", |p| p.blood_temperature_c),
 ];
 
 /// The trends as CSV (one row per point; an empty cell where the quantity is absent), then
@@ -239,6 +241,18 @@ pub fn html(d: &Debrief) -> String {
     }));
     o.push_str(&chart(d, "SaO2 femoral", "%", |p| p.sao2_femoral_percent));
     o.push_str(&chart(d, "LVEDP", "mmHg", |p| Some(p.lvedp_mmhg)));
+    o.push_str(&chart(d, "Blood temperature", "°C", |p| {
+        p.blood_temperature_c
+    }));
+    if d.trends
+        .points
+        .iter()
+        .any(|p| p.plasma_free_hb_mg_dl.is_some())
+    {
+        o.push_str(&chart(d, "Plasma free haemoglobin", "mg/dL", |p| {
+            p.plasma_free_hb_mg_dl
+        }));
+    }
     o.push_str("<h2>Trend table</h2><table id=\"debrief-trends\"><thead><tr>");
     for (n, _) in COLUMNS {
         let _ = write!(o, "<th>{n}</th>");

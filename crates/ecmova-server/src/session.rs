@@ -126,6 +126,8 @@ impl TrendLog {
             sao2_femoral_percent: g.map(|g| g.sao2_femoral_percent),
             svo2_percent: g.map(|g| g.svo2_percent),
             paco2_right_radial_mmhg: g.map(|g| g.paco2_right_radial_mmhg),
+            plasma_free_hb_mg_dl: s.plasma_free_hb_mg_dl,
+            blood_temperature_c: Some(s.blood_temperature_c),
         });
     }
 

@@ -258,6 +258,12 @@ pub struct TrendPoint {
     pub svo2_percent: Option<f64>,
     /// PaCO2 right radial, mmHg (null without a gas model).
     pub paco2_right_radial_mmhg: Option<f64>,
+    /// Plasma free haemoglobin, mg/dL (null without a running circuit).
+    #[serde(default)]
+    pub plasma_free_hb_mg_dl: Option<f64>,
+    /// Blood temperature, °C.
+    #[serde(default)]
+    pub blood_temperature_c: Option<f64>,
 }
 
 /// An alarm as it came and went (the debrief's alarm list).

@@ -1168,6 +1168,25 @@ async fn patient_controls_pv_panel_and_layout_in_headless_chromium() {
         Duration::from_secs(20),
     )
     .await;
+    // The console's lab and temperature readings (issue 14): plasma free Hb appears once the
+    // circuit runs; the heater-cooler set point from the console shows as blood / set.
+    d.wait_for(
+        "the pfHb reading",
+        "(t => t !== '--' && parseFloat(t) > 0 && t)(document.getElementById('ecmo-pfhb').textContent)",
+        Duration::from_secs(20),
+    )
+    .await;
+    assert!(d.text("#ecmo-temp").await.starts_with("37.0"));
+    d.type_into("#heater", "34").await;
+    d.click("#heater-set").await;
+    d.wait_for(
+        "the heater set point on the console",
+        "document.getElementById('ecmo-temp').textContent.endsWith('/ 34.0')",
+        Duration::from_secs(15),
+    )
+    .await;
+    d.type_into("#heater", "37").await;
+    d.click("#heater-set").await;
     for (w, h) in [(1366, 768), (1024, 768)] {
         d.cmd("POST", "/window/rect", json!({"width": w, "height": h}))
             .await;
