@@ -357,6 +357,26 @@ pub enum Action {
         /// `femoro-femoral`, `central` or `femoro-axillary`.
         cannulation: CannulationSite,
     },
+    /// Change the circuit's hardware live (absent keys: unchanged): cannula sizes, pump model
+    /// and oxygenator model, with the names and ranges of `[ecmo]` in a scenario file. The
+    /// cannulation site, speed (rpm), FdO2, sweep and clamp state are kept; a speed above the
+    /// new pump's maximum is refused (lower it with `set_pump_rpm` first). Needs a circuit and
+    /// no circuit failure in force (`circuit_repair` first).
+    SetCircuit {
+        /// Drainage cannula size, Fr (the `[ecmo] drainage_cannula_fr` range).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        drainage_cannula_fr: Option<f64>,
+        /// Return cannula size, Fr (the `[ecmo] return_cannula_fr` range).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        return_cannula_fr: Option<f64>,
+        /// Pump model, as `[ecmo] pump` (`rotaflow`, `centrimag`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pump: Option<String>,
+        /// Oxygenator model, as `[ecmo] oxygenator` (`quadrox-id`, `hls-7`, `capiox-sx18`,
+        /// `capiox-sx25`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        oxygenator: Option<String>,
+    },
     /// A circuit emergency with its physical effect (see [`CircuitFailure`]).
     CircuitFailure {
         /// What fails.
@@ -455,12 +475,35 @@ pub const FLUID_RANGE_ML: (f64, f64) = (-400.0, 2000.0);
 pub const CONTRACTILITY_SCALE_RANGE: (f64, f64) = (0.05, 5.0);
 /// Systemic vascular resistance multiplier range (as `[patient] svr_scale`).
 pub const SVR_SCALE_RANGE: (f64, f64) = (0.2, 5.0);
+/// Drainage cannula size range, Fr: `[ecmo] drainage_cannula_fr` and `set_circuit`. Adult
+/// femoral drainage cannulae in use are 21-29 Fr (manufacturer pressure-flow charts); the
+/// range adds a margin for teaching, inside the 12-32 Fr of the single-lumen femoral law
+/// (Noe 1989 anchors, [`ecmova_engine::devices::Cannula::femoral`]).
+pub const DRAINAGE_CANNULA_RANGE_FR: (f64, f64) = (15.0, 31.0);
+/// Return cannula size range, Fr: `[ecmo] return_cannula_fr` and `set_circuit`. Adult
+/// arterial return cannulae in use are 15-19 Fr (manufacturer charts); the range adds a
+/// margin, inside the 12-32 Fr of the femoral law (Noe 1989).
+pub const RETURN_CANNULA_RANGE_FR: (f64, f64) = (13.0, 25.0);
 
 /// Every patient-independent range of an action key.
 pub const RANGES: &[Range] = &[
     range("set_pump_rpm", "rpm", 0.0, MAX_PUMP_RPM, "rpm"),
     range("set_fdo2", "fdo2", 0.21, 1.0, ""),
     range("set_sweep", "sweep_l_min", 0.0, 15.0, "L/min"),
+    range(
+        "set_circuit",
+        "drainage_cannula_fr",
+        DRAINAGE_CANNULA_RANGE_FR.0,
+        DRAINAGE_CANNULA_RANGE_FR.1,
+        "Fr",
+    ),
+    range(
+        "set_circuit",
+        "return_cannula_fr",
+        RETURN_CANNULA_RANGE_FR.0,
+        RETURN_CANNULA_RANGE_FR.1,
+        "Fr",
+    ),
     range("weaning_trial", "flows_l_min", 0.3, 7.0, "L/min"),
     range("weaning_trial", "step_s", 5.0, 600.0, "s"),
     range("infusion", "dose_ug_kg_min", 0.0, 20.0, "µg/kg/min"),
@@ -673,7 +716,7 @@ pub(crate) fn check_in(
 
 impl Action {
     /// Every action name, in documentation order.
-    pub const NAMES: [&'static str; 26] = [
+    pub const NAMES: [&'static str; 27] = [
         "start_ecmo",
         "stop_ecmo",
         "set_pump_rpm",
@@ -695,6 +738,7 @@ impl Action {
         "set_hemoglobin",
         "set_temperature",
         "set_cannulation",
+        "set_circuit",
         "circuit_failure",
         "circuit_repair",
         "defibrillate",
@@ -726,6 +770,7 @@ impl Action {
             Action::SetHemoglobin { .. } => "set_hemoglobin",
             Action::SetTemperature { .. } => "set_temperature",
             Action::SetCannulation { .. } => "set_cannulation",
+            Action::SetCircuit { .. } => "set_circuit",
             Action::CircuitFailure { .. } => "circuit_failure",
             Action::CircuitRepair {} => "circuit_repair",
             Action::Defibrillate {} => "defibrillate",
@@ -751,6 +796,43 @@ impl Action {
             | Action::Defibrillate {}
             | Action::Cpr { .. } => Ok(()),
             Action::SetAlarmLimits { .. } => self.check_alarm_limits(),
+            Action::SetCircuit {
+                drainage_cannula_fr,
+                return_cannula_fr,
+                pump,
+                oxygenator,
+            } => {
+                if let Some(fr) = drainage_cannula_fr {
+                    num("drainage_cannula_fr", *fr)?;
+                }
+                if let Some(fr) = return_cannula_fr {
+                    num("return_cannula_fr", *fr)?;
+                }
+                let choice = |field: &str, value: &Option<String>, allowed: &[&str]| match value {
+                    Some(v) if !allowed.contains(&v.as_str()) => Err(ActionError::invalid(
+                        field,
+                        format!("{v:?} is not known: allowed {}", allowed.join(", ")),
+                    )),
+                    _ => Ok(()),
+                };
+                choice("pump", pump, ecmova_engine::devices::PUMP_PRESETS)?;
+                choice(
+                    "oxygenator",
+                    oxygenator,
+                    ecmova_engine::devices::OXYGENATOR_PRESETS,
+                )?;
+                if drainage_cannula_fr.is_none()
+                    && return_cannula_fr.is_none()
+                    && pump.is_none()
+                    && oxygenator.is_none()
+                {
+                    return Err(ActionError::invalid(
+                        "action",
+                        "set_circuit changes nothing: give drainage_cannula_fr, return_cannula_fr, pump or oxygenator",
+                    ));
+                }
+                Ok(())
+            }
             Action::SetHemoglobin { hemoglobin_g_dl } => num("hemoglobin_g_dl", *hemoglobin_g_dl),
             Action::SetTemperature {
                 heater_temperature_c,
@@ -970,6 +1052,23 @@ impl Action {
             } => format!("heater {} °C", round3(*heater_temperature_c)),
             Action::SetCannulation { cannulation } => {
                 format!("cannulation {}", cannulation.engine().name())
+            }
+            Action::SetCircuit {
+                drainage_cannula_fr,
+                return_cannula_fr,
+                pump,
+                oxygenator,
+            } => {
+                let parts: Vec<String> = [
+                    drainage_cannula_fr.map(|f| format!("drainage {} Fr", round3(f))),
+                    return_cannula_fr.map(|f| format!("return {} Fr", round3(f))),
+                    pump.as_ref().map(|p| format!("pump {p}")),
+                    oxygenator.as_ref().map(|o| format!("oxygenator {o}")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                format!("circuit: {}", parts.join(", "))
             }
             Action::CircuitFailure { failure } => {
                 format!("circuit failure: {}", failure.name().replace('_', " "))

@@ -220,8 +220,20 @@ pub const SCENARIO_RANGES: &[Range] = &[
     range("patient", "baroreflex_gain", 0.0, 2.0, ""),
     range("patient", "baroreflex_set_point_mmhg", 30.0, 200.0, "mmHg"),
     range("ecmo", "pump_rpm", 0.0, MAX_PUMP_RPM, "rpm"),
-    range("ecmo", "drainage_cannula_fr", 15.0, 31.0, "Fr"),
-    range("ecmo", "return_cannula_fr", 13.0, 25.0, "Fr"),
+    range(
+        "ecmo",
+        "drainage_cannula_fr",
+        crate::action::DRAINAGE_CANNULA_RANGE_FR.0,
+        crate::action::DRAINAGE_CANNULA_RANGE_FR.1,
+        "Fr",
+    ),
+    range(
+        "ecmo",
+        "return_cannula_fr",
+        crate::action::RETURN_CANNULA_RANGE_FR.0,
+        crate::action::RETURN_CANNULA_RANGE_FR.1,
+        "Fr",
+    ),
     range("ecmo", "fdo2", 0.21, 1.0, ""),
     range("ecmo", "sweep_l_min", 0.0, 15.0, "L/min"),
     range(

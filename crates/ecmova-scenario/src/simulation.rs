@@ -1004,6 +1004,7 @@ pub(crate) fn apply_to_model(
             apply_circuit(model, state, action)
         }
         Action::SetCannulation { cannulation } => apply_cannulation(model, state, *cannulation),
+        Action::SetCircuit { .. } => apply_set_circuit(model, state, action, &ctx.circuit),
         Action::CircuitFailure { failure } => apply_failure(model, *failure, &mut ctx.circuit),
         Action::CircuitRepair {} => apply_repair(model, &mut ctx.circuit),
         // The driver keeps the set point (`Simulation::thermal`); the model is unchanged here.
@@ -1350,6 +1351,101 @@ fn apply_cannulation(
             }
         })
         .map_err(|e| ActionError::from_param("cannulation", e))?;
+    if let Some(state) = state {
+        state.refresh(model);
+    }
+    Ok(())
+}
+
+/// Changes the circuit's hardware (`set_circuit`): the cannulae, pump and oxygenator built as
+/// `[ecmo]` builds them ([`EcmoCircuit::new`]: single-lumen femoral cannulae, the named pump
+/// and oxygenator presets); site, speed, gas and clamp state are kept.
+///
+/// [`EcmoCircuit::new`]: ecmova_engine::ecmo::EcmoCircuit::new
+fn apply_set_circuit(
+    model: &mut Model,
+    state: Option<&mut State>,
+    action: &Action,
+    memory: &CircuitMemory,
+) -> Result<(), ActionError> {
+    use ecmova_engine::devices::{Cannula, CannulaKind, CentrifugalPump, Oxygenator};
+    let Action::SetCircuit {
+        drainage_cannula_fr,
+        return_cannula_fr,
+        pump,
+        oxygenator,
+    } = action
+    else {
+        return Ok(());
+    };
+    let Some(e) = model.params().ecmo.as_ref() else {
+        return Err(ActionError::unavailable(
+            "action",
+            "set_circuit needs an ECMO circuit: add [ecmo] enabled = true (an adult preset)",
+        ));
+    };
+    if memory.failures != 0 {
+        // A repair restores the circuit as it was before the failure: changing the hardware
+        // meanwhile would be undone.
+        return Err(ActionError::invalid(
+            "action",
+            format!(
+                "a circuit failure is in force ({}): circuit_repair first",
+                memory.names().join(", ")
+            ),
+        ));
+    }
+    let device = |field: &'static str| {
+        move |err: ecmova_engine::devices::DeviceError| ActionError::invalid(field, err.to_string())
+    };
+    let drainage = drainage_cannula_fr
+        .map(|fr| Cannula::femoral(CannulaKind::Drainage, fr))
+        .transpose()
+        .map_err(device("drainage_cannula_fr"))?;
+    let ret = return_cannula_fr
+        .map(|fr| Cannula::femoral(CannulaKind::Return, fr))
+        .transpose()
+        .map_err(device("return_cannula_fr"))?;
+    let new_pump = pump
+        .as_deref()
+        .map(CentrifugalPump::by_name)
+        .transpose()
+        .map_err(device("pump"))?;
+    let new_oxygenator = oxygenator
+        .as_deref()
+        .map(Oxygenator::by_name)
+        .transpose()
+        .map_err(device("oxygenator"))?;
+    if let Some(p) = new_pump.as_ref() {
+        if e.pump_rpm > p.max_rpm {
+            return Err(ActionError::invalid(
+                "pump",
+                format!(
+                    "the speed in force, {} rpm, is above {}'s range 0 to {} rpm: lower it with set_pump_rpm first",
+                    e.pump_rpm,
+                    pump.as_deref().unwrap_or_default(),
+                    p.max_rpm
+                ),
+            ));
+        }
+    }
+    model
+        .update(|p| {
+            let Some(e) = p.ecmo.as_mut() else { return };
+            if let Some(c) = drainage {
+                e.drainage_cannula = c;
+            }
+            if let Some(c) = ret {
+                e.return_cannula = c;
+            }
+            if let Some(pump) = new_pump {
+                e.pump = pump;
+            }
+            if let Some(o) = new_oxygenator {
+                e.oxygenator = o;
+            }
+        })
+        .map_err(|err| ActionError::from_param("action", err))?;
     if let Some(state) = state {
         state.refresh(model);
     }

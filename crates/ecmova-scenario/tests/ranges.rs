@@ -93,7 +93,7 @@ fn scenarios(r: &Range, v: f64, preset: &str) -> Vec<String> {
                         "{head}{sim}{ecmo}pump = \"centrimag\"\n{ev}{key} = {val}\n"
                     )]
                 }
-                "set_fdo2" | "set_sweep" | "set_temperature" => {
+                "set_fdo2" | "set_sweep" | "set_temperature" | "set_circuit" => {
                     vec![format!("{head}{sim}{ecmo}{ev}{key} = {val}\n")]
                 }
                 "weaning_trial" => {
@@ -228,6 +228,27 @@ fn live_patient_scales_have_the_scenario_keys_ranges() {
             (live.min, live.max, live.unit),
             (file.min, file.max, file.unit),
             "{action}.{key}"
+        );
+    }
+}
+
+/// The live circuit's cannula sizes (`set_circuit`) have the ranges of the `[ecmo]` keys they
+/// mirror: one table row each, equal bounds and unit.
+#[test]
+fn live_circuit_sizes_have_the_ecmo_keys_ranges() {
+    for key in ["drainage_cannula_fr", "return_cannula_fr"] {
+        let live = RANGES
+            .iter()
+            .find(|r| r.action == "set_circuit" && r.field == key)
+            .unwrap_or_else(|| panic!("set_circuit.{key} not in action::RANGES"));
+        let file = SCENARIO_RANGES
+            .iter()
+            .find(|r| r.action == "ecmo" && r.field == key)
+            .unwrap_or_else(|| panic!("ecmo.{key} not in SCENARIO_RANGES"));
+        assert_eq!(
+            (live.min, live.max, live.unit),
+            (file.min, file.max, file.unit),
+            "set_circuit.{key}"
         );
     }
 }
