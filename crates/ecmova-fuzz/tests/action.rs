@@ -23,6 +23,7 @@ const FIELDS: &[&str] = &[
     "diameter_mm",
     "dose_ug_kg_min",
     "dose_u_min",
+    "drainage_cannula_fr",
     "drug",
     "failure",
     "fdo2",
@@ -37,8 +38,11 @@ const FIELDS: &[&str] = &[
     "map_low_mmhg",
     "heart_rate_high_bpm",
     "minute_ventilation_l_min",
+    "oxygenator",
     "performance_level",
+    "pump",
     "ratio",
+    "return_cannula_fr",
     "rhythm",
     "rpm",
     "step_s",
@@ -71,6 +75,10 @@ const WORDS: &[&str] = &[
     "pump_failure",
     "oxygenator_failure",
     "pump_thrombosis",
+    "rotaflow",
+    "centrimag",
+    "quadrox-id",
+    "hls-7",
     "vf",
     "asystole",
     "",
@@ -80,8 +88,8 @@ const WORDS: &[&str] = &[
 fn value() -> impl Strategy<Value = Value> {
     prop_oneof![
         prop::sample::select(vec![
-            -1e300, -1e6, -1500.0, -400.0, -1.0, 0.0, 1e-9, 0.21, 0.5, 1.0, 2.0, 3.5, 40.0, 250.0,
-            3000.0, 5000.0, 1e6, 1e300
+            -1e300, -1e6, -1500.0, -400.0, -1.0, 0.0, 1e-9, 0.21, 0.5, 1.0, 2.0, 3.5, 21.0, 40.0,
+            250.0, 3000.0, 5000.0, 1e6, 1e300
         ])
         .prop_map(|x| json!(x)),
         (-10.0f64..10000.0).prop_map(|x| json!(x)),

@@ -856,6 +856,13 @@ function wire() {
   $("shunt-set").onclick = () => send({ action: "set_lung_shunt", lung_shunt_fraction: numberOf("shunt") / 100 });
   $("hb-set").onclick = () => send({ action: "set_hemoglobin", hemoglobin_g_dl: numberOf("hb") });
   $("cann-set").onclick = () => send({ action: "set_cannulation", cannulation: $("cannulation").value });
+  $("circuit-set").onclick = () => send({
+    action: "set_circuit",
+    drainage_cannula_fr: numberOf("drain-fr"),
+    return_cannula_fr: numberOf("return-fr"),
+    pump: $("pump-model").value,
+    oxygenator: $("oxy-model").value,
+  });
   $("fail-set").onclick = () => send({ action: "circuit_failure", failure: $("failure").value });
   $("repair").onclick = () => send({ action: "circuit_repair" });
   $("silence").onclick = () => { if (session) api("POST", `/sessions/${session.id}/alarms`, { command: "silence" }, session).then((r) => log(r.detail, "ok")).catch((e) => log(e.message, "err")); };

@@ -1372,6 +1372,7 @@ mod tests {
             "set_hemoglobin" => json!({"hemoglobin_g_dl": 9.5}),
             "set_temperature" => json!({"heater_temperature_c": 34.0}),
             "set_cannulation" => json!({"cannulation": "central"}),
+            "set_circuit" => json!({"drainage_cannula_fr": 21.0, "pump": "centrimag"}),
             "circuit_failure" => json!({"failure": "oxygenator_failure"}),
             "set_alarm_limits" => json!({"map_low_mmhg": 60.0, "heart_rate_high_bpm": 130.0}),
             "cpr" => json!({"active": true}),

@@ -49,8 +49,8 @@ pub const AUDIO_PAUSE_S: f64 = 120.0;
 /// Longest settling run of `settle: true`, simulated s.
 pub const SETTLE_MAX_S: f64 = 300.0;
 /// Actions the learner's token may not apply unless the instructor allows them: the
-/// instructor's scenario events (arrest, return of circulation, circuit emergencies, lung and
-/// heart disease).
+/// instructor's scenario events (arrest, return of circulation, circuit emergencies and
+/// hardware, lung and heart disease).
 pub const INSTRUCTOR_ONLY_ACTIONS: &[&str] = &[
     "arrest",
     "rosc",
@@ -59,6 +59,7 @@ pub const INSTRUCTOR_ONLY_ACTIONS: &[&str] = &[
     "set_lv_contractility",
     "set_rv_contractility",
     "set_svr",
+    "set_circuit",
 ];
 
 /// The session's trends and alarm history, sampled from the driver's summaries.

@@ -141,6 +141,22 @@ async fn learner_attaches_reads_and_is_refused_instructor_events() {
     )
     .await
     .assert_error(403, "forbidden", Some("action"));
+    act(
+        addr,
+        &id,
+        &learner,
+        json!({"action": "set_circuit", "pump": "centrimag"}),
+    )
+    .await
+    .assert_error(403, "forbidden", Some("action"));
+    act(
+        addr,
+        &id,
+        &ins,
+        json!({"action": "set_circuit", "pump": "centrimag"}),
+    )
+    .await
+    .assert_ok();
     call(
         addr,
         "POST",
