@@ -1187,6 +1187,24 @@ async fn patient_controls_pv_panel_and_layout_in_headless_chromium() {
     .await;
     d.type_into("#heater", "37").await;
     d.click("#heater-set").await;
+    // The circuit hardware control (`set_circuit`): an out-of-range cannula is refused with
+    // the server's message naming the key; the boxes' defaults (the `[ecmo]` defaults) apply.
+    d.type_into("#drain-fr", "40").await;
+    d.click("#circuit-set").await;
+    d.wait_for(
+        "the refusal of a 40 Fr drainage cannula",
+        "document.getElementById('log').textContent.includes('drainage_cannula_fr')",
+        Duration::from_secs(10),
+    )
+    .await;
+    d.type_into("#drain-fr", "25").await;
+    d.click("#circuit-set").await;
+    d.wait_for(
+        "the hardware change in the log",
+        "document.getElementById('log').textContent.includes('circuit: drainage 25 Fr')",
+        Duration::from_secs(10),
+    )
+    .await;
     for (w, h) in [(1366, 768), (1024, 768)] {
         d.cmd("POST", "/window/rect", json!({"width": w, "height": h}))
             .await;
