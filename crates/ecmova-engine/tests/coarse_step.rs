@@ -12,7 +12,9 @@
 //! The test also checks that the coarse setting does take larger steps than the default on
 //! the cohort model (otherwise it would buy no throughput).
 
-use ecmova_engine::devices::{CentrifugalPump, Oxygenator};
+mod common;
+
+use common::shock_on_ecmo;
 use ecmova_engine::reference::{ReferenceIntegrator, Tolerance};
 use ecmova_engine::*;
 
@@ -29,28 +31,6 @@ const ORACLE: Tolerance = Tolerance {
 const RTOL: f64 = 5e-3;
 /// Absolute floor, in each metric's own unit: the convergence test's floor, unchanged.
 const FLOOR: f64 = 0.05;
-
-/// Acute-MI shock on femoro-femoral VA-ECMO (Rotaflow at `rpm`, 25/17 Fr, Quadrox-iD) with
-/// the gas model: the engine model of the cohort benchmark.
-fn shock_on_ecmo(rpm: f64) -> CirculationParams {
-    let mut p = presets::by_name("cardiogenic-shock-ami").unwrap();
-    let anatomy = p.anatomy.clone().unwrap();
-    let (drain, ret) = anatomy.cannulation_sites(Cannulation::FemoroFemoral, p.sites.ra);
-    p.ecmo = Some(
-        EcmoCircuit::new(
-            Cannulation::FemoroFemoral,
-            drain,
-            ret,
-            CentrifugalPump::rotaflow(),
-            rpm,
-            25.0,
-            17.0,
-            Oxygenator::by_name("quadrox-id").unwrap(),
-        )
-        .unwrap(),
-    );
-    p
-}
 
 /// Average metrics of the last beats after `RUN_S`, and the step used (s).
 fn run(params: &CirculationParams, max_step_s: f64, oracle: bool) -> (BeatMetrics, f64) {

@@ -10,10 +10,11 @@
 //! - Throughput: the cohort model takes markedly fewer steps; merging is off by default and
 //!   with the devices its rules do not cover; runs stay bit-identical.
 
-use ecmova_engine::devices::{CentrifugalPump, Oxygenator};
+mod common;
+
+use common::{jacobian, rk4_amplification, shock_on_ecmo};
 use ecmova_engine::reference::{ReferenceIntegrator, Tolerance};
 use ecmova_engine::*;
-use nalgebra::{Complex, DMatrix};
 
 /// Simulated duration, s (as `convergence.rs`).
 const RUN_S: f64 = 20.0;
@@ -35,28 +36,6 @@ fn coarse_merged() -> IntegrationParams {
         max_step_s: COARSE_STEP_S,
         max_step_multiple: COARSE_STEP_MULTIPLE,
     }
-}
-
-/// Acute-MI shock on femoro-femoral VA-ECMO (Rotaflow at `rpm`, 25/17 Fr, Quadrox-iD) with
-/// the gas model: the engine model of the cohort benchmark.
-fn shock_on_ecmo(rpm: f64) -> CirculationParams {
-    let mut p = presets::by_name("cardiogenic-shock-ami").unwrap();
-    let anatomy = p.anatomy.clone().unwrap();
-    let (drain, ret) = anatomy.cannulation_sites(Cannulation::FemoroFemoral, p.sites.ra);
-    p.ecmo = Some(
-        EcmoCircuit::new(
-            Cannulation::FemoroFemoral,
-            drain,
-            ret,
-            CentrifugalPump::rotaflow(),
-            rpm,
-            25.0,
-            17.0,
-            Oxygenator::by_name("quadrox-id").unwrap(),
-        )
-        .unwrap(),
-    );
-    p
 }
 
 /// Average metrics of the last beats after `RUN_S`, the steps taken and the final state.
@@ -130,32 +109,6 @@ fn merged_steps_match_the_reference_integrator() {
         );
     }
     assert!(failures.is_empty(), "{failures:#?}");
-}
-
-/// The RK4 stability function R(z) = 1 + z + z²/2 + z³/6 + z⁴/24.
-fn rk4_amplification(z: Complex<f64>) -> f64 {
-    let one = Complex::new(1.0, 0.0);
-    (one + z * (one + z * (one / 2.0 + z * (one / 6.0 + z / 24.0)))).norm()
-}
-
-/// Central-difference Jacobian of the right-hand side at `state` (as `stability.rs`).
-fn jacobian(model: &Model, state: &State) -> DMatrix<f64> {
-    let y0 = state.vector().to_vec();
-    let n = y0.len();
-    let mut jac = DMatrix::zeros(n, n);
-    let (mut fp, mut fm) = (vec![0.0; n], vec![0.0; n]);
-    for j in 0..n {
-        let eps = 6e-6 * y0[j].abs().max(1.0);
-        let mut y = y0.clone();
-        y[j] = y0[j] + eps;
-        derivative(model, &mut state.with_vector(model, &y), &mut fp);
-        y[j] = y0[j] - eps;
-        derivative(model, &mut state.with_vector(model, &y), &mut fm);
-        for i in 0..n {
-            jac[(i, j)] = (fp[i] - fm[i]) / (2.0 * eps);
-        }
-    }
-    jac
 }
 
 /// At every merged step of a steady beat, the Jacobian's eigenvalues at the step's start and

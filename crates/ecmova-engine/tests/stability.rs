@@ -10,8 +10,11 @@
 //! time constant 1/|λ| over eigenvalues with Re λ < 0, divided by h: it must exceed 1 (the
 //! step resolves the fastest mode, not merely stays stable on it).
 
+mod common;
+
+use common::{jacobian, rk4_amplification};
 use ecmova_engine::*;
-use nalgebra::{Complex, DMatrix};
+use nalgebra::Complex;
 
 /// Steady beats simulated before sampling (the presets settle within ~15 s; this beat's
 /// Jacobians only need to be representative of the periodic regime).
@@ -22,34 +25,6 @@ const SETTLE_BEATS: u64 = 25;
 /// ~1e-12 × ‖J‖, i.e. |z| ~ 1e-12 and |R(z)| − 1 ~ 1e-12. 1e-9 admits that and nothing else
 /// (a real unstable mode with h·|λ| ≥ 1e-9 inside |R| > 1 would exceed it).
 const ZERO_SLACK: f64 = 1e-9;
-
-/// The RK4 stability function R(z) = 1 + z + z²/2 + z³/6 + z⁴/24.
-fn rk4_amplification(z: Complex<f64>) -> f64 {
-    let one = Complex::new(1.0, 0.0);
-    (one + z * (one + z * (one / 2.0 + z * (one / 6.0 + z / 24.0)))).norm()
-}
-
-/// Central-difference Jacobian of the right-hand side at `state`.
-fn jacobian(model: &Model, state: &State) -> DMatrix<f64> {
-    let y0 = state.vector().to_vec();
-    let n = y0.len();
-    let mut jac = DMatrix::zeros(n, n);
-    let (mut fp, mut fm) = (vec![0.0; n], vec![0.0; n]);
-    for j in 0..n {
-        // Relative perturbation ~ cube root of machine epsilon (optimal for central
-        // differences), with a floor of 1 mL or 1 mL/s for variables near zero.
-        let eps = 6e-6 * y0[j].abs().max(1.0);
-        let mut y = y0.clone();
-        y[j] = y0[j] + eps;
-        derivative(model, &mut state.with_vector(model, &y), &mut fp);
-        y[j] = y0[j] - eps;
-        derivative(model, &mut state.with_vector(model, &y), &mut fm);
-        for i in 0..n {
-            jac[(i, j)] = (fp[i] - fm[i]) / (2.0 * eps);
-        }
-    }
-    jac
-}
 
 /// What a scan of one preset found.
 struct Scan {
