@@ -1019,18 +1019,16 @@ fn merge_multiple(model: &Model, state: &State) -> (u32, ValveBits) {
         return (1, ValveBits::default());
     }
     let y = &state.y;
-    if mk.v0.iter().any(|&(i, v0)| y[i] < v0) {
-        return (1, ValveBits::default());
-    }
     let n_act = state.cache.act.len();
     let k0 = 2 * state.step_in_beat as usize;
     let (table, last) = (&state.cache.table, k0 + 2 * cap as usize);
     let act = &table[k0 * n_act..(k0 + 1) * n_act];
-    let elastance = |src: ElastanceSource| chamber_elastance(src, y, table, n_act, k0, last);
     let q = &state.cache.q;
-    let mut rate = mk.floor_rate_per_s;
+    // First the valves counted as open, and ventricular ejection, which needs no rate: a
+    // contracting chamber ejecting through an open valve into a vessel has the
+    // fastest-changing flows of the beat and is kept on the fine grid.
     let mut open = ValveBits::default();
-    for (v, &(j, from, to, g_open)) in mk.valves.iter().enumerate() {
+    for (v, &(j, from, to, _)) in mk.valves.iter().enumerate() {
         let seen = state
             .cache
             .valve_seen_open_s
@@ -1043,9 +1041,6 @@ fn merge_multiple(model: &Model, state: &State) -> (u32, ValveBits) {
         }
         if q[j] > 0.0 || held {
             open.counted |= 1 << v;
-            rate = rate.max((elastance(from) + elastance(to)) * g_open);
-            // A contracting chamber ejecting through an open valve into a vessel (ventricular
-            // ejection): the fastest-changing flows of the beat, kept on the fine grid.
             if let (Some(col), None) = (from.activation_column(), to.activation_column()) {
                 let end = last * n_act + col;
                 if act[col] > MERGE_MAX_EJECTING_ACTIVATION
@@ -1054,6 +1049,17 @@ fn merge_multiple(model: &Model, state: &State) -> (u32, ValveBits) {
                     return (1, open);
                 }
             }
+        }
+    }
+    if mk.v0.iter().any(|&(i, v0)| y[i] < v0) {
+        return (1, ValveBits::default());
+    }
+    // Then the local rate over the counted valves.
+    let elastance = |src: ElastanceSource| chamber_elastance(src, y, table, n_act, k0, last);
+    let mut rate = mk.floor_rate_per_s;
+    for (v, &(_, from, to, g_open)) in mk.valves.iter().enumerate() {
+        if open.counted & (1 << v) != 0 {
+            rate = rate.max((elastance(from) + elastance(to)) * g_open);
         }
     }
     let m = (crate::model::STABLE_H_LAMBDA / (state.h_s * rate)).floor();
