@@ -2,9 +2,10 @@
 //! fast modes are inactive ([`IntegrationParams::max_step_multiple`], rules in [`step`]).
 //!
 //! - Accuracy: the convergence test's oracle (Dormand-Prince 5(4) at 1e-11) and bound (every
-//!   metric of the last 5 beats after 20 s within 0.5 %, floor 0.05), at the cohort setting
-//!   [`COARSE_STEP_S`] × [`COARSE_STEP_MULTIPLE`], for every built-in preset and the cohort
-//!   benchmark's model (acute-MI shock on femoro-femoral VA-ECMO with gases).
+//!   metric of the last 5 beats after 20 s within 0.5 %, floor 0.05; `common/oracle.rs`), at
+//!   the cohort setting [`COARSE_STEP_S`] × [`COARSE_STEP_MULTIPLE`], for every built-in
+//!   preset and the cohort benchmark's model (acute-MI shock on femoro-femoral VA-ECMO with
+//!   gases).
 //! - Stability: at every merged step of a steady beat the Jacobian's eigenvalues `λ`, times the
 //!   merged step, lie inside the RK4 stability region (as `stability.rs` checks the fine step).
 //! - Throughput: the cohort model takes markedly fewer steps; merging is off by default and
@@ -12,23 +13,9 @@
 
 mod common;
 
+use common::oracle::{compare, presets_and_cohort_model, run, Integrator};
 use common::{jacobian, rk4_amplification, shock_on_ecmo};
-use ecmova_engine::reference::{ReferenceIntegrator, Tolerance};
 use ecmova_engine::*;
-
-/// Simulated duration, s (as `convergence.rs`).
-const RUN_S: f64 = 20.0;
-/// Beats averaged (as `convergence.rs`).
-const LAST_BEATS: usize = 5;
-/// Oracle tolerances (as `convergence.rs`).
-const ORACLE: Tolerance = Tolerance {
-    rtol: 1e-11,
-    atol: 1e-11,
-};
-/// Allowed relative difference of each metric: the convergence test's bound, unchanged.
-const RTOL: f64 = 5e-3;
-/// Absolute floor, in each metric's own unit: the convergence test's floor, unchanged.
-const FLOOR: f64 = 0.05;
 
 /// The cohort setting.
 fn coarse_merged() -> IntegrationParams {
@@ -38,73 +25,22 @@ fn coarse_merged() -> IntegrationParams {
     }
 }
 
-/// Average metrics of the last beats after `RUN_S`, the steps taken and the final state.
-fn run(
-    params: &CirculationParams,
-    integration: IntegrationParams,
-    oracle: bool,
-) -> (BeatMetrics, u64, Vec<f64>) {
-    let model = Model::new(params.clone(), integration).unwrap();
-    let mut state = State::new(&model);
-    let mut rec = BeatRecorder::new(&model, &state);
-    let mut reference = oracle.then(|| ReferenceIntegrator::new(&model, ORACLE));
-    let mut beats = Vec::new();
-    while state.time_s() < RUN_S {
-        match reference.as_mut() {
-            None => step(&model, &mut state),
-            Some(r) => r.step(&model, &mut state),
-        }
-        if let Some(beat) = rec.record(&model, &state) {
-            beats.push(beat);
-        }
-    }
-    assert!(state.is_finite(), "diverged");
-    (
-        BeatMetrics::average(&beats[beats.len() - LAST_BEATS..]).unwrap(),
-        state.steps_taken(),
-        state.vector().to_vec(),
-    )
-}
-
-fn cases() -> Vec<(String, CirculationParams)> {
-    let mut cases: Vec<(String, CirculationParams)> = presets::NAMES
-        .iter()
-        .map(|&n| (n.to_string(), presets::by_name(n).unwrap()))
-        .collect();
-    for rpm in [3000.0, 3800.0] {
-        cases.push((
-            format!("cardiogenic-shock-ami + femoral VA-ECMO {rpm} rpm"),
-            shock_on_ecmo(rpm),
-        ));
-    }
-    cases
-}
-
 #[test]
 fn merged_steps_match_the_reference_integrator() {
     let mut failures = Vec::new();
-    for (name, params) in &cases() {
-        let (merged, n_merged, _) = run(params, coarse_merged(), false);
+    for (name, params) in &presets_and_cohort_model() {
+        let merged = run(name, params, coarse_merged(), Integrator::Fixed);
         let fine = IntegrationParams {
             max_step_s: COARSE_STEP_S,
             ..Default::default()
         };
-        let (oracle, _, _) = run(params, fine.clone(), true);
-        let (_, n_fine, _) = run(params, fine, false);
-        let mut worst = ("", 0.0, 0.0, 0.0);
-        for ((field, a), (_, b)) in merged.named_values().into_iter().zip(oracle.named_values()) {
-            let e = (a - b).abs() / (RTOL * b.abs()).max(FLOOR);
-            if e > worst.1 {
-                worst = (field, e, a, b);
-            }
-            if e > 1.0 {
-                failures.push(format!("{name}: {field}: merged {a} vs oracle {b}"));
-            }
-        }
-        let (field, e, a, b) = worst;
+        let oracle = run(name, params, fine.clone(), Integrator::Oracle);
+        let n_fine = run(name, params, fine, Integrator::Fixed).steps_taken;
+        let n_merged = merged.steps_taken;
+        let (worst, mut f) = compare(name, &merged.metrics, "merged", &oracle.metrics, "oracle");
+        failures.append(&mut f);
         println!(
-            "{name}: {n_merged} steps merged vs {n_fine} fine ({:.2}×); worst metric {field}: \
-             merged {a:.6} vs oracle {b:.6} ({e:.3} of the bound)",
+            "{name}: {n_merged} steps merged vs {n_fine} fine ({:.2}×); {worst}",
             n_fine as f64 / n_merged as f64
         );
     }
@@ -186,9 +122,12 @@ fn merging_cuts_the_steps_of_the_cohort_model_and_stays_deterministic() {
         max_step_s: COARSE_STEP_S,
         ..Default::default()
     };
-    let (_, n_fine, _) = run(&params, fine, false);
-    let (_, n_merged, y1) = run(&params, coarse_merged(), false);
-    let (_, n_again, y2) = run(&params, coarse_merged(), false);
+    let label = "cohort model";
+    let n_fine = run(label, &params, fine, Integrator::Fixed).steps_taken;
+    let first = run(label, &params, coarse_merged(), Integrator::Fixed);
+    let again = run(label, &params, coarse_merged(), Integrator::Fixed);
+    let (n_merged, y1) = (first.steps_taken, first.final_vector);
+    let (n_again, y2) = (again.steps_taken, again.final_vector);
     println!("{n_merged} merged steps vs {n_fine} fine");
     // At least a 1.5-fold cut in RK4 steps (each step costs the same four evaluations).
     assert!(
