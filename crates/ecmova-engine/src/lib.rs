@@ -46,5 +46,7 @@ pub use model::{
     Pericardium, Rhythm, Sites, StateLayout, COARSE_STEP_MULTIPLE, COARSE_STEP_S,
     MAX_STEP_MULTIPLE_RANGE, STABLE_H_LAMBDA,
 };
-pub use sim::{derivative, lung_gas_exchange, step, tissue_exchange_ml_s, LungExchange, State};
+pub use sim::{
+    derivative, lung_gas_exchange, step, tissue_exchange_ml_s, LungExchange, State, StepKind,
+};
 pub use unloading::{Unloading, UnloadingDevice};

@@ -317,7 +317,6 @@ struct Sample {
     lv_v: f64,
     rv_v: f64,
     q_av: f64,
-    q_pv: f64,
     q_mv: f64,
     q_tv: f64,
     extra: [f64; EXTRA],
@@ -334,6 +333,9 @@ pub struct BeatRecorder {
     start_s: f64,
     /// Whether the model has any ECMO, gas or aortic-segment channel to record.
     has_extra: bool,
+    /// The connection whose step-mean flow an extra channel integrates (the aortic
+    /// segments'), instead of the trapezoid of the step-end samples.
+    mean_flow_channel: [Option<usize>; EXTRA],
 }
 
 fn sample(model: &Model, state: &State) -> Sample {
@@ -362,7 +364,6 @@ fn sample(model: &Model, state: &State) -> Sample {
         lv_v: v[s.lv],
         rv_v: v[s.rv],
         q_av: q[s.aortic_valve],
-        q_pv: q[s.pulmonary_valve],
         q_mv: q[s.mitral_valve],
         q_tv: q[s.tricuspid_valve],
         extra: extra_channels(model, state),
@@ -476,6 +477,16 @@ impl BeatRecorder {
             },
             beat_index: state.beat_index(),
             start_s: state.time_s(),
+            mean_flow_channel: {
+                let mut c = [None; EXTRA];
+                if let Some(a) = &model.params().anatomy {
+                    for (k, &j) in a.aortic_connections.iter().take(4).enumerate() {
+                        c[ch::Q_AORTA + k] = Some(j);
+                    }
+                    c[ch::Q_BRACHIO] = Some(a.brachiocephalic_connection);
+                }
+                c
+            },
         };
         let first = r.prev;
         r.point(&first);
@@ -536,11 +547,19 @@ impl BeatRecorder {
                 a.integral[i] += 0.5 * (prev.p[i] + s.p[i]) * dt;
             }
             a.lv_work -= 0.5 * (prev.p[4] + s.p[4]) * (s.lv_v - prev.lv_v);
-            a.av_volume += 0.5 * (prev.q_av + s.q_av) * dt;
-            a.pv_volume += 0.5 * (prev.q_pv + s.q_pv) * dt;
+            // Flows through the valves and aortic segments: the step's mean flows, the volume
+            // the integrator moved (exact at any step; the step-end flow of a long step through
+            // an open valve is a poor sample of it). Pressures and contents: trapezoids.
+            let sites = &model.params().sites;
+            let mean = state.mean_flows_ml_s();
+            a.av_volume += mean[sites.aortic_valve] * dt;
+            a.pv_volume += mean[sites.pulmonary_valve] * dt;
             if self.has_extra {
                 for i in 0..EXTRA {
-                    a.extra[i] += 0.5 * (prev.extra[i] + s.extra[i]) * dt;
+                    a.extra[i] += match self.mean_flow_channel[i] {
+                        Some(j) => mean[j] * dt,
+                        None => 0.5 * (prev.extra[i] + s.extra[i]) * dt,
+                    };
                 }
             }
             a.duration += dt;

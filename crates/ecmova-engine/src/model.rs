@@ -1030,6 +1030,8 @@ pub(crate) struct MergeKernel {
     pub(crate) floor_rate_per_s: f64,
     /// The heart valves: (connection, from, to, open conductance).
     pub(crate) valves: Vec<(usize, ElastanceSource, ElastanceSource, f64)>,
+    /// The compartments each heart valve joins: (from, to), in the order of `valves`.
+    pub(crate) valve_ends: Vec<(usize, usize)>,
     /// Every compartment and its unstressed volume (a merged step must end above it).
     pub(crate) v0: Vec<(usize, f64)>,
     /// The configured largest multiple.
@@ -1564,6 +1566,7 @@ impl Model {
         };
         let mut floor: f64 = 0.0;
         let mut valves = Vec::new();
+        let mut valve_ends = Vec::new();
         for (j, c) in p.connections.iter().enumerate() {
             let r = pair_rate_per_s(c, &bounds, false);
             if r.is_finite() {
@@ -1576,6 +1579,7 @@ impl Model {
                     source(c.to),
                     1.0 / v.open_resistance_mmhg_s_per_ml,
                 ));
+                valve_ends.push((c.from, c.to));
             }
         }
         let v0 = self
@@ -1591,6 +1595,7 @@ impl Model {
         Some(MergeKernel {
             floor_rate_per_s: floor,
             valves,
+            valve_ends,
             v0,
             max_multiple,
         })

@@ -103,6 +103,10 @@ pub struct ReferenceIntegrator {
     q: Vec<f64>,
     c: Vec<f64>,
     act: Vec<f64>,
+    /// Connection flows of each stage of the current sub-step.
+    qs: Vec<Vec<f64>>,
+    /// Volume moved through each connection over the current step, mL.
+    moved: Vec<f64>,
     h_try: f64,
     /// Sub-step statistics.
     pub stats: ReferenceStats,
@@ -121,6 +125,8 @@ impl ReferenceIntegrator {
             q: vec![0.0; model.n_flows()],
             c: vec![0.0; 2 * model.n_compartments()],
             act: vec![0.0; model.n_activation_columns()],
+            qs: vec![vec![0.0; model.n_flows()]; 7],
+            moved: vec![0.0; model.n_flows()],
             h_try: 1e-4,
             stats: ReferenceStats::default(),
         }
@@ -148,6 +154,7 @@ impl ReferenceIntegrator {
             &mut self.q,
             &mut self.c,
         );
+        self.qs[stage].copy_from_slice(&self.q);
     }
 
     /// Advances `state` over exactly one beat-synchronous step (the same interval
@@ -158,6 +165,7 @@ impl ReferenceIntegrator {
         let h_total = state.step_s();
         let mut t = 0.0;
         let n = state.vector().len();
+        self.moved.fill(0.0);
         while t < h_total {
             let mut h = self.h_try.min(h_total - t);
             self.eval(model, state, phase0 + t, 0, false);
@@ -200,6 +208,13 @@ impl ReferenceIntegrator {
                 };
                 if err <= 1.0 || h < 1e-12 {
                     self.stats.accepted += 1;
+                    // The volume each connection moved, with the fifth-order weights that
+                    // moved the volumes (the mean flows `State::mean_flows_ml_s` reports).
+                    for (qs, &b) in self.qs.iter().zip(&B5) {
+                        for (v, &x) in self.moved.iter_mut().zip(qs) {
+                            *v += h * b * x;
+                        }
+                    }
                     state.y_mut().copy_from_slice(&self.ynew);
                     t = if last { h_total } else { t + h };
                     self.h_try = (h * factor).max(1e-9);
@@ -211,5 +226,8 @@ impl ReferenceIntegrator {
         }
         state.advance_clock(model);
         state.refresh(model);
+        for (b, &v) in state.cache.qbar.iter_mut().zip(&self.moved) {
+            *b = v / h_total;
+        }
     }
 }
