@@ -568,12 +568,30 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, CohortError> {
 /// Merges shard directories into `out`: checks that every manifest is of the same cohort
 /// (hash, seed, size, points, shard count, version, columns), complete, and that the shards
 /// are exactly `0..N`, none missing and none twice; then writes the rows in (patient, sweep)
-/// order, byte-identical to a one-process run, and a manifest.
+/// order, byte-identical to a one-process run, and a manifest. `out` must not be one of
+/// `dirs` (that shard's own results and manifest would be overwritten).
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, CohortError> {
     let first_dir = dirs.first().ok_or_else(|| CohortError::Invalid {
         field: "merge".into(),
         reason: "no shard directories given".into(),
     })?;
+    // The merge must not overwrite one of its own inputs (`--out` naming a shard directory
+    // would replace that shard's results and manifest with the merged ones).
+    if let Ok(out_real) = out.canonicalize() {
+        if let Some(dir) = dirs
+            .iter()
+            .find(|d| d.canonicalize().is_ok_and(|d| d == out_real))
+        {
+            return Err(CohortError::Invalid {
+                field: "out".into(),
+                reason: format!(
+                    "{} is the shard directory {} given to merge: refusing to overwrite an input; write the merge to another directory",
+                    out.display(),
+                    dir.display()
+                ),
+            });
+        }
+    }
     let first = read_manifest(first_dir)?;
     let mut seen: BTreeMap<u64, PathBuf> = BTreeMap::new();
     let mut wall = 0.0;
@@ -585,11 +603,15 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, CohortError> {
             reason: format!("{b} differs from {a} in {}", first_dir.display()),
         };
         if m.cohort_hash != first.cohort_hash {
-            return Err(differs(
-                "cohort_hash",
-                first.cohort_hash.clone(),
-                m.cohort_hash,
-            ));
+            return Err(CohortError::Invalid {
+                field: format!("{}: cohort_hash", dir.join(MANIFEST_FILE).display()),
+                reason: format!(
+                    "{} differs from {} in {}: the shards were run from different cohort files (or base scenarios); rerun the odd one with the same files",
+                    m.cohort_hash,
+                    first.cohort_hash,
+                    first_dir.display()
+                ),
+            });
         }
         if m.ecmova_version != first.ecmova_version {
             return Err(differs(

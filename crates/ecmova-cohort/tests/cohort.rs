@@ -115,6 +115,27 @@ fn three_shards_merged_are_byte_identical_to_one_process() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("cohort_hash"), "{e}");
+    assert!(e.contains("different cohort files"), "{e}");
+
+    // `out` naming one of the shard directories (here through another spelling of the same
+    // path) is refused before anything is written: that shard keeps its own manifest and
+    // results, and a later merge of the same shards still works.
+    let before = (
+        bytes(&shards[1]),
+        std::fs::read(shards[1].join("manifest.json")).unwrap(),
+    );
+    let same_dir = tmp.path().join("s0").join("..").join("s1");
+    let e = merge(&shards, &same_dir).unwrap_err().to_string();
+    assert!(
+        e.starts_with("out: ") && e.contains("refusing to overwrite an input"),
+        "{e}"
+    );
+    let after = (
+        bytes(&shards[1]),
+        std::fs::read(shards[1].join("manifest.json")).unwrap(),
+    );
+    assert!(before == after, "the shard directory was overwritten");
+    merge(&shards, &tmp.path().join("merged-again")).unwrap();
 }
 
 #[test]
@@ -246,6 +267,40 @@ fn an_invalid_distribution_fails_before_any_run_naming_the_field() {
     let e = err_text(&below_zero);
     assert!(
         e.starts_with("parameter[2].lower: -10 is not a value patient.heart_rate_bpm can take"),
+        "{e}"
+    );
+
+    // A uniform whose lower end is below zero: the message names `min` and its value, not
+    // the midpoint (here 2.5 g/dL, also refused) that the user never wrote. Haemoglobin's
+    // allowed range is the scenario's (3 to 25 g/dL).
+    let uniform_below_zero = SMALL.replace(
+        "distribution = \"discrete\"\nvalues = [8.0, 10.0, 12.0]\nweights = [1, 2, 1]",
+        "distribution = \"uniform\"\nmin = -8.0\nmax = 13.0",
+    );
+    let e = err_text(&uniform_below_zero);
+    assert!(
+        e.starts_with("parameter[1].min: -8 is not a value patient.hemoglobin_g_dl can take")
+            && e.contains("allowed"),
+        "{e}"
+    );
+    // A mean outside the quantity's range, with no bounds: the message names `mean`.
+    let mean_out = SMALL.replace(
+        "[[sweep]]",
+        "[[parameter]]\npath = \"patient.heart_rate_bpm\"\ndistribution = \"normal\"\nmean = -90.0\nsd = 15.0\n\n[[sweep]]",
+    );
+    let e = err_text(&mean_out);
+    assert!(
+        e.starts_with("parameter[2].mean: -90 is not a value patient.heart_rate_bpm can take")
+            && e.contains("allowed"),
+        "{e}"
+    );
+
+    // A size within 1 to 100,000,000 whose rows (size × sweep points) are over the limit:
+    // the message says how many patients this sweep allows.
+    let e = err_text(&SMALL.replace("size = 6", "size = 100000000"));
+    assert!(
+        e.starts_with("cohort.size: 100000000 patients × 2 sweep points")
+            && e.contains("allowed 1 to 50000000 patients"),
         "{e}"
     );
 
