@@ -551,7 +551,19 @@ fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), CohortError> {
 /// Reads a run directory's manifest.
 pub fn read_manifest(dir: &Path) -> Result<Manifest, CohortError> {
     let path = dir.join(MANIFEST_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| CohortError::io(&path, e))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound && !path.exists() {
+            CohortError::Invalid {
+                field: path.display().to_string(),
+                reason: format!(
+                    "not found: {} is not a finished cohort run (a shard still running or stopped, or not a cohort directory)",
+                    dir.display()
+                ),
+            }
+        } else {
+            CohortError::io(&path, e)
+        }
+    })?;
     let m: Manifest = serde_json::from_str(&text).map_err(|e| CohortError::Invalid {
         field: path.display().to_string(),
         reason: format!("not a cohort manifest: {e}"),

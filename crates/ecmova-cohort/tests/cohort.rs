@@ -102,6 +102,13 @@ fn three_shards_merged_are_byte_identical_to_one_process() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("shard(s) 2 of 3 missing"), "{e}");
+    // A shard directory without a manifest (still running, stopped, or a typo) says so.
+    let running = tmp.path().join("running");
+    std::fs::create_dir_all(running.join("chunks")).unwrap();
+    let e = merge(&[shards[0].clone(), running], &tmp.path().join("w"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("is not a finished cohort run"), "{e}");
     let twice = vec![shards[0].clone(), shards[1].clone(), shards[1].clone()];
     let e = merge(&twice, &tmp.path().join("y"))
         .unwrap_err()
