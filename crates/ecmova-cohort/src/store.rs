@@ -113,7 +113,15 @@ impl Shard {
                 field: "SLURM_ARRAY_TASK_ID".into(),
                 reason: format!("{id} is below SLURM_ARRAY_TASK_MIN = {min}"),
             })?;
-            return Shard::new(index, count).map(Some);
+            return Shard::new(index, count)
+                .map(Some)
+                .map_err(|_| CohortError::Invalid {
+                    field: "SLURM_ARRAY_TASK_ID".into(),
+                    reason: format!(
+                        "{id} is shard {index} (the id minus SLURM_ARRAY_TASK_MIN = {min}), out of range for {count} shards (SLURM_ARRAY_TASK_COUNT or MAX − MIN + 1): the array must be one contiguous range, such as --array=0-{} or --array=1-{count}",
+                        count.saturating_sub(1)
+                    ),
+                });
         }
         if let Some(index) = num("JOB_COMPLETION_INDEX")? {
             let count = num("ECMOVA_SHARD_COUNT")?.ok_or_else(|| CohortError::Invalid {
@@ -121,7 +129,15 @@ impl Shard {
                 reason: "must be set to the Job's completions when JOB_COMPLETION_INDEX is set"
                     .into(),
             })?;
-            return Shard::new(index, count).map(Some);
+            return Shard::new(index, count)
+                .map(Some)
+                .map_err(|_| CohortError::Invalid {
+                    field: "JOB_COMPLETION_INDEX".into(),
+                    reason: format!(
+                        "{index} is out of range for ECMOVA_SHARD_COUNT = {count}: allowed 0 to {} (ECMOVA_SHARD_COUNT must equal the Job's completions, at least 1)",
+                        count.saturating_sub(1)
+                    ),
+                });
         }
         Ok(None)
     }

@@ -485,7 +485,22 @@ fn shards_come_from_the_scheduler_environment() {
     ]))
     .unwrap_err()
     .to_string();
-    assert!(e.contains("9/4 is out of range"), "{e}");
+    // The message names the variable and the contiguous arrays that work (a sparse array,
+    // --array=1,3,5, has ids past its count).
+    assert!(
+        e.starts_with("SLURM_ARRAY_TASK_ID: 9 is shard 9") && e.contains("--array=0-3"),
+        "{e}"
+    );
+    let e = Shard::from_env(env(&[
+        ("JOB_COMPLETION_INDEX", "3"),
+        ("ECMOVA_SHARD_COUNT", "2"),
+    ]))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.starts_with("JOB_COMPLETION_INDEX: 3 is out of range for ECMOVA_SHARD_COUNT = 2"),
+        "{e}"
+    );
     assert!(Shard::parse("4/4").is_err() && Shard::parse("a/4").is_err());
     assert_eq!(Shard::parse("1/4").unwrap(), Shard { index: 1, count: 4 });
 }
