@@ -231,3 +231,27 @@ fn a_file_error_says_its_cause_once() {
     assert_eq!(err.matches("os error").count(), 1, "{err}");
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+#[test]
+fn without_a_terminal_progress_is_logged_in_tenths() {
+    // A Slurm or Kubernetes log is not a terminal: no progress bar, but a line per tenth of
+    // the runs, ending at 100 %, so a long shard's log shows how far it got.
+    let tmp = tempfile_dir("progress-log");
+    let file = tmp.join("cohort.toml");
+    std::fs::write(&file, COHORT).unwrap();
+    let out = ecmova()
+        .arg("cohort")
+        .arg(&file)
+        .arg("--out")
+        .arg(tmp.join("out"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains(" runs (")).collect();
+    // 8 patients × 2 points in chunks of 3 patients: 6, 12 and 16 of 16 runs done.
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(lines[2].starts_with("cohort: 16/16 runs (100 %)"), "{err}");
+    assert!(!err.contains('\r'), "no terminal redraws in a log: {err:?}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
