@@ -594,7 +594,7 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, CohortError> {
 }
 
 /// Merges shard directories into `out`: checks that every manifest is of the same cohort
-/// (hash, seed, size, points, shard count, version, columns), complete, and that the shards
+/// (hash, seed, size, points, shard count, version, git revision, columns), complete, and that the shards
 /// are exactly `0..N`, none missing and none twice; then writes the rows in (patient, sweep)
 /// order, byte-identical to a one-process run, and a manifest. `out` must not be one of
 /// `dirs` (that shard's own results and manifest would be overwritten).
@@ -647,6 +647,19 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, CohortError> {
                 first.ecmova_version.clone(),
                 m.ecmova_version,
             ));
+        }
+        // Shards built from different commits may differ in their numbers although the
+        // version is the same: one merged file must come from one build.
+        if m.git_revision != first.git_revision {
+            return Err(CohortError::Invalid {
+                field: format!("{}: git_revision", dir.join(MANIFEST_FILE).display()),
+                reason: format!(
+                    "{} differs from {} in {}: the shards were run by different builds of ecmova; rerun them with one build",
+                    m.git_revision,
+                    first.git_revision,
+                    first_dir.display()
+                ),
+            });
         }
         if m.shard_count != first.shard_count {
             return Err(differs(

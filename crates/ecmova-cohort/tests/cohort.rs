@@ -124,6 +124,25 @@ fn three_shards_merged_are_byte_identical_to_one_process() {
     assert!(e.contains("cohort_hash"), "{e}");
     assert!(e.contains("different cohort files"), "{e}");
 
+    // A shard run by another build (another git revision, same version) is refused.
+    let rebuilt = tmp.path().join("rebuilt");
+    copy_dir(&shards[2], &rebuilt);
+    let manifest = rebuilt.join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    m["git_revision"] = "0123456789abcdef0123456789abcdef01234567".into();
+    std::fs::write(&manifest, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    let e = merge(
+        &[shards[0].clone(), shards[1].clone(), rebuilt],
+        &tmp.path().join("v"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("git_revision") && e.contains("different builds"),
+        "{e}"
+    );
+
     // `out` naming one of the shard directories (here through another spelling of the same
     // path) is refused before anything is written: that shard keeps its own manifest and
     // results, and a later merge of the same shards still works.
@@ -521,4 +540,17 @@ fn the_example_cohort_is_valid_and_its_hash_covers_the_base_file() {
     changed.extend_from_slice(b"\n# changed\n");
     let other = Cohort::from_toml(&text, |_| Ok(changed.clone())).unwrap();
     assert_ne!(other.hash, c.hash);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }
