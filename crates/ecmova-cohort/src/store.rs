@@ -36,6 +36,9 @@ pub const MANIFEST_FORMAT: &str = "ecmova-cohort-manifest/1";
 pub const ROW_GROUP_ROWS: usize = 65_536;
 /// Name of the results file in a run directory.
 pub const RESULTS_FILE: &str = "results.parquet";
+/// Git revision of this build (`unknown` outside a checkout), as recorded in manifests and
+/// chunk files.
+pub const GIT_REVISION: &str = env!("ECMOVA_GIT_REVISION");
 /// Name of the manifest in a run directory.
 pub const MANIFEST_FILE: &str = "manifest.json";
 
@@ -213,6 +216,9 @@ pub struct Manifest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct ChunkFile {
     cohort_hash: String,
+    /// The build that computed the rows (empty in chunk files written before it was kept).
+    #[serde(default)]
+    git_revision: String,
     shard: Shard,
     chunk: u64,
     rows: Vec<Row>,
@@ -414,6 +420,7 @@ fn read_chunk(
     path: &Path,
     cohort_hash: &str,
     shard: Shard,
+    git_revision: &str,
 ) -> Result<Option<Vec<Row>>, CohortError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
@@ -430,6 +437,16 @@ fn read_chunk(
             reason: format!(
                 "belongs to cohort {} shard {}/{}, not this run's cohort {cohort_hash} shard {}/{}: use another --out directory",
                 chunk.cohort_hash, chunk.shard.index, chunk.shard.count, shard.index, shard.count
+            ),
+        });
+    }
+    // A rerun by another build would mix its rows with the old build's in one file.
+    if chunk.git_revision != git_revision {
+        return Err(CohortError::Invalid {
+            field: path.display().to_string(),
+            reason: format!(
+                "was computed by build {}, not this run's {git_revision}: rerun with that build, or use another --out directory",
+                if chunk.git_revision.is_empty() { "(not recorded)" } else { &chunk.git_revision }
             ),
         });
     }
@@ -473,7 +490,7 @@ pub fn run_cohort(
     // Resumed chunks first (checked, counted), then the rest on all cores.
     let mut todo = Vec::new();
     for &c in &chunks {
-        match read_chunk(&chunk_path(dir, c), &cohort.hash, shard)? {
+        match read_chunk(&chunk_path(dir, c), &cohort.hash, shard, GIT_REVISION)? {
             Some(rows) => {
                 done.fetch_add(rows.len() as u64, Ordering::Relaxed);
             }
@@ -486,6 +503,7 @@ pub fn run_cohort(
             let rows = run_patients(cohort, &patients_of(c));
             let file = ChunkFile {
                 cohort_hash: cohort.hash.clone(),
+                git_revision: GIT_REVISION.into(),
                 shard,
                 chunk: c,
                 rows,
@@ -504,12 +522,11 @@ pub fn run_cohort(
     // Capacity hints are bounded: the counts come from files and may be large.
     let mut rows = Vec::with_capacity(total_rows.min(1 << 20) as usize);
     for &c in &chunks {
-        let chunk = read_chunk(&chunk_path(dir, c), &cohort.hash, shard)?.ok_or_else(|| {
-            CohortError::Invalid {
+        let chunk = read_chunk(&chunk_path(dir, c), &cohort.hash, shard, GIT_REVISION)?
+            .ok_or_else(|| CohortError::Invalid {
                 field: chunk_path(dir, c).display().to_string(),
                 reason: "missing after the run".into(),
-            }
-        })?;
+            })?;
         rows.extend(chunk);
     }
     let cols = columns(cohort);
@@ -523,7 +540,7 @@ pub fn run_cohort(
     let manifest = Manifest {
         format: MANIFEST_FORMAT.into(),
         ecmova_version: env!("CARGO_PKG_VERSION").into(),
-        git_revision: env!("ECMOVA_GIT_REVISION").into(),
+        git_revision: GIT_REVISION.into(),
         cohort_name: cohort.name.clone(),
         cohort_hash: cohort.hash.clone(),
         seed: cohort.seed,
@@ -732,12 +749,11 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, CohortError> {
                     count: m.shard_count,
                 };
                 let chunk =
-                    read_chunk(&chunk_path(dir, c), &m.cohort_hash, shard)?.ok_or_else(|| {
-                        CohortError::Invalid {
+                    read_chunk(&chunk_path(dir, c), &m.cohort_hash, shard, &m.git_revision)?
+                        .ok_or_else(|| CohortError::Invalid {
                             field: chunk_path(dir, c).display().to_string(),
                             reason: "missing although the manifest says complete".into(),
-                        }
-                    })?;
+                        })?;
                 rows.extend(chunk);
             } else {
                 return Err(CohortError::Invalid {

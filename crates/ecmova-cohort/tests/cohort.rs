@@ -162,6 +162,29 @@ fn three_shards_merged_are_byte_identical_to_one_process() {
     );
     assert!(before == after, "the shard directory was overwritten");
     merge(&shards, &tmp.path().join("merged-again")).unwrap();
+
+    // A rerun (resume) by another build does not mix its rows with the chunks of the build
+    // that wrote them: the chunk file records its build and the rerun is refused.
+    let chunk = shards[0].join("chunks").join("chunk-00000000.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&chunk).unwrap()).unwrap();
+    assert_eq!(
+        v["git_revision"].as_str(),
+        Some(ecmova_cohort::store::GIT_REVISION)
+    );
+    v["git_revision"] = "another-build".into();
+    std::fs::write(&chunk, serde_json::to_vec(&v).unwrap()).unwrap();
+    let e = run_cohort(
+        &c,
+        &shards[0],
+        RunConfig {
+            shard: Shard::new(0, 3).unwrap(),
+        },
+        &|_, _| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("was computed by build another-build"), "{e}");
 }
 
 #[test]
