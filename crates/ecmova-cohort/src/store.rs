@@ -471,6 +471,21 @@ pub fn run_cohort(
     use rayon::prelude::*;
     let started = Instant::now();
     let shard = config.shard;
+    // A directory that holds another cohort's results is not overwritten: its chunk files
+    // say so below, and a merge's directory (no chunk files) by its manifest.
+    if dir.join(MANIFEST_FILE).is_file() && !dir.join("chunks").exists() {
+        if let Ok(old) = read_manifest(dir) {
+            if old.cohort_hash != cohort.hash {
+                return Err(CohortError::Invalid {
+                    field: dir.join(MANIFEST_FILE).display().to_string(),
+                    reason: format!(
+                        "holds the results of cohort {} ({}), not of this cohort {} ({}): use another --out directory",
+                        old.cohort_name, old.cohort_hash, cohort.name, cohort.hash
+                    ),
+                });
+            }
+        }
+    }
     std::fs::create_dir_all(dir.join("chunks")).map_err(|e| CohortError::io(dir, e))?;
     let patients_of = |c: u64| -> Vec<u64> {
         let start = c * cohort.chunk_size;

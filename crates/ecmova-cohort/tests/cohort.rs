@@ -123,6 +123,21 @@ fn three_shards_merged_are_byte_identical_to_one_process() {
         .to_string();
     assert!(e.contains("cohort_hash"), "{e}");
     assert!(e.contains("different cohort files"), "{e}");
+    // Running another cohort into the merged directory (no chunk files there) is refused:
+    // its results and manifest stay.
+    let merged_bytes = bytes(&merged);
+    let e = run_cohort(
+        &other,
+        &merged,
+        RunConfig {
+            shard: Shard::WHOLE,
+        },
+        &|_, _| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("holds the results of cohort test"), "{e}");
+    assert!(bytes(&merged) == merged_bytes);
 
     // A shard run by another build (another git revision, same version) is refused.
     let rebuilt = tmp.path().join("rebuilt");
