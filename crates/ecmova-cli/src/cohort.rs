@@ -105,10 +105,23 @@ pub fn run_cohort_command(args: CohortArgs) -> Result<()> {
         );
         bar
     });
+    // Without a terminal (a Slurm or Kubernetes log, a pipe), one line per tenth of the runs.
+    let started = std::time::Instant::now();
+    let tenths_logged = std::sync::atomic::AtomicU64::new(0);
     let progress = |done: u64, total: u64| {
         if let Some(b) = &bar {
             b.set_length(total);
             b.set_position(done);
+        } else if total > 0 && done > 0 {
+            let tenths = done * 10 / total;
+            let before = tenths_logged.fetch_max(tenths, std::sync::atomic::Ordering::Relaxed);
+            if tenths > before {
+                note!(
+                    "cohort: {done}/{total} runs ({} %), {:.0} s elapsed",
+                    done * 100 / total,
+                    started.elapsed().as_secs_f64()
+                );
+            }
         }
     };
     let manifest = pool.install(|| run_cohort(&cohort, &out, RunConfig { shard }, &progress))?;

@@ -58,7 +58,7 @@ fn main() -> ExitCode {
         // ours, and nobody is left to read a message. Exit quietly with success.
         Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            note!("error: {err:#}");
+            note!("error: {}", output::error_message(&err));
             ExitCode::FAILURE
         }
     }

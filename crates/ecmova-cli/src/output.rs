@@ -178,6 +178,24 @@ pub fn write_file_at(dest: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Re
     tmp.commit(dest)
 }
 
+/// The message of an error and its causes, joined by `: `, leaving out a cause whose text
+/// the message already holds (library errors that print their source in their own text,
+/// such as `path: No such file or directory`, would otherwise show it twice).
+pub fn error_message(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 /// Whether an error is, or was caused by, writing to a closed pipe.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
@@ -213,6 +231,34 @@ macro_rules! note {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_s_cause_already_in_its_text_is_not_repeated() {
+        // As `#[error("base.toml: {source}")]` with a `source` field would derive it.
+        #[derive(Debug)]
+        struct Read {
+            source: std::io::Error,
+        }
+        impl std::fmt::Display for Read {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "base.toml: {}", self.source)
+            }
+        }
+        impl std::error::Error for Read {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.source)
+            }
+        }
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let err = anyhow::Error::new(Read { source: io }).context("in cohort.toml");
+        assert_eq!(
+            error_message(&err),
+            "in cohort.toml: base.toml: no such file"
+        );
+        // A cause not in the text yet is kept, in order.
+        let err = anyhow::anyhow!("no such file").context("base.toml");
+        assert_eq!(error_message(&err), "base.toml: no such file");
+    }
 
     fn dir(name: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("ecmova-output-{}-{name}", std::process::id()));

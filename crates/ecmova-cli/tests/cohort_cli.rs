@@ -191,3 +191,67 @@ fn threads_zero_means_one_worker_per_core_with_the_same_rows() {
     assert_eq!(results(&all), results(&one), "--threads 0 vs --threads 1");
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+#[test]
+fn a_file_error_says_its_cause_once() {
+    let tmp = tempfile_dir("cause-once");
+    // A "shard directory" that is a file, and a cohort whose base file does not exist: the
+    // operating system's reason ("... (os error N)") is printed once, not twice.
+    std::fs::write(tmp.join("not-a-shard"), "").unwrap();
+    let out = ecmova()
+        .args(["cohort", "merge"])
+        .arg(tmp.join("not-a-shard"))
+        .arg("--out")
+        .arg(tmp.join("merged"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not-a-shard"), "{err}");
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
+
+    let file = tmp.join("cohort.toml");
+    let text = COHORT.replace(
+        "mode = \"duration\"",
+        "mode = \"duration\"\nbase_file = \"missing-base.toml\"",
+    );
+    let start = text.find("[base.patient]").unwrap();
+    let end = text.find("[[parameter]]").unwrap();
+    std::fs::write(&file, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    let out = ecmova()
+        .arg("cohort")
+        .arg(&file)
+        .arg("--out")
+        .arg(tmp.join("out"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("missing-base.toml"), "{err}");
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn without_a_terminal_progress_is_logged_in_tenths() {
+    // A Slurm or Kubernetes log is not a terminal: no progress bar, but a line per tenth of
+    // the runs, ending at 100 %, so a long shard's log shows how far it got.
+    let tmp = tempfile_dir("progress-log");
+    let file = tmp.join("cohort.toml");
+    std::fs::write(&file, COHORT).unwrap();
+    let out = ecmova()
+        .arg("cohort")
+        .arg(&file)
+        .arg("--out")
+        .arg(tmp.join("out"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains(" runs (")).collect();
+    // 8 patients × 2 points in chunks of 3 patients: 6, 12 and 16 of 16 runs done.
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(lines[2].starts_with("cohort: 16/16 runs (100 %)"), "{err}");
+    assert!(!err.contains('\r'), "no terminal redraws in a log: {err:?}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}

@@ -458,10 +458,16 @@ impl Cohort {
         if c.size.saturating_mul(points) > MAX_ROWS {
             return Err(invalid(
                 "cohort.size",
-                format!(
-                    "{} patients × {points} sweep points is over {MAX_ROWS} rows",
-                    c.size
-                ),
+                match MAX_ROWS / points.max(1) {
+                    0 => format!(
+                        "{} patients × {points} sweep points is over {MAX_ROWS} rows: the sweep grid alone is too large",
+                        c.size
+                    ),
+                    most => format!(
+                        "{} patients × {points} sweep points is over {MAX_ROWS} rows: allowed 1 to {most} patients with this sweep (or fewer sweep points)",
+                        c.size
+                    ),
+                },
             ));
         }
 
@@ -738,41 +744,73 @@ fn validate_parameter(i: usize, s: &ParameterSpec, base: &Value) -> Result<Param
         }
         _ => centre,
     };
-    check_assignment(base, &s.path, &centre).map_err(|e| {
-        invalid(
-            format!("{field}.path"),
-            format!("{} = {centre}: {e}", s.path),
-        )
-    })?;
+    // Every value the file names (bounds, the uniform's ends, the discrete values) and the
+    // centre are tried. If none is accepted the path itself is at fault (unknown key, wrong
+    // type), unless the scenario says the value is out of its range; otherwise the message
+    // names the first key whose value is refused (a uniform `min` below zero, not the
+    // midpoint the user never wrote).
+    // (key, the value as the file wrote it, the value)
+    let mut named: Vec<(String, String, Value)> = Vec::new();
+    let mut number = |name: &str, x: f64| named.push((name.into(), x.to_string(), Value::from(x)));
     for (name, bound) in [("lower", s.lower), ("upper", s.upper)] {
         if let Some(x) = bound {
-            check_assignment(base, &s.path, &Value::from(x)).map_err(|e| {
-                invalid(
-                    format!("{field}.{name}"),
-                    format!("{x} is not a value {} can take: {e}", s.path),
-                )
-            })?;
+            number(name, x);
         }
     }
-    if let Marginal::Uniform { min, max } = marginal {
-        for (name, x) in [("min", min), ("max", max)] {
-            check_assignment(base, &s.path, &Value::from(x)).map_err(|e| {
-                invalid(
-                    format!("{field}.{name}"),
-                    format!("{x} is not a value {} can take: {e}", s.path),
-                )
-            })?;
+    match &marginal {
+        Marginal::Uniform { min, max } => {
+            number("min", *min);
+            number("max", *max);
+        }
+        Marginal::Discrete { values, .. } => {
+            for (k, v) in values.iter().enumerate() {
+                named.push((format!("values[{k}]"), v.to_string(), v.clone()));
+            }
+        }
+        _ => {}
+    }
+    let tried: Vec<(String, String, Result<(), String>)> = named
+        .into_iter()
+        .map(|(name, shown, v)| {
+            let r = check_assignment(base, &s.path, &v);
+            (name, shown, r)
+        })
+        .collect();
+    let centre_result = check_assignment(base, &s.path, &centre);
+    let centre_shown = centre
+        .as_f64()
+        .map_or_else(|| centre.to_string(), |x| x.to_string());
+    let path_known = centre_result.is_ok()
+        || tried.iter().any(|(_, _, r)| r.is_ok())
+        || centre_result
+            .as_ref()
+            .is_err_and(|e| e.contains("is out of range"));
+    if let (false, Err(e)) = (path_known, &centre_result) {
+        return Err(invalid(
+            format!("{field}.path"),
+            format!("{} = {centre}: {e}", s.path),
+        ));
+    }
+    for (name, v, r) in &tried {
+        if let Err(e) = r {
+            let reason = if name.starts_with("values[") {
+                format!("{v} at {}: {e}", s.path)
+            } else {
+                format!("{v} is not a value {} can take: {e}", s.path)
+            };
+            return Err(invalid(format!("{field}.{name}"), reason));
         }
     }
-    if let Marginal::Discrete { values, .. } = &marginal {
-        for (k, v) in values.iter().enumerate() {
-            check_assignment(base, &s.path, v).map_err(|e| {
-                invalid(
-                    format!("{field}.values[{k}]"),
-                    format!("{v} at {}: {e}", s.path),
-                )
-            })?;
-        }
+    if let Err(e) = centre_result {
+        let key = match &marginal {
+            Marginal::Normal { .. } => "mean",
+            Marginal::LogNormal { .. } => "median",
+            _ => "path",
+        };
+        return Err(invalid(
+            format!("{field}.{key}"),
+            format!("{centre_shown} is not a value {} can take: {e}", s.path),
+        ));
     }
     Ok(Parameter {
         path: s.path.clone(),

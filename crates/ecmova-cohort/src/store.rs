@@ -36,6 +36,9 @@ pub const MANIFEST_FORMAT: &str = "ecmova-cohort-manifest/1";
 pub const ROW_GROUP_ROWS: usize = 65_536;
 /// Name of the results file in a run directory.
 pub const RESULTS_FILE: &str = "results.parquet";
+/// Git revision of this build (`unknown` outside a checkout), as recorded in manifests and
+/// chunk files.
+pub const GIT_REVISION: &str = env!("ECMOVA_GIT_REVISION");
 /// Name of the manifest in a run directory.
 pub const MANIFEST_FILE: &str = "manifest.json";
 
@@ -113,7 +116,15 @@ impl Shard {
                 field: "SLURM_ARRAY_TASK_ID".into(),
                 reason: format!("{id} is below SLURM_ARRAY_TASK_MIN = {min}"),
             })?;
-            return Shard::new(index, count).map(Some);
+            return Shard::new(index, count)
+                .map(Some)
+                .map_err(|_| CohortError::Invalid {
+                    field: "SLURM_ARRAY_TASK_ID".into(),
+                    reason: format!(
+                        "{id} is shard {index} (the id minus SLURM_ARRAY_TASK_MIN = {min}), out of range for {count} shards (SLURM_ARRAY_TASK_COUNT or MAX − MIN + 1): the array must be one contiguous range, such as --array=0-{} or --array=1-{count}",
+                        count.saturating_sub(1)
+                    ),
+                });
         }
         if let Some(index) = num("JOB_COMPLETION_INDEX")? {
             let count = num("ECMOVA_SHARD_COUNT")?.ok_or_else(|| CohortError::Invalid {
@@ -121,7 +132,15 @@ impl Shard {
                 reason: "must be set to the Job's completions when JOB_COMPLETION_INDEX is set"
                     .into(),
             })?;
-            return Shard::new(index, count).map(Some);
+            return Shard::new(index, count)
+                .map(Some)
+                .map_err(|_| CohortError::Invalid {
+                    field: "JOB_COMPLETION_INDEX".into(),
+                    reason: format!(
+                        "{index} is out of range for ECMOVA_SHARD_COUNT = {count}: allowed 0 to {} (ECMOVA_SHARD_COUNT must equal the Job's completions, at least 1)",
+                        count.saturating_sub(1)
+                    ),
+                });
         }
         Ok(None)
     }
@@ -197,6 +216,9 @@ pub struct Manifest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct ChunkFile {
     cohort_hash: String,
+    /// The build that computed the rows (empty in chunk files written before it was kept).
+    #[serde(default)]
+    git_revision: String,
     shard: Shard,
     chunk: u64,
     rows: Vec<Row>,
@@ -398,6 +420,7 @@ fn read_chunk(
     path: &Path,
     cohort_hash: &str,
     shard: Shard,
+    git_revision: &str,
 ) -> Result<Option<Vec<Row>>, CohortError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
@@ -414,6 +437,16 @@ fn read_chunk(
             reason: format!(
                 "belongs to cohort {} shard {}/{}, not this run's cohort {cohort_hash} shard {}/{}: use another --out directory",
                 chunk.cohort_hash, chunk.shard.index, chunk.shard.count, shard.index, shard.count
+            ),
+        });
+    }
+    // A rerun by another build would mix its rows with the old build's in one file.
+    if chunk.git_revision != git_revision {
+        return Err(CohortError::Invalid {
+            field: path.display().to_string(),
+            reason: format!(
+                "was computed by build {}, not this run's {git_revision}: rerun with that build, or use another --out directory",
+                if chunk.git_revision.is_empty() { "(not recorded)" } else { &chunk.git_revision }
             ),
         });
     }
@@ -438,6 +471,21 @@ pub fn run_cohort(
     use rayon::prelude::*;
     let started = Instant::now();
     let shard = config.shard;
+    // A directory that holds another cohort's results is not overwritten: its chunk files
+    // say so below, and a merge's directory (no chunk files) by its manifest.
+    if dir.join(MANIFEST_FILE).is_file() && !dir.join("chunks").exists() {
+        if let Ok(old) = read_manifest(dir) {
+            if old.cohort_hash != cohort.hash {
+                return Err(CohortError::Invalid {
+                    field: dir.join(MANIFEST_FILE).display().to_string(),
+                    reason: format!(
+                        "holds the results of cohort {} ({}), not of this cohort {} ({}): use another --out directory",
+                        old.cohort_name, old.cohort_hash, cohort.name, cohort.hash
+                    ),
+                });
+            }
+        }
+    }
     std::fs::create_dir_all(dir.join("chunks")).map_err(|e| CohortError::io(dir, e))?;
     let patients_of = |c: u64| -> Vec<u64> {
         let start = c * cohort.chunk_size;
@@ -457,7 +505,7 @@ pub fn run_cohort(
     // Resumed chunks first (checked, counted), then the rest on all cores.
     let mut todo = Vec::new();
     for &c in &chunks {
-        match read_chunk(&chunk_path(dir, c), &cohort.hash, shard)? {
+        match read_chunk(&chunk_path(dir, c), &cohort.hash, shard, GIT_REVISION)? {
             Some(rows) => {
                 done.fetch_add(rows.len() as u64, Ordering::Relaxed);
             }
@@ -470,6 +518,7 @@ pub fn run_cohort(
             let rows = run_patients(cohort, &patients_of(c));
             let file = ChunkFile {
                 cohort_hash: cohort.hash.clone(),
+                git_revision: GIT_REVISION.into(),
                 shard,
                 chunk: c,
                 rows,
@@ -488,12 +537,11 @@ pub fn run_cohort(
     // Capacity hints are bounded: the counts come from files and may be large.
     let mut rows = Vec::with_capacity(total_rows.min(1 << 20) as usize);
     for &c in &chunks {
-        let chunk = read_chunk(&chunk_path(dir, c), &cohort.hash, shard)?.ok_or_else(|| {
-            CohortError::Invalid {
+        let chunk = read_chunk(&chunk_path(dir, c), &cohort.hash, shard, GIT_REVISION)?
+            .ok_or_else(|| CohortError::Invalid {
                 field: chunk_path(dir, c).display().to_string(),
                 reason: "missing after the run".into(),
-            }
-        })?;
+            })?;
         rows.extend(chunk);
     }
     let cols = columns(cohort);
@@ -507,7 +555,7 @@ pub fn run_cohort(
     let manifest = Manifest {
         format: MANIFEST_FORMAT.into(),
         ecmova_version: env!("CARGO_PKG_VERSION").into(),
-        git_revision: env!("ECMOVA_GIT_REVISION").into(),
+        git_revision: GIT_REVISION.into(),
         cohort_name: cohort.name.clone(),
         cohort_hash: cohort.hash.clone(),
         seed: cohort.seed,
@@ -551,7 +599,19 @@ fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), CohortError> {
 /// Reads a run directory's manifest.
 pub fn read_manifest(dir: &Path) -> Result<Manifest, CohortError> {
     let path = dir.join(MANIFEST_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| CohortError::io(&path, e))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound && !path.exists() {
+            CohortError::Invalid {
+                field: path.display().to_string(),
+                reason: format!(
+                    "not found: {} is not a finished cohort run (a shard still running or stopped, or not a cohort directory)",
+                    dir.display()
+                ),
+            }
+        } else {
+            CohortError::io(&path, e)
+        }
+    })?;
     let m: Manifest = serde_json::from_str(&text).map_err(|e| CohortError::Invalid {
         field: path.display().to_string(),
         reason: format!("not a cohort manifest: {e}"),
@@ -566,14 +626,32 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, CohortError> {
 }
 
 /// Merges shard directories into `out`: checks that every manifest is of the same cohort
-/// (hash, seed, size, points, shard count, version, columns), complete, and that the shards
+/// (hash, seed, size, points, shard count, version, git revision, columns), complete, and that the shards
 /// are exactly `0..N`, none missing and none twice; then writes the rows in (patient, sweep)
-/// order, byte-identical to a one-process run, and a manifest.
+/// order, byte-identical to a one-process run, and a manifest. `out` must not be one of
+/// `dirs` (that shard's own results and manifest would be overwritten).
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, CohortError> {
     let first_dir = dirs.first().ok_or_else(|| CohortError::Invalid {
         field: "merge".into(),
         reason: "no shard directories given".into(),
     })?;
+    // The merge must not overwrite one of its own inputs (`--out` naming a shard directory
+    // would replace that shard's results and manifest with the merged ones).
+    if let Ok(out_real) = out.canonicalize() {
+        if let Some(dir) = dirs
+            .iter()
+            .find(|d| d.canonicalize().is_ok_and(|d| d == out_real))
+        {
+            return Err(CohortError::Invalid {
+                field: "out".into(),
+                reason: format!(
+                    "{} is the shard directory {} given to merge: refusing to overwrite an input; write the merge to another directory",
+                    out.display(),
+                    dir.display()
+                ),
+            });
+        }
+    }
     let first = read_manifest(first_dir)?;
     let mut seen: BTreeMap<u64, PathBuf> = BTreeMap::new();
     let mut wall = 0.0;
@@ -585,11 +663,15 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, CohortError> {
             reason: format!("{b} differs from {a} in {}", first_dir.display()),
         };
         if m.cohort_hash != first.cohort_hash {
-            return Err(differs(
-                "cohort_hash",
-                first.cohort_hash.clone(),
-                m.cohort_hash,
-            ));
+            return Err(CohortError::Invalid {
+                field: format!("{}: cohort_hash", dir.join(MANIFEST_FILE).display()),
+                reason: format!(
+                    "{} differs from {} in {}: the shards were run from different cohort files (or base scenarios); rerun the odd one with the same files",
+                    m.cohort_hash,
+                    first.cohort_hash,
+                    first_dir.display()
+                ),
+            });
         }
         if m.ecmova_version != first.ecmova_version {
             return Err(differs(
@@ -597,6 +679,19 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, CohortError> {
                 first.ecmova_version.clone(),
                 m.ecmova_version,
             ));
+        }
+        // Shards built from different commits may differ in their numbers although the
+        // version is the same: one merged file must come from one build.
+        if m.git_revision != first.git_revision {
+            return Err(CohortError::Invalid {
+                field: format!("{}: git_revision", dir.join(MANIFEST_FILE).display()),
+                reason: format!(
+                    "{} differs from {} in {}: the shards were run by different builds of ecmova; rerun them with one build",
+                    m.git_revision,
+                    first.git_revision,
+                    first_dir.display()
+                ),
+            });
         }
         if m.shard_count != first.shard_count {
             return Err(differs(
@@ -669,12 +764,11 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, CohortError> {
                     count: m.shard_count,
                 };
                 let chunk =
-                    read_chunk(&chunk_path(dir, c), &m.cohort_hash, shard)?.ok_or_else(|| {
-                        CohortError::Invalid {
+                    read_chunk(&chunk_path(dir, c), &m.cohort_hash, shard, &m.git_revision)?
+                        .ok_or_else(|| CohortError::Invalid {
                             field: chunk_path(dir, c).display().to_string(),
                             reason: "missing although the manifest says complete".into(),
-                        }
-                    })?;
+                        })?;
                 rows.extend(chunk);
             } else {
                 return Err(CohortError::Invalid {

@@ -102,6 +102,13 @@ fn three_shards_merged_are_byte_identical_to_one_process() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("shard(s) 2 of 3 missing"), "{e}");
+    // A shard directory without a manifest (still running, stopped, or a typo) says so.
+    let running = tmp.path().join("running");
+    std::fs::create_dir_all(running.join("chunks")).unwrap();
+    let e = merge(&[shards[0].clone(), running], &tmp.path().join("w"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("is not a finished cohort run"), "{e}");
     let twice = vec![shards[0].clone(), shards[1].clone(), shards[1].clone()];
     let e = merge(&twice, &tmp.path().join("y"))
         .unwrap_err()
@@ -115,6 +122,84 @@ fn three_shards_merged_are_byte_identical_to_one_process() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("cohort_hash"), "{e}");
+    assert!(e.contains("different cohort files"), "{e}");
+    // Running another cohort into the merged directory (no chunk files there) is refused:
+    // its results and manifest stay.
+    let merged_bytes = bytes(&merged);
+    let e = run_cohort(
+        &other,
+        &merged,
+        RunConfig {
+            shard: Shard::WHOLE,
+        },
+        &|_, _| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("holds the results of cohort test"), "{e}");
+    assert!(bytes(&merged) == merged_bytes);
+
+    // A shard run by another build (another git revision, same version) is refused.
+    let rebuilt = tmp.path().join("rebuilt");
+    copy_dir(&shards[2], &rebuilt);
+    let manifest = rebuilt.join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    m["git_revision"] = "0123456789abcdef0123456789abcdef01234567".into();
+    std::fs::write(&manifest, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    let e = merge(
+        &[shards[0].clone(), shards[1].clone(), rebuilt],
+        &tmp.path().join("v"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("git_revision") && e.contains("different builds"),
+        "{e}"
+    );
+
+    // `out` naming one of the shard directories (here through another spelling of the same
+    // path) is refused before anything is written: that shard keeps its own manifest and
+    // results, and a later merge of the same shards still works.
+    let before = (
+        bytes(&shards[1]),
+        std::fs::read(shards[1].join("manifest.json")).unwrap(),
+    );
+    let same_dir = tmp.path().join("s0").join("..").join("s1");
+    let e = merge(&shards, &same_dir).unwrap_err().to_string();
+    assert!(
+        e.starts_with("out: ") && e.contains("refusing to overwrite an input"),
+        "{e}"
+    );
+    let after = (
+        bytes(&shards[1]),
+        std::fs::read(shards[1].join("manifest.json")).unwrap(),
+    );
+    assert!(before == after, "the shard directory was overwritten");
+    merge(&shards, &tmp.path().join("merged-again")).unwrap();
+
+    // A rerun (resume) by another build does not mix its rows with the chunks of the build
+    // that wrote them: the chunk file records its build and the rerun is refused.
+    let chunk = shards[0].join("chunks").join("chunk-00000000.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&chunk).unwrap()).unwrap();
+    assert_eq!(
+        v["git_revision"].as_str(),
+        Some(ecmova_cohort::store::GIT_REVISION)
+    );
+    v["git_revision"] = "another-build".into();
+    std::fs::write(&chunk, serde_json::to_vec(&v).unwrap()).unwrap();
+    let e = run_cohort(
+        &c,
+        &shards[0],
+        RunConfig {
+            shard: Shard::new(0, 3).unwrap(),
+        },
+        &|_, _| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("was computed by build another-build"), "{e}");
 }
 
 #[test]
@@ -246,6 +331,40 @@ fn an_invalid_distribution_fails_before_any_run_naming_the_field() {
     let e = err_text(&below_zero);
     assert!(
         e.starts_with("parameter[2].lower: -10 is not a value patient.heart_rate_bpm can take"),
+        "{e}"
+    );
+
+    // A uniform whose lower end is below zero: the message names `min` and its value, not
+    // the midpoint (here 2.5 g/dL, also refused) that the user never wrote. Haemoglobin's
+    // allowed range is the scenario's (3 to 25 g/dL).
+    let uniform_below_zero = SMALL.replace(
+        "distribution = \"discrete\"\nvalues = [8.0, 10.0, 12.0]\nweights = [1, 2, 1]",
+        "distribution = \"uniform\"\nmin = -8.0\nmax = 13.0",
+    );
+    let e = err_text(&uniform_below_zero);
+    assert!(
+        e.starts_with("parameter[1].min: -8 is not a value patient.hemoglobin_g_dl can take")
+            && e.contains("allowed"),
+        "{e}"
+    );
+    // A mean outside the quantity's range, with no bounds: the message names `mean`.
+    let mean_out = SMALL.replace(
+        "[[sweep]]",
+        "[[parameter]]\npath = \"patient.heart_rate_bpm\"\ndistribution = \"normal\"\nmean = -90.0\nsd = 15.0\n\n[[sweep]]",
+    );
+    let e = err_text(&mean_out);
+    assert!(
+        e.starts_with("parameter[2].mean: -90 is not a value patient.heart_rate_bpm can take")
+            && e.contains("allowed"),
+        "{e}"
+    );
+
+    // A size within 1 to 100,000,000 whose rows (size × sweep points) are over the limit:
+    // the message says how many patients this sweep allows.
+    let e = err_text(&SMALL.replace("size = 6", "size = 100000000"));
+    assert!(
+        e.starts_with("cohort.size: 100000000 patients × 2 sweep points")
+            && e.contains("allowed 1 to 50000000 patients"),
         "{e}"
     );
 
@@ -423,7 +542,22 @@ fn shards_come_from_the_scheduler_environment() {
     ]))
     .unwrap_err()
     .to_string();
-    assert!(e.contains("9/4 is out of range"), "{e}");
+    // The message names the variable and the contiguous arrays that work (a sparse array,
+    // --array=1,3,5, has ids past its count).
+    assert!(
+        e.starts_with("SLURM_ARRAY_TASK_ID: 9 is shard 9") && e.contains("--array=0-3"),
+        "{e}"
+    );
+    let e = Shard::from_env(env(&[
+        ("JOB_COMPLETION_INDEX", "3"),
+        ("ECMOVA_SHARD_COUNT", "2"),
+    ]))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.starts_with("JOB_COMPLETION_INDEX: 3 is out of range for ECMOVA_SHARD_COUNT = 2"),
+        "{e}"
+    );
     assert!(Shard::parse("4/4").is_err() && Shard::parse("a/4").is_err());
     assert_eq!(Shard::parse("1/4").unwrap(), Shard { index: 1, count: 4 });
 }
@@ -444,4 +578,17 @@ fn the_example_cohort_is_valid_and_its_hash_covers_the_base_file() {
     changed.extend_from_slice(b"\n# changed\n");
     let other = Cohort::from_toml(&text, |_| Ok(changed.clone())).unwrap();
     assert_ne!(other.hash, c.hash);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }
