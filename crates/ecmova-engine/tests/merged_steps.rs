@@ -66,12 +66,12 @@ fn every_merged_step_is_stable() {
     // Slack for the exact zero eigenvalue of the closed loop (see `stability.rs`).
     const ZERO_SLACK: f64 = 1e-9;
     // Slack of a finite-difference step-map Jacobian around its exact eigenvalue 1 (volume
-    // conservation). Measured: ≤ 3e-10 above 1 for fine RK4 steps and for all but 3 of 252
-    // implicit steps, which reach 3.6-4.3e-6 (the conserved mode and the slowest venous mode
-    // form a nearly defective pair at 1, whose eigenvalues finite differences move by about
-    // the square root of their error). Even if real, 4e-6 per step is a growth of 4e-4 per
-    // 100 s at the ~25 implicit steps a second; `merged_steps_match_the_reference_integrator`
-    // shows no drift.
+    // conservation). Measured on the beats checked here: fine RK4 steps, and every implicit
+    // step but three, exceed 1 by at most 4e-10; those three reach 3.6-4.3e-6. We read them as
+    // finite differences moving a nearly defective pair of eigenvalues at 1 (the conserved
+    // mode and the slowest venous mode) by about the square root of their error; that is not
+    // proven. A real growth would show as drift in
+    // `merged_steps_match_the_reference_integrator`, which matches the reference after 20 s.
     const MAP_SLACK: f64 = 1e-5;
     for multiple in [COARSE_STEP_MULTIPLE, MAX_STEP_MULTIPLE_RANGE.1] {
         for (name, params) in [
