@@ -62,6 +62,13 @@ fn ok(c: &mut Command) {
     );
 }
 
+/// Runs `c`, asserts that it fails, and returns its standard error.
+fn fails(c: &mut Command) -> String {
+    let out = c.output().unwrap();
+    assert!(!out.status.success(), "expected a failure");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 fn results(dir: &Path) -> Vec<u8> {
     std::fs::read(dir.join("results.parquet")).unwrap()
 }
@@ -127,15 +134,13 @@ fn four_shard_processes_merged_equal_one_process_byte_for_byte() {
     assert_eq!(m["cohort_hash"].as_str().map(str::len), Some(64));
 
     // A missing shard is refused, naming it.
-    let out = ecmova()
-        .args(["cohort", "merge"])
-        .args(&shards[1..])
-        .arg("--out")
-        .arg(tmp.join("incomplete"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = fails(
+        ecmova()
+            .args(["cohort", "merge"])
+            .args(&shards[1..])
+            .arg("--out")
+            .arg(tmp.join("incomplete")),
+    );
     assert!(err.contains("shard(s) 0 of 4 missing"), "{err}");
     let _ = std::fs::remove_dir_all(&tmp);
 }
@@ -146,15 +151,7 @@ fn an_invalid_cohort_fails_before_any_run_naming_the_field() {
     let file = tmp.join("bad.toml");
     std::fs::write(&file, COHORT.replace("sd = 0.15", "sd = -0.15")).unwrap();
     let out_dir = tmp.join("out");
-    let out = ecmova()
-        .arg("cohort")
-        .arg(&file)
-        .arg("--out")
-        .arg(&out_dir)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = fails(ecmova().arg("cohort").arg(&file).arg("--out").arg(&out_dir));
     assert!(
         err.contains("parameter[0].sd: -0.15 is out of range"),
         "{err}"
@@ -198,15 +195,13 @@ fn a_file_error_says_its_cause_once() {
     // A "shard directory" that is a file, and a cohort whose base file does not exist: the
     // operating system's reason ("... (os error N)") is printed once, not twice.
     std::fs::write(tmp.join("not-a-shard"), "").unwrap();
-    let out = ecmova()
-        .args(["cohort", "merge"])
-        .arg(tmp.join("not-a-shard"))
-        .arg("--out")
-        .arg(tmp.join("merged"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = fails(
+        ecmova()
+            .args(["cohort", "merge"])
+            .arg(tmp.join("not-a-shard"))
+            .arg("--out")
+            .arg(tmp.join("merged")),
+    );
     assert!(err.contains("not-a-shard"), "{err}");
     assert_eq!(err.matches("os error").count(), 1, "{err}");
 
@@ -218,15 +213,13 @@ fn a_file_error_says_its_cause_once() {
     let start = text.find("[base.patient]").unwrap();
     let end = text.find("[[parameter]]").unwrap();
     std::fs::write(&file, format!("{}{}", &text[..start], &text[end..])).unwrap();
-    let out = ecmova()
-        .arg("cohort")
-        .arg(&file)
-        .arg("--out")
-        .arg(tmp.join("out"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = fails(
+        ecmova()
+            .arg("cohort")
+            .arg(&file)
+            .arg("--out")
+            .arg(tmp.join("out")),
+    );
     assert!(err.contains("missing-base.toml"), "{err}");
     assert_eq!(err.matches("os error").count(), 1, "{err}");
     let _ = std::fs::remove_dir_all(&tmp);
