@@ -47,6 +47,7 @@ pub use model::{
     MAX_STEP_MULTIPLE_RANGE, STABLE_H_LAMBDA,
 };
 pub use sim::{
-    derivative, lung_gas_exchange, step, tissue_exchange_ml_s, LungExchange, State, StepKind,
+    derivative, lung_gas_exchange, step, step_baseline_isa, tissue_exchange_ml_s, LungExchange,
+    State, StepKind,
 };
 pub use unloading::{Unloading, UnloadingDevice};

@@ -341,6 +341,7 @@ impl State {
 
     /// Brings the activation table and the cached derivative, pressures and flows up to date
     /// with `model` (after a parameter change or a direct state edit).
+    #[inline(always)]
     pub fn refresh(&mut self, model: &Model) {
         self.ensure_table(model);
         if self.cache.derivative_generation != Some(model.generation) {
@@ -516,7 +517,7 @@ impl State {
 
 /// The right-hand side: compartment pressures `p`, connection flows `q` and the state
 /// derivative `dy` for state `y` and chamber activations `act`.
-#[inline]
+#[inline(always)]
 pub(crate) fn rhs(
     model: &Model,
     act: &[f64],
@@ -723,7 +724,7 @@ pub(crate) fn rhs_full(
 }
 
 /// O2 and CO2 contents (mL/mL) of every compartment from the state's masses and volumes.
-#[inline]
+#[inline(always)]
 pub(crate) fn contents(model: &Model, y: &[f64], c: &mut [f64]) {
     let Some(g) = &model.kernel.gas else {
         return;
@@ -742,7 +743,7 @@ pub(crate) fn contents(model: &Model, y: &[f64], c: &mut [f64]) {
 /// connection flows `q`, circuit flow `q_circuit` and contents `c` (see
 /// [`crate::gas::transport`]): upwind transport, lungs, oxygenator, tissues. Writes
 /// `dy[layout.o2..]`.
-#[inline]
+#[inline(always)]
 pub(crate) fn gas_derivative(model: &Model, q: &[f64], q_circuit: f64, c: &[f64], dy: &mut [f64]) {
     use crate::model::accumulator as acc;
     let Some(g) = &model.kernel.gas else {
@@ -959,18 +960,58 @@ pub fn derivative(model: &Model, state: &mut State, out: &mut [f64]) {
 /// chamber elastances at the current activation and volume, and the compile-time bound of
 /// every other connection. It then takes `m = ⌊STABLE_H_LAMBDA / (h·λ)⌋` fine steps as one
 /// RK4 step of length `m·h`, with the activations tabulated at the fine-grid times
-/// `t + m·h/2` and `t + m·h`. `m` is at most `max_step_multiple`, never reaches the beat's
-/// end, and is 1 (a fine step) while a contracting chamber ejects through an open valve into
-/// a vessel (ventricular ejection: activation above [`MERGE_MAX_EJECTING_ACTIVATION`]), while
-/// an ECMO drainage cannula's vein is collapsing, while a volume is below its unstressed
-/// volume, and during chest compressions. A merged step is rejected, and the fine step taken
-/// instead, when a valve not counted as open opens during it (at a stage or at its end), an
-/// unheld open valve closes (closures mark end-diastole and end-systole, which the per-beat
-/// metrics read), the drainage vein starts to collapse, or a volume ends below its unstressed
-/// volume. The time grid stays the fine one, so beat boundaries, the activation table and
-/// the per-beat metrics keep their meaning; the rules are deterministic, so runs stay
-/// bit-identical. Accuracy and stability: `tests/merged_steps.rs`.
+/// `t + m·h/2` and `t + m·h`. While a contracting chamber ejects through an open valve into a
+/// vessel (ventricular ejection: activation above [`MERGE_MAX_EJECTING_ACTIVATION`]) the
+/// ejecting valves are left out of `λ` and up to [`MERGE_MAX_EJECTION_MULTIPLE`] fine steps
+/// are taken as one Rosenbrock-W step that treats them linearly implicitly ([`ros_w`]), with
+/// the limit [`W_STABLE_H_LAMBDA`]. `m` is at most `max_step_multiple`, never reaches the
+/// beat's end, and is 1 (a fine step) while an ECMO drainage cannula's vein is collapsing, while a
+/// volume is below its unstressed volume, and during chest compressions. A merged step is
+/// rejected, and the fine step taken instead, when a valve not counted as open opens during
+/// it (at a stage or at its end), an unheld open valve closes (closures mark end-diastole and
+/// end-systole, which the per-beat metrics read), the drainage vein starts to collapse, or a
+/// volume ends below its unstressed volume. The time grid stays the fine one, so beat
+/// boundaries, the activation table and the per-beat metrics keep their meaning; the rules
+/// are deterministic, so runs stay bit-identical. Accuracy and stability:
+/// `tests/merged_steps.rs`.
+///
+/// **Instruction sets.** On x86-64 the step is compiled twice, for the baseline instruction
+/// set and for x86-64-v3 (AVX2, FMA, BMI), and the CPU picks one at run time (~10 % fewer
+/// instructions). Both run the same floating-point operations in the same order (Rust never
+/// fuses a multiply and an add, nor reassociates, unless the code asks for it), so the
+/// results are bit-identical whichever runs (`tests/merged_steps.rs`,
+/// `both_instruction_sets_give_identical_states`).
 pub fn step(model: &Model, state: &mut State) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has the features the function is compiled for.
+        return unsafe { step_x86_64_v3(model, state) };
+    }
+    step_impl(model, state);
+}
+
+/// [`step`] compiled for the x86-64-v3 instruction set (the same operations in the same
+/// order; everything it calls is inlined into it, so it is compiled for that set too).
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA (and with them the rest of x86-64-v3).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx,avx2,fma,bmi1,bmi2,lzcnt,movbe,popcnt,sse3,ssse3,sse4.1,sse4.2")]
+unsafe fn step_x86_64_v3(model: &Model, state: &mut State) {
+    step_impl(model, state);
+}
+
+/// [`step`] compiled for the baseline instruction set whatever the CPU (for the test that the
+/// instruction sets give identical results).
+#[doc(hidden)]
+pub fn step_baseline_isa(model: &Model, state: &mut State) {
+    step_impl(model, state);
+}
+
+/// The body of [`step`]; `inline(always)` (with everything on its hot path) so that each
+/// instruction-set version compiles all of it.
+#[inline(always)]
+fn step_impl(model: &Model, state: &mut State) {
     state.refresh(model);
     let (m, open) = merge_multiple(model, state);
     if m > 1 {
@@ -1059,6 +1100,7 @@ const MERGE_MAX_EJECTING_ACTIVATION: f64 = 0.05;
 
 /// Marks the valves that opened without being counted as open, at the flows of the stage that
 /// rejected a merged step (still cached), as seen open at the state's (restored) time.
+#[inline(always)]
 fn note_reopened_valves(model: &Model, state: &mut State, open: ValveBits) {
     let Some(mk) = &model.kernel.merge else {
         return;
@@ -1075,6 +1117,7 @@ fn note_reopened_valves(model: &Model, state: &mut State, open: ValveBits) {
 
 /// How many fine steps the next step may merge (1: a fine step), and the valves counted as
 /// open (one bit per valve of the merge kernel). See [`step`].
+#[inline(always)]
 fn merge_multiple(model: &Model, state: &State) -> (u32, ValveBits) {
     let Some(mk) = &model.kernel.merge else {
         return (1, ValveBits::default());
@@ -1151,7 +1194,7 @@ fn merge_multiple(model: &Model, state: &State) -> (u32, ValveBits) {
 /// a chamber's slope at volume `y[i]` and the activation range over the table rows
 /// `r0..=r1` (the interval of the step; the slope is linear in the activation, so its largest
 /// value is at one end of the range).
-#[inline]
+#[inline(always)]
 fn chamber_elastance(
     src: ElastanceSource,
     y: &[f64],
@@ -1181,6 +1224,7 @@ fn chamber_elastance(
 /// Whether the merged step of `m` fine steps that just ended was within the stability bound
 /// at its end too (volumes at the end, activations over the step): the filling during the
 /// step steepens an exponential EDPVR.
+#[inline(always)]
 fn merged_end_rate_ok(model: &Model, state: &State, m: u32, open: ValveBits) -> bool {
     let Some(mk) = &model.kernel.merge else {
         return true;
@@ -1209,7 +1253,7 @@ fn merged_end_rate_ok(model: &Model, state: &State, m: u32, open: ValveBits) -> 
 /// grid: a valve opens that the step did not count as open (its fast mode), or a valve that
 /// was open at the start and not held closes (valve closure marks end-diastole and
 /// end-systole, which the per-beat metrics read).
-#[inline]
+#[inline(always)]
 fn valve_event(model: &Model, q: &[f64], valves: ValveBits) -> bool {
     model.kernel.merge.as_ref().is_some_and(|mk| {
         mk.valves.iter().enumerate().any(|(v, &(j, ..))| {
@@ -1237,6 +1281,7 @@ struct ValveBits {
 
 /// Whether the end of a merged step keeps the rules of [`step`] (no valve opened that was
 /// not counted as open, the drainage vein open, every volume above its unstressed volume).
+#[inline(always)]
 fn merged_end_ok(model: &Model, state: &State, open: ValveBits) -> bool {
     let Some(mk) = &model.kernel.merge else {
         return true;
@@ -1251,6 +1296,7 @@ fn merged_end_ok(model: &Model, state: &State, open: ValveBits) -> bool {
 /// state vector; the clock is not moved. With `check = Some(signature)` (a merged step) it
 /// stops and returns `false`, leaving the state vector untouched, as soon as a stage finds
 /// the valves other than at the start or the drainage vein collapsing.
+#[inline(always)]
 fn rk4(model: &Model, state: &mut State, m: u32, check: Option<ValveBits>) -> bool {
     let h = state.h_s * f64::from(m);
     let k0 = 2 * state.step_in_beat as usize;
@@ -1386,6 +1432,7 @@ const W_C: [f64; 4] = [0.0, 0.871_733_043_016_918, 0.731_579_957_788_852_4, 1.0]
 /// when a stage opens a valve not counted as open, closes an open, unheld valve that is not
 /// treated implicitly (an implicit valve's closure is read at the step's end: inner stages of
 /// a stiff step need not resolve its fast mode), or collapses the drainage vein.
+#[inline(always)]
 fn ros_w(model: &Model, state: &mut State, m: u32, open: ValveBits) -> bool {
     let Some(mk) = &model.kernel.merge else {
         return false;
@@ -1524,7 +1571,7 @@ fn ros_w(model: &Model, state: &mut State, m: u32, open: ValveBits) -> bool {
     true
 }
 
-#[inline]
+#[inline(always)]
 fn accumulate(acc: &mut [f64], q: &[f64], w: f64) {
     for (a, &x) in acc.iter_mut().zip(q) {
         *a += w * x;

@@ -256,3 +256,36 @@ fn an_out_of_range_multiple_is_refused_with_its_field() {
         assert!(e.to_string().contains("max_step_multiple"), "{e}");
     }
 }
+
+/// [`step`] picks a version compiled for the CPU's instruction set (x86-64-v3 where the CPU
+/// has AVX2 and FMA); it must give bit-identical states to the baseline version, at the
+/// default step and at the cohort setting. (On a CPU
+/// without AVX2 both calls run the baseline version and the test checks nothing new.)
+#[test]
+fn both_instruction_sets_give_identical_states() {
+    #[cfg(target_arch = "x86_64")]
+    println!(
+        "x86-64-v3 version in use: {}",
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    );
+    for integration in [IntegrationParams::default(), coarse_merged()] {
+        let model = Model::new(shock_on_ecmo(3400.0), integration).unwrap();
+        let (mut a, mut b) = (State::new(&model), State::new(&model));
+        let mut steps = 0;
+        while a.time_s() < 6.0 {
+            step(&model, &mut a);
+            step_baseline_isa(&model, &mut b);
+            steps += 1;
+            let same =
+                |x: &[f64], y: &[f64]| x.iter().zip(y).all(|(u, v)| u.to_bits() == v.to_bits());
+            assert!(
+                same(a.vector(), b.vector())
+                    && same(a.pressures_mmhg(), b.pressures_mmhg())
+                    && same(a.mean_flows_ml_s(), b.mean_flows_ml_s())
+                    && a.time_s().to_bits() == b.time_s().to_bits(),
+                "the instruction sets differ after step {steps} at {} s",
+                a.time_s()
+            );
+        }
+    }
+}
