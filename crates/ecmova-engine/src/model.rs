@@ -200,7 +200,7 @@ pub const MAX_STEP_MULTIPLE_RANGE: (u32, u32) = (1, 8);
 /// The step multiple whose accuracy and stability are tested together with
 /// [`COARSE_STEP_S`] (`tests/merged_steps.rs`): what a cohort sets in
 /// `[base.simulation] max_step_multiple` for throughput (`docs/performance.md`).
-pub const COARSE_STEP_MULTIPLE: u32 = 3;
+pub const COARSE_STEP_MULTIPLE: u32 = 4;
 
 /// Allowed range of [`IntegrationParams::max_step_s`], s. Above the engine's stability bound
 /// the step is tightened automatically ([`Model::effective_max_step_s`]).

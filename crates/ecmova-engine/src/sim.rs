@@ -2,7 +2,7 @@
 
 use crate::activation::ScaledActivation;
 use crate::ecmo::CircuitPressures;
-use crate::model::{ElastanceSource, Model};
+use crate::model::{ElastanceSource, MergeKernel, Model};
 
 /// Everything that changes while a circulation runs, owned by the caller (rapier-style).
 ///
@@ -35,6 +35,8 @@ pub(crate) struct Cache {
     pub(crate) qbar: Vec<f64>,
     /// How the last step was taken.
     last_step: StepKind,
+    /// Merged steps attempted and rejected since the start.
+    rejected_merges: u64,
     /// The state vector before a merged step (restored if the step is rejected).
     y_save: Vec<f64>,
     /// Stage increments of a Rosenbrock-W step ([`ros_w`]).
@@ -45,6 +47,11 @@ pub(crate) struct Cache {
     act_w: Vec<f64>,
     /// When each heart valve was last seen open, s (merged steps; see [`step`]).
     valve_seen_open_s: Vec<f64>,
+    /// Each heart valve's pressure difference (from − to, mmHg) at the start of the last
+    /// step, in the order of the merge kernel's valves, and (that time, s; the model's
+    /// generation) (merged steps: [`steps_to_predicted_valve_event`]).
+    valve_dp_prev_mmhg: Vec<f64>,
+    valve_dp_prev_at: Option<(f64, u64)>,
     /// Circuit pressures of the last evaluation (at the current state after `refresh`).
     pub(crate) circuit: CircuitPressures,
     pub(crate) act: Vec<f64>,
@@ -96,11 +103,14 @@ impl State {
             c: vec![0.0; 2 * model.n_compartments()],
             qbar: vec![0.0; model.n_flows()],
             last_step: StepKind::Fine,
+            rejected_merges: 0,
             y_save: vec![0.0; n],
             kw: [vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]],
             fw: vec![0.0; n],
             act_w: vec![0.0; n_act],
             valve_seen_open_s: vec![f64::NEG_INFINITY; model.params().connections.len()],
+            valve_dp_prev_mmhg: vec![0.0; model.params().connections.len()],
+            valve_dp_prev_at: None,
             circuit: CircuitPressures::default(),
             act: vec![0.0; n_act],
             table: Vec::new(),
@@ -179,6 +189,12 @@ impl State {
     /// Number of steps taken since t = 0.
     pub fn steps_taken(&self) -> u64 {
         self.steps_taken
+    }
+
+    /// Merged steps attempted and rejected (each then retaken as a fine step) since t = 0: a
+    /// throughput diagnostic of [`crate::IntegrationParams::max_step_multiple`] (see [`step`]).
+    pub fn merged_steps_rejected(&self) -> u64 {
+        self.cache.rejected_merges
     }
 
     /// The state vector: compartment volumes (mL), then segment flows (mL/s).
@@ -965,12 +981,17 @@ pub fn derivative(model: &Model, state: &mut State, out: &mut [f64]) {
 /// ejecting valves are left out of `λ` and up to [`MERGE_MAX_EJECTION_MULTIPLE`] fine steps
 /// are taken as one Rosenbrock-W step that treats them linearly implicitly ([`ros_w`]), with
 /// the limit [`W_STABLE_H_LAMBDA`]. `m` is at most `max_step_multiple`, never reaches the
-/// beat's end, and is 1 (a fine step) while an ECMO drainage cannula's vein is collapsing, while a
-/// volume is below its unstressed volume, and during chest compressions. A merged step is
-/// rejected, and the fine step taken instead, when a valve not counted as open opens during
-/// it (at a stage or at its end), an unheld open valve closes (closures mark end-diastole and
-/// end-systole, which the per-beat metrics read), the drainage vein starts to collapse, or a
-/// volume ends below its unstressed volume. The time grid stays the fine one, so beat
+/// beat's end, stops short of the first valve event that the valves' pressure differences,
+/// extrapolated linearly from the last step, predict ([`steps_to_predicted_valve_event`]),
+/// takes the chambers' EDPVR slopes at the volumes the step would fill them to, and is 1 (a
+/// fine step) while an ECMO drainage cannula's vein is collapsing, while a volume is below its
+/// unstressed volume, and during chest compressions. A merged step is rejected, and the fine
+/// step taken instead, when a valve not counted as open opens during it (at a stage: its fast
+/// mode would be integrated explicitly beyond its bound; or at its end), an unheld open valve
+/// is closed at its end (closures mark end-diastole and end-systole, which the per-beat
+/// metrics read; a closure seen only at an inner stage, whose state is not a solution value,
+/// does not reject), the local rate at its end exceeds the bound, the drainage vein starts to
+/// collapse, or a volume ends below its unstressed volume. The time grid stays the fine one, so beat
 /// boundaries, the activation table and the per-beat metrics keep their meaning; the rules
 /// are deterministic, so runs stay bit-identical. Accuracy and stability:
 /// `tests/merged_steps.rs`.
@@ -1014,6 +1035,7 @@ pub fn step_baseline_isa(model: &Model, state: &mut State) {
 fn step_impl(model: &Model, state: &mut State) {
     state.refresh(model);
     let (m, open) = merge_multiple(model, state);
+    remember_valve_pressures(model, state);
     if m > 1 {
         let start = (state.step_in_beat, state.steps_taken, state.t_s);
         state.cache.y_save.copy_from_slice(&state.y);
@@ -1034,6 +1056,7 @@ fn step_impl(model: &Model, state: &mut State) {
                 return;
             }
         }
+        state.cache.rejected_merges += 1;
         // Rejected: back to the start (a valve that opened without being counted as open
         // counts as open from now on), and the fine step.
         let y_save = std::mem::take(&mut state.cache.y_save);
@@ -1169,7 +1192,11 @@ fn merge_multiple(model: &Model, state: &State) -> (u32, ValveBits) {
         return (1, ValveBits::default());
     }
     // Then the local rate over the counted valves.
-    let elastance = |src: ElastanceSource| chamber_elastance(src, y, table, n_act, k0, last);
+    // Chamber slopes at the volumes the largest step would fill them to: the filling steepens
+    // an exponential EDPVR, and a step that ends above the bound is rejected
+    // ([`merged_end_rate_ok`]).
+    let fill = Some((&state.cache.k[0][..], state.h_s * f64::from(cap)));
+    let elastance = |src: ElastanceSource| chamber_elastance(src, y, fill, table, n_act, k0, last);
     let mut rate = mk.floor_rate_per_s;
     for (v, &(_, from, to, g_open)) in mk.valves.iter().enumerate() {
         if open.counted & !open.implicit & (1 << v) != 0 {
@@ -1181,7 +1208,9 @@ fn merge_multiple(model: &Model, state: &State) -> (u32, ValveBits) {
     } else {
         (crate::model::STABLE_H_LAMBDA, cap)
     };
-    let m = (limit / (state.h_s * rate)).floor();
+    let m = (limit / (state.h_s * rate))
+        .min(steps_to_predicted_valve_event(model, mk, state, open))
+        .floor();
     if m >= 2.0 && cap >= 2 {
         // `m` may be infinite (no rate at all): `min` and the cast saturate.
         (m.min(f64::from(cap)) as u32, open)
@@ -1190,14 +1219,78 @@ fn merge_multiple(model: &Model, state: &State) -> (u32, ValveBits) {
     }
 }
 
+/// How many fine steps (fractional, possibly infinite) ahead the first valve event of a
+/// step starting now is predicted: each valve whose opening (closed, not counted as open)
+/// or closure (open, not held) would reject a merged step has its pressure difference
+/// extrapolated linearly from the start of the last step. Merged steps stop short of the
+/// prediction instead of being attempted, rejected and retaken fine (a throughput choice:
+/// a wrong prediction costs a rejected step or a fine step, never accuracy, which the
+/// rejection rules keep).
+#[inline(always)]
+fn steps_to_predicted_valve_event(
+    model: &Model,
+    mk: &MergeKernel,
+    state: &State,
+    open: ValveBits,
+) -> f64 {
+    let Some((t_prev, generation)) = state.cache.valve_dp_prev_at else {
+        return f64::INFINITY;
+    };
+    let dt = state.t_s - t_prev;
+    if generation != model.generation || dt.is_nan() || dt <= 0.0 {
+        return f64::INFINITY;
+    }
+    let p = &state.cache.p;
+    let mut first = f64::INFINITY;
+    for ((v, &(a, b)), &prev) in mk
+        .valve_ends
+        .iter()
+        .enumerate()
+        .zip(&state.cache.valve_dp_prev_mmhg)
+    {
+        let bit = 1 << v;
+        let dp = p[a] - p[b];
+        let watched = if dp > 0.0 {
+            open.open_unheld & bit != 0
+        } else {
+            open.counted & bit == 0
+        };
+        let slope = (dp - prev) / dt;
+        if watched && dp * slope < 0.0 {
+            first = first.min(-dp / slope);
+        }
+    }
+    first / state.h_s
+}
+
+/// Stores each valve's pressure difference at the start of this step for
+/// [`steps_to_predicted_valve_event`].
+#[inline(always)]
+fn remember_valve_pressures(model: &Model, state: &mut State) {
+    let Some(mk) = &model.kernel.merge else {
+        return;
+    };
+    let Cache {
+        p,
+        valve_dp_prev_mmhg,
+        ..
+    } = &mut state.cache;
+    for (prev, &(a, b)) in valve_dp_prev_mmhg.iter_mut().zip(&mk.valve_ends) {
+        *prev = p[a] - p[b];
+    }
+    state.cache.valve_dp_prev_at = Some((state.t_s, model.generation));
+}
+
 /// The elastance (mmHg/mL) of one end of a valve for the merged-step rules: a vessel's `1/C`;
-/// a chamber's slope at volume `y[i]` and the activation range over the table rows
-/// `r0..=r1` (the interval of the step; the slope is linear in the activation, so its largest
-/// value is at one end of the range).
+/// a chamber's slope at volume `y[i] + max(0, fill[i])` and the activation range over the
+/// table rows `r0..=r1` (the interval of the step; the slope is linear in the activation, so
+/// its largest value is at one end of the range). `fill` is the filling expected over the
+/// step (its rate times the step) or `None`.
 #[inline(always)]
 fn chamber_elastance(
     src: ElastanceSource,
     y: &[f64],
+    fill: Option<(&[f64], f64)>,
     table: &[f64],
     n_act: usize,
     r0: usize,
@@ -1214,7 +1307,11 @@ fn chamber_elastance(
         ElastanceSource::Constant(e) => e,
         ElastanceSource::Linear(e_pass, e_max, a) => e_pass + range(a).1.max(0.0) * e_max,
         ElastanceSource::Exponential(i, ees, v0, a, b, col) => {
-            let slope = a * b * (b * (y[i] - v0)).clamp(0.0, 50.0).exp();
+            let v = match fill {
+                Some((dy, t)) => y[i] + (dy[i] * t).max(0.0),
+                None => y[i],
+            };
+            let slope = a * b * (b * (v - v0)).clamp(0.0, 50.0).exp();
             let (lo, hi) = range(col);
             (lo * ees + (1.0 - lo) * slope).max(hi * ees + (1.0 - hi) * slope)
         }
@@ -1236,8 +1333,8 @@ fn merged_end_rate_ok(model: &Model, state: &State, m: u32, open: ValveBits) -> 
     let mut rate = mk.floor_rate_per_s;
     for (v, &(_, from, to, g_open)) in mk.valves.iter().enumerate() {
         if open.counted & !open.implicit & (1 << v) != 0 {
-            let e = chamber_elastance(from, &state.y, table, n_act, k0, k_end)
-                + chamber_elastance(to, &state.y, table, n_act, k0, k_end);
+            let e = chamber_elastance(from, &state.y, None, table, n_act, k0, k_end)
+                + chamber_elastance(to, &state.y, None, table, n_act, k0, k_end);
             rate = rate.max(e * g_open);
         }
     }
@@ -1295,7 +1392,8 @@ fn merged_end_ok(model: &Model, state: &State, open: ValveBits) -> bool {
 /// One RK4 step of `m` fine steps from the cached start (stage 1 in `k[0]`), writing the new
 /// state vector; the clock is not moved. With `check = Some(signature)` (a merged step) it
 /// stops and returns `false`, leaving the state vector untouched, as soon as a stage finds
-/// the valves other than at the start or the drainage vein collapsing.
+/// a valve open that was not counted as open, or the drainage vein collapsing (closures are
+/// read at the step's end, see [`step`]).
 #[inline(always)]
 fn rk4(model: &Model, state: &mut State, m: u32, check: Option<ValveBits>) -> bool {
     let h = state.h_s * f64::from(m);
@@ -1323,8 +1421,14 @@ fn rk4(model: &Model, state: &mut State, m: u32, check: Option<ValveBits>) -> bo
     let stage_ok = |q: &[f64], cp: &CircuitPressures| match check {
         None => true,
         Some(open) => {
-            !valve_event(model, q, open)
-                && (circuit.is_none() || cp.collapse_multiplier <= MERGE_MAX_COLLAPSE_MULTIPLIER)
+            !valve_event(
+                model,
+                q,
+                ValveBits {
+                    open_unheld: 0,
+                    ..open
+                },
+            ) && (circuit.is_none() || cp.collapse_multiplier <= MERGE_MAX_COLLAPSE_MULTIPLIER)
         }
     };
     // The cached stage-1 flows are those of the current state.
@@ -1429,9 +1533,8 @@ const W_C: [f64; 4] = [0.0, 0.871_733_043_016_918, 0.731_579_957_788_852_4, 1.0]
 /// The mean flows (`qbar`, for the gases and [`State::mean_flows_ml_s`]) are the `b`-weighted
 /// stage flows plus each valve's implicit transfer, so they move exactly the volume the step
 /// moves. Like [`rk4`] with a check, it returns `false`, leaving the state vector untouched,
-/// when a stage opens a valve not counted as open, closes an open, unheld valve that is not
-/// treated implicitly (an implicit valve's closure is read at the step's end: inner stages of
-/// a stiff step need not resolve its fast mode), or collapses the drainage vein.
+/// when a stage opens a valve not counted as open or collapses the drainage vein (closures
+/// are read at the step's end, see [`step`]).
 #[inline(always)]
 fn ros_w(model: &Model, state: &mut State, m: u32, open: ValveBits) -> bool {
     let Some(mk) = &model.kernel.merge else {
@@ -1452,15 +1555,15 @@ fn ros_w(model: &Model, state: &mut State, m: u32, open: ValveBits) -> bool {
         }
         let (a, b) = mk.valve_ends[v];
         let table = &state.cache.table;
-        let e_a = chamber_elastance(from, &state.y, table, n_act, k0, k0);
-        let e_b = chamber_elastance(to, &state.y, table, n_act, k0, k0);
+        let e_a = chamber_elastance(from, &state.y, None, table, n_act, k0, k0);
+        let e_b = chamber_elastance(to, &state.y, None, table, n_act, k0, k0);
         blocks[n_blocks] = (a, b, j, g_open, e_a, e_b);
         n_blocks += 1;
     }
     let blocks = &blocks[..n_blocks];
     // Inner stages check every valve event but an implicit valve's closure.
     let stage_bits = ValveBits {
-        open_unheld: open.open_unheld & !open.implicit,
+        open_unheld: 0,
         ..open
     };
     let Cache {
