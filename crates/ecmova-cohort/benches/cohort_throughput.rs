@@ -11,7 +11,7 @@
 //! `ecmova_engine::COARSE_STEP_S` (2 ms, `[base.simulation] max_step_s = 0.002`), whose
 //! accuracy against the reference integrator is tested in `ecmova-engine/tests/coarse_step.rs`;
 //! and the cohort setting, the coarse bound with merged steps
-//! (`max_step_multiple = ecmova_engine::COARSE_STEP_MULTIPLE`, 3), tested in
+//! (`max_step_multiple = ecmova_engine::COARSE_STEP_MULTIPLE`, 4), tested in
 //! `ecmova-engine/tests/merged_steps.rs`.
 
 #[path = "support/bench_cohort.rs"]
