@@ -730,11 +730,15 @@ pub(crate) fn contents(model: &Model, y: &[f64], c: &mut [f64]) {
     };
     let n = model.nodes.len();
     let (co, cc) = c.split_at_mut(n);
-    for i in 0..n {
+    // Five slices of length `n` (slicing panics as indexing did): the zipped loop has no
+    // bounds checks and the compiler vectorises it, lane by lane the same operations.
+    let (cc, v) = (&mut cc[..n], &y[..n]);
+    let (m_o2, m_co2) = (&y[g.o2..g.o2 + n], &y[g.co2..g.co2 + n]);
+    for ((((o, k), &v), &mo), &mc) in co.iter_mut().zip(cc).zip(v).zip(m_o2).zip(m_co2) {
         // Volumes stay positive for validated parameters; the floor only guards the division.
-        let inv_v = 1.0 / y[i].max(1e-9);
-        co[i] = y[g.o2 + i] * inv_v;
-        cc[i] = y[g.co2 + i] * inv_v;
+        let inv_v = 1.0 / v.max(1e-9);
+        *o = mo * inv_v;
+        *k = mc * inv_v;
     }
 }
 
