@@ -1049,8 +1049,6 @@ pub(crate) struct GasKernel {
     pub(crate) vent_co2_ml_s_mmhg: f64,
     /// Inspired dry-gas PO2 `FiO2·(Pb − PH2O)`, mmHg.
     pub(crate) pio2_mmhg: f64,
-    /// Haemoglobin, g/dL.
-    pub(crate) hb_g_dl: f64,
     pub(crate) shunt: f64,
     pub(crate) exchange: usize,
     /// (connection, from, to) of every connection but the lung exchange one.
@@ -1060,10 +1058,11 @@ pub(crate) struct GasKernel {
     /// (compartment, VO2 mL/s)
     pub(crate) consumers: Vec<(usize, f64)>,
     pub(crate) rq: f64,
-    /// O2 content in equilibrium with the circuit's sweep gas, mL/dL (0 without a circuit).
-    pub(crate) c_eq_oxygenator_o2: f64,
-    /// Dry-gas pressure Pb − PH2O, mmHg.
-    pub(crate) p_dry_mmhg: f64,
+    /// O2 binding capacity `1.34·Hb` (Hb clamped), mL/dL, for the lungs' end-capillary content.
+    pub(crate) o2_capacity_ml_per_dl: f64,
+    /// The oxygenator's setting-only terms (sweep, FdO2, equilibrium content, dry-gas
+    /// pressure; zero without a circuit), rebuilt with the kernel on every parameter change.
+    pub(crate) oxygenator: crate::devices::oxygenator::TransferSettings,
 }
 
 /// Accumulators at the end of the state vector (cumulative mL of gas since t = 0).
@@ -1486,7 +1485,6 @@ impl Model {
                 acc,
                 vent_co2_ml_s_mmhg: vent,
                 pio2_mmhg: g.fio2 * (g.barometric_pressure_mmhg - crate::gas::PH2O_37C_MMHG),
-                hb_g_dl: g.hemoglobin_g_dl,
                 shunt: g.lung_shunt_fraction,
                 exchange: g.exchange_connection,
                 ends: self
@@ -1515,13 +1513,18 @@ impl Model {
                     })
                     .collect(),
                 rq: g.respiratory_quotient,
-                c_eq_oxygenator_o2: self.params.ecmo.as_ref().map_or(0.0, |e| {
-                    c_o2_ml_per_dl(
-                        e.fdo2 * (g.barometric_pressure_mmhg - crate::gas::PH2O_37C_MMHG),
-                        g.hemoglobin_g_dl,
+                o2_capacity_ml_per_dl: crate::gas::content::o2_capacity_ml_per_dl(
+                    g.hemoglobin_g_dl,
+                ),
+                oxygenator: self.params.ecmo.as_ref().map_or(Default::default(), |e| {
+                    let p_dry = g.barometric_pressure_mmhg - crate::gas::PH2O_37C_MMHG;
+                    crate::devices::oxygenator::TransferSettings::new(
+                        crate::units::l_min_to_ml_s(e.sweep_l_min),
+                        c_o2_ml_per_dl(e.fdo2 * p_dry, g.hemoglobin_g_dl),
+                        e.fdo2,
+                        p_dry,
                     )
                 }),
-                p_dry_mmhg: g.barometric_pressure_mmhg - crate::gas::PH2O_37C_MMHG,
             }
         });
         self.kernel = k;

@@ -747,11 +747,15 @@ pub(crate) fn contents(model: &Model, y: &[f64], c: &mut [f64]) {
     };
     let n = model.nodes.len();
     let (co, cc) = c.split_at_mut(n);
-    for i in 0..n {
+    // Five slices of length `n` (slicing panics as indexing did): the zipped loop has no
+    // bounds checks and the compiler vectorises it, lane by lane the same operations.
+    let (cc, v) = (&mut cc[..n], &y[..n]);
+    let (m_o2, m_co2) = (&y[g.o2..g.o2 + n], &y[g.co2..g.co2 + n]);
+    for ((((o, k), &v), &mo), &mc) in co.iter_mut().zip(cc).zip(v).zip(m_o2).zip(m_co2) {
         // Volumes stay positive for validated parameters; the floor only guards the division.
-        let inv_v = 1.0 / y[i].max(1e-9);
-        co[i] = y[g.o2 + i] * inv_v;
-        cc[i] = y[g.co2 + i] * inv_v;
+        let inv_v = 1.0 / v.max(1e-9);
+        *o = mo * inv_v;
+        *k = mc * inv_v;
     }
 }
 
@@ -767,52 +771,70 @@ pub(crate) fn gas_derivative(model: &Model, q: &[f64], q_circuit: f64, c: &[f64]
     };
     let n = model.nodes.len();
     let (co, cc) = c.split_at(n);
-    dy[g.o2..g.acc + acc::COUNT].fill(0.0);
     let m = q.len();
     assert!(
         m == model.kernel.n_flows
             && g.exchange < m
             && co.len() == n
             && cc.len() == n
-            && dy.len() >= g.acc + acc::COUNT
+            && g.co2 == g.o2 + n
+            && g.acc == g.co2 + n
     );
+    // The O2 masses, the CO2 masses and the accumulators: three slices of lengths n, n and
+    // `acc::COUNT` (the layout asserted above), zeroed, then summed into.
+    let gas = &mut dy[g.o2..g.acc + acc::COUNT];
+    gas.fill(0.0);
+    let (dyo, rest) = gas.split_at_mut(n);
+    let (dyc, dya) = rest.split_at_mut(n);
+    let dya: &mut [f64; acc::COUNT] = dya.try_into().expect("asserted layout");
+    // SAFETY (every `get_unchecked` below): each compartment index the gas kernel holds (the
+    // lung exchange's and every other connection's ends, the tissue beds' compartments) and the
+    // circuit's drainage and return compartments are < n, validated with the parameters
+    // before the model compiles; `co`, `cc`, `dyo`, `dyc` have length n (asserted and split
+    // above); every flow index is < m, the flow count, asserted above.
+    //
     // The lungs: blood crossing the exchange connection leaves at the end-capillary content,
     // mixed with the shunted fraction; alveolar PCO2 from the CO2 balance of the alveolar gas.
     let (from, to) = g.exchange_ends;
     let f = q[g.exchange];
-    if f > 0.0 {
-        let (cin_o2, cin_co2) = (co[from], cc[from]);
-        let lung = lung_exchange(g, f, cin_o2, cin_co2);
-        let out_o2 = f * cin_o2 + lung.o2_uptake_ml_s;
-        let out_co2 = f * cin_co2 - lung.co2_output_ml_s;
-        dy[g.o2 + from] -= f * cin_o2;
-        dy[g.o2 + to] += out_o2;
-        dy[g.co2 + from] -= f * cin_co2;
-        dy[g.co2 + to] += out_co2;
-        dy[g.acc + acc::LUNG_O2] += lung.o2_uptake_ml_s;
-        dy[g.acc + acc::LUNG_CO2] -= lung.co2_output_ml_s;
-    } else {
-        // Backflow through the lungs carries the downstream content unchanged.
-        dy[g.o2 + from] -= f * co[to];
-        dy[g.o2 + to] += f * co[to];
-        dy[g.co2 + from] -= f * cc[to];
-        dy[g.co2 + to] += f * cc[to];
-    }
-    // Every other connection carries the upstream contents. Kernel indices are < n and the
-    // connection count (validated at compile) and the lengths are asserted above, so the loop
-    // can skip bounds checks.
-    // SAFETY: see the assertions above.
     unsafe {
-        for &(j, from, to) in &g.ends {
-            let f = *q.get_unchecked(j);
-            let up = if f >= 0.0 { from } else { to };
-            let (mo, mc) = (f * co.get_unchecked(up), f * cc.get_unchecked(up));
-            *dy.get_unchecked_mut(g.o2 + from) -= mo;
-            *dy.get_unchecked_mut(g.o2 + to) += mo;
-            *dy.get_unchecked_mut(g.co2 + from) -= mc;
-            *dy.get_unchecked_mut(g.co2 + to) += mc;
+        if f > 0.0 {
+            let (cin_o2, cin_co2) = (*co.get_unchecked(from), *cc.get_unchecked(from));
+            let lung = lung_exchange(g, f, cin_o2, cin_co2);
+            let out_o2 = f * cin_o2 + lung.o2_uptake_ml_s;
+            let out_co2 = f * cin_co2 - lung.co2_output_ml_s;
+            *dyo.get_unchecked_mut(from) -= f * cin_o2;
+            *dyo.get_unchecked_mut(to) += out_o2;
+            *dyc.get_unchecked_mut(from) -= f * cin_co2;
+            *dyc.get_unchecked_mut(to) += out_co2;
+            dya[acc::LUNG_O2] += lung.o2_uptake_ml_s;
+            dya[acc::LUNG_CO2] -= lung.co2_output_ml_s;
+        } else {
+            // Backflow through the lungs carries the downstream content unchanged.
+            let (c_o2, c_co2) = (*co.get_unchecked(to), *cc.get_unchecked(to));
+            *dyo.get_unchecked_mut(from) -= f * c_o2;
+            *dyo.get_unchecked_mut(to) += f * c_o2;
+            *dyc.get_unchecked_mut(from) -= f * c_co2;
+            *dyc.get_unchecked_mut(to) += f * c_co2;
         }
     }
+    // Every other connection carries the upstream contents, in the kernel's order (two per
+    // pass: the same operations in the same order, half the loop overhead).
+    let mut carry = |&(j, from, to): &(usize, usize, usize)| unsafe {
+        let f = *q.get_unchecked(j);
+        let up = if f >= 0.0 { from } else { to };
+        let (mo, mc) = (f * co.get_unchecked(up), f * cc.get_unchecked(up));
+        *dyo.get_unchecked_mut(from) -= mo;
+        *dyo.get_unchecked_mut(to) += mo;
+        *dyc.get_unchecked_mut(from) -= mc;
+        *dyc.get_unchecked_mut(to) += mc;
+    };
+    let mut pairs = g.ends.chunks_exact(2);
+    for pair in &mut pairs {
+        carry(&pair[0]);
+        carry(&pair[1]);
+    }
+    pairs.remainder().iter().for_each(&mut carry);
     if let Some((circuit, _)) = &model.kernel.circuit {
         let f = q_circuit;
         if f != 0.0 {
@@ -822,33 +844,39 @@ pub(crate) fn gas_derivative(model: &Model, q: &[f64], q_circuit: f64, c: &[f64]
                 (circuit.return_to, circuit.drain_from)
             };
             let af = f.abs();
-            let pco2_in = crate::gas::pco2_from_c_co2_mmhg(100.0 * cc[src]);
-            let (out_o2_dl, pco2_out) = circuit.oxygenator.transfer_with_equilibrium(
-                af,
-                crate::units::l_min_to_ml_s(circuit.sweep_l_min),
-                g.c_eq_oxygenator_o2,
-                circuit.fdo2,
-                100.0 * co[src],
-                pco2_in,
-                g.p_dry_mmhg,
-            );
+            let (c_o2, c_co2) = unsafe { (*co.get_unchecked(src), *cc.get_unchecked(src)) };
+            // Clamped to [0, 200] mmHg and never NaN, as the transfer requires.
+            let pco2_in = crate::gas::pco2_from_c_co2_mmhg(100.0 * c_co2);
+            let (out_o2_dl, pco2_out) =
+                circuit
+                    .oxygenator
+                    .transfer_with_settings(af, &g.oxygenator, 100.0 * c_o2, pco2_in);
             let out_o2 = out_o2_dl / 100.0;
             let out_co2 = crate::gas::c_co2_ml_per_dl(pco2_out) / 100.0;
-            dy[g.o2 + src] -= af * co[src];
-            dy[g.o2 + dst] += af * out_o2;
-            dy[g.co2 + src] -= af * cc[src];
-            dy[g.co2 + dst] += af * out_co2;
-            dy[g.acc + acc::OXYGENATOR_O2] += af * (out_o2 - co[src]);
-            dy[g.acc + acc::OXYGENATOR_CO2] += af * (out_co2 - cc[src]);
+            unsafe {
+                *dyo.get_unchecked_mut(src) -= af * c_o2;
+                *dyo.get_unchecked_mut(dst) += af * out_o2;
+                *dyc.get_unchecked_mut(src) -= af * c_co2;
+                *dyc.get_unchecked_mut(dst) += af * out_co2;
+            }
+            dya[acc::OXYGENATOR_O2] += af * (out_o2 - c_o2);
+            dya[acc::OXYGENATOR_CO2] += af * (out_co2 - c_co2);
         }
     }
+    // The two tissue accumulators are touched by nothing else, so they are summed in
+    // registers, in the same order, from their current values.
+    let (mut consumed, mut produced) = (dya[acc::CONSUMED_O2], dya[acc::PRODUCED_CO2]);
     for &(k, vo2) in &g.consumers {
-        let r = consumption_ml_s(vo2, co[k]);
-        dy[g.o2 + k] -= r;
-        dy[g.co2 + k] += g.rq * r;
-        dy[g.acc + acc::CONSUMED_O2] += r;
-        dy[g.acc + acc::PRODUCED_CO2] += g.rq * r;
+        unsafe {
+            let r = consumption_ml_s(vo2, *co.get_unchecked(k));
+            *dyo.get_unchecked_mut(k) -= r;
+            *dyc.get_unchecked_mut(k) += g.rq * r;
+            consumed += r;
+            produced += g.rq * r;
+        }
     }
+    dya[acc::CONSUMED_O2] = consumed;
+    dya[acc::PRODUCED_CO2] = produced;
 }
 
 /// Supply-limited O2 consumption of a tissue bed, mL/s: `VO2·c/(c + K)` (see
@@ -910,7 +938,8 @@ pub(crate) fn lung_exchange(
     let den = kb + g.vent_co2_ml_s_mmhg;
     let pa = if den > 1e-15 { kb * pv / den } else { pv };
     let pao2 = (g.pio2_mmhg - pa / g.rq).max(0.0);
-    let c_cap_o2 = crate::gas::c_o2_ml_per_dl(pao2, g.hb_g_dl) / 100.0;
+    let c_cap_o2 =
+        crate::gas::content::c_o2_with_capacity_ml_per_dl(pao2, g.o2_capacity_ml_per_dl) / 100.0;
     LungExchange {
         alveolar_pco2_mmhg: pa,
         alveolar_po2_mmhg: pao2,

@@ -358,45 +358,47 @@ impl Oxygenator {
         pco2_in_mmhg: f64,
         p_dry_mmhg: f64,
     ) -> (f64, f64) {
-        let q = q_ml_s.max(0.0);
-        let v = sweep_ml_s.max(0.0);
-        if q <= 1e-12 {
-            // No blood through the membrane: nothing to exchange.
-            let c = if c_o2_in_ml_per_dl.is_nan() {
-                0.0
-            } else {
-                c_o2_in_ml_per_dl
-            };
-            let p = if pco2_in_mmhg.is_nan() {
-                0.0
-            } else {
-                pco2_in_mmhg.clamp(0.0, 200.0)
-            };
-            return (c, p);
-        }
-        let eps = effectiveness(self.k_o2_ml_s, q);
-        let c_in = if c_o2_in_ml_per_dl.is_nan() {
-            0.0
-        } else {
-            c_o2_in_ml_per_dl
-        };
-        // Blood-side uptake per dL, capped by the O2 the sweep brings (100·V·FdO2/Q mL/dL).
-        let rise = (eps * (c_eq_o2_ml_per_dl - c_in)).min(100.0 * v * fdo2 / q);
-        let c_out = c_in + rise;
-        // CO2: counter-current exchanger, gas entering free of CO2.
         let p_in = if pco2_in_mmhg.is_nan() {
             0.0
         } else {
             pco2_in_mmhg.clamp(0.0, 200.0)
         };
+        let settings = TransferSettings::new(sweep_ml_s, c_eq_o2_ml_per_dl, fdo2, p_dry_mmhg);
+        self.transfer_with_settings(q_ml_s, &settings, c_o2_in_ml_per_dl, p_in)
+    }
+
+    /// [`Oxygenator::transfer_with_equilibrium`] with its setting-only terms precomputed
+    /// ([`TransferSettings`], built once per model by the integrator) and an inlet PCO2 that
+    /// is already clamped to `[0, 200]` mmHg (not NaN). The same operations in the same order,
+    /// so the same bits.
+    #[inline]
+    pub(crate) fn transfer_with_settings(
+        &self,
+        q_ml_s: f64,
+        settings: &TransferSettings,
+        c_o2_in_ml_per_dl: f64,
+        pco2_in_clamped_mmhg: f64,
+    ) -> (f64, f64) {
+        let q = q_ml_s.max(0.0);
+        let p_in = pco2_in_clamped_mmhg;
+        let c_in = if c_o2_in_ml_per_dl.is_nan() {
+            0.0
+        } else {
+            c_o2_in_ml_per_dl
+        };
+        if q <= 1e-12 {
+            // No blood through the membrane: nothing to exchange.
+            return (c_in, p_in);
+        }
+        let eps = effectiveness(self.k_o2_ml_s, q);
+        // Blood-side uptake per dL, capped by the O2 the sweep brings (100·V·FdO2/Q mL/dL).
+        let rise = (eps * (settings.c_eq_o2_ml_per_dl - c_in)).min(settings.o2_supply / q);
+        let c_out = c_in + rise;
+        // CO2: counter-current exchanger, gas entering free of CO2.
         let beta = CO2_CONTENT_SLOPE_ML_PER_DL_MMHG / 100.0; // mL CO2 / mL blood / mmHg
         let cb = q * beta;
-        let cg = if p_dry_mmhg > 0.0 {
-            v / p_dry_mmhg
-        } else {
-            0.0
-        };
-        let removal_per_mmhg = counterflow_conductance(self.ua_co2_coeff * q.sqrt(), cb, cg);
+        let removal_per_mmhg =
+            counterflow_conductance(self.ua_co2_coeff * q.sqrt(), cb, settings.cg_ml_s_mmhg);
         let p_out = p_in * (1.0 - removal_per_mmhg / cb);
         (c_out, p_out.max(0.0))
     }
@@ -450,6 +452,39 @@ impl Oxygenator {
     ) -> OxygenatorOutlet {
         let c_in = inlet_content_from_so2(so2_in, hb_g_dl);
         self.outlet(q_ml_s, sweep_ml_s, fdo2, hb_g_dl, c_in, pco2_in_mmhg, 760.0)
+    }
+}
+
+/// The terms of [`Oxygenator::transfer_with_equilibrium`] that depend on the settings alone
+/// (sweep, FdO2, the equilibrium content, the dry-gas pressure), not on the blood flow or the
+/// inlet: the integrator computes them when the model is compiled, i.e. again after every
+/// parameter change (sweep, FdO2, Hb, Pb), instead of once per step.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct TransferSettings {
+    /// O2 content in equilibrium with the sweep gas, mL/dL.
+    pub(crate) c_eq_o2_ml_per_dl: f64,
+    /// `100·V·FdO2` (V the sweep floored at 0, mL/s): the cap on the uptake per dL is this
+    /// over the blood flow.
+    pub(crate) o2_supply: f64,
+    /// Gas-side CO2 capacity rate `V/(Pb − PH2O)`, mL/s/mmHg (0 for a non-positive dry-gas
+    /// pressure).
+    pub(crate) cg_ml_s_mmhg: f64,
+}
+
+impl TransferSettings {
+    /// The settings' terms for a sweep `sweep_ml_s` (mL/s), the equilibrium content
+    /// `c_eq_o2_ml_per_dl`, `fdo2` and the dry-gas pressure `p_dry_mmhg`.
+    pub(crate) fn new(sweep_ml_s: f64, c_eq_o2_ml_per_dl: f64, fdo2: f64, p_dry_mmhg: f64) -> Self {
+        let v = sweep_ml_s.max(0.0);
+        TransferSettings {
+            c_eq_o2_ml_per_dl,
+            o2_supply: 100.0 * v * fdo2,
+            cg_ml_s_mmhg: if p_dry_mmhg > 0.0 {
+                v / p_dry_mmhg
+            } else {
+                0.0
+            },
+        }
     }
 }
 

@@ -40,9 +40,22 @@ const MAX_ITER: usize = 60;
 /// Total: PO2 clamped to `[0, 5000]`, Hb clamped to `[0, 30]` g/dL.
 #[inline]
 pub fn c_o2_ml_per_dl(po2_mmhg: f64, hb_g_dl: f64) -> f64 {
+    c_o2_with_capacity_ml_per_dl(po2_mmhg, o2_capacity_ml_per_dl(hb_g_dl))
+}
+
+/// The O2 binding capacity `1.34·Hb` (mL O2/dL) of [`c_o2_ml_per_dl`], Hb clamped to
+/// `[0, 30]` g/dL: it depends on Hb alone, so the integrator computes it once per model.
+#[inline]
+pub(crate) fn o2_capacity_ml_per_dl(hb_g_dl: f64) -> f64 {
+    O2_BINDING_ML_PER_G * clamp_or(hb_g_dl, 0.0, 30.0, 0.0)
+}
+
+/// [`c_o2_ml_per_dl`] for a binding capacity from [`o2_capacity_ml_per_dl`]: the same
+/// operations in the same order.
+#[inline]
+pub(crate) fn c_o2_with_capacity_ml_per_dl(po2_mmhg: f64, capacity_ml_per_dl: f64) -> f64 {
     let p = clamp_or(po2_mmhg, 0.0, PO2_CLAMP_MAX_MMHG, 0.0);
-    let hb = clamp_or(hb_g_dl, 0.0, 30.0, 0.0);
-    O2_BINDING_ML_PER_G * hb * so2_severinghaus(p) + O2_SOLUBILITY_ML_PER_DL_MMHG * p
+    capacity_ml_per_dl * so2_severinghaus(p) + O2_SOLUBILITY_ML_PER_DL_MMHG * p
 }
 
 /// O2 content (mL O2/dL) from a known saturation (fraction) and PO2 (mmHg):
