@@ -370,11 +370,23 @@ struct Plan {
     circuit: Option<CircuitPlan>,
     /// Each flow-carrying unloading device's channel and flow slot, in device order.
     devices: Vec<(usize, Option<usize>)>,
-    /// The channels [`Plan::extra_channels`] writes (the others stay 0 in every sample).
+    /// The channels [`Plan::sample`] writes (the others stay 0 in every sample).
     filled: [bool; EXTRA],
     /// The channels integrated from the step-mean flows (the aortic segments): (channel,
     /// connection).
     mean_flow: Vec<(usize, usize)>,
+    /// One past the highest compartment, connection, flow slot (devices) and state index
+    /// the plan reads: the bounds `sample` checks once per step before its unchecked reads.
+    bounds: Bounds,
+}
+
+/// See [`Plan::bounds`].
+#[derive(Clone, Copy, Debug, Default)]
+struct Bounds {
+    compartments: usize,
+    connections: usize,
+    flow_slots: usize,
+    state: usize,
 }
 
 impl Plan {
@@ -394,6 +406,7 @@ impl Plan {
             devices: Vec::new(),
             filled: [false; EXTRA],
             mean_flow: Vec::new(),
+            bounds: Bounds::default(),
         };
         plan.resolve(model);
         plan
@@ -442,6 +455,7 @@ impl Plan {
             self.mean_flow
                 .push((ch::Q_BRACHIO, a.brachiocephalic_connection));
         }
+        self.bounds = self.bounds();
         let filled = &mut self.filled;
         *filled = [false; EXTRA];
         if self.has_extra {
@@ -482,22 +496,101 @@ impl Plan {
         }
     }
 
+    /// The bounds of every index the plan holds (see [`Plan::bounds`]).
+    fn bounds(&self) -> Bounds {
+        let s = &self.sites;
+        let mut b = Bounds::default();
+        let mut compartment = |i: usize| b.compartments = b.compartments.max(i + 1);
+        for i in [
+            s.right_radial,
+            s.femoral,
+            s.aortic_root,
+            s.pulmonary_artery,
+            s.lv,
+            s.rv,
+            s.ra,
+            s.la,
+        ] {
+            compartment(i);
+        }
+        for &(_, from) in &self.beds {
+            compartment(from);
+        }
+        if let Some(c) = &self.circuit {
+            compartment(c.drain_from);
+            compartment(c.return_to);
+        }
+        let mut connection = |j: usize| b.connections = b.connections.max(j + 1);
+        for j in [
+            s.aortic_valve,
+            s.mitral_valve,
+            s.tricuspid_valve,
+            s.pulmonary_valve,
+        ] {
+            connection(j);
+        }
+        for &(j, _) in &self.beds {
+            connection(j);
+        }
+        for &(_, j) in &self.mean_flow {
+            connection(j);
+        }
+        for &(_, slot) in &self.devices {
+            b.flow_slots = b.flow_slots.max(slot.map_or(0, |k| k + 1));
+        }
+        if let Some(i) = self.circuit.and_then(|c| c.flow) {
+            b.state = i + 1;
+        }
+        b
+    }
+
     /// Writes the step-end sample of `state` into `out` (in place: no sample is built and
-    /// copied per step).
+    /// copied per step): the pressures, volumes and valve flows, and the ECMO, device and
+    /// gas channels that the model fills (the channels in `filled`; the others are left as
+    /// they are).
+    ///
+    /// Each value is computed by the same operations, in the same order, as the accessors
+    /// of [`State`] compute it (`o2_content_ml_per_dl` is `100 · c[i]`, `co2_content_ml_per_dl`
+    /// `100 · c[n + i]`, ...), reading the state's slices without bounds checks.
     fn sample(&self, model: &Model, state: &State, out: &mut Sample) {
         let s = &self.sites;
+        let b = &self.bounds;
         let p = state.pressures_mmhg();
         let v = state.volumes_ml();
         let q = state.flows_ml_s();
+        let q_all: &[f64] = &state.cache.q;
+        let c: &[f64] = &state.cache.c;
+        let y = state.vector();
+        let n = p.len();
+        // Every index the plan holds is below its bound (`Plan::bounds`, computed from the
+        // same indices); checking the slices' lengths against the bounds once here makes the
+        // unchecked reads below sound, whatever state and model are passed. (A state of the
+        // plan's model always passes: its slices are as long as the model's compartments,
+        // connections, flows and state.)
+        assert!(
+            p.len() >= b.compartments
+                && v.len() >= b.compartments
+                && q.len() >= b.connections
+                && q_all.len() >= b.flow_slots
+                && c.len() >= n + b.compartments
+                && y.len() >= b.state
+        );
+        // SAFETY (all five): the assertion above; `i` is a compartment, `j` a connection,
+        // `k` a flow slot and `y_i` a state index of this plan.
+        let p_at = |i: usize| unsafe { *p.get_unchecked(i) };
+        let v_at = |i: usize| unsafe { *v.get_unchecked(i) };
+        let q_at = |j: usize| unsafe { *q.get_unchecked(j) };
+        let o2 = |i: usize| 100.0 * unsafe { *c.get_unchecked(i) };
+        let co2 = |i: usize| 100.0 * unsafe { *c.get_unchecked(n + i) };
         out.p = [
-            p[s.right_radial],
-            p[s.femoral],
-            p[s.aortic_root],
-            p[s.pulmonary_artery],
-            p[s.lv],
-            p[s.rv],
-            p[s.ra],
-            p[s.la],
+            p_at(s.right_radial),
+            p_at(s.femoral),
+            p_at(s.aortic_root),
+            p_at(s.pulmonary_artery),
+            p_at(s.lv),
+            p_at(s.rv),
+            p_at(s.ra),
+            p_at(s.la),
         ];
         out.balloon = if self.n_iabp == 0 {
             0.0
@@ -506,47 +599,41 @@ impl Plan {
                 .map(|b| state.balloon_inflation(model, b))
                 .sum()
         };
-        out.lv_v = v[s.lv];
-        out.rv_v = v[s.rv];
-        out.q_av = q[s.aortic_valve];
-        out.q_mv = q[s.mitral_valve];
-        out.q_tv = q[s.tricuspid_valve];
-        out.p_drained = self.circuit.map_or(f64::INFINITY, |c| p[c.drain_from]);
-        self.extra_channels(state, &mut out.extra);
-    }
-
-    /// Writes the ECMO, device and gas channels of `state` that the model fills into `e`
-    /// (the channels in `filled`; the others are left as they are).
-    fn extra_channels(&self, state: &State, e: &mut [f64; EXTRA]) {
+        out.lv_v = v_at(s.lv);
+        out.rv_v = v_at(s.rv);
+        out.q_av = q_at(s.aortic_valve);
+        out.q_mv = q_at(s.mitral_valve);
+        out.q_tv = q_at(s.tricuspid_valve);
+        out.p_drained = self.circuit.map_or(f64::INFINITY, |c| p_at(c.drain_from));
         if !self.has_extra {
             return;
         }
-        let s = &self.sites;
-        e[ch::C_RADIAL] = state.o2_content_ml_per_dl(s.right_radial);
-        e[ch::C_ROOT] = state.o2_content_ml_per_dl(s.aortic_root);
-        e[ch::C_FEMORAL] = state.o2_content_ml_per_dl(s.femoral);
-        e[ch::C_PA] = state.o2_content_ml_per_dl(s.pulmonary_artery);
-        let flow = |c: &CircuitPlan| c.flow.map_or(0.0, |i| state.vector()[i]);
+        let e = &mut out.extra;
+        e[ch::C_RADIAL] = o2(s.right_radial);
+        e[ch::C_ROOT] = o2(s.aortic_root);
+        e[ch::C_FEMORAL] = o2(s.femoral);
+        e[ch::C_PA] = o2(s.pulmonary_artery);
+        // SAFETY: the assertion above (`y_i` is the circuit's flow state).
+        let flow = |c: &CircuitPlan| c.flow.map_or(0.0, |y_i| unsafe { *y.get_unchecked(y_i) });
         if self.gas {
-            let q = state.flows_ml_s();
-            e[ch::CO2_RADIAL] = state.co2_content_ml_per_dl(s.right_radial);
-            e[ch::CO2_FEMORAL] = state.co2_content_ml_per_dl(s.femoral);
-            e[ch::CO2_PA] = state.co2_content_ml_per_dl(s.pulmonary_artery);
+            e[ch::CO2_RADIAL] = co2(s.right_radial);
+            e[ch::CO2_FEMORAL] = co2(s.femoral);
+            e[ch::CO2_PA] = co2(s.pulmonary_artery);
             let mut do2 = 0.0;
             for &(j, from) in &self.beds {
                 // O2 reaches the tissues only with forward bed flow, from the artery upstream.
-                let f = q[j];
+                let f = q_at(j);
                 if f > 0.0 {
-                    do2 += f * state.o2_content_ml_per_dl(from);
+                    do2 += f * o2(from);
                 }
             }
             e[ch::DO2] = do2 / 100.0;
-            let q_rv = q[s.pulmonary_valve].max(0.0);
-            e[ch::MV_O2_FLUX] = q_rv * state.o2_content_ml_per_dl(s.rv);
+            let q_rv = q_at(s.pulmonary_valve).max(0.0);
+            e[ch::MV_O2_FLUX] = q_rv * o2(s.rv);
             e[ch::MV_FLOW] = q_rv;
             if let Some(c) = &self.circuit {
                 let f = flow(c).max(0.0);
-                e[ch::MV_O2_FLUX] += f * state.o2_content_ml_per_dl(c.drain_from);
+                e[ch::MV_O2_FLUX] += f * o2(c.drain_from);
                 e[ch::MV_FLOW] += f;
             }
         }
@@ -555,7 +642,8 @@ impl Plan {
                 e[c] = 0.0;
             }
             for &(c, slot) in &self.devices {
-                e[c] += slot.map_or(0.0, |s| state.cache.q[s]);
+                // SAFETY: the assertion above (`k` is a device's flow slot).
+                e[c] += slot.map_or(0.0, |k| unsafe { *q_all.get_unchecked(k) });
             }
         }
         if let Some(c) = &self.circuit {
@@ -566,10 +654,7 @@ impl Plan {
             e[ch::DRAINAGE] = cp.drainage_mmhg;
             e[ch::PRE] = cp.pre_oxygenator_mmhg;
             e[ch::POST] = cp.post_oxygenator_mmhg;
-            e[ch::SUCTION] = if c
-                .drainage_limit
-                .suction_alarm(state.pressures_mmhg()[c.drain_from])
-            {
+            e[ch::SUCTION] = if c.drainage_limit.suction_alarm(p_at(c.drain_from)) {
                 1.0
             } else {
                 0.0
@@ -579,8 +664,8 @@ impl Plan {
                 // computed once per beat from the beat means (the circuit flow is nearly
                 // steady).
                 let src = if f >= 0.0 { c.drain_from } else { c.return_to };
-                e[ch::C_POST_OXY] = state.o2_content_ml_per_dl(src);
-                e[ch::PCO2_POST_OXY] = state.co2_content_ml_per_dl(src);
+                e[ch::C_POST_OXY] = o2(src);
+                e[ch::PCO2_POST_OXY] = co2(src);
             }
         }
     }
