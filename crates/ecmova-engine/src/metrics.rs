@@ -685,6 +685,19 @@ pub struct BeatRecorder {
     plan: Plan,
 }
 
+/// The peaks of a sample taken with a balloon inflated (a function of its own, out of line,
+/// so that the common deflated case stays one vectorized loop).
+#[cold]
+#[inline(never)]
+fn peaks_inflated(a: &mut Acc, s: &Sample) {
+    for i in 0..3 {
+        a.max_inflated[i] = a.max_inflated[i].max(s.p[i]);
+    }
+    for i in 3..SITES {
+        a.max[i] = a.max[i].max(s.p[i]);
+    }
+}
+
 /// Adds a sample to the per-beat extremes and end-diastolic readings.
 fn point(a: &mut Acc, s: &Sample) {
     for i in 0..SITES {
@@ -693,12 +706,7 @@ fn point(a: &mut Acc, s: &Sample) {
     // The arterial peaks (radial, femoral, root) count only with the balloon deflated: an
     // inflated balloon's peak is the augmented diastolic pressure.
     if s.balloon > 0.0 {
-        for i in 0..3 {
-            a.max_inflated[i] = a.max_inflated[i].max(s.p[i]);
-        }
-        for i in 3..SITES {
-            a.max[i] = a.max[i].max(s.p[i]);
-        }
+        peaks_inflated(a, s);
     } else {
         for i in 0..SITES {
             a.max[i] = a.max[i].max(s.p[i]);
