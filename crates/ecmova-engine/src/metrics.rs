@@ -223,34 +223,42 @@ beat_metrics! {
 const SITES: usize = 8;
 /// Time-averaged ECMO and gas channels, in this order.
 const EXTRA: usize = 26;
+/// The channels, ordered so that the contents, gases and circuit come first (the first
+/// [`ch::DEVICES`]), the unloading devices' flows next, and the aortic segments (integrated
+/// from the step-mean flows, never sampled) last: the per-step trapezoids run over fixed
+/// ranges, the devices' only for a model with a device.
 mod ch {
-    pub const Q_ECMO: usize = 0;
-    pub const HEAD: usize = 1;
-    pub const DRAINAGE: usize = 2;
-    pub const PRE: usize = 3;
-    pub const POST: usize = 4;
-    pub const C_RADIAL: usize = 5;
-    pub const C_ROOT: usize = 6;
-    pub const C_FEMORAL: usize = 7;
-    pub const C_PA: usize = 8;
+    pub const C_RADIAL: usize = 0;
+    pub const C_ROOT: usize = 1;
+    pub const C_FEMORAL: usize = 2;
+    pub const C_PA: usize = 3;
+    /// CO2 contents at the right radial artery, the femoral artery and the pulmonary artery.
+    pub const CO2_RADIAL: usize = 4;
+    pub const CO2_FEMORAL: usize = 5;
+    pub const CO2_PA: usize = 6;
+    pub const DO2: usize = 7;
+    /// Mixed venous O2 flux (mL/s × mL/dL) and the flow carrying it, mL/s (`svo2_percent`).
+    pub const MV_O2_FLUX: usize = 8;
+    pub const MV_FLOW: usize = 9;
+    pub const Q_ECMO: usize = 10;
+    pub const HEAD: usize = 11;
+    pub const DRAINAGE: usize = 12;
+    pub const PRE: usize = 13;
+    pub const POST: usize = 14;
+    pub const SUCTION: usize = 15;
     /// Oxygenator inlet O2 content (the outlet follows at the end of the beat).
-    pub const C_POST_OXY: usize = 9;
+    pub const C_POST_OXY: usize = 16;
     /// Oxygenator inlet CO2 content.
-    pub const PCO2_POST_OXY: usize = 10;
-    pub const DO2: usize = 11;
-    pub const Q_AORTA: usize = 12; // 12..=15: ascending, arch, descending, iliac
-    pub const Q_BRACHIO: usize = 16;
-    pub const SUCTION: usize = 17;
+    pub const PCO2_POST_OXY: usize = 17;
+    /// The first device channel (the channels before it are the contents, gases, circuit).
+    pub const DEVICES: usize = 18;
     pub const IMPELLA: usize = 18;
     pub const VENT: usize = 19;
     pub const SEPTOSTOMY: usize = 20;
-    /// CO2 contents at the right radial artery, the femoral artery and the pulmonary artery.
-    pub const CO2_RADIAL: usize = 21;
-    pub const CO2_FEMORAL: usize = 22;
-    pub const CO2_PA: usize = 23;
-    /// Mixed venous O2 flux (mL/s × mL/dL) and the flow carrying it, mL/s (`svo2_percent`).
-    pub const MV_O2_FLUX: usize = 24;
-    pub const MV_FLOW: usize = 25;
+    /// One past the last device channel (the aortic segments follow).
+    pub const DEVICES_END: usize = 21;
+    pub const Q_AORTA: usize = 21; // 21..=24: ascending, arch, descending, iliac
+    pub const Q_BRACHIO: usize = 25;
 }
 
 #[derive(Clone, Debug)]
@@ -742,23 +750,28 @@ fn point(a: &mut Acc, s: &Sample) {
 }
 
 /// Adds the step from `prev` to `s` (`dt` long) to the trapezoids of the pressures and
-/// the extra channels, and to the LV stroke work.
+/// the sampled extra channels (the devices' only if `devices`), and to the LV stroke work.
 ///
 /// A function of its own so that the compiler knows the accumulators and the two samples
 /// do not overlap and vectorizes the channel loops (elementwise: each channel's operations
 /// and their order are those of the scalar loop).
 #[inline]
-fn trapezoids(a: &mut Acc, prev: &Sample, s: &Sample, dt: f64) {
+fn trapezoids(a: &mut Acc, prev: &Sample, s: &Sample, dt: f64, devices: bool) {
     for i in 0..SITES {
         a.integral[i] += 0.5 * (prev.p[i] + s.p[i]) * dt;
     }
     a.lv_work -= 0.5 * (prev.p[4] + s.p[4]) * (s.lv_v - prev.lv_v);
-    // Every channel at once (no per-channel branch): a channel the model does not fill, and
-    // an aortic segment's (integrated from the step-mean flows, in `record`), is 0 in both
+    // Fixed ranges (no per-channel branch): a channel the model does not fill is 0 in both
     // samples and adds exactly +0 (an accumulator that starts at +0 never becomes -0, so
-    // adding +0 leaves it bit for bit).
-    for i in 0..EXTRA {
+    // adding +0 leaves it bit for bit), so it may be added or left out alike; the aortic
+    // segments (integrated from the step-mean flows, in `record`) are left out.
+    for i in 0..ch::DEVICES {
         a.extra[i] += 0.5 * (prev.extra[i] + s.extra[i]) * dt;
+    }
+    if devices {
+        for i in ch::DEVICES..ch::DEVICES_END {
+            a.extra[i] += 0.5 * (prev.extra[i] + s.extra[i]) * dt;
+        }
     }
 }
 
@@ -805,7 +818,7 @@ impl BeatRecorder {
         let dt = state.time_s() - self.prev_t;
         self.prev_t = state.time_s();
         let a = &mut self.acc;
-        trapezoids(a, prev, s, dt);
+        trapezoids(a, prev, s, dt, !self.plan.devices.is_empty());
         // Flows through the valves and aortic segments: the step's mean flows, the volume
         // the integrator moved (exact at any step; the step-end flow of a long step through
         // an open valve is a poor sample of it).
