@@ -560,6 +560,7 @@ impl Plan {
     /// Each value is computed by the same operations, in the same order, as the accessors
     /// of [`State`] compute it (`o2_content_ml_per_dl` is `100 · c[i]`, `co2_content_ml_per_dl`
     /// `100 · c[n + i]`, ...), reading the state's slices without bounds checks.
+    #[inline(always)]
     fn sample(&self, model: &Model, state: &State, out: &mut Sample) {
         let s = &self.sites;
         let b = &self.bounds;
@@ -707,6 +708,7 @@ fn peaks_inflated(a: &mut Acc, s: &Sample) {
 }
 
 /// Adds a sample to the per-beat extremes and end-diastolic readings.
+#[inline(always)]
 fn point(a: &mut Acc, s: &Sample) {
     for i in 0..SITES {
         a.min[i] = a.min[i].min(s.p[i]);
@@ -824,10 +826,15 @@ impl BeatRecorder {
         // an open valve is a poor sample of it).
         let sites = &self.plan.sites;
         let mean = state.mean_flows_ml_s();
-        a.av_volume += mean[sites.aortic_valve] * dt;
-        a.pv_volume += mean[sites.pulmonary_valve] * dt;
+        // Every connection the plan holds is below `bounds.connections` (`Plan::bounds`):
+        // checked once here, the reads below need no bounds checks.
+        assert!(mean.len() >= self.plan.bounds.connections);
+        // SAFETY: the assertion above; `j` is a connection of the plan.
+        let mean_at = |j: usize| unsafe { *mean.get_unchecked(j) };
+        a.av_volume += mean_at(sites.aortic_valve) * dt;
+        a.pv_volume += mean_at(sites.pulmonary_valve) * dt;
         for &(i, j) in &self.plan.mean_flow {
-            a.extra[i] += mean[j] * dt;
+            a.extra[i] += mean_at(j) * dt;
         }
         a.duration += dt;
         point(a, s);
