@@ -1197,3 +1197,98 @@ pub fn mixing_zone<'a>(params: &'a crate::CirculationParams, m: &BeatMetrics) ->
     }
     name(e.return_to)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::devices::{CentrifugalPump, Oxygenator};
+    use crate::{presets, step, Cannulation, EcmoCircuit, IntegrationParams};
+
+    /// Acute-MI shock on femoro-femoral VA-ECMO, the drainage alarm threshold at its lowest.
+    fn shock_on_ecmo() -> Model {
+        let mut p = presets::by_name("cardiogenic-shock-ami").unwrap();
+        let anatomy = p.anatomy.clone().unwrap();
+        let (drain, ret) = anatomy.cannulation_sites(Cannulation::FemoroFemoral, p.sites.ra);
+        let mut e = EcmoCircuit::new(
+            Cannulation::FemoroFemoral,
+            drain,
+            ret,
+            CentrifugalPump::rotaflow(),
+            3000.0,
+            25.0,
+            17.0,
+            Oxygenator::by_name("quadrox-id").unwrap(),
+        )
+        .unwrap();
+        e.drainage_limit.alarm_threshold_mmhg = -20.0;
+        p.ecmo = Some(e);
+        Model::new(p, IntegrationParams::default()).unwrap()
+    }
+
+    /// The recorder resolves its per-model lookups once (site indices, the circuit's
+    /// drainage limit, ...): a parameter update must still reach it at the next step, as it
+    /// did when the recorder read the parameters every step. The drainage alarm threshold is
+    /// the allowed range's ends, -20 then 30 mmHg (`VenousDrainageLimit::validate`): a
+    /// drained central vein never falls below -20 mmHg, and on ECMO it stays below 30 mmHg
+    /// (central venous pressure in cardiogenic shock is ~10-20 mmHg and the circuit lowers
+    /// it), so the suction fraction must go from none of the beat to (nearly) all of it.
+    #[test]
+    fn a_parameter_update_reaches_the_recorder() {
+        let mut model = shock_on_ecmo();
+        let mut state = State::new(&model);
+        let mut rec = BeatRecorder::new(&model, &state);
+        let mut beats = Vec::new();
+        while beats.len() < 3 {
+            step(&model, &mut state);
+            beats.extend(rec.record(&model, &state));
+        }
+        let before = beats.last().unwrap().drainage_suction_fraction;
+        model
+            .update(|p| {
+                p.ecmo.as_mut().unwrap().drainage_limit.alarm_threshold_mmhg = 30.0;
+            })
+            .unwrap();
+        // The first beat after the update mixes both thresholds; the next is all at 30 mmHg.
+        while beats.len() < 5 {
+            step(&model, &mut state);
+            beats.extend(rec.record(&model, &state));
+        }
+        let after = beats.last().unwrap();
+        assert_eq!(before, 0.0, "alarm below -20 mmHg: {before}");
+        assert!(
+            after.drainage_suction_fraction > 0.99,
+            "alarm below 30 mmHg: {} (drained vein min {} mmHg)",
+            after.drainage_suction_fraction,
+            after.drained_vein_pressure_min_mmhg
+        );
+    }
+
+    /// The recorder keys its lookups on the model's address and generation: fed a clone of
+    /// its model (another address) every other step, it must give the metrics, bit for bit,
+    /// that it gives fed the model itself.
+    #[test]
+    fn a_recorder_fed_a_clone_of_its_model_records_the_same() {
+        let model = shock_on_ecmo();
+        let clone = model.clone();
+        let mut state = State::new(&model);
+        let mut a = BeatRecorder::new(&model, &state);
+        let mut b = BeatRecorder::new(&clone, &state);
+        let (mut beats_a, mut beats_b) = (Vec::new(), Vec::new());
+        let mut n = 0u64;
+        while beats_a.len() < 2 {
+            step(&model, &mut state);
+            beats_a.extend(a.record(&model, &state));
+            let m = if n % 2 == 0 { &model } else { &clone };
+            beats_b.extend(b.record(m, &state));
+            n += 1;
+        }
+        let bits = |b: &[BeatMetrics]| -> Vec<u64> {
+            b.iter()
+                .flat_map(|m| m.named_values())
+                .map(|(_, v)| v.to_bits())
+                .collect()
+        };
+        assert_eq!(bits(&beats_a), bits(&beats_b));
+        assert!(beats_a[1].ecmo_flow_l_min > 0.0 && beats_a[1].sao2_femoral_percent > 0.0);
+    }
+}
