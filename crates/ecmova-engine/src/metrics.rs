@@ -841,6 +841,13 @@ impl BeatRecorder {
         if state.step_in_beat() != 0 {
             return None;
         }
+        Some(self.end_beat(model, state))
+    }
+
+    /// Completes the beat that the last step ended and starts the next (once a beat: out of
+    /// line, so that the per-step path stays small).
+    #[inline(never)]
+    fn end_beat(&mut self, model: &Model, state: &State) -> BeatMetrics {
         let metrics = self.finish(model, state);
         self.acc = Acc::new();
         let accs = state.gas_accumulators(model);
@@ -848,7 +855,7 @@ impl BeatRecorder {
         self.beat_index = state.beat_index();
         self.start_s = state.time_s();
         point(&mut self.acc, &self.samples[self.latest]);
-        Some(metrics)
+        metrics
     }
 
     fn finish(&self, model: &Model, state: &State) -> BeatMetrics {
