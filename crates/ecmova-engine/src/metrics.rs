@@ -223,34 +223,42 @@ beat_metrics! {
 const SITES: usize = 8;
 /// Time-averaged ECMO and gas channels, in this order.
 const EXTRA: usize = 26;
+/// The channels, ordered so that the contents, gases and circuit come first (the first
+/// [`ch::DEVICES`]), the unloading devices' flows next, and the aortic segments (integrated
+/// from the step-mean flows, never sampled) last: the per-step trapezoids run over fixed
+/// ranges, the devices' only for a model with a device.
 mod ch {
-    pub const Q_ECMO: usize = 0;
-    pub const HEAD: usize = 1;
-    pub const DRAINAGE: usize = 2;
-    pub const PRE: usize = 3;
-    pub const POST: usize = 4;
-    pub const C_RADIAL: usize = 5;
-    pub const C_ROOT: usize = 6;
-    pub const C_FEMORAL: usize = 7;
-    pub const C_PA: usize = 8;
+    pub const C_RADIAL: usize = 0;
+    pub const C_ROOT: usize = 1;
+    pub const C_FEMORAL: usize = 2;
+    pub const C_PA: usize = 3;
+    /// CO2 contents at the right radial artery, the femoral artery and the pulmonary artery.
+    pub const CO2_RADIAL: usize = 4;
+    pub const CO2_FEMORAL: usize = 5;
+    pub const CO2_PA: usize = 6;
+    pub const DO2: usize = 7;
+    /// Mixed venous O2 flux (mL/s × mL/dL) and the flow carrying it, mL/s (`svo2_percent`).
+    pub const MV_O2_FLUX: usize = 8;
+    pub const MV_FLOW: usize = 9;
+    pub const Q_ECMO: usize = 10;
+    pub const HEAD: usize = 11;
+    pub const DRAINAGE: usize = 12;
+    pub const PRE: usize = 13;
+    pub const POST: usize = 14;
+    pub const SUCTION: usize = 15;
     /// Oxygenator inlet O2 content (the outlet follows at the end of the beat).
-    pub const C_POST_OXY: usize = 9;
+    pub const C_POST_OXY: usize = 16;
     /// Oxygenator inlet CO2 content.
-    pub const PCO2_POST_OXY: usize = 10;
-    pub const DO2: usize = 11;
-    pub const Q_AORTA: usize = 12; // 12..=15: ascending, arch, descending, iliac
-    pub const Q_BRACHIO: usize = 16;
-    pub const SUCTION: usize = 17;
+    pub const PCO2_POST_OXY: usize = 17;
+    /// The first device channel (the channels before it are the contents, gases, circuit).
+    pub const DEVICES: usize = 18;
     pub const IMPELLA: usize = 18;
     pub const VENT: usize = 19;
     pub const SEPTOSTOMY: usize = 20;
-    /// CO2 contents at the right radial artery, the femoral artery and the pulmonary artery.
-    pub const CO2_RADIAL: usize = 21;
-    pub const CO2_FEMORAL: usize = 22;
-    pub const CO2_PA: usize = 23;
-    /// Mixed venous O2 flux (mL/s × mL/dL) and the flow carrying it, mL/s (`svo2_percent`).
-    pub const MV_O2_FLUX: usize = 24;
-    pub const MV_FLOW: usize = 25;
+    /// One past the last device channel (the aortic segments follow).
+    pub const DEVICES_END: usize = 21;
+    pub const Q_AORTA: usize = 21; // 21..=24: ascending, arch, descending, iliac
+    pub const Q_BRACHIO: usize = 25;
 }
 
 #[derive(Clone, Debug)]
@@ -309,6 +317,7 @@ impl Acc {
     }
 }
 
+/// The step-end values the per-beat extremes, trapezoids and end-diastolic pressures need.
 #[derive(Clone, Copy, Debug)]
 struct Sample {
     p: [f64; SITES],
@@ -319,142 +328,453 @@ struct Sample {
     q_av: f64,
     q_mv: f64,
     q_tv: f64,
-    extra: [f64; EXTRA],
     p_drained: f64,
+    /// The ECMO, device and gas channels: only the [`Plan`]'s channels are written; the
+    /// others, the aortic segments' included (integrated from the step-mean flows), stay 0.
+    extra: [f64; EXTRA],
+}
+
+impl Sample {
+    const ZERO: Sample = Sample {
+        p: [0.0; SITES],
+        balloon: 0.0,
+        lv_v: 0.0,
+        rv_v: 0.0,
+        q_av: 0.0,
+        q_mv: 0.0,
+        q_tv: 0.0,
+        p_drained: 0.0,
+        extra: [0.0; EXTRA],
+    };
+}
+
+/// The ECMO circuit's lookups of a [`Plan`].
+#[derive(Clone, Copy, Debug)]
+struct CircuitPlan {
+    /// State index of the circuit flow (as [`State::ecmo_flow_ml_s`] reads it).
+    flow: Option<usize>,
+    drain_from: usize,
+    return_to: usize,
+    drainage_limit: crate::devices::drainage::VenousDrainageLimit,
+}
+
+/// The recorder's per-model lookups (site indices, the systemic beds' upstream
+/// compartments, the devices' flow slots, which channels the model has), resolved once per
+/// model and generation so that the per-step path reads the state through plain indices and
+/// integrates only the channels the model can fill. A channel the model never fills stays
+/// exactly 0, as it did when every channel was integrated (a trapezoid of zeros adds +0).
+#[derive(Clone, Debug)]
+struct Plan {
+    /// Address and generation of the model this plan was resolved for.
+    key: (usize, u64),
+    sites: crate::model::Sites,
+    /// Number of IABPs (their summed inflation is the sample's `balloon`).
+    n_iabp: usize,
+    /// Whether the model has any ECMO, gas, aortic-segment or device channel.
+    has_extra: bool,
+    gas: bool,
+    /// Each systemic bed's connection and the compartment upstream of it (DO2).
+    beds: Vec<(usize, usize)>,
+    circuit: Option<CircuitPlan>,
+    /// Each flow-carrying unloading device's channel and flow slot, in device order.
+    devices: Vec<(usize, Option<usize>)>,
+    /// The channels [`Plan::sample`] writes (the others stay 0 in every sample).
+    filled: [bool; EXTRA],
+    /// The channels integrated from the step-mean flows (the aortic segments): (channel,
+    /// connection).
+    mean_flow: Vec<(usize, usize)>,
+    /// One past the highest compartment, connection, flow slot (devices) and state index
+    /// the plan reads: the bounds `sample` checks once per step before its unchecked reads.
+    bounds: Bounds,
+}
+
+/// See [`Plan::bounds`].
+#[derive(Clone, Copy, Debug, Default)]
+struct Bounds {
+    compartments: usize,
+    connections: usize,
+    flow_slots: usize,
+    state: usize,
+}
+
+impl Plan {
+    fn key(model: &Model) -> (usize, u64) {
+        (model as *const Model as usize, model.generation())
+    }
+
+    fn new(model: &Model) -> Self {
+        let mut plan = Plan {
+            key: (0, 0),
+            sites: model.params().sites.clone(),
+            n_iabp: 0,
+            has_extra: false,
+            gas: false,
+            beds: Vec::new(),
+            circuit: None,
+            devices: Vec::new(),
+            filled: [false; EXTRA],
+            mean_flow: Vec::new(),
+            bounds: Bounds::default(),
+        };
+        plan.resolve(model);
+        plan
+    }
+
+    /// Resolves the lookups for `model` (reusing the lists' storage: a model's topology, and
+    /// with it the lists' lengths, does not change in an update).
+    fn resolve(&mut self, model: &Model) {
+        let params = model.params();
+        self.key = Plan::key(model);
+        self.sites = params.sites.clone();
+        self.n_iabp = model.iabp_ratios.len();
+        self.gas = params.gas.is_some();
+        self.has_extra = self.gas
+            || params.anatomy.is_some()
+            || params.ecmo.is_some()
+            || !params.unloading.is_empty();
+        self.beds.clear();
+        self.beds.extend(
+            params
+                .systemic_beds
+                .iter()
+                .map(|&j| (j, params.connections[j].from)),
+        );
+        self.circuit = params.ecmo.as_ref().map(|e| CircuitPlan {
+            flow: model.layout().circuit_flow,
+            drain_from: e.drain_from,
+            return_to: e.return_to,
+            drainage_limit: e.drainage_limit,
+        });
+        self.devices.clear();
+        for (i, u) in params.unloading.iter().enumerate() {
+            let c = match u.device {
+                crate::UnloadingDevice::Impella { .. } => ch::IMPELLA,
+                crate::UnloadingDevice::LvVent { .. } => ch::VENT,
+                crate::UnloadingDevice::AtrialSeptostomy { .. } => ch::SEPTOSTOMY,
+                crate::UnloadingDevice::Iabp { .. } => continue,
+            };
+            self.devices.push((c, model.unloading_flow_slot(i)));
+        }
+        self.mean_flow.clear();
+        if let Some(a) = &params.anatomy {
+            for (k, &j) in a.aortic_connections.iter().take(4).enumerate() {
+                self.mean_flow.push((ch::Q_AORTA + k, j));
+            }
+            self.mean_flow
+                .push((ch::Q_BRACHIO, a.brachiocephalic_connection));
+        }
+        self.bounds = self.bounds();
+        let filled = &mut self.filled;
+        *filled = [false; EXTRA];
+        if self.has_extra {
+            for c in [ch::C_RADIAL, ch::C_ROOT, ch::C_FEMORAL, ch::C_PA] {
+                filled[c] = true;
+            }
+        }
+        if self.gas {
+            for c in [
+                ch::CO2_RADIAL,
+                ch::CO2_FEMORAL,
+                ch::CO2_PA,
+                ch::DO2,
+                ch::MV_O2_FLUX,
+                ch::MV_FLOW,
+            ] {
+                filled[c] = true;
+            }
+        }
+        for &(c, _) in &self.devices {
+            filled[c] = true;
+        }
+        if self.circuit.is_some() {
+            for c in [
+                ch::Q_ECMO,
+                ch::HEAD,
+                ch::DRAINAGE,
+                ch::PRE,
+                ch::POST,
+                ch::SUCTION,
+            ] {
+                filled[c] = true;
+            }
+            if self.gas {
+                filled[ch::C_POST_OXY] = true;
+                filled[ch::PCO2_POST_OXY] = true;
+            }
+        }
+    }
+
+    /// The bounds of every index the plan holds (see [`Plan::bounds`]).
+    fn bounds(&self) -> Bounds {
+        let s = &self.sites;
+        let mut b = Bounds::default();
+        let mut compartment = |i: usize| b.compartments = b.compartments.max(i + 1);
+        for i in [
+            s.right_radial,
+            s.femoral,
+            s.aortic_root,
+            s.pulmonary_artery,
+            s.lv,
+            s.rv,
+            s.ra,
+            s.la,
+        ] {
+            compartment(i);
+        }
+        for &(_, from) in &self.beds {
+            compartment(from);
+        }
+        if let Some(c) = &self.circuit {
+            compartment(c.drain_from);
+            compartment(c.return_to);
+        }
+        let mut connection = |j: usize| b.connections = b.connections.max(j + 1);
+        for j in [
+            s.aortic_valve,
+            s.mitral_valve,
+            s.tricuspid_valve,
+            s.pulmonary_valve,
+        ] {
+            connection(j);
+        }
+        for &(j, _) in &self.beds {
+            connection(j);
+        }
+        for &(_, j) in &self.mean_flow {
+            connection(j);
+        }
+        for &(_, slot) in &self.devices {
+            b.flow_slots = b.flow_slots.max(slot.map_or(0, |k| k + 1));
+        }
+        if let Some(i) = self.circuit.and_then(|c| c.flow) {
+            b.state = i + 1;
+        }
+        b
+    }
+
+    /// Writes the step-end sample of `state` into `out` (in place: no sample is built and
+    /// copied per step): the pressures, volumes and valve flows, and the ECMO, device and
+    /// gas channels that the model fills (the channels in `filled`; the others are left as
+    /// they are).
+    ///
+    /// Each value is computed by the same operations, in the same order, as the accessors
+    /// of [`State`] compute it (`o2_content_ml_per_dl` is `100 · c[i]`, `co2_content_ml_per_dl`
+    /// `100 · c[n + i]`, ...), reading the state's slices without bounds checks.
+    #[inline(always)]
+    fn sample(&self, model: &Model, state: &State, out: &mut Sample) {
+        let s = &self.sites;
+        let b = &self.bounds;
+        let p = state.pressures_mmhg();
+        let v = state.volumes_ml();
+        let q = state.flows_ml_s();
+        let q_all: &[f64] = &state.cache.q;
+        let c: &[f64] = &state.cache.c;
+        let y = state.vector();
+        let n = p.len();
+        // Every index the plan holds is below its bound (`Plan::bounds`, computed from the
+        // same indices); checking the slices' lengths against the bounds once here makes the
+        // unchecked reads below sound, whatever state and model are passed. (A state of the
+        // plan's model always passes: its slices are as long as the model's compartments,
+        // connections, flows and state.)
+        assert!(
+            p.len() >= b.compartments
+                && v.len() >= b.compartments
+                && q.len() >= b.connections
+                && q_all.len() >= b.flow_slots
+                && c.len() >= n + b.compartments
+                && y.len() >= b.state
+        );
+        // SAFETY (all five): the assertion above; `i` is a compartment, `j` a connection,
+        // `k` a flow slot and `y_i` a state index of this plan.
+        let p_at = |i: usize| unsafe { *p.get_unchecked(i) };
+        let v_at = |i: usize| unsafe { *v.get_unchecked(i) };
+        let q_at = |j: usize| unsafe { *q.get_unchecked(j) };
+        let o2 = |i: usize| 100.0 * unsafe { *c.get_unchecked(i) };
+        let co2 = |i: usize| 100.0 * unsafe { *c.get_unchecked(n + i) };
+        out.p = [
+            p_at(s.right_radial),
+            p_at(s.femoral),
+            p_at(s.aortic_root),
+            p_at(s.pulmonary_artery),
+            p_at(s.lv),
+            p_at(s.rv),
+            p_at(s.ra),
+            p_at(s.la),
+        ];
+        out.balloon = if self.n_iabp == 0 {
+            0.0
+        } else {
+            (0..self.n_iabp)
+                .map(|b| state.balloon_inflation(model, b))
+                .sum()
+        };
+        out.lv_v = v_at(s.lv);
+        out.rv_v = v_at(s.rv);
+        out.q_av = q_at(s.aortic_valve);
+        out.q_mv = q_at(s.mitral_valve);
+        out.q_tv = q_at(s.tricuspid_valve);
+        out.p_drained = self.circuit.map_or(f64::INFINITY, |c| p_at(c.drain_from));
+        if !self.has_extra {
+            return;
+        }
+        let e = &mut out.extra;
+        e[ch::C_RADIAL] = o2(s.right_radial);
+        e[ch::C_ROOT] = o2(s.aortic_root);
+        e[ch::C_FEMORAL] = o2(s.femoral);
+        e[ch::C_PA] = o2(s.pulmonary_artery);
+        // SAFETY: the assertion above (`y_i` is the circuit's flow state).
+        let flow = |c: &CircuitPlan| c.flow.map_or(0.0, |y_i| unsafe { *y.get_unchecked(y_i) });
+        if self.gas {
+            e[ch::CO2_RADIAL] = co2(s.right_radial);
+            e[ch::CO2_FEMORAL] = co2(s.femoral);
+            e[ch::CO2_PA] = co2(s.pulmonary_artery);
+            let mut do2 = 0.0;
+            for &(j, from) in &self.beds {
+                // O2 reaches the tissues only with forward bed flow, from the artery upstream.
+                let f = q_at(j);
+                if f > 0.0 {
+                    do2 += f * o2(from);
+                }
+            }
+            e[ch::DO2] = do2 / 100.0;
+            let q_rv = q_at(s.pulmonary_valve).max(0.0);
+            e[ch::MV_O2_FLUX] = q_rv * o2(s.rv);
+            e[ch::MV_FLOW] = q_rv;
+            if let Some(c) = &self.circuit {
+                let f = flow(c).max(0.0);
+                e[ch::MV_O2_FLUX] += f * o2(c.drain_from);
+                e[ch::MV_FLOW] += f;
+            }
+        }
+        if !self.devices.is_empty() {
+            for &(c, _) in &self.devices {
+                e[c] = 0.0;
+            }
+            for &(c, slot) in &self.devices {
+                // SAFETY: the assertion above (`k` is a device's flow slot).
+                e[c] += slot.map_or(0.0, |k| unsafe { *q_all.get_unchecked(k) });
+            }
+        }
+        if let Some(c) = &self.circuit {
+            let f = flow(c);
+            let cp = state.circuit_pressures();
+            e[ch::Q_ECMO] = f;
+            e[ch::HEAD] = cp.head_mmhg;
+            e[ch::DRAINAGE] = cp.drainage_mmhg;
+            e[ch::PRE] = cp.pre_oxygenator_mmhg;
+            e[ch::POST] = cp.post_oxygenator_mmhg;
+            e[ch::SUCTION] = if c.drainage_limit.suction_alarm(p_at(c.drain_from)) {
+                1.0
+            } else {
+                0.0
+            };
+            if self.gas {
+                // Inlet gases of the oxygenator (the upstream compartment); the outlet is
+                // computed once per beat from the beat means (the circuit flow is nearly
+                // steady).
+                let src = if f >= 0.0 { c.drain_from } else { c.return_to };
+                e[ch::C_POST_OXY] = o2(src);
+                e[ch::PCO2_POST_OXY] = co2(src);
+            }
+        }
+    }
 }
 
 /// Accumulates per-step samples into per-beat metrics.
 #[derive(Clone, Debug)]
 pub struct BeatRecorder {
     acc: Acc,
-    prev: Sample,
+    /// The samples of the last two steps, alternating: `samples[latest]` is the newer (each
+    /// step overwrites the older in place; no sample is copied).
+    samples: [Sample; 2],
+    latest: usize,
     prev_t: f64,
     beat_index: u64,
     start_s: f64,
-    /// Whether the model has any ECMO, gas or aortic-segment channel to record.
-    has_extra: bool,
-    /// The connection whose step-mean flow an extra channel integrates (the aortic
-    /// segments'), instead of the trapezoid of the step-end samples.
-    mean_flow_channel: [Option<usize>; EXTRA],
+    plan: Plan,
 }
 
-fn sample(model: &Model, state: &State) -> Sample {
-    let s = &model.params().sites;
-    let p = state.pressures_mmhg();
-    let v = state.volumes_ml();
-    let q = state.flows_ml_s();
-    Sample {
-        p: [
-            p[s.right_radial],
-            p[s.femoral],
-            p[s.aortic_root],
-            p[s.pulmonary_artery],
-            p[s.lv],
-            p[s.rv],
-            p[s.ra],
-            p[s.la],
-        ],
-        balloon: if model.iabp_ratios.is_empty() {
-            0.0
-        } else {
-            (0..model.iabp_ratios.len())
-                .map(|b| state.balloon_inflation(model, b))
-                .sum()
-        },
-        lv_v: v[s.lv],
-        rv_v: v[s.rv],
-        q_av: q[s.aortic_valve],
-        q_mv: q[s.mitral_valve],
-        q_tv: q[s.tricuspid_valve],
-        extra: extra_channels(model, state),
-        p_drained: model
-            .params()
-            .ecmo
-            .as_ref()
-            .map_or(f64::INFINITY, |e| p[e.drain_from]),
+/// The peaks of a sample taken with a balloon inflated (a function of its own, out of line,
+/// so that the common deflated case stays one vectorized loop).
+#[cold]
+#[inline(never)]
+fn peaks_inflated(a: &mut Acc, s: &Sample) {
+    for i in 0..3 {
+        a.max_inflated[i] = a.max_inflated[i].max(s.p[i]);
+    }
+    for i in 3..SITES {
+        a.max[i] = a.max[i].max(s.p[i]);
     }
 }
 
-/// The ECMO, device and gas channels of one sample (all zero for a model with neither a gas
-/// model, nor a segmented aorta, nor a circuit, nor an unloading device).
-fn extra_channels(model: &Model, state: &State) -> [f64; EXTRA] {
-    let params = model.params();
-    if params.gas.is_none()
-        && params.anatomy.is_none()
-        && params.ecmo.is_none()
-        && params.unloading.is_empty()
-    {
-        return [0.0; EXTRA];
+/// Adds a sample to the per-beat extremes and end-diastolic readings.
+#[inline(always)]
+fn point(a: &mut Acc, s: &Sample) {
+    for i in 0..SITES {
+        a.min[i] = a.min[i].min(s.p[i]);
     }
-    let s = &params.sites;
-    let p = state.pressures_mmhg();
-    let q = state.flows_ml_s();
-    let mut e = [0.0; EXTRA];
-    e[ch::C_RADIAL] = state.o2_content_ml_per_dl(s.right_radial);
-    e[ch::C_ROOT] = state.o2_content_ml_per_dl(s.aortic_root);
-    e[ch::C_FEMORAL] = state.o2_content_ml_per_dl(s.femoral);
-    e[ch::C_PA] = state.o2_content_ml_per_dl(s.pulmonary_artery);
-    if params.gas.is_some() {
-        e[ch::CO2_RADIAL] = state.co2_content_ml_per_dl(s.right_radial);
-        e[ch::CO2_FEMORAL] = state.co2_content_ml_per_dl(s.femoral);
-        e[ch::CO2_PA] = state.co2_content_ml_per_dl(s.pulmonary_artery);
-        let mut do2 = 0.0;
-        for &j in &params.systemic_beds {
-            // O2 reaches the tissues only with forward bed flow, from the artery upstream.
-            let f = q[j];
-            if f > 0.0 {
-                do2 += f * state.o2_content_ml_per_dl(params.connections[j].from);
-            }
-        }
-        e[ch::DO2] = do2 / 100.0;
-        let q_rv = q[s.pulmonary_valve].max(0.0);
-        e[ch::MV_O2_FLUX] = q_rv * state.o2_content_ml_per_dl(s.rv);
-        e[ch::MV_FLOW] = q_rv;
-        if let Some(circuit) = &params.ecmo {
-            let f = state.ecmo_flow_ml_s(model).max(0.0);
-            e[ch::MV_O2_FLUX] += f * state.o2_content_ml_per_dl(circuit.drain_from);
-            e[ch::MV_FLOW] += f;
+    // The arterial peaks (radial, femoral, root) count only with the balloon deflated: an
+    // inflated balloon's peak is the augmented diastolic pressure.
+    if s.balloon > 0.0 {
+        peaks_inflated(a, s);
+    } else {
+        for i in 0..SITES {
+            a.max[i] = a.max[i].max(s.p[i]);
         }
     }
-    if let Some(a) = &params.anatomy {
-        for (k, &j) in a.aortic_connections.iter().take(4).enumerate() {
-            e[ch::Q_AORTA + k] = q[j];
-        }
-        e[ch::Q_BRACHIO] = q[a.brachiocephalic_connection];
+    if s.lv_v > a.lv_v_max {
+        a.lv_v_max = s.lv_v;
+        a.lv_p_at_v_max = s.p[4];
     }
-    for (i, u) in params.unloading.iter().enumerate() {
-        let c = match u.device {
-            crate::UnloadingDevice::Impella { .. } => ch::IMPELLA,
-            crate::UnloadingDevice::LvVent { .. } => ch::VENT,
-            crate::UnloadingDevice::AtrialSeptostomy { .. } => ch::SEPTOSTOMY,
-            crate::UnloadingDevice::Iabp { .. } => continue,
-        };
-        e[c] += state.unloading_flow_ml_s(model, i);
+    // End-diastole: the largest LV volume while the mitral valve still carries forward
+    // flow, i.e. mitral closure. (With leaky valves the volume can keep rising through
+    // isovolumic contraction, so the plain volume maximum would read a systolic pressure.)
+    if s.q_mv > 0.0 && s.lv_v > a.lv_v_filling_max {
+        a.lv_v_filling_max = s.lv_v;
+        a.lv_p_end_diastole = s.p[4];
     }
-    if let Some(circuit) = &params.ecmo {
-        let f = state.ecmo_flow_ml_s(model);
-        let cp = state.circuit_pressures();
-        e[ch::Q_ECMO] = f;
-        e[ch::HEAD] = cp.head_mmhg;
-        e[ch::DRAINAGE] = cp.drainage_mmhg;
-        e[ch::PRE] = cp.pre_oxygenator_mmhg;
-        e[ch::POST] = cp.post_oxygenator_mmhg;
-        if circuit.drainage_limit.suction_alarm(p[circuit.drain_from]) {
-            e[ch::SUCTION] = 1.0;
-        }
-        if params.gas.is_some() {
-            // Inlet gases of the oxygenator (the upstream compartment); the outlet is computed
-            // once per beat from the beat means (the circuit flow is nearly steady).
-            let src = if f >= 0.0 {
-                circuit.drain_from
-            } else {
-                circuit.return_to
-            };
-            e[ch::C_POST_OXY] = state.o2_content_ml_per_dl(src);
-            e[ch::PCO2_POST_OXY] = state.co2_content_ml_per_dl(src);
+    a.lv_v_min = a.lv_v_min.min(s.lv_v);
+    if s.rv_v > a.rv_v_max {
+        a.rv_v_max = s.rv_v;
+        a.rv_p_at_v_max = s.p[5];
+    }
+    // The same for the RV at tricuspid closure: on a flat end-diastolic volume the
+    // pressure at the plain volume maximum depends on where the samples fall.
+    if s.q_tv > 0.0 && s.rv_v > a.rv_v_filling_max {
+        a.rv_v_filling_max = s.rv_v;
+        a.rv_p_end_diastole = s.p[5];
+    }
+    a.rv_v_min = a.rv_v_min.min(s.rv_v);
+    if s.q_av > 0.0 {
+        a.av_opened = true;
+    }
+    a.drained_min = a.drained_min.min(s.p_drained);
+}
+
+/// Adds the step from `prev` to `s` (`dt` long) to the trapezoids of the pressures and
+/// the sampled extra channels (the devices' only if `devices`), and to the LV stroke work.
+///
+/// A function of its own so that the compiler knows the accumulators and the two samples
+/// do not overlap and vectorizes the channel loops (elementwise: each channel's operations
+/// and their order are those of the scalar loop).
+#[inline]
+fn trapezoids(a: &mut Acc, prev: &Sample, s: &Sample, dt: f64, devices: bool) {
+    for i in 0..SITES {
+        a.integral[i] += 0.5 * (prev.p[i] + s.p[i]) * dt;
+    }
+    a.lv_work -= 0.5 * (prev.p[4] + s.p[4]) * (s.lv_v - prev.lv_v);
+    // Fixed ranges (no per-channel branch): a channel the model does not fill is 0 in both
+    // samples and adds exactly +0 (an accumulator that starts at +0 never becomes -0, so
+    // adding +0 leaves it bit for bit), so it may be added or left out alike; the aortic
+    // segments (integrated from the step-mean flows, in `record`) are left out.
+    for i in 0..ch::DEVICES {
+        a.extra[i] += 0.5 * (prev.extra[i] + s.extra[i]) * dt;
+    }
+    if devices {
+        for i in ch::DEVICES..ch::DEVICES_END {
+            a.extra[i] += 0.5 * (prev.extra[i] + s.extra[i]) * dt;
         }
     }
-    e
 }
 
 impl BeatRecorder {
@@ -464,120 +784,78 @@ impl BeatRecorder {
         let mut acc = Acc::new();
         let accs = state.gas_accumulators(model);
         acc.acc_start[..accs.len()].copy_from_slice(accs);
-        let mut r = BeatRecorder {
+        let plan = Plan::new(model);
+        let mut samples = [Sample::ZERO; 2];
+        plan.sample(model, state, &mut samples[0]);
+        point(&mut acc, &samples[0]);
+        BeatRecorder {
             acc,
-            prev: sample(model, state),
+            samples,
+            latest: 0,
             prev_t: state.time_s(),
-            has_extra: {
-                let p = model.params();
-                p.gas.is_some()
-                    || p.anatomy.is_some()
-                    || p.ecmo.is_some()
-                    || !p.unloading.is_empty()
-            },
             beat_index: state.beat_index(),
             start_s: state.time_s(),
-            mean_flow_channel: {
-                let mut c = [None; EXTRA];
-                if let Some(a) = &model.params().anatomy {
-                    for (k, &j) in a.aortic_connections.iter().take(4).enumerate() {
-                        c[ch::Q_AORTA + k] = Some(j);
-                    }
-                    c[ch::Q_BRACHIO] = Some(a.brachiocephalic_connection);
-                }
-                c
-            },
-        };
-        let first = r.prev;
-        r.point(&first);
-        r
-    }
-
-    fn point(&mut self, s: &Sample) {
-        let a = &mut self.acc;
-        for i in 0..SITES {
-            a.min[i] = a.min[i].min(s.p[i]);
-            // The arterial peaks (radial, femoral, root) count only with the balloon
-            // deflated: an inflated balloon's peak is the augmented diastolic pressure.
-            if i < 3 && s.balloon > 0.0 {
-                a.max_inflated[i] = a.max_inflated[i].max(s.p[i]);
-            } else {
-                a.max[i] = a.max[i].max(s.p[i]);
-            }
+            plan,
         }
-        if s.lv_v > a.lv_v_max {
-            a.lv_v_max = s.lv_v;
-            a.lv_p_at_v_max = s.p[4];
-        }
-        // End-diastole: the largest LV volume while the mitral valve still carries forward
-        // flow, i.e. mitral closure. (With leaky valves the volume can keep rising through
-        // isovolumic contraction, so the plain volume maximum would read a systolic pressure.)
-        if s.q_mv > 0.0 && s.lv_v > a.lv_v_filling_max {
-            a.lv_v_filling_max = s.lv_v;
-            a.lv_p_end_diastole = s.p[4];
-        }
-        a.lv_v_min = a.lv_v_min.min(s.lv_v);
-        if s.rv_v > a.rv_v_max {
-            a.rv_v_max = s.rv_v;
-            a.rv_p_at_v_max = s.p[5];
-        }
-        // The same for the RV at tricuspid closure: on a flat end-diastolic volume the
-        // pressure at the plain volume maximum depends on where the samples fall.
-        if s.q_tv > 0.0 && s.rv_v > a.rv_v_filling_max {
-            a.rv_v_filling_max = s.rv_v;
-            a.rv_p_end_diastole = s.p[5];
-        }
-        a.rv_v_min = a.rv_v_min.min(s.rv_v);
-        if s.q_av > 0.0 {
-            a.av_opened = true;
-        }
-        a.drained_min = a.drained_min.min(s.p_drained);
     }
 
     /// Records the state after a step. Returns the metrics of the beat that this step
     /// completed, if any.
     pub fn record(&mut self, model: &Model, state: &State) -> Option<BeatMetrics> {
-        let s = sample(model, state);
-        let dt = state.time_s() - self.prev_t;
-        self.prev_t = state.time_s();
-        {
-            let a = &mut self.acc;
-            let prev = &self.prev;
-            for i in 0..SITES {
-                a.integral[i] += 0.5 * (prev.p[i] + s.p[i]) * dt;
-            }
-            a.lv_work -= 0.5 * (prev.p[4] + s.p[4]) * (s.lv_v - prev.lv_v);
-            // Flows through the valves and aortic segments: the step's mean flows, the volume
-            // the integrator moved (exact at any step; the step-end flow of a long step through
-            // an open valve is a poor sample of it). Pressures and contents: trapezoids.
-            let sites = &model.params().sites;
-            let mean = state.mean_flows_ml_s();
-            a.av_volume += mean[sites.aortic_valve] * dt;
-            a.pv_volume += mean[sites.pulmonary_valve] * dt;
-            if self.has_extra {
-                for i in 0..EXTRA {
-                    a.extra[i] += match self.mean_flow_channel[i] {
-                        Some(j) => mean[j] * dt,
-                        None => 0.5 * (prev.extra[i] + s.extra[i]) * dt,
-                    };
+        if self.plan.key != Plan::key(model) {
+            self.plan.resolve(model);
+            // A channel the updated model no longer fills reads 0, as a fresh sample would.
+            for s in &mut self.samples {
+                for (e, &f) in s.extra.iter_mut().zip(&self.plan.filled) {
+                    if !f {
+                        *e = 0.0;
+                    }
                 }
             }
-            a.duration += dt;
         }
-        self.point(&s);
-        self.prev = s;
+        self.latest ^= 1;
+        let [s0, s1] = &mut self.samples;
+        let (prev, s) = if self.latest == 1 { (s0, s1) } else { (s1, s0) };
+        self.plan.sample(model, state, s);
+        let dt = state.time_s() - self.prev_t;
+        self.prev_t = state.time_s();
+        let a = &mut self.acc;
+        trapezoids(a, prev, s, dt, !self.plan.devices.is_empty());
+        // Flows through the valves and aortic segments: the step's mean flows, the volume
+        // the integrator moved (exact at any step; the step-end flow of a long step through
+        // an open valve is a poor sample of it).
+        let sites = &self.plan.sites;
+        let mean = state.mean_flows_ml_s();
+        // Every connection the plan holds is below `bounds.connections` (`Plan::bounds`):
+        // checked once here, the reads below need no bounds checks.
+        assert!(mean.len() >= self.plan.bounds.connections);
+        // SAFETY: the assertion above; `j` is a connection of the plan.
+        let mean_at = |j: usize| unsafe { *mean.get_unchecked(j) };
+        a.av_volume += mean_at(sites.aortic_valve) * dt;
+        a.pv_volume += mean_at(sites.pulmonary_valve) * dt;
+        for &(i, j) in &self.plan.mean_flow {
+            a.extra[i] += mean_at(j) * dt;
+        }
+        a.duration += dt;
+        point(a, s);
         if state.step_in_beat() != 0 {
             return None;
         }
+        Some(self.end_beat(model, state))
+    }
+
+    /// Completes the beat that the last step ended and starts the next (once a beat: out of
+    /// line, so that the per-step path stays small).
+    #[inline(never)]
+    fn end_beat(&mut self, model: &Model, state: &State) -> BeatMetrics {
         let metrics = self.finish(model, state);
         self.acc = Acc::new();
         let accs = state.gas_accumulators(model);
         self.acc.acc_start[..accs.len()].copy_from_slice(accs);
         self.beat_index = state.beat_index();
         self.start_s = state.time_s();
-        let s = self.prev;
-        self.point(&s);
-        Some(metrics)
+        point(&mut self.acc, &self.samples[self.latest]);
+        metrics
     }
 
     fn finish(&self, model: &Model, state: &State) -> BeatMetrics {
@@ -925,4 +1203,99 @@ pub fn mixing_zone<'a>(params: &'a crate::CirculationParams, m: &BeatMetrics) ->
         return name(params.connections[a.brachiocephalic_connection].from);
     }
     name(e.return_to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::devices::{CentrifugalPump, Oxygenator};
+    use crate::{presets, step, Cannulation, EcmoCircuit, IntegrationParams};
+
+    /// Acute-MI shock on femoro-femoral VA-ECMO, the drainage alarm threshold at its lowest.
+    fn shock_on_ecmo() -> Model {
+        let mut p = presets::by_name("cardiogenic-shock-ami").unwrap();
+        let anatomy = p.anatomy.clone().unwrap();
+        let (drain, ret) = anatomy.cannulation_sites(Cannulation::FemoroFemoral, p.sites.ra);
+        let mut e = EcmoCircuit::new(
+            Cannulation::FemoroFemoral,
+            drain,
+            ret,
+            CentrifugalPump::rotaflow(),
+            3000.0,
+            25.0,
+            17.0,
+            Oxygenator::by_name("quadrox-id").unwrap(),
+        )
+        .unwrap();
+        e.drainage_limit.alarm_threshold_mmhg = -20.0;
+        p.ecmo = Some(e);
+        Model::new(p, IntegrationParams::default()).unwrap()
+    }
+
+    /// The recorder resolves its per-model lookups once (site indices, the circuit's
+    /// drainage limit, ...): a parameter update must still reach it at the next step, as it
+    /// did when the recorder read the parameters every step. The drainage alarm threshold is
+    /// the allowed range's ends, -20 then 30 mmHg (`VenousDrainageLimit::validate`): a
+    /// drained central vein never falls below -20 mmHg, and on ECMO it stays below 30 mmHg
+    /// (central venous pressure in cardiogenic shock is ~10-20 mmHg and the circuit lowers
+    /// it), so the suction fraction must go from none of the beat to (nearly) all of it.
+    #[test]
+    fn a_parameter_update_reaches_the_recorder() {
+        let mut model = shock_on_ecmo();
+        let mut state = State::new(&model);
+        let mut rec = BeatRecorder::new(&model, &state);
+        let mut beats = Vec::new();
+        while beats.len() < 3 {
+            step(&model, &mut state);
+            beats.extend(rec.record(&model, &state));
+        }
+        let before = beats.last().unwrap().drainage_suction_fraction;
+        model
+            .update(|p| {
+                p.ecmo.as_mut().unwrap().drainage_limit.alarm_threshold_mmhg = 30.0;
+            })
+            .unwrap();
+        // The first beat after the update mixes both thresholds; the next is all at 30 mmHg.
+        while beats.len() < 5 {
+            step(&model, &mut state);
+            beats.extend(rec.record(&model, &state));
+        }
+        let after = beats.last().unwrap();
+        assert_eq!(before, 0.0, "alarm below -20 mmHg: {before}");
+        assert!(
+            after.drainage_suction_fraction > 0.99,
+            "alarm below 30 mmHg: {} (drained vein min {} mmHg)",
+            after.drainage_suction_fraction,
+            after.drained_vein_pressure_min_mmhg
+        );
+    }
+
+    /// The recorder keys its lookups on the model's address and generation: fed a clone of
+    /// its model (another address) every other step, it must give the metrics, bit for bit,
+    /// that it gives fed the model itself.
+    #[test]
+    fn a_recorder_fed_a_clone_of_its_model_records_the_same() {
+        let model = shock_on_ecmo();
+        let clone = model.clone();
+        let mut state = State::new(&model);
+        let mut a = BeatRecorder::new(&model, &state);
+        let mut b = BeatRecorder::new(&clone, &state);
+        let (mut beats_a, mut beats_b) = (Vec::new(), Vec::new());
+        let mut n = 0u64;
+        while beats_a.len() < 2 {
+            step(&model, &mut state);
+            beats_a.extend(a.record(&model, &state));
+            let m = if n % 2 == 0 { &model } else { &clone };
+            beats_b.extend(b.record(m, &state));
+            n += 1;
+        }
+        let bits = |b: &[BeatMetrics]| -> Vec<u64> {
+            b.iter()
+                .flat_map(|m| m.named_values())
+                .map(|(_, v)| v.to_bits())
+                .collect()
+        };
+        assert_eq!(bits(&beats_a), bits(&beats_b));
+        assert!(beats_a[1].ecmo_flow_l_min > 0.0 && beats_a[1].sao2_femoral_percent > 0.0);
+    }
 }
