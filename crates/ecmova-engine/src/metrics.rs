@@ -757,7 +757,7 @@ fn point(a: &mut Acc, s: &Sample) {
 /// A function of its own so that the compiler knows the accumulators and the two samples
 /// do not overlap and vectorizes the channel loops (elementwise: each channel's operations
 /// and their order are those of the scalar loop).
-#[inline]
+#[inline(always)]
 fn trapezoids(a: &mut Acc, prev: &Sample, s: &Sample, dt: f64, devices: bool) {
     for i in 0..SITES {
         a.integral[i] += 0.5 * (prev.p[i] + s.p[i]) * dt;
@@ -801,7 +801,39 @@ impl BeatRecorder {
 
     /// Records the state after a step. Returns the metrics of the beat that this step
     /// completed, if any.
+    ///
+    /// Like [`crate::step`], compiled for the baseline x86-64 instruction set and for
+    /// x86-64-v3, picked at run time; the same operations in the same order either way.
     pub fn record(&mut self, model: &Model, state: &State) -> Option<BeatMetrics> {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU has the features the function is compiled for.
+            return unsafe { self.record_x86_64_v3(model, state) };
+        }
+        self.record_impl(model, state)
+    }
+
+    /// [`Self::record`] compiled for the baseline instruction set whatever the CPU (for the
+    /// test that the instruction sets give identical results).
+    #[doc(hidden)]
+    pub fn record_baseline_isa(&mut self, model: &Model, state: &State) -> Option<BeatMetrics> {
+        self.record_impl(model, state)
+    }
+
+    /// [`Self::record`] compiled for x86-64-v3.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA (and with them the rest of x86-64-v3).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx,avx2,fma,bmi1,bmi2,lzcnt,movbe,popcnt,sse3,ssse3,sse4.1,sse4.2")]
+    unsafe fn record_x86_64_v3(&mut self, model: &Model, state: &State) -> Option<BeatMetrics> {
+        self.record_impl(model, state)
+    }
+
+    /// The body of [`Self::record`], inlined into each instruction-set version.
+    #[inline(always)]
+    fn record_impl(&mut self, model: &Model, state: &State) -> Option<BeatMetrics> {
         if self.plan.key != Plan::key(model) {
             self.plan.resolve(model);
             // A channel the updated model no longer fills reads 0, as a fresh sample would.

@@ -267,9 +267,9 @@ fn an_out_of_range_multiple_is_refused_with_its_field() {
     }
 }
 
-/// [`step`] picks a version compiled for the CPU's instruction set (x86-64-v3 where the CPU
-/// has AVX2 and FMA); it must give bit-identical states to the baseline version, at the
-/// default step and at the cohort setting. (On a CPU
+/// [`step`] and [`BeatRecorder::record`] pick a version compiled for the CPU's instruction set
+/// (x86-64-v3 where the CPU has AVX2 and FMA); it must give bit-identical states and beat
+/// metrics to the baseline version, at the default step and at the cohort setting. (On a CPU
 /// without AVX2 both calls run the baseline version and the test checks nothing new.)
 #[test]
 fn both_instruction_sets_give_identical_states() {
@@ -281,7 +281,8 @@ fn both_instruction_sets_give_identical_states() {
     for integration in [IntegrationParams::default(), coarse_merged()] {
         let model = Model::new(shock_on_ecmo(3400.0), integration).unwrap();
         let (mut a, mut b) = (State::new(&model), State::new(&model));
-        let mut steps = 0;
+        let (mut rec_a, mut rec_b) = (BeatRecorder::new(&model, &a), BeatRecorder::new(&model, &b));
+        let (mut steps, mut beats) = (0, 0);
         while a.time_s() < 6.0 {
             step(&model, &mut a);
             step_baseline_isa(&model, &mut b);
@@ -296,7 +297,21 @@ fn both_instruction_sets_give_identical_states() {
                 "the instruction sets differ after step {steps} at {} s",
                 a.time_s()
             );
+            let (m_a, m_b) = (
+                rec_a.record(&model, &a),
+                rec_b.record_baseline_isa(&model, &b),
+            );
+            // `Debug` prints every value exactly (shortest round-trip), signed zeros and NaN
+            // included.
+            assert_eq!(
+                format!("{m_a:?}"),
+                format!("{m_b:?}"),
+                "beat metrics at {} s",
+                a.time_s()
+            );
+            beats += usize::from(m_a.is_some());
         }
+        assert!(beats >= 5, "{beats} beats compared");
     }
 }
 
