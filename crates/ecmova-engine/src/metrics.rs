@@ -806,9 +806,9 @@ impl BeatRecorder {
     /// x86-64-v3, picked at run time; the same operations in the same order either way.
     pub fn record(&mut self, model: &Model, state: &State) -> Option<BeatMetrics> {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the CPU has the features the function is compiled for.
+        if model.x86_64_v3 {
+            // SAFETY: the model was built on this CPU, which has every feature the function is
+            // compiled for (`crate::sim::cpu_has_x86_64_v3`).
             return unsafe { self.record_x86_64_v3(model, state) };
         }
         self.record_impl(model, state)
@@ -824,7 +824,7 @@ impl BeatRecorder {
     /// [`Self::record`] compiled for x86-64-v3.
     ///
     /// # Safety
-    /// The CPU must support AVX2 and FMA (and with them the rest of x86-64-v3).
+    /// The CPU must have every feature enabled here (`crate::sim::cpu_has_x86_64_v3`).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx,avx2,fma,bmi1,bmi2,lzcnt,movbe,popcnt,sse3,ssse3,sse4.1,sse4.2")]
     unsafe fn record_x86_64_v3(&mut self, model: &Model, state: &State) -> Option<BeatMetrics> {

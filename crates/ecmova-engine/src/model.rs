@@ -1135,6 +1135,9 @@ pub struct Model {
     /// The step bound actually used: `min(max_step_s, STABLE_H_LAMBDA / fastest rate)`,
     /// recomputed by every compile (see [`fastest_rate_per_s`]).
     effective_max_step_s: f64,
+    /// Whether this CPU runs the x86-64-v3 versions of the step and the recorder (found when
+    /// the model was built; it decides speed, never a result: see [`crate::step`]).
+    pub(crate) x86_64_v3: bool,
 }
 
 /// Largest `h·λ̂` allowed for the estimated fastest rate `λ̂` ([`fastest_rate_per_s`]) before
@@ -1316,6 +1319,7 @@ impl Model {
             lv_activation: 0,
             compressions: None,
             effective_max_step_s: 0.0,
+            x86_64_v3: crate::sim::cpu_has_x86_64_v3(),
         };
         model.compile();
         Ok(model)

@@ -1033,18 +1033,44 @@ pub fn derivative(model: &Model, state: &mut State, out: &mut [f64]) {
 /// `both_instruction_sets_give_identical_states`).
 pub fn step(model: &Model, state: &mut State) {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has the features the function is compiled for.
+    if model.x86_64_v3 {
+        // SAFETY: the model was built on this CPU, which has every feature the function is
+        // compiled for (`cpu_has_x86_64_v3`).
         return unsafe { step_x86_64_v3(model, state) };
     }
     step_impl(model, state);
+}
+
+/// Whether this CPU has every feature of the x86-64-v3 versions of [`step`] and
+/// [`crate::BeatRecorder::record`] (always `false` on other architectures).
+pub(crate) fn cpu_has_x86_64_v3() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        has!("avx")
+            && has!("avx2")
+            && has!("fma")
+            && has!("bmi1")
+            && has!("bmi2")
+            && has!("lzcnt")
+            && has!("movbe")
+            && has!("popcnt")
+            && has!("sse3")
+            && has!("ssse3")
+            && has!("sse4.1")
+            && has!("sse4.2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
 }
 
 /// [`step`] compiled for the x86-64-v3 instruction set (the same operations in the same
 /// order; everything it calls is inlined into it, so it is compiled for that set too).
 ///
 /// # Safety
-/// The CPU must support AVX2 and FMA (and with them the rest of x86-64-v3).
+/// The CPU must have every feature enabled here ([`cpu_has_x86_64_v3`]).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx,avx2,fma,bmi1,bmi2,lzcnt,movbe,popcnt,sse3,ssse3,sse4.1,sse4.2")]
 unsafe fn step_x86_64_v3(model: &Model, state: &mut State) {

@@ -276,7 +276,9 @@ fn both_instruction_sets_give_identical_states() {
     #[cfg(target_arch = "x86_64")]
     println!(
         "x86-64-v3 version in use: {}",
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma")
+            && std::arch::is_x86_feature_detected!("bmi2")
     );
     for integration in [IntegrationParams::default(), coarse_merged()] {
         let model = Model::new(shock_on_ecmo(3400.0), integration).unwrap();
