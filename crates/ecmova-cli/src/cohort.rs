@@ -55,11 +55,12 @@ fn report(m: &Manifest, dir: &std::path::Path) {
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
     note!(
-        "cohort {} · {} rows ({} patients × {} sweep points{}) · {} · {:.1} s · {}",
+        "cohort {} · {} rows ({} patients × {} sweep point{}{}) · {} · {:.1} s · {}",
         m.cohort_name,
         m.rows,
         m.patients,
         m.points,
+        if m.points == 1 { "" } else { "s" },
         if m.shard_count > 1 && m.shards.len() == 1 {
             format!(", shard {}/{}", m.shards[0], m.shard_count)
         } else {

@@ -259,7 +259,8 @@ impl WriteTable for Selected<'_> {
                 if k > 0 {
                     out.write_all(b",")?;
                 }
-                write!(out, "{}", row[j])?;
+                // A negative zero is written `0`, as `Series::write_csv` does.
+                write!(out, "{}", row[j] + 0.0)?;
             }
             out.write_all(b"\n")?;
         }

@@ -964,6 +964,20 @@ impl Action {
         }
     }
 
+    /// The label of the phase the action opens: its [`Self::describe`], except that a weaning
+    /// trial's phase is its first step (`weaning step 1: 3 L/min (weaning trial 3 → 2 L/min,
+    /// 20 s per step)`), as each later step opens a phase of its own (`weaning step 2: 2 L/min`).
+    pub fn phase_label(&self) -> String {
+        match self {
+            Action::WeaningTrial { flows_l_min, .. } if !flows_l_min.is_empty() => format!(
+                "weaning step 1: {} L/min ({})",
+                round3(flows_l_min[0]),
+                self.describe()
+            ),
+            _ => self.describe(),
+        }
+    }
+
     /// A short description in clinical words (`ECMO 3600 rpm`, `norepinephrine 0.1 µg/kg/min`),
     /// used for phase labels and in the answers to live actions.
     pub fn describe(&self) -> String {

@@ -263,7 +263,8 @@ impl Series {
     }
 
     /// Writes the series as CSV: a header of column names, then one line per row.
-    /// Numbers are written in full precision (shortest round-trip form).
+    /// Numbers are written in full precision (shortest round-trip form); a negative zero is
+    /// written `0` (`+ 0.0` turns −0 into +0 and leaves every other value as it is).
     pub fn write_csv(&self, mut out: impl Write) -> io::Result<()> {
         writeln!(out, "{}", self.columns.join(","))?;
         for i in 0..self.len() {
@@ -272,10 +273,33 @@ impl Series {
                 if j > 0 {
                     out.write_all(b",")?;
                 }
-                write!(out, "{v}")?;
+                write!(out, "{}", v + 0.0)?;
             }
             out.write_all(b"\n")?;
         }
         out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A negative zero (a flow that rounds to −0, a sign kept through a product) is written `0`:
+    /// `-0` in a CSV cell reads as text or as a distinct value in some tools.
+    #[test]
+    fn csv_writes_no_negative_zero() {
+        let mut beat = ecmova_engine::BeatMetrics {
+            start_s: -0.0,
+            ..Default::default()
+        };
+        beat.map_mmhg = -0.0;
+        let table = Series::beat_table(&[beat], &[0.0]);
+        let mut out = Vec::new();
+        table.write_csv(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let cells: Vec<&str> = text.lines().nth(1).unwrap().split(',').collect();
+        assert!(cells.iter().all(|c| *c != "-0"), "{text}");
+        assert_eq!(cells[0], "0");
     }
 }

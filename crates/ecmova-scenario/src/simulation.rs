@@ -670,7 +670,8 @@ impl Simulation {
             trial.control(beat.ecmo_flow_l_min, rpm, max_rpm)
         };
         if step_after != step_before {
-            // Each weaning step is its own phase (the first is the action's own phase).
+            // Each weaning step is its own phase (the first is the action's own phase,
+            // `Action::phase_label`).
             let label = match step_after {
                 Some((k, flow)) => {
                     format!(
@@ -900,7 +901,7 @@ impl Simulation {
         }
         self.state.refresh(&self.model);
         let t = self.state.time_s();
-        let label = outcome.clone().unwrap_or_else(|| action.describe());
+        let label = outcome.clone().unwrap_or_else(|| action.phase_label());
         match self.phases.last_mut() {
             Some(p) if (p.start_s - t).abs() < 1e-9 && p.beats == 0 => {
                 if p.label == "baseline" {

@@ -124,19 +124,19 @@ fn each_weaning_step_is_its_own_phase() {
         .collect();
     let n_steps = steps(&s).len();
     assert!(n_steps >= 2, "{labels:?}");
+    // The action's own phase is step 1 (and names the whole trial); steps 2..n follow, then
+    // the end of the trial.
     let trial = labels
         .iter()
-        .position(|l| l.starts_with("weaning trial "))
-        .unwrap_or_else(|| panic!("no trial phase in {labels:?}"));
-    // Steps 2..n follow the action's own phase (step 1), then the end of the trial.
-    for k in 2..=n_steps {
+        .position(|l| l.starts_with("weaning step 1: ") && l.contains("(weaning trial "))
+        .unwrap_or_else(|| panic!("no first-step phase in {labels:?}"));
+    for k in 1..=n_steps {
         let label = labels[trial + k - 1];
+        let target = steps(&s)[k - 1]["target_flow_l_min"].as_f64().unwrap();
         assert!(
-            label.starts_with(&format!("weaning step {k}: ")),
+            label.starts_with(&format!("weaning step {k}: {target} L/min")),
             "{labels:?}"
         );
-        let target = steps(&s)[k - 1]["target_flow_l_min"].as_f64().unwrap();
-        assert!(label.ends_with(&format!("{target} L/min")), "{labels:?}");
     }
     assert!(
         labels[trial + n_steps].starts_with("weaning trial over"),
