@@ -365,8 +365,8 @@ struct CircuitPlan {
 /// exactly 0, as it did when every channel was integrated (a trapezoid of zeros adds +0).
 #[derive(Clone, Debug)]
 struct Plan {
-    /// Address and generation of the model this plan was resolved for.
-    key: (usize, u64),
+    /// The [`recorder_key`] of the model this plan was resolved for.
+    key: u64,
     sites: crate::model::Sites,
     /// Number of IABPs (their summed inflation is the sample's `balloon`).
     n_iabp: usize,
@@ -388,6 +388,33 @@ struct Plan {
     bounds: Bounds,
 }
 
+/// A fingerprint of everything a [`Plan`] reads from `model` (FNV-1a over the `Debug` text of
+/// the plan resolved for it, key aside): equal for two models only if their plans are equal
+/// (up to a 64-bit collision), whatever their addresses and generations. Computed when the
+/// model compiles, never per step.
+pub(crate) fn recorder_key(model: &Model) -> u64 {
+    let mut plan = Plan {
+        key: 0,
+        sites: model.params().sites.clone(),
+        n_iabp: 0,
+        has_extra: false,
+        gas: false,
+        beds: Vec::new(),
+        circuit: None,
+        devices: Vec::new(),
+        filled: [false; EXTRA],
+        mean_flow: Vec::new(),
+        bounds: Bounds::default(),
+    };
+    plan.resolve(model);
+    plan.key = 0;
+    format!("{plan:?}")
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+}
+
 /// See [`Plan::bounds`].
 #[derive(Clone, Copy, Debug, Default)]
 struct Bounds {
@@ -398,13 +425,9 @@ struct Bounds {
 }
 
 impl Plan {
-    fn key(model: &Model) -> (usize, u64) {
-        (model as *const Model as usize, model.generation())
-    }
-
     fn new(model: &Model) -> Self {
         let mut plan = Plan {
-            key: (0, 0),
+            key: 0,
             sites: model.params().sites.clone(),
             n_iabp: 0,
             has_extra: false,
@@ -424,7 +447,7 @@ impl Plan {
     /// with it the lists' lengths, does not change in an update).
     fn resolve(&mut self, model: &Model) {
         let params = model.params();
-        self.key = Plan::key(model);
+        self.key = model.recorder_key;
         self.sites = params.sites.clone();
         self.n_iabp = model.iabp_ratios.len();
         self.gas = params.gas.is_some();
@@ -834,7 +857,7 @@ impl BeatRecorder {
     /// The body of [`Self::record`], inlined into each instruction-set version.
     #[inline(always)]
     fn record_impl(&mut self, model: &Model, state: &State) -> Option<BeatMetrics> {
-        if self.plan.key != Plan::key(model) {
+        if self.plan.key != model.recorder_key {
             self.plan.resolve(model);
             // A channel the updated model no longer fills reads 0, as a fresh sample would.
             for s in &mut self.samples {
@@ -1302,9 +1325,9 @@ mod tests {
         );
     }
 
-    /// The recorder keys its lookups on the model's address and generation: fed a clone of
-    /// its model (another address) every other step, it must give the metrics, bit for bit,
-    /// that it gives fed the model itself.
+    /// The recorder keys its lookups on a fingerprint of what it looks up: fed a clone of its
+    /// model (another address, the same fingerprint) every other step, it must give the
+    /// metrics, bit for bit, that it gives fed the model itself.
     #[test]
     fn a_recorder_fed_a_clone_of_its_model_records_the_same() {
         let model = shock_on_ecmo();
@@ -1329,5 +1352,62 @@ mod tests {
         };
         assert_eq!(bits(&beats_a), bits(&beats_b));
         assert!(beats_a[1].ecmo_flow_l_min > 0.0 && beats_a[1].sao2_femoral_percent > 0.0);
+    }
+
+    /// A recorder whose model is replaced in place by another (the same address, both at
+    /// generation 0: a key on address and generation would keep the first model's lookups)
+    /// records the second model's beats as a recorder made for it does.
+    #[test]
+    fn a_model_replaced_in_place_is_recorded_with_its_own_lookups() {
+        let mut model = Model::new(
+            presets::by_name("healthy-adult").unwrap(),
+            IntegrationParams::default(),
+        )
+        .unwrap();
+        let healthy = State::new(&model);
+        let mut reused = BeatRecorder::new(&model, &healthy);
+        let healthy_key = model.recorder_key;
+        model = shock_on_ecmo();
+        assert_ne!(model.recorder_key, healthy_key);
+        let mut state = State::new(&model);
+        let mut fresh = BeatRecorder::new(&model, &state);
+        let (mut beats_reused, mut beats_fresh) = (Vec::new(), Vec::new());
+        while beats_fresh.len() < 3 {
+            step(&model, &mut state);
+            beats_reused.extend(reused.record(&model, &state));
+            beats_fresh.extend(fresh.record(&model, &state));
+        }
+        // The first beat still holds the healthy model's initial sample; the later ones are
+        // the shock model's alone.
+        for (r, f) in beats_reused[1..].iter().zip(&beats_fresh[1..]) {
+            assert_eq!(format!("{r:?}"), format!("{f:?}"));
+        }
+        assert!(beats_fresh[2].ecmo_flow_l_min > 0.0);
+    }
+
+    /// The fingerprint follows what the recorder looks up: a clone has its model's, an update
+    /// of a looked-up value (the drainage alarm threshold) changes it, an update of anything
+    /// else (the pump speed) does not.
+    #[test]
+    fn the_recorder_key_follows_what_the_recorder_looks_up() {
+        let mut model = shock_on_ecmo();
+        let key = model.recorder_key;
+        assert_eq!(model.clone().recorder_key, key);
+        model
+            .update(|p| {
+                if let Some(e) = p.ecmo.as_mut() {
+                    e.pump_rpm = 3400.0;
+                }
+            })
+            .unwrap();
+        assert_eq!(model.recorder_key, key);
+        model
+            .update(|p| {
+                if let Some(e) = p.ecmo.as_mut() {
+                    e.drainage_limit.alarm_threshold_mmhg = 30.0;
+                }
+            })
+            .unwrap();
+        assert_ne!(model.recorder_key, key);
     }
 }

@@ -1138,6 +1138,10 @@ pub struct Model {
     /// Whether this CPU runs the x86-64-v3 versions of the step and the recorder (found when
     /// the model was built; it decides speed, never a result: see [`crate::step`]).
     pub(crate) x86_64_v3: bool,
+    /// A fingerprint of everything the per-beat recorder looks up in the model (recomputed
+    /// by every compile): a recorder re-resolves its lookups when it differs
+    /// ([`crate::BeatRecorder::record`]).
+    pub(crate) recorder_key: u64,
 }
 
 /// Largest `h·λ̂` allowed for the estimated fastest rate `λ̂` ([`fastest_rate_per_s`]) before
@@ -1320,6 +1324,7 @@ impl Model {
             compressions: None,
             effective_max_step_s: 0.0,
             x86_64_v3: crate::sim::cpu_has_x86_64_v3(),
+            recorder_key: 0,
         };
         model.compile();
         Ok(model)
@@ -1532,6 +1537,7 @@ impl Model {
             }
         });
         self.kernel = k;
+        self.recorder_key = crate::metrics::recorder_key(self);
     }
 
     /// The merged-step data, or `None` when merging is off or the model holds what the
