@@ -71,8 +71,8 @@ fn sweep_and_fdo2_changed_mid_run_match_a_model_built_with_them() {
     for integration in [
         IntegrationParams::default(),
         IntegrationParams {
-            max_step_s: 0.002,
-            max_step_multiple: 3,
+            max_step_s: COARSE_STEP_S,
+            max_step_multiple: COARSE_STEP_MULTIPLE,
         },
     ] {
         check(integration.clone(), "sweep", |p| {
