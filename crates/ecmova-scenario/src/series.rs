@@ -127,9 +127,16 @@ impl Series {
                 .iter()
                 .rposition(|&s| s <= b.start_s + 1e-9)
                 .unwrap_or(0);
-            values.push(b.start_s);
+            values.push(crate::simulation::reported_time_s(b.start_s));
             values.push(phase as f64);
-            values.extend(b.named_values().iter().map(|(_, v)| *v));
+            // The beat's own start is reported like every time ([`reported_time_s`]).
+            values.extend(b.named_values().iter().map(|&(n, v)| {
+                if n == "start_s" {
+                    crate::simulation::reported_time_s(v)
+                } else {
+                    v
+                }
+            }));
             values.push(if b.aortic_valve_opened { 1.0 } else { 0.0 });
         }
         Series {
@@ -142,7 +149,8 @@ impl Series {
 
     /// Appends the state's current values as a row.
     pub fn push(&mut self, model: &Model, state: &State) {
-        self.values.push(state.time_s());
+        self.values
+            .push(crate::simulation::reported_time_s(state.time_s()));
         self.values.extend_from_slice(state.pressures_mmhg());
         self.values.extend_from_slice(state.volumes_ml());
         self.values.extend_from_slice(state.flows_ml_s());

@@ -119,10 +119,31 @@ impl Phase {
     fn new(label: String, start_s: f64) -> Self {
         Phase {
             label,
-            start_s,
+            start_s: reported_time_s(start_s),
             beats: 0,
             recent: VecDeque::with_capacity(SUMMARY_BEATS + 1),
         }
+    }
+}
+
+/// A time as the driver reports it (phases, series and beat-table rows, summaries, alarms), s:
+/// the engine's clock rounded to the nearest nanosecond.
+///
+/// The engine's clock is beat-synchronous: each beat's start is the previous start plus the
+/// period, and each step's time is the beat's start plus whole steps, so it carries the
+/// rounding of every addition (after 60 beats at 105 /min the 60 s mark reads
+/// 59.999999999999936). A nanosecond is far below any step (at least 10 µs) and any output
+/// interval, so the rounding moves no event, sample or phase boundary; it only drops that
+/// noise. Exact to the nanosecond up to ~100 days of simulated time (2⁵³ ns); the engine's
+/// own decisions and [`Snapshot`]s keep the unrounded clock.
+pub fn reported_time_s(t_s: f64) -> f64 {
+    let ns = (t_s * 1e9).round();
+    if ns.abs() < 9.0e15 {
+        // A whole number of nanoseconds over an exact power of ten: the double nearest the
+        // rounded decimal time; `+ 0.0` makes a rounded −0 read 0.
+        ns / 1e9 + 0.0
+    } else {
+        t_s
     }
 }
 
@@ -354,9 +375,10 @@ impl Simulation {
         &self.state
     }
 
-    /// Simulated time, s.
+    /// Simulated time, s, as every output reports it ([`reported_time_s`]: the engine's clock
+    /// to the nanosecond). [`Simulation::state`]`.time_s()` is the unrounded clock.
     pub fn time_s(&self) -> f64 {
-        self.state.time_s()
+        reported_time_s(self.state.time_s())
     }
 
     /// The preset's name.
@@ -589,7 +611,7 @@ impl Simulation {
     fn after_beat(&mut self, beat: &BeatMetrics) -> Result<bool, ScenarioError> {
         let steady = self.detector.observe(beat);
         if steady && self.steady_time_s.is_none() {
-            self.steady_time_s = Some(beat.start_s + beat.period_s);
+            self.steady_time_s = Some(reported_time_s(beat.start_s + beat.period_s));
         }
         if let Some(r) = self.reflex.as_mut() {
             let changed = r
@@ -639,7 +661,7 @@ impl Simulation {
             self.alarms
                 .set_plasma_free_hb_mg_dl(self.plasma_free_hb_mg_dl());
             self.alarms
-                .update(crate::alarms::evaluate(&avg, &ctx), self.state.time_s());
+                .update(crate::alarms::evaluate(&avg, &ctx), self.time_s());
         }
         Ok(steady)
     }
