@@ -330,8 +330,14 @@ fn write_plots(dir: &Path, out: &RunOutput, scenario: &Path) -> Result<()> {
     // The whole run, beat by beat (the figures above show the last 5 s).
     let starts: Vec<f64> = out.summary.phases.iter().map(|p| p.start_s).collect();
     let beats = Series::beat_table(&out.beats, &starts);
+    let events: Vec<(f64, &str)> = out
+        .summary
+        .phases
+        .iter()
+        .map(|p| (p.start_s, p.label.as_str()))
+        .collect();
     plotted.add(
-        ecmova_report::trends(&tmp.0, &beats, ecmova_report::DEFAULT_SIZE)
+        ecmova_report::trends(&tmp.0, &beats, &events, ecmova_report::DEFAULT_SIZE)
             .with_context(|| format!("cannot write plots into {}", dir.display()))?,
     );
     let mut moves = Vec::new();

@@ -312,6 +312,11 @@ fn plot_adds_the_whole_run_trends() {
     for label in ["LVEDP", "ECMO circuit", "SaO2, right radial"] {
         assert!(svg.contains(label), "{label} in trends.svg");
     }
+    // The scenario's event is marked, with its phase label and time in the legend.
+    assert!(
+        svg.contains("3 s: ECMO 3600 rpm"),
+        "event marker in trends.svg"
+    );
     let _ = std::fs::remove_dir_all(&d);
 }
 

@@ -97,15 +97,17 @@ pub fn saturation_map(
 }
 
 /// `trends.{svg,png}`: the whole run from a beat table (one row per beat): MAP (right radial,
-/// femoral) and LVEDP, native and ECMO flow, SaO2 (right radial, femoral) against time. See
-/// [`crate::spec::trends_spec`].
+/// femoral) and LVEDP, native and ECMO flow, SaO2 and PaCO2 (right radial, femoral) against
+/// time, with a numbered dashed marker at each of `events` (`(time_s, label)`: the run's phase
+/// starts) listed in the legend. See [`crate::spec::trends_spec`].
 pub fn trends(
     dir: impl AsRef<Path>,
     beats: &(impl Columns + ?Sized),
+    events: &[(f64, &str)],
     size: (u32, u32),
 ) -> Result<Plotted, ReportError> {
     check_size(size)?;
-    draw(dir.as_ref(), crate::spec::trends_spec(beats)?, size)
+    draw(dir.as_ref(), crate::spec::trends_spec(beats, events)?, size)
 }
 
 /// Every figure at [`DEFAULT_SIZE`] (1200×800) into `dir` (created if needed): pressure

@@ -2,7 +2,7 @@
 //! PNG (in-memory bitmap, text rasterised with the embedded Noto Sans Regular, encoded with the
 //! `png` crate). No system font is ever looked up.
 
-use crate::spec::{Bar, Layout, Panel, PanelContent, PlotSpec, Rgb};
+use crate::spec::{Bar, Layout, Marker as EventMarker, Panel, PanelContent, PlotSpec, Rgb};
 use crate::ReportError;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -49,6 +49,13 @@ pub(crate) fn check_size(size: (u32, u32)) -> Result<(), ReportError> {
 fn check_spec(spec: &PlotSpec) -> Result<(), ReportError> {
     let valid =
         |r: &std::ops::Range<f64>| r.start.is_finite() && r.end.is_finite() && r.start < r.end;
+    if let Some(mk) = spec.markers.iter().find(|mk| !mk.x.is_finite()) {
+        return Err(ReportError::InvalidArgument {
+            name: "markers",
+            value: format!("{} at {} in `{}`", mk.label, mk.x, spec.name),
+            reason: "a marker's position must be finite",
+        });
+    }
     for panel in &spec.panels {
         for (name, r) in [("x_range", &panel.x_range), ("y_range", &panel.y_range)] {
             if !valid(r) {
@@ -177,12 +184,19 @@ fn draw_figure<DB: DrawingBackend>(
         )
         .map_err(err)?;
     let legend = spec.legend();
-    let (plots, legend_area) = if legend.is_empty() {
+    let marker_entries: Vec<String> = spec
+        .markers
+        .iter()
+        .map(|mk| format!("{}  {}", mk.tag, mk.label))
+        .collect();
+    let (plots, legend_area) = if legend.is_empty() && marker_entries.is_empty() {
         (body, None)
     } else {
         let longest = legend
             .iter()
-            .map(|(l, _)| l.chars().count())
+            .map(|(l, _)| l)
+            .chain(&marker_entries)
+            .map(|l| l.chars().count())
             .max()
             .unwrap_or(0);
         let width = (m.font(20.0) * (0.55 * longest as f64 + 3.5)).round() as u32 + m.px(24.0);
@@ -196,9 +210,9 @@ fn draw_figure<DB: DrawingBackend>(
         Layout::Rows => plots.split_evenly((n, 1)),
         Layout::Columns => plots.split_evenly((1, n)),
     };
-    for (panel, area) in spec.panels.iter().zip(&areas) {
+    for (k, (panel, area)) in spec.panels.iter().zip(&areas).enumerate() {
         match &panel.content {
-            PanelContent::Lines(_) => draw_lines(area, panel, &m)?,
+            PanelContent::Lines(_) => draw_lines(area, panel, &spec.markers, k == 0, &m)?,
             PanelContent::HorizontalBars(bars) => draw_bars(area, panel, bars, &m)?,
         }
     }
@@ -224,9 +238,32 @@ fn draw_figure<DB: DrawingBackend>(
             ))
             .map_err(err)?;
         }
+        // Event markers after the curves, each with its tag and label beside a dashed sample.
+        let small = (FAMILY, m.font(17.0))
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        let first = m.px(60.0) as i32 + legend.len() as i32 * m.px(34.0) as i32 + m.px(10.0) as i32;
+        for (i, entry) in marker_entries.iter().enumerate() {
+            let y = first + i as i32 * m.px(28.0) as i32;
+            area.draw(&PathElement::new(
+                vec![(x0, y), (x0 + sample, y)],
+                MARKER_COLOR.stroke_width(m.px(1.5).max(1)),
+            ))
+            .map_err(err)?;
+            area.draw(&Text::new(
+                entry.clone(),
+                (x0 + sample + m.px(10.0) as i32, y),
+                small.clone(),
+            ))
+            .map_err(err)?;
+        }
     }
     Ok(())
 }
+
+/// Event markers' colour (mid grey: visible on white, never mistaken for a curve).
+const MARKER_COLOR: RGBColor = RGBColor(110, 110, 110);
 
 /// At most about `max_points` points of a line that looks the same at plot resolution: the
 /// points are cut into consecutive buckets, each kept as its first, lowest, highest and last
@@ -287,6 +324,8 @@ fn tick(v: f64, span: f64) -> String {
 fn draw_lines<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     panel: &Panel,
+    markers: &[EventMarker],
+    tags: bool,
     m: &Metrics,
 ) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
@@ -336,6 +375,37 @@ fn draw_lines<DB: DrawingBackend>(
                 .draw_series(LineSeries::new(
                     thin(segment, max_points),
                     color(curve.color).stroke_width(stroke),
+                ))
+                .map_err(err)?;
+        }
+    }
+    let (y0, y1) = (panel.y_range.start, panel.y_range.end);
+    for mk in markers
+        .iter()
+        .filter(|mk| mk.x >= panel.x_range.start && mk.x <= panel.x_range.end)
+    {
+        let dash = f64::from(m.px(6.0));
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(mk.x, y0), (mk.x, y1)],
+                dash,
+                dash,
+                MARKER_COLOR.stroke_width(m.px(1.5).max(1)),
+            ))
+            .map_err(err)?;
+        if tags {
+            // Beside the line, not on it (a "1" on a dashed line disappears).
+            chart
+                .draw_series(std::iter::once(
+                    EmptyElement::at((mk.x, y1))
+                        + Text::new(
+                            mk.tag.clone(),
+                            (m.px(4.0) as i32, m.px(2.0) as i32),
+                            (FAMILY, m.font(16.0), FontStyle::Bold)
+                                .into_font()
+                                .color(&MARKER_COLOR)
+                                .pos(Pos::new(HPos::Left, VPos::Top)),
+                        ),
                 ))
                 .map_err(err)?;
         }

@@ -98,8 +98,21 @@ pub enum Layout {
     Columns,
 }
 
+/// An event marker: a dashed vertical line across every line panel of a figure at `x`, tagged
+/// at its top, and listed with its label in the legend column (where a long label never covers
+/// data).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marker {
+    /// Position on the horizontal axis, in its units (s for the trends).
+    pub x: f64,
+    /// Short tag drawn at the top of the line (`1`, `2`, ...).
+    pub tag: String,
+    /// What happened (`40 s: weaning step 1: 3 L/min`), listed in the legend after its tag.
+    pub label: String,
+}
+
 /// A whole figure: a title, panels and a legend column on the right listing every distinct
-/// curve label (outside the plotting areas, so it never covers data).
+/// curve label and every event marker (outside the plotting areas, so it never covers data).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlotSpec {
     /// File stem: the figure is written as `<name>.svg` and `<name>.png`.
@@ -110,6 +123,8 @@ pub struct PlotSpec {
     pub panels: Vec<Panel>,
     /// Panel arrangement.
     pub layout: Layout,
+    /// Event markers across the line panels (empty for most figures).
+    pub markers: Vec<Marker>,
 }
 
 impl PlotSpec {
@@ -515,6 +530,7 @@ pub fn pressure_waveforms_spec(
         title: format!("Pressure waveforms, last {} s", fmt_seconds(window_s)),
         panels,
         layout: Layout::Rows,
+        markers: Vec::new(),
     }))
 }
 
@@ -549,6 +565,7 @@ pub fn flows_spec(series: &(impl Columns + ?Sized), window_s: f64) -> Result<Pla
         title: format!("Flows, last {} s", fmt_seconds(window_s)),
         panels: vec![panel],
         layout: Layout::Rows,
+        markers: Vec::new(),
     }))
 }
 
@@ -608,14 +625,49 @@ pub const TRENDS: &[(&str, &str, bool, &[Trace])] = &[
             ),
         ],
     ),
+    (
+        "Arterial PCO2 (beat means)",
+        "PaCO2 (mmHg)",
+        false,
+        &[
+            trace(
+                "paco2_right_radial_mmhg",
+                "PaCO2, right radial",
+                (200, 0, 0),
+                Summary::None,
+            ),
+            trace(
+                "paco2_femoral_mmhg",
+                "PaCO2, femoral",
+                (150, 0, 110),
+                Summary::None,
+            ),
+        ],
+    ),
 ];
 
+/// Longest event label a figure's legend shows, in characters (longer ones end in `…`).
+pub const MARKER_LABEL_CHARS: usize = 44;
+
 /// The whole-run trend figure from a beat table (one row per beat, `time_s` the beat's start):
-/// MAP at both sites and LVEDP, native and ECMO flow, and SaO2 at both sites, each against
-/// time over the whole run. Missing columns, and curves that are 0 on every beat (the beat
-/// metrics' "no circuit" or "no gas model"), are skipped; a panel with no curve is left out,
-/// and no row or no curve gives [`Planned::Skip`].
-pub fn trends_spec(beats: &(impl Columns + ?Sized)) -> Result<Planned, ReportError> {
+/// MAP at both sites and LVEDP, native and ECMO flow, SaO2 and PaCO2 at both sites, each
+/// against time over the whole run, with a [`Marker`] at each event: `events` are
+/// `(time_s, label)` pairs (the run's phase starts); those after the first beat and up to the
+/// last are marked, numbered from 1 in time order. Missing columns, and curves that are 0 on
+/// every beat (the beat metrics' "no circuit" or "no gas model"), are skipped; a panel with no
+/// curve is left out, and no row or no curve gives [`Planned::Skip`]. A non-finite event time
+/// is an error naming it.
+pub fn trends_spec(
+    beats: &(impl Columns + ?Sized),
+    events: &[(f64, &str)],
+) -> Result<Planned, ReportError> {
+    if let Some(&(t, label)) = events.iter().find(|(t, _)| !t.is_finite()) {
+        return Err(ReportError::InvalidArgument {
+            name: "events",
+            value: format!("{t} s ({label})"),
+            reason: "event times must be finite",
+        });
+    }
     let time = time_column(beats, "trends")?;
     if time.is_empty() {
         return Ok(Planned::Skip("trends: the beat table has no rows".into()));
@@ -641,15 +693,50 @@ pub fn trends_spec(beats: &(impl Columns + ?Sized)) -> Result<Planned, ReportErr
     }
     if panels.is_empty() {
         return Ok(Planned::Skip(
-            "trends: no MAP, LVEDP, flow or SaO2 column in the beat table".into(),
+            "trends: no MAP, LVEDP, flow, SaO2 or PaCO2 column in the beat table".into(),
         ));
     }
+    let (first, last) = (time[0], time[time.len() - 1]);
+    let mut shown: Vec<(f64, &str)> = events
+        .iter()
+        .copied()
+        .filter(|&(t, _)| t > first && t <= last)
+        .collect();
+    shown.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let markers = shown
+        .iter()
+        .enumerate()
+        .map(|(k, &(t, label))| {
+            let full = format!("{}: {label}", marker_time(t));
+            let label = if full.chars().count() > MARKER_LABEL_CHARS {
+                let cut: String = full.chars().take(MARKER_LABEL_CHARS - 1).collect();
+                format!("{}…", cut.trim_end())
+            } else {
+                full
+            };
+            Marker {
+                x: t,
+                tag: (k + 1).to_string(),
+                label,
+            }
+        })
+        .collect();
     Ok(Planned::Plot(PlotSpec {
         name: "trends".into(),
         title: "Whole run, beat by beat".into(),
         panels,
         layout: Layout::Rows,
+        markers,
     }))
+}
+
+/// An event time as the legend shows it: whole seconds when it is one, else to the millisecond.
+fn marker_time(t: f64) -> String {
+    if (t - t.round()).abs() < 5e-4 {
+        format!("{:.0} s", t.round())
+    } else {
+        format!("{t:.3} s")
+    }
 }
 
 /// One phase of a pressure-volume loop figure: a label and where its data are.
@@ -770,6 +857,7 @@ pub fn pv_loops_spec(
         title: "Pressure-volume loops, last beat".into(),
         panels,
         layout: Layout::Columns,
+        markers: Vec::new(),
     }))
 }
 
@@ -876,6 +964,7 @@ pub fn saturation_map_spec(
             content: PanelContent::HorizontalBars(bars),
         }],
         layout: Layout::Rows,
+        markers: Vec::new(),
     }))
 }
 

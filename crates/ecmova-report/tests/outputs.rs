@@ -558,7 +558,7 @@ fn trends_cover_the_whole_run_beat_by_beat() {
     let out = ecmova_scenario::run(&built, ecmova_scenario::RunOptions::default()).unwrap();
     let beats = Series::beat_table(&out.beats, &[0.0]);
     assert!(beats.len() >= 5);
-    let Planned::Plot(spec) = trends_spec(&beats).unwrap() else {
+    let Planned::Plot(spec) = trends_spec(&beats, &[]).unwrap() else {
         panic!("no trend figure");
     };
     let labels: Vec<String> = spec.legend().into_iter().map(|(l, _)| l).collect();
@@ -584,5 +584,65 @@ fn trends_cover_the_whole_run_beat_by_beat() {
         }
     }
     let empty = Series::beat_table(&[], &[0.0]);
-    assert!(matches!(trends_spec(&empty).unwrap(), Planned::Skip(_)));
+    assert!(matches!(
+        trends_spec(&empty, &[]).unwrap(),
+        Planned::Skip(_)
+    ));
+}
+
+/// The trend figure marks the run's events (issue 15: "whole-run trend plots ... with event
+/// markers") and shows PaCO2 at both sites when the gases are modelled: the weaning-trial
+/// story on femoral VA-ECMO, its phases as the markers, numbered in time order; an event at
+/// the run's start or after its end is not marked; labels too long for the legend are cut.
+#[test]
+fn trends_mark_the_events_and_show_paco2() {
+    use ecmova_report::spec::{trends_spec, Planned, MARKER_LABEL_CHARS};
+    let text = "[patient]\npreset = \"cardiogenic-shock-ami\"\n[ecmo]\nenabled = true\n\
+                pump_rpm = 3000\n[[events]]\nat_s = 4\naction = \"set_pump_rpm\"\nrpm = 3600\n\
+                [simulation]\nduration_s = 8\n";
+    let built =
+        ecmova_scenario::build(&ecmova_scenario::Scenario::from_toml(text).unwrap()).unwrap();
+    let out = ecmova_scenario::run(&built, ecmova_scenario::RunOptions::default()).unwrap();
+    let starts: Vec<f64> = out.summary.phases.iter().map(|p| p.start_s).collect();
+    let beats = Series::beat_table(&out.beats, &starts);
+    let long = "a label far longer than any legend column can show without covering the plots";
+    let events = [
+        (0.0, "baseline"),
+        (6.0, long),
+        (4.0, "ECMO 3600 rpm"),
+        (99.0, "after"),
+    ];
+    let Planned::Plot(spec) = trends_spec(&beats, &events).unwrap() else {
+        panic!("no trend figure");
+    };
+    let marks: Vec<(f64, &str, &str)> = spec
+        .markers
+        .iter()
+        .map(|m| (m.x, m.tag.as_str(), m.label.as_str()))
+        .collect();
+    assert_eq!(marks.len(), 2, "{marks:?}");
+    assert_eq!(marks[0], (4.0, "1", "4 s: ECMO 3600 rpm"));
+    assert_eq!((marks[1].0, marks[1].1), (6.0, "2"));
+    assert!(marks[1].2.starts_with("6 s: a label far") && marks[1].2.ends_with('…'));
+    assert_eq!(marks[1].2.chars().count(), MARKER_LABEL_CHARS);
+    let labels: Vec<String> = spec.legend().into_iter().map(|(l, _)| l).collect();
+    for want in ["PaCO2, right radial", "PaCO2, femoral", "ECMO circuit"] {
+        assert!(labels.iter().any(|l| l == want), "{want} in {labels:?}");
+    }
+    // Drawn: the dashed markers and their legend entries are in the SVG.
+    let dir = std::env::temp_dir().join(format!("ecmova-trends-markers-{}", std::process::id()));
+    let plotted =
+        ecmova_report::trends(&dir, &beats, &events, ecmova_report::DEFAULT_SIZE).unwrap();
+    let svg = std::fs::read_to_string(plotted.files[0].clone()).unwrap();
+    assert!(
+        svg.contains("4 s: ECMO 3600 rpm"),
+        "marker legend in the SVG"
+    );
+    assert!(svg.contains("PaCO2 (mmHg)"));
+    let _ = std::fs::remove_dir_all(&dir);
+    // A non-finite event time is refused, naming it.
+    let err = trends_spec(&beats, &[(f64::NAN, "x")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("events") && err.contains("NaN"), "{err}");
 }
