@@ -17,7 +17,8 @@ pub struct CohortArgs {
     pub command: Option<CohortCommand>,
     /// Cohort file (TOML, see docs/cohort-format.md).
     pub file: Option<PathBuf>,
-    /// Output directory (results.parquet, manifest.json, chunks/); a rerun resumes it.
+    /// Output directory (results.parquet, beats.parquet with `[output] beats`, manifest.json,
+    /// chunks/); a rerun resumes it.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Run only shard K of N (patients with index mod N = K). Without it, the shard comes
@@ -54,8 +55,12 @@ fn report(m: &Manifest, dir: &std::path::Path) {
         .iter()
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
+    let beats = m
+        .beat_rows
+        .map(|n| format!(" · {n} beat rows"))
+        .unwrap_or_default();
     note!(
-        "cohort {} · {} rows ({} patients × {} sweep point{}{}) · {} · {:.1} s · {}",
+        "cohort {} · {} rows ({} patients × {} sweep point{}{}){beats} · {} · {:.1} s · {}",
         m.cohort_name,
         m.rows,
         m.patients,

@@ -62,6 +62,11 @@ pub struct Row {
     pub steady_state_time_s: Option<f64>,
     /// The kept metrics (absent where the summary has none).
     pub metrics: Vec<Option<f64>>,
+    /// The run's beats when the cohort keeps a beat table (`[output] beats`), each
+    /// `[time_s, phase_index, beat_index, kept beat metrics...]` (a non-finite metric is
+    /// `None`); empty otherwise, and for a run that ended in an error.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub beats: Vec<Vec<Option<f64>>>,
 }
 
 /// Runs patient `index` (already sampled: `params`) at sweep point `j`.
@@ -77,6 +82,7 @@ pub fn run_point(cohort: &Cohort, index: u64, params: &[Value], j: u64) -> Row {
         simulated_s: 0.0,
         steady_state_time_s: None,
         metrics: vec![None; cohort.metrics.len()],
+        beats: Vec::new(),
     };
     let assignments: Vec<(&str, &Value)> = cohort
         .parameters
@@ -110,7 +116,11 @@ pub fn run_point(cohort: &Cohort, index: u64, params: &[Value], j: u64) -> Row {
         .iter()
         .map(|(_, t)| t.at_s)
         .fold(0.0_f64, f64::max);
-    let result = Simulation::new(&built, SimulationOptions::default()).and_then(|mut sim| {
+    let options = SimulationOptions {
+        record_beats: !cohort.beat_metrics.is_empty(),
+        ..SimulationOptions::default()
+    };
+    let result = Simulation::new(&built, options).and_then(|mut sim| {
         match cohort.mode {
             Mode::Duration => {
                 sim.advance_to(built.duration_s, &mut ())?;
@@ -146,6 +156,9 @@ pub fn run_point(cohort: &Cohort, index: u64, params: &[Value], j: u64) -> Row {
                         .filter(|v| v.is_finite());
                 }
             }
+            if !cohort.beat_metrics.is_empty() {
+                row.beats = beat_rows(&sim, &cohort.beat_metrics);
+            }
             if sim.steady_beat().is_some() {
                 row.status = Status::Ok;
             } else {
@@ -158,6 +171,28 @@ pub fn run_point(cohort: &Cohort, index: u64, params: &[Value], j: u64) -> Row {
         }
     }
     row
+}
+
+/// The rows of a run's beat table, `[time_s, phase_index, beat_index, kept...]`, from the one
+/// single-run beat table (`Series::beat_table`: the same names, values and reported times).
+fn beat_rows(sim: &Simulation, kept: &[String]) -> Vec<Vec<Option<f64>>> {
+    let starts: Vec<f64> = sim.phases().iter().map(|p| p.start_s).collect();
+    let table = ecmova_scenario::series::Series::beat_table(sim.beats(), &starts);
+    let index = |name: &str| table.columns().iter().position(|c| c == name);
+    let columns: Vec<Option<usize>> = ["time_s", "phase_index", "beat_index"]
+        .into_iter()
+        .chain(kept.iter().map(String::as_str))
+        .map(index)
+        .collect();
+    (0..table.len())
+        .map(|i| {
+            let row = table.row(i);
+            columns
+                .iter()
+                .map(|c| c.map(|k| row[k]).filter(|v| v.is_finite()))
+                .collect()
+        })
+        .collect()
 }
 
 /// The numeric leaves of a JSON object, by key (the summary's metric names are unique).

@@ -119,6 +119,9 @@ pub struct SweepSpec {
 pub struct OutputSpec {
     /// Summary metric names to keep (default: every metric of the typed summary).
     pub metrics: Option<Vec<String>>,
+    /// Beat metrics to keep beat by beat (names of the beat table, `docs/outputs.md`): a
+    /// beat table `beats.parquet` with one row per beat of every run. Absent: no beat table.
+    pub beats: Option<Vec<String>>,
 }
 
 /// How each patient × sweep point is run.
@@ -216,8 +219,28 @@ pub struct Cohort {
     pub sweeps: Vec<Sweep>,
     /// Summary metrics kept, in order.
     pub metrics: Vec<String>,
+    /// Beat metrics kept beat by beat, in order (empty: no beat table).
+    pub beat_metrics: Vec<String>,
     /// SHA-256 of the cohort file's bytes followed by the base file's bytes, hex.
     pub hash: String,
+}
+
+/// The names a cohort may keep beat by beat: the metric columns of the single-run beat table
+/// (`ecmova_scenario::series::Series::beat_table`, `docs/outputs.md`), not its time and index
+/// columns (`time_s`, `phase_index`, `beat_index`, `start_s`), which a cohort's beat table
+/// always has in its own form.
+pub fn beat_metric_names() -> Vec<String> {
+    ecmova_scenario::series::Series::beat_table(&[], &[0.0])
+        .columns()
+        .iter()
+        .filter(|n| {
+            !matches!(
+                n.as_str(),
+                "time_s" | "phase_index" | "beat_index" | "start_s"
+            )
+        })
+        .cloned()
+        .collect()
 }
 
 /// Every metric name of the typed summary, in summary order.
@@ -495,6 +518,36 @@ impl Cohort {
                 list.clone()
             }
         };
+        let beat_metrics = match &file.output.beats {
+            None => Vec::new(),
+            Some(list) => {
+                let all = beat_metric_names();
+                if list.is_empty() {
+                    return Err(invalid(
+                        "output.beats",
+                        format!(
+                            "an empty list keeps no beat table: leave the key out, or name beat metrics from: {}",
+                            all.join(", ")
+                        ),
+                    ));
+                }
+                for (i, m) in list.iter().enumerate() {
+                    if !all.contains(m) {
+                        return Err(invalid(
+                            format!("output.beats[{i}]"),
+                            format!("\"{m}\" is not a beat metric; allowed: {}", all.join(", ")),
+                        ));
+                    }
+                    if list[..i].contains(m) {
+                        return Err(invalid(
+                            format!("output.beats[{i}]"),
+                            format!("\"{m}\" is listed twice"),
+                        ));
+                    }
+                }
+                list.clone()
+            }
+        };
         Ok(Cohort {
             name: c.name.clone(),
             seed: c.seed,
@@ -506,6 +559,7 @@ impl Cohort {
             cholesky,
             sweeps,
             metrics,
+            beat_metrics,
             hash,
         })
     }

@@ -36,6 +36,8 @@ pub const MANIFEST_FORMAT: &str = "ecmova-cohort-manifest/1";
 pub const ROW_GROUP_ROWS: usize = 65_536;
 /// Name of the results file in a run directory.
 pub const RESULTS_FILE: &str = "results.parquet";
+/// Name of the beat table in a run directory (only when the cohort keeps one).
+pub const BEATS_FILE: &str = "beats.parquet";
 /// Git revision of this build (`unknown` outside a checkout), as recorded in manifests and
 /// chunk files.
 pub const GIT_REVISION: &str = env!("ECMOVA_GIT_REVISION");
@@ -211,6 +213,12 @@ pub struct Manifest {
     pub chunks_computed: u64,
     /// The result columns.
     pub columns: Vec<ColumnSpec>,
+    /// The beat table's columns (`[output] beats`); absent when the cohort keeps none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub beat_columns: Vec<ColumnSpec>,
+    /// Rows of the beat table (one per beat of every run); absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beat_rows: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -267,6 +275,54 @@ pub fn columns(cohort: &Cohort) -> Vec<ColumnSpec> {
     out
 }
 
+/// The beat table's columns of a cohort that keeps one (`[output] beats`), in order; empty
+/// otherwise: the indices, the beat's time and phase, then the kept beat metrics.
+pub fn beat_columns(cohort: &Cohort) -> Vec<ColumnSpec> {
+    if cohort.beat_metrics.is_empty() {
+        return Vec::new();
+    }
+    let col = |name: &str, kind, nullable| ColumnSpec {
+        name: name.to_string(),
+        kind,
+        nullable,
+    };
+    let mut out = vec![
+        col("patient_index", Kind::Int64, false),
+        col("sweep_index", Kind::Int64, false),
+        col("time_s", Kind::Double, false),
+        col("phase_index", Kind::Int64, false),
+        col("beat_index", Kind::Int64, false),
+    ];
+    for m in &cohort.beat_metrics {
+        out.push(col(m, Kind::Double, true));
+    }
+    out
+}
+
+/// Writes the beat table of `rows` (every beat of each, in row order) to `path`.
+fn write_beats(path: &Path, columns: &[ColumnSpec], rows: &[Row]) -> Result<u64, CohortError> {
+    let beats: Vec<(&Row, &Vec<Option<f64>>)> = rows
+        .iter()
+        .flat_map(|r| r.beats.iter().map(move |b| (r, b)))
+        .collect();
+    write_table(path, columns, beats.len(), |i, j| {
+        let (row, beat) = beats[i];
+        match j {
+            0 => Some(Value::from(row.patient_index)),
+            1 => Some(Value::from(row.sweep_index)),
+            2 => beat.first().copied().flatten().map(Value::from),
+            // Indices are whole numbers stored exactly in the beat rows' doubles.
+            3 | 4 => beat
+                .get(j - 2)
+                .copied()
+                .flatten()
+                .map(|v| Value::from(v as i64)),
+            _ => beat.get(j - 2).copied().flatten().map(Value::from),
+        }
+    })?;
+    Ok(beats.len() as u64)
+}
+
 fn cell(row: &Row, index: usize, sweeps: usize, params: usize) -> Option<Value> {
     let mut k = index;
     match k {
@@ -307,6 +363,20 @@ pub fn write_results(
     params: usize,
     rows: &[Row],
 ) -> Result<(), CohortError> {
+    write_table(path, columns, rows.len(), |i, j| {
+        cell(&rows[i], j, sweeps, params)
+    })
+}
+
+/// Writes `n_rows` rows of `columns` to a Parquet file, cell `(row, column)` from `cell`
+/// (nullable columns OPTIONAL, text as UTF-8, Snappy, no dictionary; the bytes depend on the
+/// cells alone), through a temporary file renamed into place.
+fn write_table(
+    path: &Path,
+    columns: &[ColumnSpec],
+    n_rows: usize,
+    cell: impl Fn(usize, usize) -> Option<Value>,
+) -> Result<(), CohortError> {
     let pq = |e: parquet::errors::ParquetError| CohortError::Parquet {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -346,7 +416,8 @@ pub fn write_results(
     let file = File::create(&tmp).map_err(|e| CohortError::io(&tmp, e))?;
     let mut writer =
         SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props)).map_err(pq)?;
-    for group_rows in rows.chunks(ROW_GROUP_ROWS) {
+    for start in (0..n_rows).step_by(ROW_GROUP_ROWS) {
+        let group_rows = start..(start + ROW_GROUP_ROWS).min(n_rows);
         let mut group = writer.next_row_group().map_err(pq)?;
         for (j, spec) in columns.iter().enumerate() {
             let mut column =
@@ -357,10 +428,7 @@ pub fn write_results(
                         path: path.to_path_buf(),
                         message: format!("no writer for column {}", spec.name),
                     })?;
-            let cells: Vec<Option<Value>> = group_rows
-                .iter()
-                .map(|r| cell(r, j, sweeps, params))
-                .collect();
+            let cells: Vec<Option<Value>> = group_rows.clone().map(|i| cell(i, j)).collect();
             let defs: Vec<i16> = cells.iter().map(|c| i16::from(c.is_some())).collect();
             let defs = spec.nullable.then_some(defs.as_slice());
             let present = cells.iter().flatten();
@@ -552,6 +620,12 @@ pub fn run_cohort(
         cohort.parameters.len(),
         &rows,
     )?;
+    let beat_cols = beat_columns(cohort);
+    let beat_rows = if beat_cols.is_empty() {
+        None
+    } else {
+        Some(write_beats(&dir.join(BEATS_FILE), &beat_cols, &rows)?)
+    };
     let manifest = Manifest {
         format: MANIFEST_FORMAT.into(),
         ecmova_version: env!("CARGO_PKG_VERSION").into(),
@@ -571,6 +645,8 @@ pub fn run_cohort(
         wall_time_s: started.elapsed().as_secs_f64(),
         chunks_computed: computed.load(Ordering::Relaxed),
         columns: cols,
+        beat_columns: beat_cols,
+        beat_rows,
     };
     write_manifest(dir, &manifest)?;
     Ok(manifest)
@@ -703,6 +779,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, CohortError> {
         if (m.seed, m.size, m.points, m.chunk_size)
             != (first.seed, first.size, first.points, first.chunk_size)
             || m.columns != first.columns
+            || m.beat_columns != first.beat_columns
         {
             return Err(differs(
                 "seed, size, points or columns",
@@ -806,7 +883,17 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, CohortError> {
         params,
         &rows,
     )?;
+    let beat_rows = if first.beat_columns.is_empty() {
+        None
+    } else {
+        Some(write_beats(
+            &out.join(BEATS_FILE),
+            &first.beat_columns,
+            &rows,
+        )?)
+    };
     let manifest = Manifest {
+        beat_rows,
         shard_count: first.shard_count,
         shards: (0..first.shard_count).collect(),
         complete: true,

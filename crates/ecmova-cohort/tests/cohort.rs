@@ -592,3 +592,101 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// `[output] beats` keeps a beat table (issue 15: "the summary metrics and beat tables to
+/// keep"): `beats.parquet`, one row per beat of every patient × sweep point, in (patient,
+/// sweep, beat) order, the beat metrics under the single-run beat table's names; the same
+/// bytes whatever the thread count and from merged shards; the manifest counts its rows. An
+/// unknown or repeated name, or an empty list, fails before any run naming the key.
+#[test]
+fn a_kept_beat_table_is_written_merged_and_read_back() {
+    use ecmova_cohort::store::BEATS_FILE;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+    let text = SMALL.replace(
+        "[output]\n",
+        "[output]\nbeats = [\"map_mmhg\", \"ecmo_flow_l_min\", \"aortic_valve_opened\"]\n",
+    );
+    let c = cohort(&text).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
+    let m = run(&c, &one, Shard::WHOLE, 1);
+    run(&c, &two, Shard::WHOLE, 2);
+    let beats = |dir: &Path| std::fs::read(dir.join(BEATS_FILE)).unwrap();
+    assert_eq!(beats(&one), beats(&two));
+    let shards: Vec<PathBuf> = (0..2).map(|k| tmp.path().join(format!("s{k}"))).collect();
+    for (k, dir) in shards.iter().enumerate() {
+        run(&c, dir, Shard::new(k as u64, 2).unwrap(), 1);
+    }
+    let merged = tmp.path().join("merged");
+    let mm = merge(&shards, &merged).unwrap();
+    assert_eq!(beats(&one), beats(&merged));
+    assert_eq!(mm.beat_rows, m.beat_rows);
+    assert_eq!(mm.beat_columns, m.beat_columns);
+
+    let reader =
+        SerializedFileReader::new(std::fs::File::open(one.join(BEATS_FILE)).unwrap()).unwrap();
+    let schema = reader.metadata().file_metadata().schema_descr_ptr();
+    let names: Vec<String> = (0..schema.num_columns())
+        .map(|j| schema.column(j).name().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "patient_index",
+            "sweep_index",
+            "time_s",
+            "phase_index",
+            "beat_index",
+            "map_mmhg",
+            "ecmo_flow_l_min",
+            "aortic_valve_opened",
+        ]
+    );
+    let rows: Vec<Vec<Field>> = reader
+        .get_row_iter(None)
+        .unwrap()
+        .map(|r| {
+            r.unwrap()
+                .get_column_iter()
+                .map(|(_, f)| f.clone())
+                .collect()
+        })
+        .collect();
+    assert_eq!(Some(rows.len() as u64), m.beat_rows);
+    // 4 s at 60-110 /min: several beats per run, each run's beats in order from its start.
+    assert!(rows.len() >= 12 * 4, "{} beat rows", rows.len());
+    let num = |f: &Field| match f {
+        Field::Long(x) => *x as f64,
+        Field::Double(x) => *x,
+        other => panic!("{other:?}"),
+    };
+    for (p, s) in (0..6).flat_map(|p| (0..2).map(move |s| (p, s))) {
+        let run_rows: Vec<&Vec<Field>> = rows
+            .iter()
+            .filter(|r| num(&r[0]) == p as f64 && num(&r[1]) == s as f64)
+            .collect();
+        assert!(run_rows.len() >= 4, "patient {p} point {s}");
+        for (k, r) in run_rows.iter().enumerate() {
+            assert_eq!(num(&r[4]), k as f64, "beat index");
+            assert!(num(&r[5]) > 20.0 && num(&r[5]) < 200.0, "MAP {:?}", r[5]);
+            assert!([0.0, 1.0].contains(&num(&r[7])));
+        }
+        assert_eq!(num(&run_rows[0][2]), 0.0);
+        assert!(run_rows.windows(2).all(|w| num(&w[1][2]) > num(&w[0][2])));
+    }
+    // Without `[output] beats`: no beat table, and the manifest says nothing of one.
+    let plain = tmp.path().join("plain");
+    let mp = run(&cohort(SMALL).unwrap(), &plain, Shard::WHOLE, 2);
+    assert!(!plain.join(BEATS_FILE).exists());
+    assert!(mp.beat_columns.is_empty() && mp.beat_rows.is_none());
+
+    for (bad, field) in [
+        ("beats = [\"map_mmhg\", \"nope\"]", "output.beats[1]"),
+        ("beats = [\"map_mmhg\", \"map_mmhg\"]", "output.beats[1]"),
+        ("beats = []", "output.beats"),
+    ] {
+        let e = err_text(&SMALL.replace("[output]\n", &format!("[output]\n{bad}\n")));
+        assert!(e.contains(field), "{bad}: {e}");
+    }
+}
