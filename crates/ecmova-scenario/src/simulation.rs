@@ -131,7 +131,7 @@ impl Phase {
 ///
 /// The engine's clock is beat-synchronous: each beat's start is the previous start plus the
 /// period, and each step's time is the beat's start plus whole steps, so it carries the
-/// rounding of every addition (after 60 beats at 105 /min the 60 s mark reads
+/// rounding of every addition (after 105 beats at 105 /min the 60 s mark reads
 /// 59.999999999999936). A nanosecond is far below any step (at least 10 µs) and any output
 /// interval, so the rounding moves no event, sample or phase boundary; it only drops that
 /// noise. Exact to the nanosecond up to ~100 days of simulated time (2⁵³ ns); the engine's
