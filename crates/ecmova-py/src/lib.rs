@@ -81,9 +81,9 @@ fn series_columns<'py>(
     Ok((names, buffers, n))
 }
 
-/// The per-beat columns: `beat_index`, `start_s`, then every metric the patient has (the
-/// summary's keys, in the engine's order: a circuit's or a device's only with it), and
-/// whether the aortic valve opened.
+/// The per-beat columns: `beat_index`, `start_s` (to the nanosecond, as every reported time),
+/// then every metric the patient has (the summary's keys, in the engine's order: a circuit's
+/// or a device's only with it), and whether the aortic valve opened.
 fn beat_columns<'py>(
     py: Python<'py>,
     beats: &[BeatMetrics],
@@ -102,7 +102,20 @@ fn beat_columns<'py>(
         .map(|(pos, (k, _))| (pos, k))
         .filter(|(_, k)| *k == "beat_index" || *k == "start_s" || present.contains_key(*k))
         .collect();
-    let rows: Vec<Vec<(&'static str, f64)>> = beats.iter().map(|b| b.named_values()).collect();
+    // The beat's start is reported like every time (`reported_time_s`: to the nanosecond), as
+    // `ecmova simulate --beats` writes it; the metrics are the engine's values.
+    let rows: Vec<Vec<(&'static str, f64)>> = beats
+        .iter()
+        .map(|b| {
+            let mut row = b.named_values();
+            for (name, v) in row.iter_mut() {
+                if *name == "start_s" {
+                    *v = ecmova_scenario::simulation::reported_time_s(*v);
+                }
+            }
+            row
+        })
+        .collect();
     let n = beats.len();
     let buffers = keys
         .iter()

@@ -169,3 +169,16 @@ def test_cohort_errors_carry_the_field():
     assert e.value.field == "size_typo"
     with pytest.raises(TypeError):
         ecmova.cohort(42)  # type: ignore[arg-type]
+
+
+def test_cohort_dict_with_nan_names_the_key():
+    cohort = {
+        "cohort": {"name": "nan", "seed": 1, "size": 1, "mode": "duration"},
+        "base": {"patient": {"preset": "healthy-adult"}, "simulation": {"duration_s": 1}},
+        "parameter": [
+            {"path": "patient.svr_scale", "distribution": "normal", "mean": float("nan"), "sd": 0.1}
+        ],
+    }
+    with pytest.raises(ecmova.CohortError) as e:
+        ecmova.cohort(cohort)
+    assert e.value.field == "parameter[0].mean"

@@ -262,6 +262,68 @@ def test_beats_table_has_the_patients_quantities_only():
     assert "impella_flow_l_min" not in without.beats().column_names
 
 
+def test_beats_are_the_cli_beat_table_bit_for_bit(cli, examples, tmp_path):
+    # `ecmova simulate --beats` reports each beat's start like every time (to the
+    # nanosecond); the Python table must carry the same numbers, column for column.
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = examples / "ami-femoral-ecmo.toml"
+    out = tmp_path / "beats.parquet"
+    subprocess.run(
+        [str(cli), "simulate", str(path), "--beats", str(out)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    expected = pq.read_table(out)
+    got = ecmova.run(path).beats()
+    assert got.num_rows == expected.num_rows
+    shared = [c for c in got.column_names if c in expected.column_names]
+    assert "start_s" in shared and "map_mmhg" in shared
+    for name in shared:
+        a = [float(x) for x in got.column(name).to_pylist()]
+        b = [float(x) for x in expected.column(name).to_pylist()]
+        assert [x.hex() for x in a] == [x.hex() for x in b], name
+
+
+# -- the clock --------------------------------------------------------------------------------
+
+
+def test_many_short_advances_add_up_to_the_time_asked():
+    # Each advance ends on the first step boundary at or after its target (up to one step,
+    # 1 ms by default, later); the next one must count from the time asked, not the time
+    # reached, or 100 advances of 10 ms would cover ~1.1 s.
+    in_pieces = ecmova.Simulation(ECMO)
+    for _ in range(100):
+        in_pieces.advance(0.01)
+    at_once = ecmova.Simulation(ECMO)
+    at_once.advance(1.0)
+    assert abs(in_pieces.time_s - 1.0) <= 0.001 + 1e-9, in_pieces.time_s
+    assert in_pieces.time_s == at_once.time_s
+    assert in_pieces.series().equals(at_once.series())
+    tiny = ecmova.Simulation(ECMO, record_series=False)
+    for _ in range(200):
+        tiny.advance(0.0001)  # 20 ms in all, far below one step each
+    assert abs(tiny.time_s - 0.02) <= 0.001 + 1e-9, tiny.time_s
+
+
+def test_snapshot_between_step_boundaries_resumes_identically():
+    # The clock the calls asked for (here between two step boundaries) survives a snapshot
+    # and a pickle: the resumed simulation advances exactly as the original does.
+    sim = ecmova.Simulation(ECMO)
+    for _ in range(3):
+        sim.advance(0.0105)
+    sim.apply({"action": "set_pump_rpm", "rpm": 3300})
+    sim.advance(0.0105)
+    restored = ecmova.Simulation.restore(sim.snapshot())
+    unpickled = pickle.loads(pickle.dumps(sim))
+    for s in (sim, restored, unpickled):
+        s.advance(0.5)
+    assert restored.time_s == sim.time_s == unpickled.time_s
+    assert restored.series().equals(sim.series())
+    assert unpickled.series().equals(sim.series())
+    assert bits(restored.summary()) == bits(sim.summary())
+
+
 # -- errors --------------------------------------------------------------------------------
 
 
@@ -318,6 +380,62 @@ def test_patient_errors_carry_field_value_and_range(examples):
     assert e.value.field == "no_such_key"
     with pytest.raises(ValueError, match="allowed values are save"):
         ecmova.score("apache", patient)
+
+
+def test_wrong_types_are_refused_not_coerced():
+    sim = ecmova.Simulation(ECMO)
+    for bad in (True, "5", None, [1.0]):
+        with pytest.raises(ecmova.ScenarioError) as e:
+            sim.advance(bad)
+        assert e.value.field == "seconds"
+    assert sim.time_s == 0.0, "a refused call simulates nothing"
+    with pytest.raises(ecmova.ScenarioError) as e:
+        sim.stabilize(max_s="300")
+    assert e.value.field == "max_s"
+    # A yes/no argument is True or False: "no" is not read as yes.
+    with pytest.raises(TypeError, match="until_steady"):
+        ecmova.run(ECMO, until_steady="no")
+    with pytest.raises(TypeError, match="series"):
+        ecmova.run(ECMO, series=1)
+    with pytest.raises(TypeError, match="record_series"):
+        ecmova.Simulation(ECMO, record_series="yes")
+    # A lone column name is not read letter by letter.
+    sim.advance(0.1)
+    with pytest.raises(TypeError, match="columns"):
+        sim.series("time_s")
+
+
+def test_nan_and_infinity_in_a_document_name_their_field():
+    bad = json.loads(json.dumps(ECMO))
+    bad["simulation"]["duration_s"] = float("nan")
+    with pytest.raises(ecmova.ScenarioError) as e:
+        ecmova.Simulation(bad)
+    assert e.value.field == "simulation.duration_s" and math.isnan(e.value.value)
+    assert "simulation.duration_s" in str(e.value)
+    bad = json.loads(json.dumps(ECMO))
+    bad["events"][0]["rpm"] = float("inf")
+    with pytest.raises(ecmova.ScenarioError) as e:
+        ecmova.run(bad)
+    assert e.value.field == "events[0].rpm" and e.value.value == float("inf")
+    sim = ecmova.Simulation(ECMO)
+    with pytest.raises(ecmova.ActionError) as e:
+        sim.apply({"action": "set_pump_rpm", "rpm": float("-inf")})
+    assert e.value.field == "rpm"
+
+
+def test_numpy_numbers_are_numbers():
+    np = pytest.importorskip("numpy")
+    sim = ecmova.Simulation(ECMO)
+    # A grid from np.arange holds np.int64: a number, as in the scenario format.
+    for rpm in np.arange(3000, 3501, 500):
+        sim.apply({"action": "set_pump_rpm", "rpm": rpm})
+    sim.advance(np.float64(0.5))
+    sim.advance(np.int64(1))
+    assert sim.summary()["pump_rpm_setting"] == 3500.0
+    assert abs(sim.time_s - 1.5) <= 0.001 + 1e-9
+    with_scale = json.loads(json.dumps(ECMO))
+    with_scale["patient"]["svr_scale"] = np.float32(1.25)
+    assert ecmova.Simulation(with_scale).time_s == 0.0
 
 
 # -- the GIL is released while simulating ------------------------------------------------------

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
 import tempfile
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -70,13 +71,72 @@ ShardLike = Union[Tuple[int, int], str]
 PatientLike = Union[Mapping[str, Any], str, "os.PathLike[str]"]
 
 
+def _plain(o: Any) -> Any:
+    """A NumPy scalar (``np.int64`` from ``np.arange``, ``np.float32``...) as the Python number
+    or bool it holds; anything else is refused as JSON refuses it."""
+    if type(o).__module__ == "numpy" and hasattr(o, "item") and getattr(o, "shape", None) == ():
+        return o.item()
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+def _nonfinite(obj: Any, path: str = "") -> Optional[Tuple[str, float]]:
+    """The dotted path (``ecmo.pump_rpm``, ``events[0].rpm``) and value of the first NaN or
+    infinity in ``obj``, if any."""
+    if isinstance(obj, Mapping):
+        for k, v in obj.items():
+            found = _nonfinite(v, f"{path}.{k}" if path else str(k))
+            if found:
+                return found
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            found = _nonfinite(v, f"{path}[{i}]")
+            if found:
+                return found
+    elif isinstance(obj, numbers.Real) and not isinstance(obj, bool):
+        x = float(obj)
+        if not math.isfinite(x):
+            return path, x
+    return None
+
+
 def _json(obj: Mapping[str, Any], error: type, what: str) -> str:
     try:
-        return json.dumps(obj, allow_nan=False)
+        return json.dumps(obj, allow_nan=False, default=_plain)
     except ValueError as e:  # NaN or infinity
-        raise error(f"{what}: {e} (NaN and infinity are not values ecmova accepts)") from None
+        found = _nonfinite(obj)
+        if found is None:  # pragma: no cover - json refuses only non-finite numbers here
+            raise error(f"{what}: {e} (NaN and infinity are not values ecmova accepts)") from None
+        field, x = found
+        raise error(
+            f"{field} = {x} is not a number ecmova accepts: NaN and infinity are refused "
+            f"(give a finite value)",
+            field=field,
+            value=x,
+        ) from None
     except TypeError as e:
         raise error(f"{what}: {e}") from None
+
+
+def _flag(name: str, x: Any) -> bool:
+    """A yes/no argument: ``True``/``False`` (or a NumPy bool), never a truthy stand-in
+    (``"no"`` would otherwise mean yes)."""
+    if isinstance(x, bool):
+        return x
+    if type(x).__module__ == "numpy" and type(x).__name__ in ("bool", "bool_"):
+        return bool(x)
+    raise TypeError(f"{name}: expected True or False, not {x!r}")
+
+
+def _column_names(columns: Optional[Sequence[str]]) -> Optional[List[str]]:
+    """The ``columns`` argument of ``series()``: ``None`` or a list of names (a lone string
+    would otherwise be read letter by letter)."""
+    if columns is None:
+        return None
+    if isinstance(columns, (str, bytes)):
+        raise TypeError(
+            f"columns: expected a list of column names, not a string: write [{columns!r}]"
+        )
+    return [str(c) for c in columns]
 
 
 def _read(path: "os.PathLike[str] | str") -> str:
@@ -132,8 +192,8 @@ class Simulation:
     simulation reaches their times, whoever advances it; :meth:`apply` adds actions now.
 
     ``record_series`` keeps the time series (every pressure, volume, flow and saturation, one
-    row per ``simulation.series_interval_s``, 5 ms by default: 8 bytes per column, 0.7 kB a row
-    with a circuit and gas transport, 8 MB a simulated minute); turn it
+    row per ``simulation.series_interval_s``, 5 ms by default: 8 bytes per column, 0.9 kB a row
+    with a circuit and gas transport, 11 MB a simulated minute); turn it
     off for long runs where only summaries matter. Every beat's metrics are always kept.
 
     Not for use from two threads at once: each thread should own its simulations (a second
@@ -142,8 +202,13 @@ class Simulation:
 
     def __init__(self, scenario: ScenarioLike, *, record_series: bool = True) -> None:
         text, fmt = _scenario_source(scenario)
-        self._native = _ecmova.NativeSimulation(text, fmt, bool(record_series))
-        self._record_series = bool(record_series)
+        record_series = _flag("record_series", record_series)
+        self._native = _ecmova.NativeSimulation(text, fmt, record_series)
+        self._record_series = record_series
+        # The clock the calls asked for: `advance(x)` goes to `_clock_s + x`, not to the time
+        # reached (the first step boundary at or after the target, up to a step later), so
+        # that many short advances do not add up the overshoot.
+        self._clock_s: float = self._native.time_s
 
     # -- state ------------------------------------------------------------------------
     @property
@@ -169,7 +234,9 @@ class Simulation:
         return self._native.apply(_json(action, ActionError, "action"))
 
     def advance(self, seconds: float) -> None:
-        """Simulates ``seconds`` more (the GIL is released meanwhile)."""
+        """Simulates ``seconds`` more (the GIL is released meanwhile): to the first step
+        boundary at or after the time the calls have asked for so far plus ``seconds`` (so
+        100 advances of 10 ms reach 1 s, as one of 1 s does)."""
         self._advance("seconds", seconds, until_steady=False)
 
     def stabilize(self, max_s: float = 300.0) -> bool:
@@ -178,14 +245,16 @@ class Simulation:
         return self._advance("max_s", max_s, until_steady=True)
 
     def _advance(self, name: str, seconds: float, until_steady: bool) -> bool:
-        now = self.time_s
+        now = self._clock_s
         room = MAX_DURATION_S - now
-        try:
-            x = float(seconds)
-        except (TypeError, ValueError):
+        # A number of seconds, not something float() happens to read ("5", True).
+        if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
             raise ScenarioError(
-                f"{name} = {seconds!r} is not a number", field=name, value=str(seconds)
-            ) from None
+                f"{name} = {seconds!r} is not a number of seconds",
+                field=name,
+                value=str(seconds),
+            )
+        x = float(seconds)
         if not (math.isfinite(x) and 0.0 <= x <= room):
             raise ScenarioError(
                 f"{name} = {x} is out of range: allowed 0 to {room} s "
@@ -197,7 +266,11 @@ class Simulation:
                 max=room,
                 unit="s",
             )
-        return self._native.advance_to(now + x, until_steady)
+        target = now + x
+        steady = self._native.advance_to(target, until_steady)
+        # Stopped early at a steady beat: the clock is that beat's end.
+        self._clock_s = self.time_s if steady else target
+        return steady
 
     # -- outputs ----------------------------------------------------------------------
     def summary(self) -> Dict[str, Any]:
@@ -217,8 +290,7 @@ class Simulation:
         ``columns`` selects some (``KeyError`` names the allowed ones). The table wraps the
         native buffers without copying; ``.to_pandas()`` copies once.
         """
-        cols = None if columns is None else [str(c) for c in columns]
-        return _arrow.table(self._native.series(cols))
+        return _arrow.table(self._native.series(_column_names(columns)))
 
     def beats(self) -> pa.Table:
         """Every completed beat's metrics as a ``pyarrow.Table``: ``beat_index``,
@@ -230,15 +302,24 @@ class Simulation:
     def snapshot(self) -> bytes:
         """A snapshot (JSON bytes: the scenario, every applied action with its time, the
         time reached) from which :meth:`restore` resumes bit-identically."""
-        return bytes(self._native.snapshot())
+        data = bytes(self._native.snapshot())
+        doc = json.loads(data)
+        if self._clock_s < doc["time_s"] - 1e-9:
+            # The time the calls asked for, behind the step boundary reached: the replay
+            # (`advance_to` it) stops at the same boundary, and the clock resumes from it.
+            doc["time_s"] = self._clock_s
+            data = json.dumps(doc, allow_nan=False).encode()
+        return data
 
     @classmethod
     def restore(cls, data: bytes, record_series: bool = True) -> "Simulation":
         """Resumes a :meth:`snapshot` (by replaying it: costs the run's compute once; the GIL
         is released). Raises :class:`ScenarioError` for a snapshot of another version."""
+        record_series = _flag("record_series", record_series)
         obj = cls.__new__(cls)
-        obj._native = _ecmova.NativeSimulation.restore(bytes(data), bool(record_series))
-        obj._record_series = bool(record_series)
+        obj._native = _ecmova.NativeSimulation.restore(bytes(data), record_series)
+        obj._record_series = record_series
+        obj._clock_s = float(json.loads(bytes(data))["time_s"])
         return obj
 
     def __reduce__(self) -> Any:
@@ -264,8 +345,7 @@ class Result:
 
     def series(self, columns: Optional[Sequence[str]] = None) -> Optional[pa.Table]:
         """The time series (``None`` unless the run was asked with ``series=True``)."""
-        cols = None if columns is None else [str(c) for c in columns]
-        return _arrow.maybe_table(self._native.series(cols))
+        return _arrow.maybe_table(self._native.series(_column_names(columns)))
 
     def beats(self) -> pa.Table:
         """Every beat's metrics (see :meth:`Simulation.beats`)."""
@@ -285,7 +365,9 @@ def run(scenario: ScenarioLike, until_steady: bool = False, *, series: bool = Fa
     released while simulating.
     """
     text, fmt = _scenario_source(scenario)
-    return Result(_ecmova.run_scenario(text, fmt, bool(until_steady), bool(series)))
+    until_steady = _flag("until_steady", until_steady)
+    series = _flag("series", series)
+    return Result(_ecmova.run_scenario(text, fmt, until_steady, series))
 
 
 def _shard_text(shard: Optional[ShardLike]) -> Optional[str]:
