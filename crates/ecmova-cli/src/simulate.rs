@@ -168,7 +168,11 @@ pub fn run_simulate(args: SimulateArgs) -> Result<()> {
     }
     if let Some(path) = &args.beats {
         let starts: Vec<f64> = summary.phases.iter().map(|p| p.start_s).collect();
-        write_table(path, &Series::beat_table(&out.beats, &starts), "beat table")?;
+        write_table(
+            path,
+            &Series::beat_table(&out.beats, &starts, Some(out.final_model.params())),
+            "beat table",
+        )?;
     }
     if let Some(dir) = &args.plot {
         write_plots(dir, &out, &args.scenario)?;
@@ -329,7 +333,7 @@ fn write_plots(dir: &Path, out: &RunOutput, scenario: &Path) -> Result<()> {
         .with_context(|| format!("cannot write plots into {}", dir.display()))?;
     // The whole run, beat by beat (the figures above show the last 5 s).
     let starts: Vec<f64> = out.summary.phases.iter().map(|p| p.start_s).collect();
-    let beats = Series::beat_table(&out.beats, &starts);
+    let beats = Series::beat_table(&out.beats, &starts, Some(out.final_model.params()));
     let events: Vec<(f64, &str)> = out
         .summary
         .phases

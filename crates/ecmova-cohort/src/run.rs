@@ -177,7 +177,11 @@ pub fn run_point(cohort: &Cohort, index: u64, params: &[Value], j: u64) -> Row {
 /// single-run beat table (`Series::beat_table`: the same names, values and reported times).
 fn beat_rows(sim: &Simulation, kept: &[String]) -> Vec<Vec<Option<f64>>> {
     let starts: Vec<f64> = sim.phases().iter().map(|p| p.start_s).collect();
-    let table = ecmova_scenario::series::Series::beat_table(sim.beats(), &starts);
+    let table = ecmova_scenario::series::Series::beat_table(
+        sim.beats(),
+        &starts,
+        Some(sim.model().params()),
+    );
     let index = |name: &str| table.columns().iter().position(|c| c == name);
     let columns: Vec<Option<usize>> = ["time_s", "phase_index", "beat_index"]
         .into_iter()

@@ -230,7 +230,7 @@ pub struct Cohort {
 /// columns (`time_s`, `phase_index`, `beat_index`, `start_s`), which a cohort's beat table
 /// always has in its own form.
 pub fn beat_metric_names() -> Vec<String> {
-    ecmova_scenario::series::Series::beat_table(&[], &[0.0])
+    ecmova_scenario::series::Series::beat_table(&[], &[0.0], None)
         .columns()
         .iter()
         .filter(|n| {

@@ -556,7 +556,7 @@ fn trends_cover_the_whole_run_beat_by_beat() {
     let built =
         ecmova_scenario::build(&ecmova_scenario::Scenario::from_toml(text).unwrap()).unwrap();
     let out = ecmova_scenario::run(&built, ecmova_scenario::RunOptions::default()).unwrap();
-    let beats = Series::beat_table(&out.beats, &[0.0]);
+    let beats = Series::beat_table(&out.beats, &[0.0], Some(out.final_model.params()));
     assert!(beats.len() >= 5);
     let Planned::Plot(spec) = trends_spec(&beats, &[]).unwrap() else {
         panic!("no trend figure");
@@ -583,7 +583,7 @@ fn trends_cover_the_whole_run_beat_by_beat() {
             assert_eq!(c.points.last().unwrap().0, last);
         }
     }
-    let empty = Series::beat_table(&[], &[0.0]);
+    let empty = Series::beat_table(&[], &[0.0], None);
     assert!(matches!(
         trends_spec(&empty, &[]).unwrap(),
         Planned::Skip(_)
@@ -604,7 +604,7 @@ fn trends_mark_the_events_and_show_paco2() {
         ecmova_scenario::build(&ecmova_scenario::Scenario::from_toml(text).unwrap()).unwrap();
     let out = ecmova_scenario::run(&built, ecmova_scenario::RunOptions::default()).unwrap();
     let starts: Vec<f64> = out.summary.phases.iter().map(|p| p.start_s).collect();
-    let beats = Series::beat_table(&out.beats, &starts);
+    let beats = Series::beat_table(&out.beats, &starts, Some(out.final_model.params()));
     let long = "a label far longer than any legend column can show without covering the plots";
     let events = [
         (0.0, "baseline"),

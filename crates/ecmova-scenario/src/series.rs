@@ -115,11 +115,34 @@ impl Series {
     /// The beat-by-beat table: one row per beat, `time_s` (the beat's start), `phase_index`
     /// (the phase in which the beat started, into `phase_starts_s`), every field of
     /// [`BeatMetrics`](ecmova_engine::BeatMetrics) under its own name, and
-    /// `aortic_valve_opened` (1 or 0).
-    pub fn beat_table(beats: &[ecmova_engine::BeatMetrics], phase_starts_s: &[f64]) -> Self {
+    /// `aortic_valve_opened` (1 or 0). With `params` (the patient's model), the metrics the
+    /// patient has no values for ([`Metrics::absent_keys`](crate::summary::Metrics::absent_keys):
+    /// a circuit's without a circuit, the gases' without a gas model, a device's without it)
+    /// are left out, not written as 0. A device counts whether it pumps or is parked (circuits
+    /// and devices are fixed when a scenario is built; actions only start, park or clamp them),
+    /// so a balloon parked at the run's end keeps the column of its earlier beats. Without
+    /// `params`, every column is there (the table's full vocabulary).
+    pub fn beat_table(
+        beats: &[ecmova_engine::BeatMetrics],
+        phase_starts_s: &[f64],
+        params: Option<&ecmova_engine::CirculationParams>,
+    ) -> Self {
+        let absent = params.map(|p| {
+            let mut fitted = p.clone();
+            for u in &mut fitted.unloading {
+                u.active = true;
+            }
+            crate::summary::Metrics::absent_keys(&fitted)
+        });
+        let keep = |n: &str| absent.as_ref().is_none_or(|a| !a.contains(&n));
         let mut columns = vec!["time_s".to_string(), "phase_index".to_string()];
         let names = ecmova_engine::BeatMetrics::default().named_values();
-        columns.extend(names.iter().map(|(n, _)| n.to_string()));
+        columns.extend(
+            names
+                .iter()
+                .filter(|(n, _)| keep(n))
+                .map(|(n, _)| n.to_string()),
+        );
         columns.push("aortic_valve_opened".into());
         let mut values = Vec::with_capacity(beats.len() * columns.len());
         for b in beats {
@@ -130,13 +153,18 @@ impl Series {
             values.push(crate::simulation::reported_time_s(b.start_s));
             values.push(phase as f64);
             // The beat's own start is reported like every time ([`reported_time_s`]).
-            values.extend(b.named_values().iter().map(|&(n, v)| {
-                if n == "start_s" {
-                    crate::simulation::reported_time_s(v)
-                } else {
-                    v
-                }
-            }));
+            values.extend(
+                b.named_values()
+                    .iter()
+                    .filter(|(n, _)| keep(n))
+                    .map(|&(n, v)| {
+                        if n == "start_s" {
+                            crate::simulation::reported_time_s(v)
+                        } else {
+                            v
+                        }
+                    }),
+            );
             values.push(if b.aortic_valve_opened { 1.0 } else { 0.0 });
         }
         Series {
@@ -302,7 +330,7 @@ mod tests {
             ..Default::default()
         };
         beat.map_mmhg = -0.0;
-        let table = Series::beat_table(&[beat], &[0.0]);
+        let table = Series::beat_table(&[beat], &[0.0], None);
         let mut out = Vec::new();
         table.write_csv(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();

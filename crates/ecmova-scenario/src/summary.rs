@@ -262,6 +262,18 @@ impl Metrics {
             .chain(DEVICE_FLOW_KEYS)
             .copied()
     }
+
+    /// The keys `params` has no values for (a circuit's without a circuit, the gases' without
+    /// a gas model, a device's without it): absent, never a 0 standing for "no device".
+    pub fn absent_keys(params: &CirculationParams) -> Vec<&'static str> {
+        let present = serde_json::to_value(Metrics::of(&BeatMetrics::default(), params))
+            .ok()
+            .and_then(|v| v.as_object().cloned())
+            .unwrap_or_default();
+        Metrics::all_keys()
+            .filter(|k| !present.contains_key(*k))
+            .collect()
+    }
 }
 
 /// The device keys, each present only with its device.

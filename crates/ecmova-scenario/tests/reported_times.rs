@@ -74,7 +74,7 @@ fn phases_series_and_beats_report_the_scheduled_times() {
         assert_eq!(t.fract(), 0.0, "series time {t}");
     }
     let starts: Vec<f64> = out.summary.phases.iter().map(|p| p.start_s).collect();
-    let beats = Series::beat_table(&out.beats, &starts);
+    let beats = Series::beat_table(&out.beats, &starts, Some(out.final_model.params()));
     let beat_times = beats.column("time_s").expect("time column");
     assert!(beat_times.len() > 150);
     for &t in &beat_times {
