@@ -35,7 +35,7 @@ pub struct ScoreArgs {
     /// Score every row of a registry CSV export (columns = patient keys).
     #[arg(long, value_name = "IN.csv")]
     pub csv: Option<PathBuf>,
-    /// Batch output file (default: standard output).
+    /// Batch output file (default, or `-`: standard output).
     #[arg(long, value_name = "OUT.csv", requires = "csv")]
     pub out: Option<PathBuf>,
 }
@@ -69,7 +69,7 @@ pub struct AssessArgs {
     /// Assess every row of a registry CSV export; writes one summary row per patient.
     #[arg(long, value_name = "IN.csv")]
     pub csv: Option<PathBuf>,
-    /// Batch output file (default: standard output).
+    /// Batch output file (default, or `-`: standard output).
     #[arg(long, value_name = "OUT.csv", requires = "csv")]
     pub out: Option<PathBuf>,
 }

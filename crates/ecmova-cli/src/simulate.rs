@@ -398,6 +398,11 @@ impl Drop for TempDir {
     }
 }
 
+/// An enum value of the JSON (`abdominal_aorta`, `prerequisites_incomplete`) in words.
+fn words(value: &str) -> String {
+    value.replace('_', " ")
+}
+
 /// The human summary: rounded for reading, the circuit when there is one, the alarms and
 /// any weaning verdict.
 fn print_human(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
@@ -486,9 +491,28 @@ fn print_human(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
             g.sao2_femoral_percent,
             g.svo2_percent
         )?;
+        // The arterial CO2 and pH per site: on femoral VA-ECMO the upper body gets the
+        // heart's blood and the legs the circuit's, so the two can differ.
+        writeln!(
+            w,
+            "  blood gas      PaO2 R radial {:.0} mmHg · PaCO2 R radial {:.0} / femoral {:.0} mmHg · pH {:.2} / {:.2}",
+            g.pao2_right_radial_mmhg,
+            g.paco2_right_radial_mmhg,
+            g.paco2_femoral_mmhg,
+            g.ph_right_radial,
+            g.ph_femoral
+        )?;
+    }
+    if let Some(o) = &m.oxygenator_gases {
+        writeln!(
+            w,
+            "  oxygenator     post-oxygenator PO2 {:.0} mmHg · PCO2 {:.0} mmHg",
+            o.post_oxygenator_po2_mmhg, o.post_oxygenator_pco2_mmhg
+        )?;
     }
     if let Some(zone) = &s.mixing_zone {
-        writeln!(w, "  mixing zone    {zone}")?;
+        // In words, as a clinician says it (`abdominal_aorta` is the JSON's enum value).
+        writeln!(w, "  mixing zone    {}", words(zone))?;
     }
     if s.alarms.is_empty() {
         writeln!(w, "  alarms         none")?;
@@ -499,9 +523,10 @@ fn print_human(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
             ecmova_scenario::alarms::Severity::Warning => "warning ",
             ecmova_scenario::alarms::Severity::Advisory => "advisory",
         };
+        // `since_s` is a time on the run's clock, not a duration.
         writeln!(
             w,
-            "  {severity} {} since {:.0} s: {}",
+            "  {severity} {} since t = {:.0} s: {}",
             a.name, a.since_s, a.message
         )?;
     }
@@ -510,7 +535,7 @@ fn print_human(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
             .readiness
             .as_ref()
             .and_then(|r| r.as_str())
-            .unwrap_or("no step completed");
+            .map_or("no step completed".to_string(), words);
         writeln!(
             w,
             "  weaning trial  {} step(s){} · verdict: {verdict}",

@@ -571,6 +571,29 @@ fn batch_assess_and_unknown_column() {
     assert!(stderr(&o).contains("shoe_size"));
 }
 
+/// `--out -` is standard output, as `--summary-json -` is for `simulate`: it once wrote a
+/// file named `-` in the working directory and printed nothing (session-7 user review).
+#[test]
+fn batch_out_dash_is_standard_output() {
+    let p = example("registry.csv");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("clinical_cli_out_dash");
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let _ = std::fs::remove_file(dir.join("-"));
+    for cmd in [&["score", "save"][..], &["assess"][..]] {
+        let o = bin()
+            .args(cmd)
+            .args(["--csv", p.to_str().unwrap(), "--out", "-"])
+            .current_dir(&dir)
+            .output()
+            .expect("run ecmova");
+        assert!(o.status.success(), "{cmd:?}: {}", stderr(&o));
+        // The header and the example's four patients.
+        let rows = csv_rows(&String::from_utf8(o.stdout).unwrap());
+        assert_eq!(rows.len(), 5, "{cmd:?}: {rows:?}");
+        assert!(!dir.join("-").exists(), "{cmd:?} wrote a file named '-'");
+    }
+}
+
 /// Minimal CSV reader for the tests (the outputs here never contain quoted newlines).
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
     text.lines()
