@@ -1,8 +1,10 @@
-//! The wording of range errors (session-7 user review): a huge number is written in exponent
-//! form, not spelled out in hundreds of digits, and a unitless range has no trailing space.
-//! The field, the value and the allowed range stay named.
+//! What a user reads (session-7 user review): range errors write a huge number in exponent
+//! form, not spelled out in hundreds of digits, and a unitless range has no trailing space
+//! (the field, the value and the allowed range stay named); the summary JSON has no negative
+//! zero.
 
-use ecmova_scenario::{build, Scenario};
+use ecmova_scenario::summary::summary_json;
+use ecmova_scenario::{build, run, RunOptions, Scenario};
 
 fn error_of(toml: &str) -> String {
     let scenario = Scenario::from_toml(toml).expect("parses");
@@ -44,4 +46,22 @@ fn a_unitless_range_has_no_trailing_space() {
         msg.ends_with("patient.lung_shunt_fraction = 1.5 is out of range: allowed 0 to 1"),
         "{msg:?}"
     );
+}
+
+/// A clamped circuit removes no CO2: the summary said `-0.0` (the phase before `start_s` of
+/// `examples/ami-femoral-ecmo.toml`), as the CSV did before session 6.
+#[test]
+fn the_summary_json_has_no_negative_zero() {
+    let scenario = Scenario::from_toml(
+        "[patient]\npreset = \"cardiogenic-shock-ami\"\n[ecmo]\nenabled = true\nstart_s = 3\n\
+         [simulation]\nduration_s = 6\n",
+    )
+    .expect("parses");
+    let built = build(&scenario).expect("builds");
+    let out = run(&built, RunOptions::default()).expect("runs");
+    let json = summary_json(&built, &out);
+    let before = &json["phases"][0]["metrics"]["oxygenator_co2_removal_ml_min"];
+    assert_eq!(before.as_f64(), Some(0.0), "{before}");
+    let text = serde_json::to_string(&json).unwrap();
+    assert!(!text.contains("-0.0"), "{text}");
 }
