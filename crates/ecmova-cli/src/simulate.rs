@@ -44,7 +44,7 @@ pub struct SimulateArgs {
     pub until_steady: bool,
     /// Interval between time-series rows, s (overrides the scenario's
     /// `simulation.series_interval_s`; default 0.005). A 30-minute run at 1 s is ~1,800 rows.
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub series_interval_s: Option<f64>,
 }
 
@@ -133,10 +133,17 @@ pub fn run_simulate(args: SimulateArgs) -> Result<()> {
     check_outputs(&args)?;
     let mut scenario = read_scenario(&args.scenario)?;
     if let Some(s) = args.series_interval_s {
-        // Checked by the scenario's own validation, which names the key.
+        // Checked by the scenario's own validation, which names the key; the context says
+        // that the value came from the flag, not from the file.
         scenario.simulation.series_interval_s = Some(s);
     }
-    let built = build(&scenario).with_context(|| format!("in {}", args.scenario.display()))?;
+    let built = build(&scenario).with_context(|| match args.series_interval_s {
+        Some(s) => format!(
+            "in {} with --series-interval-s {s} (the flag sets simulation.series_interval_s)",
+            args.scenario.display()
+        ),
+        None => format!("in {}", args.scenario.display()),
+    })?;
     // Checked before the run, against the columns the run's series will have.
     let selection = match &args.columns {
         Some(names) => Some(select_columns(Series::new(&built.model).columns(), names)?),

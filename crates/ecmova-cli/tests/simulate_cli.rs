@@ -429,3 +429,32 @@ fn human_summary_is_in_clinical_words() {
     );
     assert!(line("oxygenator").contains("post-oxygenator PO2"), "{text}");
 }
+
+/// `--series-interval-s` out of range is named as the flag, not only as the file's key (the
+/// error read "in FILE: simulation.series_interval_s = 0 ..." for a file that does not set
+/// it), and a negative value reaches the range check instead of clap's "unexpected argument
+/// '-1'". Session-7 user review.
+#[test]
+fn series_interval_flag_errors_name_the_flag_and_the_range() {
+    for value in ["0", "-1"] {
+        let out = simulate(
+            &scenario("", "duration_s = 1"),
+            "interval_flag",
+            &[
+                "--series",
+                scratch("interval_flag.csv").to_str().unwrap(),
+                "--series-interval-s",
+                value,
+            ],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{value}: {err}");
+        assert!(
+            err.contains(&format!("--series-interval-s {value}"))
+                && err.contains(&format!(
+                    "series_interval_s = {value} is out of range: allowed 0.0001 to 60 s"
+                )),
+            "{value}: {err}"
+        );
+    }
+}
