@@ -8,7 +8,7 @@ mod batch;
 use crate::note;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use ecmova_clinical::assess::{assess, Assessment, Eligibility};
+use ecmova_clinical::assess::{assess, Assessment, Eligibility, Status};
 use ecmova_clinical::scores::{cardshock, encourage, save, tips65};
 use ecmova_clinical::{report, ClinicalError, Patient, ScoreResult};
 use std::path::{Path, PathBuf};
@@ -35,7 +35,7 @@ pub struct ScoreArgs {
     /// Score every row of a registry CSV export (columns = patient keys).
     #[arg(long, value_name = "IN.csv")]
     pub csv: Option<PathBuf>,
-    /// Batch output file (default: standard output).
+    /// Batch output file (default, or `-`: standard output).
     #[arg(long, value_name = "OUT.csv", requires = "csv")]
     pub out: Option<PathBuf>,
 }
@@ -69,7 +69,7 @@ pub struct AssessArgs {
     /// Assess every row of a registry CSV export; writes one summary row per patient.
     #[arg(long, value_name = "IN.csv")]
     pub csv: Option<PathBuf>,
-    /// Batch output file (default: standard output).
+    /// Batch output file (default, or `-`: standard output).
     #[arg(long, value_name = "OUT.csv", requires = "csv")]
     pub out: Option<PathBuf>,
 }
@@ -242,10 +242,9 @@ fn summary_row(a: &Assessment) -> Vec<String> {
         a.scai
             .result
             .as_ref()
-            .map(|s| s.display.clone())
-            .unwrap_or_default(),
-        a.contraindications.absolute_present.join(";"),
-        a.contraindications.relative_present.join(";"),
+            .map_or_else(|| "not computed".into(), |s| s.display.clone()),
+        contraindication_cell(a, true),
+        contraindication_cell(a, false),
         trial("ARREST"),
         trial("Prague OHCA"),
         trial("INCEPTION"),
@@ -264,10 +263,40 @@ fn summary_row(a: &Assessment) -> Vec<String> {
         sc,
         es,
         ec,
-        a.weaning
-            .result
-            .as_ref()
-            .map(|w| json_word(serde_json::to_value(w.readiness).unwrap_or_default()))
-            .unwrap_or_default(),
+        a.weaning.result.as_ref().map_or_else(
+            || "not computed".into(),
+            |w| json_word(serde_json::to_value(w.readiness).unwrap_or_default()),
+        ),
     ]
+}
+
+/// The absolute (`absolute`) or the other contraindications of a batch row: those present
+/// (`;`-separated), then `unknown: ...` for those whose data was not given, `none` only when
+/// every one was checked and none is present. An empty cell would read as "none" for a
+/// registry that lacks the fields: missing data is unknown, never no.
+fn contraindication_cell(a: &Assessment, absolute: bool) -> String {
+    let c = &a.contraindications;
+    let present = if absolute {
+        &c.absolute_present
+    } else {
+        &c.relative_present
+    };
+    let unknown: Vec<&str> = c
+        .items
+        .iter()
+        .filter(|i| (i.kind == "absolute") == absolute && i.status == Status::Unknown)
+        .map(|i| i.name)
+        .collect();
+    let mut parts = Vec::new();
+    if !present.is_empty() {
+        parts.push(present.join(";"));
+    }
+    if !unknown.is_empty() {
+        parts.push(format!("unknown: {}", unknown.join(";")));
+    }
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join(" | ")
+    }
 }

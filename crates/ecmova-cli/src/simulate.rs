@@ -44,7 +44,7 @@ pub struct SimulateArgs {
     pub until_steady: bool,
     /// Interval between time-series rows, s (overrides the scenario's
     /// `simulation.series_interval_s`; default 0.005). A 30-minute run at 1 s is ~1,800 rows.
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub series_interval_s: Option<f64>,
 }
 
@@ -133,10 +133,17 @@ pub fn run_simulate(args: SimulateArgs) -> Result<()> {
     check_outputs(&args)?;
     let mut scenario = read_scenario(&args.scenario)?;
     if let Some(s) = args.series_interval_s {
-        // Checked by the scenario's own validation, which names the key.
+        // Checked by the scenario's own validation, which names the key; the context says
+        // that the value came from the flag, not from the file.
         scenario.simulation.series_interval_s = Some(s);
     }
-    let built = build(&scenario).with_context(|| format!("in {}", args.scenario.display()))?;
+    let built = build(&scenario).with_context(|| match args.series_interval_s {
+        Some(s) => format!(
+            "in {} with --series-interval-s {s} (the flag sets simulation.series_interval_s)",
+            args.scenario.display()
+        ),
+        None => format!("in {}", args.scenario.display()),
+    })?;
     // Checked before the run, against the columns the run's series will have.
     let selection = match &args.columns {
         Some(names) => Some(select_columns(Series::new(&built.model).columns(), names)?),
@@ -408,6 +415,11 @@ impl Drop for TempDir {
     }
 }
 
+/// An enum value of the JSON (`abdominal_aorta`, `prerequisites_incomplete`) in words.
+fn words(value: &str) -> String {
+    value.replace('_', " ")
+}
+
 /// The human summary: rounded for reading, the circuit when there is one, the alarms and
 /// any weaning verdict.
 fn print_human(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
@@ -496,9 +508,28 @@ fn print_human(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
             g.sao2_femoral_percent,
             g.svo2_percent
         )?;
+        // The arterial CO2 and pH per site: on femoral VA-ECMO the upper body gets the
+        // heart's blood and the legs the circuit's, so the two can differ.
+        writeln!(
+            w,
+            "  blood gas      PaO2 R radial {:.0} mmHg · PaCO2 R radial {:.0} / femoral {:.0} mmHg · pH {:.2} / {:.2}",
+            g.pao2_right_radial_mmhg,
+            g.paco2_right_radial_mmhg,
+            g.paco2_femoral_mmhg,
+            g.ph_right_radial,
+            g.ph_femoral
+        )?;
+    }
+    if let Some(o) = &m.oxygenator_gases {
+        writeln!(
+            w,
+            "  oxygenator     post-oxygenator PO2 {:.0} mmHg · PCO2 {:.0} mmHg",
+            o.post_oxygenator_po2_mmhg, o.post_oxygenator_pco2_mmhg
+        )?;
     }
     if let Some(zone) = &s.mixing_zone {
-        writeln!(w, "  mixing zone    {zone}")?;
+        // In words, as a clinician says it (`abdominal_aorta` is the JSON's enum value).
+        writeln!(w, "  mixing zone    {}", words(zone))?;
     }
     if s.alarms.is_empty() {
         writeln!(w, "  alarms         none")?;
@@ -509,9 +540,10 @@ fn print_human(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
             ecmova_scenario::alarms::Severity::Warning => "warning ",
             ecmova_scenario::alarms::Severity::Advisory => "advisory",
         };
+        // `since_s` is a time on the run's clock, not a duration.
         writeln!(
             w,
-            "  {severity} {} since {:.0} s: {}",
+            "  {severity} {} since t = {:.0} s: {}",
             a.name, a.since_s, a.message
         )?;
     }
@@ -520,7 +552,7 @@ fn print_human(w: &mut impl Write, s: &Summary) -> std::io::Result<()> {
             .readiness
             .as_ref()
             .and_then(|r| r.as_str())
-            .unwrap_or("no step completed");
+            .map_or("no step completed".to_string(), words);
         writeln!(
             w,
             "  weaning trial  {} step(s){} · verdict: {verdict}",

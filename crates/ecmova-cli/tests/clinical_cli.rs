@@ -571,6 +571,84 @@ fn batch_assess_and_unknown_column() {
     assert!(stderr(&o).contains("shoe_size"));
 }
 
+/// Missing data is "unknown", never "no" (session-7 review): the batch assessment wrote an
+/// empty contraindication cell, which reads as "none present", for registry rows that give
+/// none of the contraindication fields, and empty SCAI and weaning cells when they could not
+/// be computed.
+#[test]
+fn batch_assess_says_unknown_not_blank() {
+    let p = example("registry.csv");
+    let o = run(&["assess", "--csv", p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = csv_rows(&String::from_utf8(o.stdout).unwrap());
+    let col = |name: &str| rows[0].iter().position(|h| h == name).expect(name);
+    // The registry has no `uncontrolled_bleeding`, `aortic_dissection`, ... column.
+    for row in &rows[1..] {
+        let absolute = &row[col("absolute_contraindications")];
+        assert!(
+            absolute.contains("unknown: ") && absolute.contains("aortic dissection"),
+            "{absolute:?}"
+        );
+        for name in ["relative_contraindications", "scai_stage", "weaning"] {
+            assert!(!row[col(name)].is_empty(), "{name} empty in {row:?}");
+        }
+    }
+    // The AMI example gives every absolute contraindication field, all false: "none"; its
+    // other considerations are present and listed as before.
+    let ami: Value = serde_json::from_str(
+        &std::fs::read_to_string(example("ami_cardiogenic_shock.json")).unwrap(),
+    )
+    .unwrap();
+    let obj = ami.as_object().unwrap();
+    let cell = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+            .join(";"),
+        other => other.to_string(),
+    };
+    let header: Vec<&str> = obj.keys().map(String::as_str).collect();
+    let values: Vec<String> = obj.values().map(cell).collect();
+    let csv = tmp(
+        "ami_row.csv",
+        &format!("{}\n{}\n", header.join(","), values.join(",")),
+    );
+    let o = run(&["assess", "--csv", csv.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = csv_rows(&String::from_utf8(o.stdout).unwrap());
+    let col = |name: &str| rows[0].iter().position(|h| h == name).expect(name);
+    assert_eq!(rows[1][col("absolute_contraindications")], "none");
+    assert_eq!(
+        rows[1][col("relative_contraindications")],
+        "renal failure;liver failure;peripheral arterial disease"
+    );
+}
+
+/// `--out -` is standard output, as `--summary-json -` is for `simulate`: it once wrote a
+/// file named `-` in the working directory and printed nothing (session-7 user review).
+#[test]
+fn batch_out_dash_is_standard_output() {
+    let p = example("registry.csv");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("clinical_cli_out_dash");
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let _ = std::fs::remove_file(dir.join("-"));
+    for cmd in [&["score", "save"][..], &["assess"][..]] {
+        let o = bin()
+            .args(cmd)
+            .args(["--csv", p.to_str().unwrap(), "--out", "-"])
+            .current_dir(&dir)
+            .output()
+            .expect("run ecmova");
+        assert!(o.status.success(), "{cmd:?}: {}", stderr(&o));
+        // The header and the example's four patients.
+        let rows = csv_rows(&String::from_utf8(o.stdout).unwrap());
+        assert_eq!(rows.len(), 5, "{cmd:?}: {rows:?}");
+        assert!(!dir.join("-").exists(), "{cmd:?} wrote a file named '-'");
+    }
+}
+
 /// Minimal CSV reader for the tests (the outputs here never contain quoted newlines).
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
     text.lines()

@@ -385,3 +385,76 @@ fn a_run_shorter_than_one_beat_prints_no_nan() {
     assert!(!text.contains("null"), "{text}");
     assert!(text.contains("no complete heart beat"), "{text}");
 }
+
+/// The human summary speaks in clinical words: the mixing zone and the weaning verdict are
+/// not the JSON's snake_case enum values, an alarm's `since_s` reads as a time on the run's
+/// clock (not "since 1 s", which reads as a duration), and the blood gases per site are
+/// there (on femoral VA-ECMO the right radial and femoral PaCO2 differ). Session-7 user
+/// review. `ami-weaning-trial` raises the LV distension alarm, has a mixing zone and a
+/// weaning verdict.
+#[test]
+fn human_summary_is_in_clinical_words() {
+    let path = repo_root().join("examples/ami-weaning-trial.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_ecmova"))
+        .arg("simulate")
+        .arg(&path)
+        .output()
+        .expect("run ecmova");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = |label: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("no '{label}' line in:\n{text}"))
+            .to_string()
+    };
+    let zone = line("mixing zone");
+    assert!(!zone.contains('_'), "{zone}");
+    let trial = line("weaning trial");
+    let verdict = trial.split("verdict: ").nth(1).expect("a verdict");
+    assert!(!verdict.contains('_'), "{trial}");
+    let alarm = text
+        .lines()
+        .find(|l| l.contains("lv_distension"))
+        .unwrap_or_else(|| panic!("no LV distension alarm in:\n{text}"));
+    assert!(alarm.contains("since t = "), "{alarm}");
+    let gas = line("blood gas");
+    assert!(
+        gas.contains("PaCO2 R radial") && gas.contains("femoral") && gas.contains("pH"),
+        "{gas}"
+    );
+    assert!(line("oxygenator").contains("post-oxygenator PO2"), "{text}");
+}
+
+/// `--series-interval-s` out of range is named as the flag, not only as the file's key (the
+/// error read "in FILE: simulation.series_interval_s = 0 ..." for a file that does not set
+/// it), and a negative value reaches the range check instead of clap's "unexpected argument
+/// '-1'". Session-7 user review.
+#[test]
+fn series_interval_flag_errors_name_the_flag_and_the_range() {
+    for value in ["0", "-1"] {
+        let out = simulate(
+            &scenario("", "duration_s = 1"),
+            "interval_flag",
+            &[
+                "--series",
+                scratch("interval_flag.csv").to_str().unwrap(),
+                "--series-interval-s",
+                value,
+            ],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{value}: {err}");
+        assert!(
+            err.contains(&format!("--series-interval-s {value}"))
+                && err.contains(&format!(
+                    "series_interval_s = {value} is out of range: allowed 0.0001 to 60 s"
+                )),
+            "{value}: {err}"
+        );
+    }
+}

@@ -182,6 +182,18 @@ pub fn markdown(a: &Assessment) -> String {
         let _ = writeln!(o, "\n### Microaxial flow pump option: {}\n", t.label);
         trial_lines(&mut o, t);
     }
+    // Never an empty section: say why nothing is listed (on ECMO the indication question
+    // does not apply; an undetermined stage names the missing field).
+    if a.indication.recommendations.is_empty()
+        && a.indication.notes.is_empty()
+        && a.indication.microaxial_pump_option.is_none()
+    {
+        let _ = writeln!(
+            o,
+            "None listed for this verdict: {}.",
+            a.indication.summary.trim_end_matches('.')
+        );
+    }
     let _ = writeln!(o);
 
     let _ = writeln!(o, "## Contraindications ({})\n\n| Kind | Contraindication | Status | Evidence |\n|---|---|---|---|", a.contraindications.source_citation);

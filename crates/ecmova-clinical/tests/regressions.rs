@@ -258,3 +258,26 @@ fn lv_unloading_is_not_attributed_as_mandatory_and_myocarditis_cites_esc_2025() 
     assert!(!json.contains("is mandatory\""));
     assert!(json.contains("2025 ESC Guidelines for the management of myocarditis"));
 }
+
+/// Session-7 user review: the Markdown report's "Recommendations and evidence" section was
+/// an empty heading for a patient on ECMO (the indication question does not apply) and for
+/// an undetermined stage; it now says why nothing is listed.
+#[test]
+fn markdown_recommendations_section_is_never_empty() {
+    let on_ecmo = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/patients/fulminant_myocarditis.json"
+    ));
+    let a = assessed(on_ecmo);
+    assert!(a.indication.recommendations.is_empty() && a.indication.notes.is_empty());
+    let md = report::markdown(&a);
+    let section = md
+        .split("## Recommendations and evidence")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("the section");
+    assert!(
+        section.contains("None listed for this verdict: on VA-ECMO"),
+        "{section:?}"
+    );
+}

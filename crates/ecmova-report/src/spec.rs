@@ -304,7 +304,9 @@ pub enum Summary {
     SysDiaMean,
     /// The mean: `mean 3`.
     Mean,
-    /// Maximum/minimum: `120/5`.
+    /// Peak and minimum: `peak 120, minimum 5`. Not `120/5`: for a ventricle a clinician
+    /// reads "systolic/end-diastolic", and the minimum is the early-diastolic pressure, not
+    /// the end-diastolic one (the summary's `lvedp_mmhg`).
     MaxMin,
 }
 
@@ -333,7 +335,7 @@ impl Summary {
                 format!("{label} {}/{} ({}) {unit}", r(max), r(min), r(mean))
             }
             Summary::Mean => format!("{label}, mean {mean:.1} {unit}"),
-            Summary::MaxMin => format!("{label} {}/{} {unit}", r(max), r(min)),
+            Summary::MaxMin => format!("{label} peak {}, minimum {} {unit}", r(max), r(min)),
         }
     }
 }

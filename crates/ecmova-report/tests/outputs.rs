@@ -184,6 +184,21 @@ fn pressure_waveforms_show_every_site_with_labelled_axes() {
     }
     assert_eq!(polylines(&svg), 6);
     assert!(check_png(&dir.join("pressure_waveforms.png"), DEFAULT_SIZE) > 0.02);
+    // The LV trace's legend gives its peak and minimum in words: "LV 100/14" reads as
+    // systolic/end-diastolic, and the minimum is the early-diastolic pressure (session-7
+    // clinical review: the AMI patient on ECMO read "LV 100/14" with an LVEDP of 25 mmHg).
+    let PanelContent::Lines(curves) = &top.content else {
+        panic!("lines")
+    };
+    let lv = curves
+        .iter()
+        .find(|c| c.label.starts_with("LV"))
+        .expect("LV line");
+    assert!(
+        lv.label.starts_with("LV peak ") && lv.label.contains(", minimum "),
+        "{}",
+        lv.label
+    );
 }
 
 #[test]

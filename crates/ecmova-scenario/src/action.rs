@@ -613,7 +613,7 @@ pub const RANGES: &[Range] = &[
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ActionError {
     /// A number outside its allowed range.
-    #[error("{field} = {value} is out of range: allowed {min} to {max} {unit}")]
+    #[error("{}", out_of_range_message(.field, *.value, *.min, *.max, .unit))]
     OutOfRange {
         /// The key (`rpm`, `flows_l_min[1]`).
         field: String,
@@ -688,6 +688,38 @@ impl ActionError {
             other => ActionError::invalid(field, other.to_string()),
         }
     }
+}
+
+/// A number as an error message prints it: as written for ordinary magnitudes, in exponent
+/// form beyond 1e15 (a fuzzer's or a typo's `1e300` is not spelled out in 301 digits).
+fn message_number(v: f64) -> String {
+    if v.is_finite() && v.abs() >= 1e15 {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// "`field` = `value` is out of range: allowed `min` to `max` `unit`", the one wording of a
+/// number outside its range (no trailing space for a unitless fraction or multiplier).
+pub(crate) fn out_of_range_message(
+    field: &str,
+    value: f64,
+    min: f64,
+    max: f64,
+    unit: &str,
+) -> String {
+    let unit = if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {unit}")
+    };
+    format!(
+        "{field} = {} is out of range: allowed {} to {}{unit}",
+        message_number(value),
+        message_number(min),
+        message_number(max)
+    )
 }
 
 /// Checks `value` against the range of `action.field` in [`RANGES`]; `path` names the key

@@ -134,13 +134,29 @@ impl From<presets::UnknownPreset> for ScenarioError {
 
 fn prefixed(e: &ParamError) -> String {
     match e {
-        ParamError::OutOfRange { field, .. }
-            if !field.starts_with("simulation.")
+        ParamError::OutOfRange {
+            field,
+            value,
+            min,
+            max,
+            unit,
+        } => {
+            let prefix = if !field.starts_with("simulation.")
                 && !field.starts_with("ecmo.")
                 && !field.starts_with("devices[")
-                && !field.starts_with("patient.") =>
-        {
-            format!("patient.{e}")
+                && !field.starts_with("patient.")
+            {
+                "patient."
+            } else {
+                ""
+            };
+            crate::action::out_of_range_message(
+                &format!("{prefix}{field}"),
+                *value,
+                *min,
+                *max,
+                unit,
+            )
         }
         _ => e.to_string(),
     }

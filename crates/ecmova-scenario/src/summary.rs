@@ -20,9 +20,11 @@ macro_rules! metric_group {
             /// The keys of this group, as in the summary.
             pub const KEYS: &'static [&'static str] = &[$(stringify!($field)),*];
 
-            /// The group's values of averaged metrics `m`.
+            /// The group's values of averaged metrics `m`. `+ 0.0` turns a negative zero
+            /// (a clamped circuit's CO2 removal, the lungs' CO2 output in VF) into 0 and
+            /// leaves every other value bit for bit: JSON readers print `-0.0` as written.
             pub fn of(m: &BeatMetrics) -> Self {
-                $name { $($field: m.$field,)* }
+                $name { $($field: m.$field + 0.0,)* }
             }
         }
     };

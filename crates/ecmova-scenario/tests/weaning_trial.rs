@@ -68,6 +68,34 @@ fn recovered_myocarditis_passes_the_weaning_trial() {
     assert_eq!(steps(&s)[0]["verdict"]["readiness"], "not_assessable");
 }
 
+/// The recovered patient is one a weaning trial starts from (session-7 clinical review: the
+/// example was hypertensive, MAP 126-145 mmHg with 9 L/min of total flow): at every weaning
+/// step MAP is at least the 65 mmHg shock target (McDonagh TA et al., 2021 ESC heart-failure
+/// guideline, the `low_map` alarm of `docs/methodology/alarms.md`) and below the monitor's
+/// 110 mmHg high limit (`high_map`, the same table), the lungs are not congested (LAP at most 18 mmHg, the
+/// pulmonary congestion threshold of Forrester JS et al., N Engl J Med 1976;295:1356), and no
+/// alarm holds at the end.
+#[test]
+fn recovered_myocarditis_is_a_plausible_weaning_candidate() {
+    let s = run_example("myocarditis-weaning-trial");
+    let phases = s["phases"].as_array().expect("phases");
+    let steps: Vec<&Value> = phases
+        .iter()
+        .filter(|p| p["label"].as_str().unwrap().starts_with("weaning step"))
+        .collect();
+    assert_eq!(steps.len(), 3, "{phases:?}");
+    for p in steps {
+        let m = &p["metrics"];
+        let (map, lap) = (
+            m["map_mmhg"].as_f64().unwrap(),
+            m["lap_mmhg"].as_f64().unwrap(),
+        );
+        assert!((65.0..110.0).contains(&map), "{}: MAP {map}", p["label"]);
+        assert!(lap <= 18.0, "{}: LAP {lap}", p["label"]);
+    }
+    assert_eq!(s["alarms"].as_array().unwrap().len(), 0, "{}", s["alarms"]);
+}
+
 #[test]
 fn unrecovered_acute_mi_fails_the_weaning_trial_with_reasons() {
     let s = run_example("ami-weaning-trial");

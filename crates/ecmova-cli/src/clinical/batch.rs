@@ -19,15 +19,17 @@ pub struct BatchCounts {
     pub failed: usize,
 }
 
-/// Runs `compute` on every row of `input`, writing to `out` (or stdout). `out` may not be the
-/// input file; it is written to a temporary file renamed over `out` once every row is
-/// written, so an interrupted batch leaves no truncated output.
+/// Runs `compute` on every row of `input`, writing to `out` (or stdout, also for `-`, as
+/// `--summary-json -` means). `out` may not be the input file; it is written to a temporary
+/// file renamed over `out` once every row is written, so an interrupted batch leaves no
+/// truncated output.
 pub fn run(
     input: &Path,
     out: Option<&Path>,
     result_headers: &[&str],
     compute: impl Fn(&Patient) -> Result<Vec<String>, ClinicalError>,
 ) -> Result<()> {
+    let out = out.filter(|p| p.as_os_str() != "-");
     if let Some(o) = out {
         check_paths(
             &[Named {
