@@ -72,9 +72,12 @@ pub fn refractory_vf_arrest() -> CirculationParams {
     p
 }
 
-/// Initial O2 content of oxygenated blood, mL/dL (Hb 14, SaO2 ~97 %; CaO2 ~20 mL/dL in the
-/// reference table).
-const INITIAL_ARTERIAL_O2_ML_PER_DL: f64 = 19.5;
+/// Initial O2 content of oxygenated blood, mL/dL: the presets' Hb 14 g/dL at SaO2 97 % and
+/// PaO2 95 mmHg, `1.34 mL/g × 14 × 0.97 + 0.003 mL/dL/mmHg × 95 = 18.5` (the O2 capacity
+/// and solubility the gas model uses). It was 19.5, more than that blood holds saturated
+/// (18.8 + dissolved), so runs started at SaO2 ~100 % and PaO2 160-250 mmHg on room air and
+/// took minutes to come down (found by the session-7 clinical review).
+const INITIAL_ARTERIAL_O2_ML_PER_DL: f64 = 18.5;
 /// Initial O2 content of venous blood, mL/dL (CvO2 ~15 mL/dL).
 const INITIAL_VENOUS_O2_ML_PER_DL: f64 = 14.5;
 /// Initial CO2 contents, mL/dL (arterial PCO2 40, venous 46 mmHg on the linear CO2 curve).
