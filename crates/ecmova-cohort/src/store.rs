@@ -441,7 +441,10 @@ fn write_table(
                         .map_err(pq)?;
                 }
                 Kind::Double => {
-                    let v: Vec<f64> = present.map(|x| x.as_f64().unwrap_or(f64::NAN)).collect();
+                    // A negative zero is written 0, as in every other output.
+                    let v: Vec<f64> = present
+                        .map(|x| x.as_f64().unwrap_or(f64::NAN) + 0.0)
+                        .collect();
                     if let Some(bad) = v.iter().find(|x| !x.is_finite()) {
                         return Err(CohortError::Parquet {
                             path: path.to_path_buf(),

@@ -19,7 +19,8 @@ use std::sync::Arc;
 pub const ROW_GROUP_ROWS: usize = 1 << 17;
 
 /// Writes `series` to the Parquet file `path` (created or truncated): one required Float64
-/// column per series column, with the same name, in the same order.
+/// column per series column, with the same name, in the same order; every value bit for bit,
+/// but a negative zero, which is written 0 (as in the CSV).
 ///
 /// Fails, naming the column and row, on a NaN or infinite value (outputs are NaN-free), and on an
 /// empty or repeated column name. An empty series gives a valid file with the schema and no rows.
@@ -93,9 +94,11 @@ pub fn write_parquet(
                     reason: "the Parquet writer has no column for it".into(),
                 });
             };
+            // A negative zero is written 0, as in the CSV (`+ 0.0` changes no other value).
+            let batch: Vec<f64> = values[start..end].iter().map(|v| v + 0.0).collect();
             column
                 .typed::<DoubleType>()
-                .write_batch(&values[start..end], None, None)
+                .write_batch(&batch, None, None)
                 .map_err(pq)?;
             column.close().map_err(pq)?;
         }
