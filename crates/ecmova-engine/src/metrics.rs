@@ -210,13 +210,13 @@ beat_metrics! {
     /// Mean flow in the ascending aorta (root to arch), mL/s; negative = retrograde.
     q_ascending_aorta_ml_s,
     /// Mean flow in the aortic arch segment (arch to thoracic aorta), mL/s.
-    q_aortic_arch_ml_s,
+    q_aortic_arch_segment_ml_s,
     /// Mean flow in the descending thoracic aorta (thoracic to abdominal), mL/s.
-    q_descending_aorta_ml_s,
+    q_descending_thoracic_aorta_ml_s,
     /// Mean flow in the iliac arteries (abdominal aorta to femoral), mL/s.
-    q_iliac_ml_s,
+    q_iliac_arteries_ml_s,
     /// Mean flow in the brachiocephalic trunk (arch to upper body), mL/s.
-    q_brachiocephalic_ml_s,
+    q_brachiocephalic_arteries_ml_s,
 }
 
 /// Pressure sites tracked per beat, in this order.
@@ -1102,10 +1102,10 @@ impl BeatRecorder {
             lung_co2_output_ml_min: lung_co2_output,
             vco2_ml_min: rate(acc::PRODUCED_CO2),
             q_ascending_aorta_ml_s: x(ch::Q_AORTA),
-            q_aortic_arch_ml_s: x(ch::Q_AORTA + 1),
-            q_descending_aorta_ml_s: x(ch::Q_AORTA + 2),
-            q_iliac_ml_s: x(ch::Q_AORTA + 3),
-            q_brachiocephalic_ml_s: x(ch::Q_BRACHIO),
+            q_aortic_arch_segment_ml_s: x(ch::Q_AORTA + 1),
+            q_descending_thoracic_aorta_ml_s: x(ch::Q_AORTA + 2),
+            q_iliac_arteries_ml_s: x(ch::Q_AORTA + 3),
+            q_brachiocephalic_arteries_ml_s: x(ch::Q_BRACHIO),
             aortic_valve_opened: a.av_opened,
         }
     }
@@ -1239,9 +1239,9 @@ pub fn mixing_zone<'a>(params: &'a crate::CirculationParams, m: &BeatMetrics) ->
     let name = |i: usize| params.compartments[i].name.as_str();
     let flows = [
         m.q_ascending_aorta_ml_s,
-        m.q_aortic_arch_ml_s,
-        m.q_descending_aorta_ml_s,
-        m.q_iliac_ml_s,
+        m.q_aortic_arch_segment_ml_s,
+        m.q_descending_thoracic_aorta_ml_s,
+        m.q_iliac_arteries_ml_s,
     ];
     if let Some(k) = flows
         .iter()
@@ -1253,7 +1253,7 @@ pub fn mixing_zone<'a>(params: &'a crate::CirculationParams, m: &BeatMetrics) ->
     if a.aortic_compartments.contains(&e.return_to) {
         return name(e.return_to);
     }
-    if m.q_brachiocephalic_ml_s < 0.0 {
+    if m.q_brachiocephalic_arteries_ml_s < 0.0 {
         // The arch: the compartment the brachiocephalic trunk leaves from.
         return name(params.connections[a.brachiocephalic_connection].from);
     }

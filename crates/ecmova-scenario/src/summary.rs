@@ -109,13 +109,13 @@ metric_group! {
         /// Mean ascending-aortic flow (negative: retrograde), mL/s.
         q_ascending_aorta_ml_s,
         /// Mean aortic-arch flow, mL/s.
-        q_aortic_arch_ml_s,
+        q_aortic_arch_segment_ml_s,
         /// Mean descending-thoracic-aortic flow, mL/s.
-        q_descending_aorta_ml_s,
+        q_descending_thoracic_aorta_ml_s,
         /// Mean iliac flow, mL/s.
-        q_iliac_ml_s,
+        q_iliac_arteries_ml_s,
         /// Mean brachiocephalic flow, mL/s.
-        q_brachiocephalic_ml_s,
+        q_brachiocephalic_arteries_ml_s,
     }
 }
 

@@ -70,3 +70,42 @@ fn a_patient_without_a_device_has_no_column_for_it() {
         assert!(all.columns().iter().any(|n| n == name), "{name}");
     }
 }
+
+/// One name per quantity: every mean flow the summary reports (`q_*_ml_s`) is a series column
+/// of the same name (the summary's aortic flows once had names of their own:
+/// `q_iliac_ml_s` for the series' `q_iliac_arteries_ml_s`).
+#[test]
+fn the_summary_flows_have_the_series_names() {
+    let text = "[patient]\npreset = \"cardiogenic-shock-ami\"\n[ecmo]\nenabled = true\n\
+                pump_rpm = 3000\n[simulation]\nduration_s = 2\n";
+    let built = build(&Scenario::from_toml(text).expect("parses")).expect("builds");
+    let out = run(
+        &built,
+        RunOptions {
+            record_series: true,
+            ..Default::default()
+        },
+    )
+    .expect("runs");
+    let series = out.series.as_ref().expect("series");
+    let summary = serde_json::to_value(&out.summary).expect("json");
+    let mut flows = 0;
+    let mut walk = vec![&summary];
+    while let Some(v) = walk.pop() {
+        if let Some(map) = v.as_object() {
+            for (k, x) in map {
+                if k.starts_with("q_") && k.ends_with("_ml_s") {
+                    flows += 1;
+                    assert!(
+                        series.columns().iter().any(|c| c == k),
+                        "summary key {k} is not a series column"
+                    );
+                }
+                walk.push(x);
+            }
+        } else if let Some(list) = v.as_array() {
+            walk.extend(list);
+        }
+    }
+    assert!(flows >= 5, "{flows} flow keys");
+}
