@@ -547,6 +547,16 @@ pub fn indication(
                     ),
                     citation::SCAI_2022,
                 ));
+                // The verdict waits for the data, but the aetiology's evidence does not: an
+                // AMI patient's team should see ECLS-SHOCK and DanGer Shock while the stage
+                // is completed (no recommendation is listed: none applies without shock).
+                if ami {
+                    notes.push(note(
+                        "if the SCAI stage is C or worse (cardiogenic shock), the acute-MI evidence below applies: routine VA-ECMO showed no mortality benefit; a microaxial flow pump lowered mortality in selected STEMI shock",
+                        citation::SCAI_2022,
+                    ));
+                    notes.extend(ami_evidence());
+                }
             }
             Some(false) => {
                 verdict = Verdict::NotIndicated;
@@ -1854,6 +1864,36 @@ mod tests {
         w.diagnoses = Some(vec![Diagnosis::Myocarditis]);
         w.malignancy = Some(true);
         assert_eq!(verdict(w), Verdict::IndividualisedDecision);
+    }
+
+    /// An AMI patient whose SCAI stage cannot be determined (no lactate, no other marker of
+    /// hypoperfusion): the verdict waits for the data, no recommendation is listed, but the
+    /// acute-MI evidence (ECLS-SHOCK, the meta-analysis, DanGer Shock) is shown, not dropped.
+    #[test]
+    fn an_undetermined_ami_stage_still_shows_the_ami_evidence() {
+        let mut w = base();
+        w.lactate_mmol_l = None;
+        let a = assess(&Patient::from_wire(w).unwrap());
+        assert_eq!(a.verdict, Verdict::Undetermined);
+        assert!(a.indication.recommendations.is_empty());
+        let text: Vec<&str> = a.indication.notes.iter().map(|n| n.text.as_str()).collect();
+        for trial in ["ECLS-SHOCK", "DanGer Shock", "meta-analysis"] {
+            assert!(
+                text.iter().any(|t| t.contains(trial)),
+                "{trial} in {text:?}"
+            );
+        }
+        // Not for another aetiology.
+        let mut w = base();
+        w.lactate_mmol_l = None;
+        w.diagnoses = Some(vec![Diagnosis::Myocarditis]);
+        let a = assess(&Patient::from_wire(w).unwrap());
+        assert_eq!(a.verdict, Verdict::Undetermined);
+        assert!(!a
+            .indication
+            .notes
+            .iter()
+            .any(|n| n.text.contains("ECLS-SHOCK")));
     }
 
     #[test]

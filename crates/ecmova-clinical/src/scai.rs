@@ -252,11 +252,32 @@ pub fn scai_stage(p: &Patient) -> Result<ScaiResult, ClinicalError> {
             find(Stage::C, format!("RAP/PCWP {:.2} >= 0.8", rap / pcwp), &c19);
         }
     }
-    let sbp_low = w.systolic_bp_mmhg.map(|s| s < B_SBP);
+    // Operationalised by this project: without a systolic pressure, diastolic pressure plus
+    // pulse pressure is one (their definition; registries that collect the SAVE score's
+    // inputs give those two). Said in the finding.
+    let derived_sbp = match (
+        w.systolic_bp_mmhg,
+        w.diastolic_bp_mmhg,
+        w.pulse_pressure_mmhg,
+    ) {
+        (None, Some(d), Some(pp)) => Some(d + pp),
+        _ => None,
+    };
+    let sbp = w.systolic_bp_mmhg.or(derived_sbp);
+    let sbp_txt = |s: f64| match (derived_sbp, w.diastolic_bp_mmhg, w.pulse_pressure_mmhg) {
+        (Some(_), Some(d), Some(pp)) => format!(
+            "systolic BP {} mmHg (diastolic {} + pulse pressure {})",
+            num(s),
+            num(d),
+            num(pp)
+        ),
+        _ => format!("systolic BP {} mmHg", num(s)),
+    };
+    let sbp_low = sbp.map(|s| s < B_SBP);
     let map_low = w.mean_arterial_pressure_mmhg.map(|m| m < B_MAP);
     let tachy = w.heart_rate_bpm.map(|h| h >= B_HR);
-    if let (Some(true), Some(s)) = (sbp_low, w.systolic_bp_mmhg) {
-        find(Stage::B, format!("systolic BP {} mmHg < 90", num(s)), &c19);
+    if let (Some(true), Some(s)) = (sbp_low, sbp) {
+        find(Stage::B, format!("{} < 90", sbp_txt(s)), &c19);
     }
     if let (Some(true), Some(m)) = (map_low, w.mean_arterial_pressure_mmhg) {
         find(Stage::B, format!("MAP {} mmHg < 60", num(m)), &c19);
@@ -301,8 +322,12 @@ pub fn scai_stage(p: &Patient) -> Result<ScaiResult, ClinicalError> {
         .unwrap_or_else(|| "lactate not given".into());
     let t_txt = {
         let mut v = Vec::new();
-        if let Some(s) = w.systolic_bp_mmhg {
-            v.push(format!("SBP {} mmHg", num(s)));
+        if let Some(s) = sbp {
+            v.push(if derived_sbp.is_some() {
+                format!("SBP {} mmHg (diastolic + pulse pressure)", num(s))
+            } else {
+                format!("SBP {} mmHg", num(s))
+            });
         }
         if let Some(m) = w.mean_arterial_pressure_mmhg {
             v.push(format!("MAP {} mmHg", num(m)));
@@ -498,6 +523,32 @@ mod tests {
         f(&mut w);
         let r = scai_stage(&Patient::from_wire(w).unwrap()).unwrap();
         assert_eq!(r.stage, stage, "{:?}", r.criteria_met);
+    }
+
+    /// Without a systolic pressure, diastolic plus pulse pressure is one (the project's
+    /// operationalisation, said in the finding): a registry row with DBP 42, pulse pressure
+    /// 25 and lactate 3.5 is hypotensive with hypoperfusion, stage C, not undetermined.
+    #[test]
+    fn systolic_pressure_from_diastolic_and_pulse_pressure() {
+        let mut w = base();
+        w.systolic_bp_mmhg = None;
+        w.diastolic_bp_mmhg = Some(42.0);
+        w.pulse_pressure_mmhg = Some(25.0);
+        w.lactate_mmol_l = Some(3.5);
+        let r = scai_stage(&Patient::from_wire(w.clone()).unwrap()).unwrap();
+        assert_eq!(r.stage, Stage::C, "{:?}", r.criteria_met);
+        assert!(
+            r.findings.iter().any(|f| f
+                .finding
+                .contains("systolic BP 67 mmHg (diastolic 42 + pulse pressure 25)")),
+            "{:?}",
+            r.findings
+        );
+        // A given systolic pressure wins over the derived one.
+        w.systolic_bp_mmhg = Some(120.0);
+        w.lactate_mmol_l = Some(1.0);
+        let r = scai_stage(&Patient::from_wire(w).unwrap()).unwrap();
+        assert_eq!(r.stage, Stage::A, "{:?}", r.criteria_met);
     }
 
     #[test]
