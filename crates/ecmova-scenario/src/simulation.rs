@@ -175,6 +175,9 @@ pub struct Simulation {
     steady_tolerance: f64,
     detector: SteadyStateDetector,
     steady_time_s: Option<f64>,
+    /// Whether the last advance stopped early at the periodic steady state (reset by the next
+    /// advance or action).
+    stopped_at_steady: bool,
     reflex: Option<ReflexLoop>,
     infusions: Infusions,
     fluid_balance_ml: f64,
@@ -273,6 +276,7 @@ impl Simulation {
                 SteadyStateDetector::DEFAULT_CONSECUTIVE,
             ),
             steady_time_s: None,
+            stopped_at_steady: false,
             reflex,
             infusions: Infusions::default(),
             fluid_balance_ml: 0.0,
@@ -549,12 +553,21 @@ impl Simulation {
         until_steady: bool,
         observer: &mut impl Observer,
     ) -> Result<Stop, ScenarioError> {
+        self.stopped_at_steady = false;
         while self.state.time_s() < t_s - 1e-9 {
             if self.step_once(observer)? && until_steady {
+                self.stopped_at_steady = true;
                 return Ok(Stop::Steady);
             }
         }
         Ok(Stop::Reached)
+    }
+
+    /// Whether the last advance ([`Simulation::stabilize`], [`Simulation::advance_until_steady`])
+    /// stopped early at the periodic steady state; `false` after any other advance or an
+    /// action.
+    pub fn stopped_at_steady(&self) -> bool {
+        self.stopped_at_steady
     }
 
     /// One engine step and what follows it; returns whether a beat ended in steady state.
@@ -884,6 +897,8 @@ impl Simulation {
             alarm_limits: self.alarm_limits,
         };
         apply_to_model(&mut self.model, Some(&mut self.state), &action, &mut ctx)?;
+        // The state the summary's "stopped at steady" described is gone.
+        self.stopped_at_steady = false;
         if let Action::WeaningTrial {
             flows_l_min,
             step_s,

@@ -414,7 +414,7 @@ pub struct Summary {
     /// End of that beat, s (absent if not reached).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steady_state_time_s: Option<f64>,
-    /// Whether a run stopped early at the steady state (`--until-steady`).
+    /// Whether the run stopped early at the steady state (`--until-steady`, `stabilize`).
     pub stopped_at_steady: bool,
     /// Cardiac rhythm: `sinus`, `vf` or `asystole`.
     pub rhythm: String,
@@ -502,7 +502,7 @@ impl Summary {
             beats_averaged: sim.beats_total().min(SUMMARY_BEATS as u64),
             steady_state_beat: sim.steady_beat(),
             steady_state_time_s: sim.steady_time_s(),
-            stopped_at_steady: false,
+            stopped_at_steady: sim.stopped_at_steady(),
             rhythm: params.rhythm.name().into(),
             cpr_in_progress: sim.cpr_in_progress(),
             bleeding_ml_min: sim.bleeding_ml_min(),

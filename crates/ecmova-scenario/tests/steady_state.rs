@@ -44,3 +44,29 @@ fn until_steady_waits_for_the_blood_gases() {
         );
     }
 }
+
+/// The summary's `stopped_at_steady` follows the driver, not only `run`: true after
+/// `stabilize` stopped at the steady state (the Python `Simulation.summary()` after
+/// `stabilize()` returned True said false), false again after a further advance or an action.
+#[test]
+fn the_summary_says_when_stabilize_stopped_at_the_steady_state() {
+    use ecmova_scenario::{Action, Simulation, SimulationOptions};
+    let text = "[patient]\npreset = \"healthy-adult\"\n[simulation]\nduration_s = 600\n";
+    let built = build(&Scenario::from_toml(text).expect("scenario")).expect("model");
+    let mut sim = Simulation::new(&built, SimulationOptions::default()).expect("simulation");
+    assert!(!sim.summary().stopped_at_steady);
+    assert!(
+        sim.stabilize(300.0, &mut ()).expect("runs"),
+        "steady within 300 s"
+    );
+    assert!(sim.summary().stopped_at_steady);
+    let t = sim.time_s() + 1.0;
+    sim.advance_to(t, &mut ()).expect("runs");
+    assert!(!sim.summary().stopped_at_steady);
+    assert!(sim.stabilize(300.0, &mut ()).expect("runs"));
+    sim.apply(Action::SetHeartRate {
+        heart_rate_bpm: 80.0,
+    })
+    .expect("applies");
+    assert!(!sim.summary().stopped_at_steady);
+}
