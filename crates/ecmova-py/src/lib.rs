@@ -103,15 +103,18 @@ fn beat_columns<'py>(
         .filter(|(_, k)| *k == "beat_index" || *k == "start_s" || present.contains_key(*k))
         .collect();
     // The beat's start is reported like every time (`reported_time_s`: to the nanosecond), as
-    // `ecmova simulate --beats` writes it; the metrics are the engine's values.
+    // `ecmova simulate --beats` writes it; the metrics are the engine's values, but a negative
+    // zero, which is 0 as in every other output (`+ 0.0` changes no other bit).
     let rows: Vec<Vec<(&'static str, f64)>> = beats
         .iter()
         .map(|b| {
             let mut row = b.named_values();
             for (name, v) in row.iter_mut() {
-                if *name == "start_s" {
-                    *v = ecmova_scenario::simulation::reported_time_s(*v);
-                }
+                *v = if *name == "start_s" {
+                    ecmova_scenario::simulation::reported_time_s(*v)
+                } else {
+                    *v + 0.0
+                };
             }
             row
         })
