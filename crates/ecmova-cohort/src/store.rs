@@ -171,6 +171,17 @@ pub struct ColumnSpec {
     pub nullable: bool,
 }
 
+impl ColumnSpec {
+    /// A column named `name` of `kind`, nullable or not.
+    pub fn new(name: &str, kind: Kind, nullable: bool) -> Self {
+        ColumnSpec {
+            name: name.to_string(),
+            kind,
+            nullable,
+        }
+    }
+}
+
 /// Per-status row counts.
 pub type StatusCounts = BTreeMap<String, u64>;
 
@@ -242,11 +253,7 @@ fn value_kind(values: &[&Value]) -> Kind {
 
 /// The result columns of a cohort, in order.
 pub fn columns(cohort: &Cohort) -> Vec<ColumnSpec> {
-    let col = |name: &str, kind, nullable| ColumnSpec {
-        name: name.to_string(),
-        kind,
-        nullable,
-    };
+    let col = ColumnSpec::new;
     let mut out = vec![
         col("patient_index", Kind::Int64, false),
         col("sweep_index", Kind::Int64, false),
@@ -281,11 +288,7 @@ pub fn beat_columns(cohort: &Cohort) -> Vec<ColumnSpec> {
     if cohort.beat_metrics.is_empty() {
         return Vec::new();
     }
-    let col = |name: &str, kind, nullable| ColumnSpec {
-        name: name.to_string(),
-        kind,
-        nullable,
-    };
+    let col = ColumnSpec::new;
     let mut out = vec![
         col("patient_index", Kind::Int64, false),
         col("sweep_index", Kind::Int64, false),

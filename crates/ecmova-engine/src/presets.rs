@@ -73,8 +73,9 @@ pub fn refractory_vf_arrest() -> CirculationParams {
 }
 
 /// Initial O2 content of oxygenated blood, mL/dL: the presets' Hb 14 g/dL at SaO2 97 % and
-/// PaO2 95 mmHg, `1.34 mL/g × 14 × 0.97 + 0.003 mL/dL/mmHg × 95 = 18.5` (the O2 capacity
-/// and solubility the gas model uses). It was 19.5, more than that blood holds saturated
+/// PaO2 95 mmHg (within the normal adult SaO2 95-100 % of the project's physiology reference
+/// table, with the PaO2 of that saturation on a standard dissociation curve), `1.34 mL/g × 14 × 0.97 + 0.003
+/// mL/dL/mmHg × 95 = 18.5` (the O2 capacity and solubility the gas model uses, `gas/content.rs`). It was 19.5, more than that blood holds saturated
 /// (18.8 + dissolved), so runs started at SaO2 ~100 % and PaO2 160-250 mmHg on room air and
 /// took minutes to come down (found by the session-7 clinical review).
 const INITIAL_ARTERIAL_O2_ML_PER_DL: f64 = 18.5;
