@@ -249,10 +249,12 @@ fn beats_flag_writes_one_row_per_beat_as_csv_or_parquet() {
     let (h, rows) = read_csv(&csv);
     assert_eq!(rows.len(), beats);
     assert!(beats >= 5, "{beats} beats in 6 s");
-    let (t, phase, start, rpm, map) = (
+    // One name per quantity: the beat's start is `time_s`, not repeated as `start_s`.
+    assert!(!h.iter().any(|c| c == "start_s"), "{h:?}");
+    let (t, phase, period, rpm, map) = (
         col(&h, "time_s"),
         col(&h, "phase_index"),
-        col(&h, "start_s"),
+        col(&h, "period_s"),
         col(&h, "pump_rpm"),
         col(&h, "map_mmhg"),
     );
@@ -260,12 +262,14 @@ fn beats_flag_writes_one_row_per_beat_as_csv_or_parquet() {
     col(&h, "aortic_valve_opened");
     for (k, r) in rows.iter().enumerate() {
         assert_eq!(r[col(&h, "beat_index")], k as f64);
-        assert_eq!(r[t], r[start]);
         assert_eq!(r[phase], if r[t] < 3.0 - 1e-6 { 0.0 } else { 1.0 });
         assert!(r[map] > 0.0);
     }
     assert!(rows.iter().any(|r| r[rpm] == 3600.0));
-    assert!(rows.windows(2).all(|w| w[1][t] > w[0][t]));
+    // Each row starts where the previous beat ended.
+    assert!(rows
+        .windows(2)
+        .all(|w| (w[1][t] - (w[0][t] + w[0][period])).abs() < 1e-6));
 
     // The Parquet file holds the same table.
     use parquet::file::reader::{FileReader, SerializedFileReader};

@@ -227,18 +227,13 @@ pub struct Cohort {
 
 /// The names a cohort may keep beat by beat: the metric columns of the single-run beat table
 /// (`ecmova_scenario::series::Series::beat_table`, `docs/outputs.md`), not its time and index
-/// columns (`time_s`, `phase_index`, `beat_index`, `start_s`), which a cohort's beat table
+/// columns (`time_s`, `phase_index`, `beat_index`), which a cohort's beat table
 /// always has in its own form.
 pub fn beat_metric_names() -> Vec<String> {
     ecmova_scenario::series::Series::beat_table(&[], &[0.0], None)
         .columns()
         .iter()
-        .filter(|n| {
-            !matches!(
-                n.as_str(),
-                "time_s" | "phase_index" | "beat_index" | "start_s"
-            )
-        })
+        .filter(|n| !matches!(n.as_str(), "time_s" | "phase_index" | "beat_index"))
         .cloned()
         .collect()
 }

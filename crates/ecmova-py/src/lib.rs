@@ -16,7 +16,7 @@
 mod errors;
 
 use ecmova_engine::{BeatMetrics, CirculationParams};
-use ecmova_scenario::summary::Metrics;
+use ecmova_scenario::series::Series;
 use ecmova_scenario::{
     build, run, Action, RunOptions, RunOutput, Scenario, Simulation, SimulationOptions, Snapshot,
 };
@@ -42,6 +42,7 @@ fn parse_scenario(py: Python<'_>, text: &str, format: &str) -> PyResult<Scenario
 }
 
 /// Writes `n` values, `value(i)` for row `i`, into a new `bytes` object (f64, little-endian).
+/// A negative zero is written as 0, as in every file output (`+ 0.0` changes no other bit).
 fn f64_column<'py>(
     py: Python<'py>,
     n: usize,
@@ -49,7 +50,7 @@ fn f64_column<'py>(
 ) -> PyResult<Bound<'py, PyBytes>> {
     PyBytes::new_with(py, n * 8, |buf| {
         for (i, chunk) in buf.chunks_exact_mut(8).enumerate() {
-            chunk.copy_from_slice(&value(i).to_le_bytes());
+            chunk.copy_from_slice(&(value(i) + 0.0).to_le_bytes());
         }
         Ok(())
     })
@@ -58,7 +59,7 @@ fn f64_column<'py>(
 /// The series' columns named in `wanted` (all, in recording order, for `None`).
 fn series_columns<'py>(
     py: Python<'py>,
-    series: &ecmova_scenario::series::Series,
+    series: &Series,
     wanted: Option<Vec<String>>,
 ) -> PyResult<Columns<'py>> {
     let all = series.columns();
@@ -81,58 +82,27 @@ fn series_columns<'py>(
     Ok((names, buffers, n))
 }
 
-/// The per-beat columns: `beat_index`, `start_s` (to the nanosecond, as every reported time),
-/// then every metric the patient has (the summary's keys, in the engine's order: a circuit's
-/// or a device's only with it), and whether the aortic valve opened.
+/// The per-beat columns, exactly those of `ecmova simulate --beats` (one implementation,
+/// [`Series::beat_table`]): `time_s` (the beat's start), `phase_index`, `beat_index`, every
+/// metric the patient has (a circuit's or a device's only with it), and whether the aortic
+/// valve opened (returned apart, as booleans).
 fn beat_columns<'py>(
     py: Python<'py>,
     beats: &[BeatMetrics],
+    phase_starts_s: &[f64],
     params: &CirculationParams,
 ) -> PyResult<(Columns<'py>, Vec<bool>)> {
-    let probe = beats.first().cloned().unwrap_or_default();
-    let present = serde_json::to_value(Metrics::of(&probe, params))
-        .ok()
-        .and_then(|v| v.as_object().cloned())
-        .unwrap_or_default();
-    // Positions in `named_values()` order (the engine's), kept where the patient has them.
-    let keys: Vec<(usize, &'static str)> = probe
-        .named_values()
-        .into_iter()
-        .enumerate()
-        .map(|(pos, (k, _))| (pos, k))
-        .filter(|(_, k)| *k == "beat_index" || *k == "start_s" || present.contains_key(*k))
-        .collect();
-    // The beat's start is reported like every time (`reported_time_s`: to the nanosecond), as
-    // `ecmova simulate --beats` writes it; the metrics are the engine's values, but a negative
-    // zero, which is 0 as in every other output (`+ 0.0` changes no other bit).
-    let rows: Vec<Vec<(&'static str, f64)>> = beats
-        .iter()
-        .map(|b| {
-            let mut row = b.named_values();
-            for (name, v) in row.iter_mut() {
-                *v = if *name == "start_s" {
-                    ecmova_scenario::simulation::reported_time_s(*v)
-                } else {
-                    *v + 0.0
-                };
-            }
-            row
-        })
-        .collect();
-    let n = beats.len();
-    let buffers = keys
-        .iter()
-        .map(|&(pos, _)| f64_column(py, n, |i| rows[i][pos].1))
+    let table = Series::beat_table(beats, phase_starts_s, Some(params));
+    let mut names = table.columns().to_vec();
+    let opened_column = names.len() - 1;
+    debug_assert_eq!(names[opened_column], "aortic_valve_opened");
+    names.truncate(opened_column);
+    let n = table.len();
+    let buffers = (0..names.len())
+        .map(|j| f64_column(py, n, |i| table.row(i)[j]))
         .collect::<PyResult<Vec<_>>>()?;
-    let opened = beats.iter().map(|b| b.aortic_valve_opened).collect();
-    Ok((
-        (
-            keys.iter().map(|(_, k)| k.to_string()).collect(),
-            buffers,
-            n,
-        ),
-        opened,
-    ))
+    let opened = (0..n).map(|i| table.row(i)[opened_column] != 0.0).collect();
+    Ok(((names, buffers, n), opened))
 }
 
 /// The driver behind `ecmova.Simulation` (see the Python class for the documentation).
@@ -249,7 +219,8 @@ impl NativeSimulation {
 
     /// Columns of every beat so far.
     fn beats<'py>(&self, py: Python<'py>) -> PyResult<(Columns<'py>, Vec<bool>)> {
-        beat_columns(py, self.sim.beats(), self.sim.model().params())
+        let starts: Vec<f64> = self.sim.phases().iter().map(|p| p.start_s).collect();
+        beat_columns(py, self.sim.beats(), &starts, self.sim.model().params())
     }
 }
 
@@ -283,7 +254,8 @@ impl NativeRun {
 
     /// Columns of every beat.
     fn beats<'py>(&self, py: Python<'py>) -> PyResult<(Columns<'py>, Vec<bool>)> {
-        beat_columns(py, &self.out.beats, self.out.final_model.params())
+        let starts: Vec<f64> = self.out.summary.phases.iter().map(|p| p.start_s).collect();
+        beat_columns(py, &self.out.beats, &starts, self.out.final_model.params())
     }
 }
 

@@ -251,8 +251,11 @@ def test_beats_table_has_the_patients_quantities_only():
     assert beats.schema.field("aortic_valve_opened").type == pa.bool_()
     assert "ecmo_flow_l_min" in beats.column_names
     assert beats.num_rows == with_circuit.summary()["beats_simulated"]
-    starts = beats.column("start_s").to_pylist()
+    assert beats.schema.field("phase_index").type == pa.int64()
+    starts = beats.column("time_s").to_pylist()
     assert starts == sorted(starts)
+    # One name per quantity: the beat's start is `time_s`, not repeated as `start_s`.
+    assert "start_s" not in beats.column_names
     without = ecmova.Simulation(
         {"patient": {"preset": "healthy-adult"}, "simulation": {"duration_s": 10}}
     )
@@ -277,9 +280,10 @@ def test_beats_are_the_cli_beat_table_bit_for_bit(cli, examples, tmp_path):
     expected = pq.read_table(out)
     got = ecmova.run(path).beats()
     assert got.num_rows == expected.num_rows
-    shared = [c for c in got.column_names if c in expected.column_names]
-    assert "start_s" in shared and "map_mmhg" in shared
-    for name in shared:
+    # The same columns, in the same order, and the same numbers.
+    assert got.column_names == expected.column_names
+    assert "start_s" not in got.column_names
+    for name in got.column_names:
         a = [float(x) for x in got.column(name).to_pylist()]
         b = [float(x) for x in expected.column(name).to_pylist()]
         assert [x.hex() for x in a] == [x.hex() for x in b], name

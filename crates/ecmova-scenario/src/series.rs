@@ -112,10 +112,11 @@ impl Series {
         self.phase_index = index as f64;
     }
 
-    /// The beat-by-beat table: one row per beat, `time_s` (the beat's start), `phase_index`
-    /// (the phase in which the beat started, into `phase_starts_s`), every field of
-    /// [`BeatMetrics`](ecmova_engine::BeatMetrics) under its own name, and
-    /// `aortic_valve_opened` (1 or 0). With `params` (the patient's model), the metrics the
+    /// The beat-by-beat table: one row per beat, `time_s` (the beat's start, reported like
+    /// every time: [`reported_time_s`](crate::simulation::reported_time_s)), `phase_index` (the
+    /// phase in which the beat started, into `phase_starts_s`), every other field of
+    /// [`BeatMetrics`](ecmova_engine::BeatMetrics) under its own name (its `start_s` is the
+    /// `time_s` column: one name per quantity), and `aortic_valve_opened` (1 or 0). With `params` (the patient's model), the metrics the
     /// patient has no values for ([`Metrics::absent_keys`](crate::summary::Metrics::absent_keys):
     /// a circuit's without a circuit, the gases' without a gas model, a device's without it)
     /// are left out, not written as 0. A device counts whether it pumps or is parked (circuits
@@ -134,7 +135,8 @@ impl Series {
             }
             crate::summary::Metrics::absent_keys(&fitted)
         });
-        let keep = |n: &str| absent.as_ref().is_none_or(|a| !a.contains(&n));
+        // The beat's start is the `time_s` column, not repeated as `start_s`.
+        let keep = |n: &str| n != "start_s" && absent.as_ref().is_none_or(|a| !a.contains(&n));
         let mut columns = vec!["time_s".to_string(), "phase_index".to_string()];
         let names = ecmova_engine::BeatMetrics::default().named_values();
         columns.extend(
@@ -152,18 +154,11 @@ impl Series {
                 .unwrap_or(0);
             values.push(crate::simulation::reported_time_s(b.start_s));
             values.push(phase as f64);
-            // The beat's own start is reported like every time ([`reported_time_s`]).
             values.extend(
                 b.named_values()
                     .iter()
                     .filter(|(n, _)| keep(n))
-                    .map(|&(n, v)| {
-                        if n == "start_s" {
-                            crate::simulation::reported_time_s(v)
-                        } else {
-                            v
-                        }
-                    }),
+                    .map(|&(_, v)| v),
             );
             values.push(if b.aortic_valve_opened { 1.0 } else { 0.0 });
         }

@@ -293,8 +293,10 @@ class Simulation:
         return _arrow.table(self._native.series(_column_names(columns)))
 
     def beats(self) -> pa.Table:
-        """Every completed beat's metrics as a ``pyarrow.Table``: ``beat_index``,
-        ``start_s``, the summary's metric keys this patient has, ``aortic_valve_opened``."""
+        """Every completed beat's metrics as a ``pyarrow.Table``, the columns of
+        ``ecmova simulate --beats``: ``time_s`` (the beat's start), ``phase_index`` (into the
+        summary's ``phases``), ``beat_index``, the summary's metric keys this patient has,
+        ``aortic_valve_opened``."""
         cols, opened = self._native.beats()
         return _arrow.beats_table(cols, opened)
 

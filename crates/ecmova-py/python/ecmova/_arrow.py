@@ -30,13 +30,14 @@ def table(columns: Columns) -> pa.Table:
 
 
 def beats_table(columns: Columns, valve_opened: Sequence[bool]) -> pa.Table:
-    """The per-beat table: ``beat_index`` as int64, the metrics as float64, then
+    """The per-beat table (the columns of ``ecmova simulate --beats``): ``time_s``,
+    ``phase_index`` and ``beat_index`` (the indices as int64), the metrics as float64, then
     ``aortic_valve_opened`` as bool."""
     names, buffers, n = columns
     arrays: List[pa.Array] = []
     for name, buf in zip(names, buffers):
         a = _float64(buf, n)
-        if name == "beat_index":
+        if name in ("beat_index", "phase_index"):
             a = a.cast(pa.int64())
         arrays.append(a)
     arrays.append(pa.array(list(valve_opened), type=pa.bool_()))
