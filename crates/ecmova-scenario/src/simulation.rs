@@ -1017,6 +1017,11 @@ pub(crate) fn apply_to_model(
     action: &Action,
     ctx: &mut ActionContext,
 ) -> Result<(), ActionError> {
+    // A speed is checked against this circuit's pump first, so that every refusal names the
+    // same range (a Rotaflow's 0-5000 rpm for -5 as for 5200, not the 0-5500 of any pump).
+    if let (Action::SetPumpRpm { rpm }, Some(e)) = (action, model.params().ecmo.as_ref()) {
+        check_in("rpm", *rpm, 0.0, e.pump.max_rpm, "rpm")?;
+    }
     action.check()?;
     match action {
         Action::StartEcmo {}

@@ -234,3 +234,23 @@ fn set_circuit_resumes_exactly_from_a_snapshot() {
     let b = run_for(&mut restored, 3.0).to_json();
     assert_eq!(a, b);
 }
+
+#[test]
+fn a_speed_is_refused_with_this_pumps_range_whatever_the_side() {
+    // The pump's own maximum (Rotaflow 5000, CentriMag 5500 rpm) names the range of every
+    // refusal: below it as above it.
+    let (mut sim, _) = running("cardiogenic-shock-ami");
+    for (pump, max) in [("rotaflow", "5000"), ("centrimag", "5500")] {
+        act(&mut sim, json!({"action": "set_pump_rpm", "rpm": 3000.0})).unwrap();
+        act(&mut sim, json!({"action": "set_circuit", "pump": pump})).unwrap();
+        for rpm in [-5.0, 6000.0] {
+            let err = act(&mut sim, json!({"action": "set_pump_rpm", "rpm": rpm})).unwrap_err();
+            assert!(
+                err.starts_with("rpm") && err.contains(max),
+                "{pump} at {rpm}: {err}"
+            );
+            let other = if max == "5000" { "5500" } else { "5000" };
+            assert!(!err.contains(other), "{pump} at {rpm}: {err}");
+        }
+    }
+}
