@@ -130,7 +130,24 @@ fn four_shard_processes_merged_equal_one_process_byte_for_byte() {
             .unwrap();
     assert_eq!(m["rows"], 16);
     assert_eq!(m["cohort_name"], "cli-test");
-    assert!(m["git_revision"].as_str().is_some_and(|s| !s.is_empty()));
+    let revision = m["git_revision"].as_str().unwrap_or_default().to_string();
+    assert!(!revision.is_empty());
+    // In a git checkout the build names the commit it was built from (never a parent left
+    // from an earlier build): HEAD, with `-dirty` when tracked files differed from it.
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if let (Some(head), None) = (head, option_env!("ECMOVA_GIT_REVISION")) {
+        assert_eq!(
+            revision.trim_end_matches("-dirty"),
+            head,
+            "manifest git_revision {revision}"
+        );
+    }
     assert_eq!(m["cohort_hash"].as_str().map(str::len), Some(64));
 
     // A missing shard is refused, naming it.
