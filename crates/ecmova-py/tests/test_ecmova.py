@@ -496,8 +496,14 @@ def test_two_threads_simulating_take_about_the_time_of_one():
             th.join()
         return time.perf_counter() - t
 
-    single = min(one() for _ in range(2))
-    pair = min(two() for _ in range(2))
     # Serialised by a held GIL, the pair would take 2x; in parallel ~1x (1.6 leaves room for
-    # other work on the machine).
-    assert pair < 1.6 * single, (pair, single)
+    # other work on the machine). Another process busy on a core for a while also gives ~2x,
+    # so up to three attempts: a held GIL fails all three, a busy period passes.
+    attempts = []
+    for _ in range(3):
+        single = min(one() for _ in range(2))
+        pair = min(two() for _ in range(2))
+        attempts.append((pair, single))
+        if pair < 1.6 * single:
+            break
+    assert any(pair < 1.6 * single for pair, single in attempts), attempts
