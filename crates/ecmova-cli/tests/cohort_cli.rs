@@ -245,6 +245,17 @@ fn without_a_terminal_progress_is_logged_in_tenths() {
     // 8 patients × 2 points in chunks of 3 patients: 6, 12 and 16 of 16 runs done.
     assert_eq!(lines.len(), 3, "{err}");
     assert!(lines[2].starts_with("cohort: 16/16 runs (100 %)"), "{err}");
+    // A log line before the end says when the shard should end (a progress bar's ETA);
+    // the last one has nothing left to estimate.
+    for line in &lines[..2] {
+        let eta = line
+            .split(", ETA ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{line}"));
+        let s: f64 = eta.trim_end_matches(" s").parse().unwrap();
+        assert!(s >= 0.0, "{line}");
+    }
+    assert!(!lines[2].contains("ETA"), "{err}");
     assert!(!err.contains('\r'), "no terminal redraws in a log: {err:?}");
     let _ = std::fs::remove_dir_all(&tmp);
 }
