@@ -262,3 +262,56 @@ weights = [3, 1]
         "{rotaflow}"
     );
 }
+
+#[test]
+fn a_run_that_leaves_the_physical_range_is_kept_as_diverged_with_the_time_it_reached() {
+    // An almost non-contracting LV behind a near-occluded ascending aorta, with 1.5 × the
+    // blood volume: the LV fills until its pressure passes what any circulation can have
+    // (the engine's plausibility guard), a few seconds in. The open aorta runs normally.
+    let text = r#"
+[cohort]
+name = "diverged"
+seed = 1
+size = 1
+mode = "duration"
+
+[base.patient]
+preset = "cardiogenic-shock-ami"
+blood_volume_scale = 1.5
+
+[base.patient.chamber.lv]
+ees_mmhg_per_ml = 1e-6
+
+[base.simulation]
+duration_s = 6
+
+[[sweep]]
+path = "patient.connection.ascending_aorta.resistance_mmhg_s_per_ml"
+values = [0.01, 1000]
+
+[output]
+metrics = ["map_mmhg"]
+"#;
+    let c = Cohort::from_toml(text, |_| unreachable!()).unwrap();
+    let rows = run_patients(&c, &[0]);
+    assert_eq!(rows.len(), 2, "the diverged run is a row, not dropped");
+    assert_ne!(
+        rows[0].status,
+        Status::Diverged,
+        "{:?}",
+        rows[0].status_detail
+    );
+    let d = &rows[1];
+    assert_eq!(d.status, Status::Diverged, "{:?}", d.status_detail);
+    assert!(d
+        .status_detail
+        .as_deref()
+        .is_some_and(|s| s.contains("diverged")));
+    assert_eq!(d.metrics, vec![None], "no metric of a run that diverged");
+    // `simulated_s` is the time it reached (after the first beat, before the end), not 0.
+    assert!(
+        d.simulated_s > 0.5 && d.simulated_s < 6.0,
+        "{}",
+        d.simulated_s
+    );
+}
