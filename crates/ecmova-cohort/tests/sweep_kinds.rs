@@ -315,3 +315,70 @@ metrics = ["map_mmhg"]
         d.simulated_s
     );
 }
+
+#[test]
+fn a_discrete_parameter_can_set_an_integer_key() {
+    // Impella P-levels are whole numbers: a discrete draw from [2, 8] reaches the device
+    // (it was refused as "floating point 2.0, expected u8"), and P8 pumps more than P2.
+    let text = r#"
+[cohort]
+name = "p-level"
+seed = 3
+size = 8
+mode = "duration"
+
+[base.patient]
+preset = "cardiogenic-shock-ami"
+
+[[base.devices]]
+kind = "impella"
+
+[base.simulation]
+duration_s = 4
+max_step_s = 0.002
+
+[[parameter]]
+path = "devices.0.performance_level"
+distribution = "discrete"
+values = [2, 8]
+
+[output]
+metrics = ["impella_flow_l_min"]
+"#;
+    let c = Cohort::from_toml(text, |_| unreachable!()).unwrap_or_else(|e| panic!("{e}"));
+    let rows = run_patients(&c, &(0..8).collect::<Vec<_>>());
+    let mut flows = [Vec::new(), Vec::new()];
+    for r in &rows {
+        assert!(
+            matches!(r.status, Status::Ok | Status::NotSteady),
+            "{:?}",
+            r.status_detail
+        );
+        let level = r.params[0].as_f64().unwrap();
+        let q = r.metrics[0].unwrap();
+        flows[usize::from(level == 8.0)].push(q);
+    }
+    assert!(
+        !flows[0].is_empty() && !flows[1].is_empty(),
+        "both levels drawn"
+    );
+    let max_p2 = flows[0].iter().cloned().fold(f64::MIN, f64::max);
+    let min_p8 = flows[1].iter().cloned().fold(f64::MAX, f64::min);
+    assert!(min_p8 > max_p2, "P8 {min_p8} vs P2 {max_p2} L/min");
+
+    // A continuous distribution over that key is refused at load, naming the field (its
+    // whole-number centre, 5, would otherwise load and nearly every draw be refused).
+    let uniform = text.replace(
+        "distribution = \"discrete\"\nvalues = [2, 8]",
+        "distribution = \"uniform\"\nmin = 2.0\nmax = 8.0",
+    );
+    let e = Cohort::from_toml(&uniform, |_| unreachable!())
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("parameter[0].distribution: devices.0.performance_level takes whole numbers")
+            && e.contains("discrete"),
+        "{e}"
+    );
+}
