@@ -77,9 +77,22 @@ fn report(m: &Manifest, dir: &std::path::Path) {
     );
 }
 
+/// Refuses an `--out` that exists and is not a directory, naming the flag (the operating
+/// system's "File exists" or "Not a directory" names neither the flag nor what to do).
+fn check_out_dir(out: &std::path::Path) -> Result<()> {
+    if out.exists() && !out.is_dir() {
+        bail!(
+            "--out {}: is a file, not a directory; give a directory (created if missing)",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
 /// Runs `ecmova cohort`.
 pub fn run_cohort_command(args: CohortArgs) -> Result<()> {
     if let Some(CohortCommand::Merge(m)) = args.command {
+        check_out_dir(&m.out)?;
         let manifest = merge(&m.dirs, &m.out).context("cannot merge")?;
         report(&manifest, &m.out);
         return Ok(());
@@ -90,6 +103,7 @@ pub fn run_cohort_command(args: CohortArgs) -> Result<()> {
     let Some(out) = args.out else {
         bail!("--out DIR is required");
     };
+    check_out_dir(&out)?;
     let cohort = Cohort::from_path(&file).with_context(|| format!("in {}", file.display()))?;
     let shard = match args.shard.as_deref() {
         Some(s) => Shard::parse(s)?,

@@ -157,6 +157,28 @@ fn an_invalid_cohort_fails_before_any_run_naming_the_field() {
         "{err}"
     );
     assert!(!out_dir.exists(), "nothing ran, nothing written");
+
+    // An --out that is a file is refused naming the flag, for a run and for a merge.
+    let good = tmp.join("good.toml");
+    std::fs::write(&good, COHORT).unwrap();
+    let file_out = tmp.join("a-file");
+    std::fs::write(&file_out, "keep me").unwrap();
+    for args in [
+        vec![good.as_os_str(), "--out".as_ref(), file_out.as_os_str()],
+        vec![
+            "merge".as_ref(),
+            tmp.as_os_str(),
+            "--out".as_ref(),
+            file_out.as_os_str(),
+        ],
+    ] {
+        let err = fails(ecmova().arg("cohort").args(&args));
+        assert!(
+            err.contains("--out") && err.contains("is a file, not a directory"),
+            "{err}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&file_out).unwrap(), "keep me");
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
