@@ -45,6 +45,7 @@ fn ecmova() -> Command {
         "SLURM_ARRAY_TASK_COUNT",
         "SLURM_ARRAY_TASK_MIN",
         "SLURM_ARRAY_TASK_MAX",
+        "SLURM_ARRAY_TASK_STEP",
         "JOB_COMPLETION_INDEX",
         "ECMOVA_SHARD_COUNT",
     ] {
