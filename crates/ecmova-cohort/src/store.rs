@@ -156,7 +156,7 @@ impl Shard {
                 .map_err(|_| CohortError::Invalid {
                     field: "SLURM_ARRAY_TASK_ID".into(),
                     reason: format!(
-                        "{id} is shard {index} (the id minus SLURM_ARRAY_TASK_MIN = {min}, over SLURM_ARRAY_TASK_STEP = {step}), out of range for {count} shards (SLURM_ARRAY_TASK_COUNT or MAX − MIN + 1): the array must be one contiguous range, such as --array=0-{} or --array=1-{count}",
+                        "{id} is shard {index} (the id minus SLURM_ARRAY_TASK_MIN = {min}, over SLURM_ARRAY_TASK_STEP = {step}), out of range for {count} shards (SLURM_ARRAY_TASK_COUNT or (MAX − MIN) / STEP + 1): the array must be one range with one step, such as --array=0-{} or --array=1-{count}",
                         count.saturating_sub(1)
                     ),
                 });
