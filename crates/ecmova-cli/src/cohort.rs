@@ -77,9 +77,22 @@ fn report(m: &Manifest, dir: &std::path::Path) {
     );
 }
 
+/// Refuses an `--out` that exists and is not a directory, naming the flag (the operating
+/// system's "File exists" or "Not a directory" names neither the flag nor what to do).
+fn check_out_dir(out: &std::path::Path) -> Result<()> {
+    if out.exists() && !out.is_dir() {
+        bail!(
+            "--out {}: is a file, not a directory; give a directory (created if missing)",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
 /// Runs `ecmova cohort`.
 pub fn run_cohort_command(args: CohortArgs) -> Result<()> {
     if let Some(CohortCommand::Merge(m)) = args.command {
+        check_out_dir(&m.out)?;
         let manifest = merge(&m.dirs, &m.out).context("cannot merge")?;
         report(&manifest, &m.out);
         return Ok(());
@@ -90,6 +103,7 @@ pub fn run_cohort_command(args: CohortArgs) -> Result<()> {
     let Some(out) = args.out else {
         bail!("--out DIR is required");
     };
+    check_out_dir(&out)?;
     let cohort = Cohort::from_path(&file).with_context(|| format!("in {}", file.display()))?;
     let shard = match args.shard.as_deref() {
         Some(s) => Shard::parse(s)?,
@@ -114,18 +128,35 @@ pub fn run_cohort_command(args: CohortArgs) -> Result<()> {
     // Without a terminal (a Slurm or Kubernetes log, a pipe), one line per tenth of the runs.
     let started = std::time::Instant::now();
     let tenths_logged = std::sync::atomic::AtomicU64::new(0);
+    // The first call reports the runs resumed from chunk files: the ETA counts only the runs
+    // computed since, or a resumed shard would promise to end far too soon.
+    let resumed = std::sync::atomic::AtomicU64::new(u64::MAX);
     let progress = |done: u64, total: u64| {
+        use std::sync::atomic::Ordering::Relaxed;
+        let first = resumed
+            .compare_exchange(u64::MAX, done, Relaxed, Relaxed)
+            .is_ok();
         if let Some(b) = &bar {
             b.set_length(total);
             b.set_position(done);
+            if first {
+                b.reset_eta();
+            }
         } else if total > 0 && done > 0 {
             let tenths = done * 10 / total;
-            let before = tenths_logged.fetch_max(tenths, std::sync::atomic::Ordering::Relaxed);
+            let before = tenths_logged.fetch_max(tenths, Relaxed);
             if tenths > before {
+                let elapsed = started.elapsed().as_secs_f64();
+                let computed = done.saturating_sub(resumed.load(Relaxed));
+                let eta = if done < total && computed > 0 {
+                    let left = elapsed * (total - done) as f64 / computed as f64;
+                    format!(", ETA {left:.0} s")
+                } else {
+                    String::new()
+                };
                 note!(
-                    "cohort: {done}/{total} runs ({} %), {:.0} s elapsed",
+                    "cohort: {done}/{total} runs ({} %), {elapsed:.0} s elapsed{eta}",
                     done * 100 / total,
-                    started.elapsed().as_secs_f64()
                 );
             }
         }

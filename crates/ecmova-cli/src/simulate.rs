@@ -60,7 +60,12 @@ fn read_scenario(path: &Path) -> Result<Scenario> {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
             .context("cannot read the scenario from standard input")?;
-        let parsed = if text.trim_start().starts_with('{') {
+        // A byte order mark (a PowerShell pipe) is not whitespace: skip it to see the `{`.
+        let parsed = if text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with('{')
+        {
             Scenario::from_json(&text)
         } else {
             Scenario::from_toml(&text)

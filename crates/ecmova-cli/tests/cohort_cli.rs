@@ -45,6 +45,7 @@ fn ecmova() -> Command {
         "SLURM_ARRAY_TASK_COUNT",
         "SLURM_ARRAY_TASK_MIN",
         "SLURM_ARRAY_TASK_MAX",
+        "SLURM_ARRAY_TASK_STEP",
         "JOB_COMPLETION_INDEX",
         "ECMOVA_SHARD_COUNT",
     ] {
@@ -174,6 +175,28 @@ fn an_invalid_cohort_fails_before_any_run_naming_the_field() {
         "{err}"
     );
     assert!(!out_dir.exists(), "nothing ran, nothing written");
+
+    // An --out that is a file is refused naming the flag, for a run and for a merge.
+    let good = tmp.join("good.toml");
+    std::fs::write(&good, COHORT).unwrap();
+    let file_out = tmp.join("a-file");
+    std::fs::write(&file_out, "keep me").unwrap();
+    for args in [
+        vec![good.as_os_str(), "--out".as_ref(), file_out.as_os_str()],
+        vec![
+            "merge".as_ref(),
+            tmp.as_os_str(),
+            "--out".as_ref(),
+            file_out.as_os_str(),
+        ],
+    ] {
+        let err = fails(ecmova().arg("cohort").args(&args));
+        assert!(
+            err.contains("--out") && err.contains("is a file, not a directory"),
+            "{err}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&file_out).unwrap(), "keep me");
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
@@ -262,6 +285,17 @@ fn without_a_terminal_progress_is_logged_in_tenths() {
     // 8 patients × 2 points in chunks of 3 patients: 6, 12 and 16 of 16 runs done.
     assert_eq!(lines.len(), 3, "{err}");
     assert!(lines[2].starts_with("cohort: 16/16 runs (100 %)"), "{err}");
+    // A log line before the end says when the shard should end (a progress bar's ETA);
+    // the last one has nothing left to estimate.
+    for line in &lines[..2] {
+        let eta = line
+            .split(", ETA ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{line}"));
+        let s: f64 = eta.trim_end_matches(" s").parse().unwrap();
+        assert!(s >= 0.0, "{line}");
+    }
+    assert!(!lines[2].contains("ETA"), "{err}");
     assert!(!err.contains('\r'), "no terminal redraws in a log: {err:?}");
     let _ = std::fs::remove_dir_all(&tmp);
 }

@@ -94,6 +94,12 @@ fn a_dash_reads_the_scenario_from_standard_input() {
         SCENARIO.to_string(),
         r#"{"patient": {"preset": "cardiogenic-shock-ami"}, "simulation": {"duration_s": 10}}"#
             .to_string(),
+        // A UTF-8 byte order mark (Windows editors, PowerShell pipes) does not hide the JSON.
+        format!(
+            "\u{feff}{}",
+            r#"{"patient": {"preset": "cardiogenic-shock-ami"}, "simulation": {"duration_s": 10}}"#
+        ),
+        format!("\u{feff}{SCENARIO}"),
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ecmova"))
             .args(["simulate", "-", "--summary-json", "-"])
@@ -118,6 +124,26 @@ fn a_dash_reads_the_scenario_from_standard_input() {
         assert_eq!(summary["preset"], "cardiogenic-shock-ami");
         assert!(summary["simulated_s"].as_f64().unwrap() >= 10.0 - 1e-6);
     }
+}
+
+#[test]
+fn a_json_scenario_file_may_start_with_a_byte_order_mark() {
+    let d = dir("bom");
+    let file = d.join("scenario.json");
+    std::fs::write(
+        &file,
+        "\u{feff}{\"patient\": {\"preset\": \"healthy-adult\"}, \"simulation\": {\"duration_s\": 2}}",
+    )
+    .unwrap();
+    let out = simulate(&[file.as_os_str(), "--summary-json".as_ref(), "-".as_ref()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["preset"], "healthy-adult");
+    let _ = std::fs::remove_dir_all(&d);
 }
 
 const ECMO_SCENARIO: &str = r#"

@@ -135,7 +135,9 @@ pub fn run_point(cohort: &Cohort, index: u64, params: &[Value], j: u64) -> Row {
     match result {
         Err(e) => {
             row.status = match e {
-                ScenarioError::Diverged { .. } | ScenarioError::Implausible { .. } => {
+                ScenarioError::Diverged { time_s } | ScenarioError::Implausible { time_s, .. } => {
+                    // The time the run reached before it left the physical range, not 0.
+                    row.simulated_s = ecmova_scenario::simulation::reported_time_s(time_s);
                     Status::Diverged
                 }
                 _ => Status::Invalid,

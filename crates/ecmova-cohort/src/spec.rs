@@ -321,12 +321,22 @@ pub fn set_path(root: &mut Value, path: &str, value: Value) -> Result<(), String
     Ok(())
 }
 
+/// A sampled number that is whole (a discrete `values = [2, 5, 8]`, held as floats) as an
+/// integer, so that integer keys (an Impella's `performance_level`, an IABP's `ratio`) take
+/// it; a float key reads an integer as the same number, so nothing else changes.
+fn whole_as_integer(value: &Value) -> Value {
+    match value.as_f64() {
+        Some(x) if value.is_f64() && x.fract() == 0.0 && x.abs() < 9.0e15 => Value::from(x as i64),
+        _ => value.clone(),
+    }
+}
+
 /// The scenario with `values` set at `paths`, parsed back into the typed [`Scenario`]
 /// (unknown keys are errors, as in scenario files).
 pub fn scenario_with(base: &Value, assignments: &[(&str, &Value)]) -> Result<Scenario, String> {
     let mut json = base.clone();
     for (path, value) in assignments {
-        set_path(&mut json, path, (*value).clone())?;
+        set_path(&mut json, path, whole_as_integer(value))?;
     }
     serde_json::from_value::<Scenario>(json).map_err(|e| e.to_string())
 }
@@ -860,6 +870,32 @@ fn validate_parameter(i: usize, s: &ParameterSpec, base: &Value) -> Result<Param
             format!("{field}.{key}"),
             format!("{centre_shown} is not a value {} can take: {e}", s.path),
         ));
+    }
+    // An integer key (an Impella's `performance_level`, an IABP's `ratio`) takes whole
+    // numbers only: a continuous distribution whose centre happens to be whole would load,
+    // then refuse nearly every patient. Probe a value a quarter off the centre.
+    if let (false, Some(x)) = (
+        matches!(marginal, Marginal::Discrete { .. }),
+        centre.as_f64(),
+    ) {
+        let step = if s.upper.is_some_and(|hi| x + 0.25 > hi) {
+            -0.25
+        } else {
+            0.25
+        };
+        if let Err(e) = check_assignment(base, &s.path, &Value::from(x + step)) {
+            // serde's wording for a float where an integer is expected.
+            if e.contains("invalid type: floating point") {
+                return Err(invalid(
+                    format!("{field}.distribution"),
+                    format!(
+                        "{} takes whole numbers only ({e}): use distribution = \"discrete\" \
+                         with the values to draw",
+                        s.path
+                    ),
+                ));
+            }
+        }
     }
     Ok(Parameter {
         path: s.path.clone(),

@@ -82,7 +82,9 @@ impl Shard {
 
     /// The shard the scheduler assigned, from environment variables: Slurm job arrays
     /// (`SLURM_ARRAY_TASK_ID`, with `SLURM_ARRAY_TASK_COUNT`, or else
-    /// `SLURM_ARRAY_TASK_MAX` + 1 when the array starts at 0) or Kubernetes Indexed Jobs
+    /// `SLURM_ARRAY_TASK_MAX` + 1 when the array starts at 0; the task's position in a
+    /// stepped array with `SLURM_ARRAY_TASK_MIN` and `SLURM_ARRAY_TASK_STEP`; a list that is
+    /// not one range with one step is refused) or Kubernetes Indexed Jobs
     /// (`JOB_COMPLETION_INDEX`, with the completions count in `ECMOVA_SHARD_COUNT`, which the
     /// Job manifest sets, since Kubernetes does not export it). `None` when neither is set.
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Option<Shard>, CohortError> {
@@ -101,10 +103,20 @@ impl Shard {
         };
         if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
             let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+            // A stepped array (--array=0-30:2) numbers its tasks min, min + step, ...: the
+            // shard is the task's position, not the id's distance from min.
+            let step = num("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1);
+            if step == 0 {
+                return Err(CohortError::Invalid {
+                    field: "SLURM_ARRAY_TASK_STEP".into(),
+                    reason: "0 is out of range: allowed 1 or more".into(),
+                });
+            }
+            let max = num("SLURM_ARRAY_TASK_MAX")?;
             let count = match num("SLURM_ARRAY_TASK_COUNT")? {
                 Some(c) => c,
-                None => match num("SLURM_ARRAY_TASK_MAX")? {
-                    Some(max) => max + 1 - min,
+                None => match max {
+                    Some(max) => max.saturating_sub(min) / step + 1,
                     None => {
                         return Err(CohortError::Invalid {
                             field: "SLURM_ARRAY_TASK_COUNT".into(),
@@ -114,16 +126,37 @@ impl Shard {
                     }
                 },
             };
-            let index = id.checked_sub(min).ok_or_else(|| CohortError::Invalid {
+            let offset = id.checked_sub(min).ok_or_else(|| CohortError::Invalid {
                 field: "SLURM_ARRAY_TASK_ID".into(),
                 reason: format!("{id} is below SLURM_ARRAY_TASK_MIN = {min}"),
             })?;
+            // One range with one step (--array=0-15 or 1-31:2), not a list (--array=1,3,7):
+            // in a list some shards would have no task and others two.
+            let one_range = offset % step == 0
+                && max.is_none_or(|max| {
+                    let last = step
+                        .checked_mul(count.saturating_sub(1))
+                        .and_then(|d| min.checked_add(d));
+                    last == Some(max)
+                });
+            if !one_range {
+                return Err(CohortError::Invalid {
+                    field: "SLURM_ARRAY_TASK_ID".into(),
+                    reason: format!(
+                        "{id} is not on the array's range (SLURM_ARRAY_TASK_MIN = {min}, MAX = {}, STEP = {step}, COUNT = {count}): the array must be one range with one step, such as --array=0-{} or --array=0-{}:2",
+                        max.map_or_else(|| "unset".to_string(), |m| m.to_string()),
+                        count.saturating_sub(1),
+                        2 * count.saturating_sub(1)
+                    ),
+                });
+            }
+            let index = offset / step;
             return Shard::new(index, count)
                 .map(Some)
                 .map_err(|_| CohortError::Invalid {
                     field: "SLURM_ARRAY_TASK_ID".into(),
                     reason: format!(
-                        "{id} is shard {index} (the id minus SLURM_ARRAY_TASK_MIN = {min}), out of range for {count} shards (SLURM_ARRAY_TASK_COUNT or MAX − MIN + 1): the array must be one contiguous range, such as --array=0-{} or --array=1-{count}",
+                        "{id} is shard {index} (the id minus SLURM_ARRAY_TASK_MIN = {min}, over SLURM_ARRAY_TASK_STEP = {step}), out of range for {count} shards (SLURM_ARRAY_TASK_COUNT or (MAX − MIN) / STEP + 1): the array must be one range with one step, such as --array=0-{} or --array=1-{count}",
                         count.saturating_sub(1)
                     ),
                 });

@@ -1022,9 +1022,17 @@ fn apply_overrides(
                 preset: p.preset.clone(),
                 allowed: names(params.connections.iter().map(|c| c.name.as_str())),
             })?;
-        let na = |key: &str, kind: &str| ScenarioError::NotApplicable {
-            path: format!("connection.{name}.{key}"),
-            reason: format!("connection {name} is a {kind}"),
+        // Names the keys the connection's kind does take, so the message says what to write.
+        let na = |key: &str, kind: &str| {
+            let allowed = match kind {
+                "resistor" => "resistance_mmhg_s_per_ml, critical_closing_pressure_mmhg",
+                "vessel segment" => "resistance_mmhg_s_per_ml, inertance_mmhg_s2_per_ml",
+                _ => "open_resistance_mmhg_s_per_ml, regurgitant_conductance_ml_per_s_mmhg",
+            };
+            ScenarioError::NotApplicable {
+                path: format!("connection.{name}.{key}"),
+                reason: format!("connection {name} is a {kind}: its keys are {allowed}"),
+            }
         };
         match &mut params.connections[i].kind {
             ConnectionKind::Resistor(r) => {

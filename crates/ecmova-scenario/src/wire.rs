@@ -267,8 +267,10 @@ impl Scenario {
         toml::from_str(text).map_err(|e| crate::ScenarioError::Parse(e.to_string()))
     }
 
-    /// Parses a JSON scenario.
+    /// Parses a JSON scenario. A leading UTF-8 byte order mark is skipped (as the TOML
+    /// parser does): JSON has none, but Windows editors write one.
     pub fn from_json(text: &str) -> Result<Self, crate::ScenarioError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         crate::json_keys::from_str(text).map_err(|e| crate::ScenarioError::Parse(e.to_string()))
     }
 }
