@@ -240,18 +240,7 @@ pub fn beat_metric_names() -> Vec<String> {
 
 /// Every metric name of the typed summary, in summary order.
 pub fn all_metric_names() -> Vec<String> {
-    use ecmova_scenario::summary::{Circuit, Gases, Haemodynamics, OxygenatorGases};
-    Haemodynamics::KEYS
-        .iter()
-        .chain(Circuit::KEYS)
-        .chain(Gases::KEYS)
-        .chain(OxygenatorGases::KEYS)
-        .chain(&[
-            "impella_flow_l_min",
-            "lv_vent_flow_l_min",
-            "septostomy_flow_l_min",
-            "augmented_diastolic_pressure_mmhg",
-        ])
+    ecmova_scenario::summary::Metrics::all_keys()
         .map(|s| s.to_string())
         .collect()
 }

@@ -178,6 +178,9 @@ beat_metrics! {
     post_oxygenator_pco2_mmhg,
     /// O2 delivery to the tissue beds (Σ bed flow × arterial content), mL/min.
     do2_ml_min,
+    /// O2 delivery to the myocardium: coronary flow × the aortic root's O2 content (the blood
+    /// at the coronary ostia), mL/min (0 without an anatomy that names the coronary bed).
+    coronary_do2_ml_min,
     /// O2 consumption of the tissue beds, mL/min.
     vo2_ml_min,
     /// O2 uptake in the lungs, mL/min.
@@ -217,12 +220,15 @@ beat_metrics! {
     q_iliac_arteries_ml_s,
     /// Mean flow in the brachiocephalic trunk (arch to upper body), mL/s.
     q_brachiocephalic_arteries_ml_s,
+    /// Mean coronary blood flow (aortic root to the coronary sinus), mL/min (0 without an
+    /// anatomy that names the coronary bed).
+    coronary_flow_ml_min,
 }
 
 /// Pressure sites tracked per beat, in this order.
 const SITES: usize = 8;
 /// Time-averaged ECMO and gas channels, in this order.
-const EXTRA: usize = 26;
+const EXTRA: usize = 28;
 /// The channels, ordered so that the contents, gases and circuit come first (the first
 /// [`ch::DEVICES`]), the unloading devices' flows next, and the aortic segments (integrated
 /// from the step-mean flows, never sampled) last: the per-step trapezoids run over fixed
@@ -250,15 +256,19 @@ mod ch {
     pub const C_POST_OXY: usize = 16;
     /// Oxygenator inlet CO2 content.
     pub const PCO2_POST_OXY: usize = 17;
+    /// Coronary O2 delivery (forward coronary flow × the aortic root's O2 content).
+    pub const CORONARY_DO2: usize = 18;
     /// The first device channel (the channels before it are the contents, gases, circuit).
-    pub const DEVICES: usize = 18;
-    pub const IMPELLA: usize = 18;
-    pub const VENT: usize = 19;
-    pub const SEPTOSTOMY: usize = 20;
+    pub const DEVICES: usize = 19;
+    pub const IMPELLA: usize = 19;
+    pub const VENT: usize = 20;
+    pub const SEPTOSTOMY: usize = 21;
     /// One past the last device channel (the aortic segments follow).
-    pub const DEVICES_END: usize = 21;
-    pub const Q_AORTA: usize = 21; // 21..=24: ascending, arch, descending, iliac
-    pub const Q_BRACHIO: usize = 25;
+    pub const DEVICES_END: usize = 22;
+    pub const Q_AORTA: usize = 22; // 22..=25: ascending, arch, descending, iliac
+    pub const Q_BRACHIO: usize = 26;
+    /// Coronary flow (integrated from the step-mean flows, like the aortic segments).
+    pub const Q_CORONARY: usize = 27;
 }
 
 #[derive(Clone, Debug)]
@@ -375,6 +385,9 @@ struct Plan {
     gas: bool,
     /// Each systemic bed's connection and the compartment upstream of it (DO2).
     beds: Vec<(usize, usize)>,
+    /// The coronary bed's connection and the compartment upstream of it (the aortic root),
+    /// with an anatomy.
+    coronary: Option<(usize, usize)>,
     circuit: Option<CircuitPlan>,
     /// Each flow-carrying unloading device's channel and flow slot, in device order.
     devices: Vec<(usize, Option<usize>)>,
@@ -400,6 +413,7 @@ pub(crate) fn recorder_key(model: &Model) -> u64 {
         has_extra: false,
         gas: false,
         beds: Vec::new(),
+        coronary: None,
         circuit: None,
         devices: Vec::new(),
         filled: [false; EXTRA],
@@ -433,6 +447,7 @@ impl Plan {
             has_extra: false,
             gas: false,
             beds: Vec::new(),
+            coronary: None,
             circuit: None,
             devices: Vec::new(),
             filled: [false; EXTRA],
@@ -485,7 +500,14 @@ impl Plan {
             }
             self.mean_flow
                 .push((ch::Q_BRACHIO, a.brachiocephalic_connection));
+            self.mean_flow.push((ch::Q_CORONARY, a.coronary_connection));
         }
+        self.coronary = params.anatomy.as_ref().map(|a| {
+            (
+                a.coronary_connection,
+                params.connections[a.coronary_connection].from,
+            )
+        });
         self.bounds = self.bounds();
         let filled = &mut self.filled;
         *filled = [false; EXTRA];
@@ -504,6 +526,9 @@ impl Plan {
                 ch::MV_FLOW,
             ] {
                 filled[c] = true;
+            }
+            if self.coronary.is_some() {
+                filled[ch::CORONARY_DO2] = true;
             }
         }
         for &(c, _) in &self.devices {
@@ -565,6 +590,10 @@ impl Plan {
         }
         for &(_, j) in &self.mean_flow {
             connection(j);
+        }
+        if let Some((j, from)) = self.coronary {
+            connection(j);
+            b.compartments = b.compartments.max(from + 1);
         }
         for &(_, slot) in &self.devices {
             b.flow_slots = b.flow_slots.max(slot.map_or(0, |k| k + 1));
@@ -660,6 +689,10 @@ impl Plan {
                 }
             }
             e[ch::DO2] = do2 / 100.0;
+            if let Some((j, from)) = self.coronary {
+                let f = q_at(j);
+                e[ch::CORONARY_DO2] = if f > 0.0 { f * o2(from) / 100.0 } else { 0.0 };
+            }
             let q_rv = q_at(s.pulmonary_valve).max(0.0);
             e[ch::MV_O2_FLUX] = q_rv * o2(s.rv);
             e[ch::MV_FLOW] = q_rv;
@@ -1088,6 +1121,7 @@ impl BeatRecorder {
             post_oxygenator_po2_mmhg: post_oxy_po2,
             post_oxygenator_pco2_mmhg: post_oxy_pco2,
             do2_ml_min: x(ch::DO2) * 60.0,
+            coronary_do2_ml_min: x(ch::CORONARY_DO2) * 60.0,
             vo2_ml_min: rate(acc::CONSUMED_O2),
             lung_o2_uptake_ml_min: rate(acc::LUNG_O2),
             oxygenator_o2_transfer_ml_min: rate(acc::OXYGENATOR_O2),
@@ -1106,6 +1140,7 @@ impl BeatRecorder {
             q_descending_thoracic_aorta_ml_s: x(ch::Q_AORTA + 2),
             q_iliac_arteries_ml_s: x(ch::Q_AORTA + 3),
             q_brachiocephalic_arteries_ml_s: x(ch::Q_BRACHIO),
+            coronary_flow_ml_min: x(ch::Q_CORONARY) * 60.0,
             aortic_valve_opened: a.av_opened,
         }
     }

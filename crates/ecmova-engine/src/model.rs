@@ -25,6 +25,10 @@ pub struct Anatomy {
     pub brachiocephalic_connection: usize,
     /// Upper-body arteries (right axillary, subclavian, radial).
     pub upper_body_arteries: usize,
+    /// The coronary circulation: the connection from the aortic root (the coronary ostia) to
+    /// the right atrium (the coronary sinus), whose flow and O2 delivery the beat metrics
+    /// report.
+    pub coronary_connection: usize,
 }
 
 impl Anatomy {
@@ -693,6 +697,7 @@ impl CirculationParams {
             let ok = a.femoral_venous_drainage < n
                 && a.upper_body_arteries < n
                 && a.brachiocephalic_connection < m
+                && a.coronary_connection < m
                 && !a.aortic_compartments.is_empty()
                 && a.aortic_compartments.iter().all(|&i| i < n)
                 && a.aortic_connections.len() + 1 == a.aortic_compartments.len()

@@ -733,6 +733,7 @@ impl AdultSpec {
                 aortic_compartments: vec![root, arch, thoracic, abdominal, femoral],
                 aortic_connections: vec![asc, arch_seg, desc, iliac],
                 brachiocephalic_connection: brachio,
+                coronary_connection: coronary,
                 upper_body_arteries: upper_a,
             }),
             ecmo: None,

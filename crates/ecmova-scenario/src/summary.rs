@@ -225,6 +225,14 @@ pub struct Metrics {
     /// an IABP; the systolic and pulse pressures are the patient's own, balloon deflated).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub augmented_diastolic_pressure_mmhg: Option<f64>,
+    /// Mean coronary blood flow, mL/min (absent without an anatomy that names the coronary
+    /// bed, e.g. the peer model `regazzoni-2022`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coronary_flow_ml_min: Option<f64>,
+    /// O2 delivery to the myocardium (coronary flow × the aortic root's O2 content), mL/min
+    /// (absent without the coronary bed or a gas model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coronary_do2_ml_min: Option<f64>,
 }
 
 impl Metrics {
@@ -251,6 +259,12 @@ impl Metrics {
                 .iter()
                 .any(|u| u.active && u.device.kind_name() == "iabp")
                 .then_some(m.augmented_diastolic_pressure_mmhg),
+            coronary_flow_ml_min: params
+                .anatomy
+                .is_some()
+                .then_some(m.coronary_flow_ml_min + 0.0),
+            coronary_do2_ml_min: (params.anatomy.is_some() && params.gas.is_some())
+                .then_some(m.coronary_do2_ml_min + 0.0),
         }
     }
 
@@ -262,6 +276,7 @@ impl Metrics {
             .chain(Gases::KEYS)
             .chain(OxygenatorGases::KEYS)
             .chain(DEVICE_FLOW_KEYS)
+            .chain(CORONARY_KEYS)
             .copied()
     }
 
@@ -285,6 +300,10 @@ pub const DEVICE_FLOW_KEYS: &[&str] = &[
     "septostomy_flow_l_min",
     "augmented_diastolic_pressure_mmhg",
 ];
+
+/// The coronary keys, present only with an anatomy that names the coronary bed (the O2
+/// delivery only with a gas model too).
+pub const CORONARY_KEYS: &[&str] = &["coronary_flow_ml_min", "coronary_do2_ml_min"];
 
 /// The circuit's settings (what the console shows), present only with a circuit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

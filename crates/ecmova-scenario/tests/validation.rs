@@ -465,3 +465,23 @@ fn row19_guerin_venous_return_in_shock() {
     assert!((pmsf - 25.0).abs() <= 2.0 * 13.0, "{pmsf}");
     assert!((rvr_indexed - 5.1).abs() <= 2.0 * 2.6, "{rvr_indexed}");
 }
+
+/// Row 20: resting coronary blood flow in the healthy adult averages about 225 mL/min, 4-5 %
+/// of the cardiac output (Guyton AC, Hall JE, Textbook of Medical Physiology, chapter "Muscle
+/// blood flow and cardiac output during exercise; the coronary circulation"). A textbook
+/// figure without an SD: asserted as the published share ± 10 % (3.6-5.5 %) and the flow
+/// within 150-300 mL/min. The preset's coronary resistance (23.6 mmHg·s/mL) was set from the
+/// resting distribution of cardiac output, so this row checks that calibration through the
+/// new metric (the mean of the step-mean coronary flows), not an independent prediction.
+#[test]
+fn row20_healthy_coronary_flow_guyton() {
+    let s = unsupported("healthy-adult", "");
+    let q = num(&s, "coronary_flow_ml_min");
+    let share = q / (1000.0 * num(&s, "cardiac_output_l_min"));
+    println!(
+        "coronary flow {q:.0} mL/min, {:.2} % of CO vs ~225 mL/min, 4-5 %",
+        100.0 * share
+    );
+    assert!((150.0..=300.0).contains(&q), "{q}");
+    assert!((0.036..=0.055).contains(&share), "{share}");
+}
