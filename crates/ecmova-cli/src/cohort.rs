@@ -60,10 +60,11 @@ fn report(m: &Manifest, dir: &std::path::Path) {
         .map(|n| format!(" · {n} beat rows"))
         .unwrap_or_default();
     note!(
-        "cohort {} · {} rows ({} patients × {} sweep point{}{}){beats} · {} · {:.1} s · {}",
+        "cohort {} · {} rows ({} patient{} × {} sweep point{}{}){beats} · {} · {:.1} s · {}",
         m.cohort_name,
         m.rows,
         m.patients,
+        if m.patients == 1 { "" } else { "s" },
         m.points,
         if m.points == 1 { "" } else { "s" },
         if m.shard_count > 1 && m.shards.len() == 1 {

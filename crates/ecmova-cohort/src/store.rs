@@ -515,10 +515,26 @@ fn chunk_path(dir: &Path, chunk: u64) -> PathBuf {
     dir.join("chunks").join(format!("chunk-{chunk:08}.json"))
 }
 
+/// Writes `bytes` to `path` through a temporary file that is flushed to the disk before it is
+/// renamed into place, so that after a crash (a node lost mid-shard) `path` is either the
+/// whole file or absent, never a truncated one that a resume would refuse.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CohortError> {
+    use std::io::Write;
     let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, bytes).map_err(|e| CohortError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| CohortError::io(path, e))
+    let mut file = std::fs::File::create(&tmp).map_err(|e| CohortError::io(&tmp, e))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| CohortError::io(&tmp, e))?;
+    drop(file);
+    std::fs::rename(&tmp, path).map_err(|e| CohortError::io(path, e))?;
+    // The rename itself is durable once the directory is (best effort: not every platform
+    // lets a directory be opened for syncing).
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
 }
 
 /// A finished chunk file of this cohort and shard, if there is one. A chunk file of another
