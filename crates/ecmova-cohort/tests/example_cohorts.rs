@@ -37,6 +37,38 @@ fn the_differential_hypoxaemia_example_cohort_loads() {
     );
 }
 
+/// Issue 15's "in which patients does femoral VA-ECMO at 4 L/min stop LV ejection?": the flow
+/// held by a one-step weaning trial at 4 L/min that outlasts the run (so `duration` mode), and
+/// the ejection metrics beyond the valve column, which counts any forward flow.
+#[test]
+fn the_lv_ejection_example_cohort_loads() {
+    let path = root().join("examples/cohort-lv-ejection-at-4-l-min.toml");
+    let c = Cohort::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!((c.size, c.points(), c.parameters.len()), (24, 1, 4));
+    assert_eq!(c.mode, ecmova_cohort::spec::Mode::Duration);
+    let trial = &c.base["events"][0];
+    assert_eq!(trial["action"], "weaning_trial");
+    assert_eq!(trial["flows_l_min"][0].as_f64(), Some(4.0));
+    let duration_s = c.base["simulation"]["duration_s"].as_f64().unwrap();
+    let (at_s, step_s) = (
+        trial["at_s"].as_f64().unwrap(),
+        trial["step_s"].as_f64().unwrap(),
+    );
+    assert!(
+        at_s + step_s > duration_s,
+        "the 4 L/min step lasts the whole run"
+    );
+    for m in [
+        "lv_stroke_volume_ml",
+        "lvef_percent",
+        "pulse_pressure_aortic_root_mmhg",
+        "aortic_valve_opening_fraction",
+    ] {
+        assert!(c.metrics.iter().any(|k| k == m), "{m} kept");
+    }
+    assert!(c.beat_metrics.iter().any(|k| k == "lv_stroke_volume_ml"));
+}
+
 /// Every `examples/cohort-*.toml` is named in docs/cohort-format.md (a shipped cohort nobody
 /// can find is no help).
 #[test]
