@@ -59,6 +59,8 @@ fn the_lv_ejection_example_cohort_loads() {
         "the 4 L/min step lasts the whole run"
     );
     for m in [
+        "cardiac_output_l_min",
+        "heart_rate_bpm",
         "lv_stroke_volume_ml",
         "lvef_percent",
         "pulse_pressure_aortic_root_mmhg",
