@@ -1022,18 +1022,53 @@ fn apply_overrides(
                 preset: p.preset.clone(),
                 allowed: names(params.connections.iter().map(|c| c.name.as_str())),
             })?;
-        // Names the keys the connection's kind does take, so the message says what to write.
-        let na = |key: &str, kind: &str| {
-            let allowed = match kind {
-                "resistor" => "resistance_mmhg_s_per_ml, critical_closing_pressure_mmhg",
-                "vessel segment" => "resistance_mmhg_s_per_ml, inertance_mmhg_s2_per_ml",
-                _ => "open_resistance_mmhg_s_per_ml, regurgitant_conductance_ml_per_s_mmhg",
-            };
-            ScenarioError::NotApplicable {
-                path: format!("connection.{name}.{key}"),
-                reason: format!("connection {name} is a {kind}: its keys are {allowed}"),
-            }
+        // Each kind takes its own keys; a key of another kind is refused, naming the keys this
+        // kind takes (so the message says what to write).
+        let given = [
+            ("resistance_mmhg_s_per_ml", o.resistance_mmhg_s_per_ml),
+            (
+                "critical_closing_pressure_mmhg",
+                o.critical_closing_pressure_mmhg,
+            ),
+            ("inertance_mmhg_s2_per_ml", o.inertance_mmhg_s2_per_ml),
+            (
+                "open_resistance_mmhg_s_per_ml",
+                o.open_resistance_mmhg_s_per_ml,
+            ),
+            (
+                "regurgitant_conductance_ml_per_s_mmhg",
+                o.regurgitant_conductance_ml_per_s_mmhg,
+            ),
+        ];
+        let (kind, allowed): (&str, [&str; 2]) = match &params.connections[i].kind {
+            ConnectionKind::Resistor(_) => (
+                "resistor",
+                ["resistance_mmhg_s_per_ml", "critical_closing_pressure_mmhg"],
+            ),
+            ConnectionKind::Segment(_) => (
+                "vessel segment",
+                ["resistance_mmhg_s_per_ml", "inertance_mmhg_s2_per_ml"],
+            ),
+            ConnectionKind::Valve(_) => (
+                "valve",
+                [
+                    "open_resistance_mmhg_s_per_ml",
+                    "regurgitant_conductance_ml_per_s_mmhg",
+                ],
+            ),
         };
+        if let Some((key, _)) = given
+            .iter()
+            .find(|(k, v)| v.is_some() && !allowed.contains(k))
+        {
+            return Err(ScenarioError::NotApplicable {
+                path: format!("connection.{name}.{key}"),
+                reason: format!(
+                    "connection {name} is a {kind}: its keys are {}",
+                    allowed.join(", ")
+                ),
+            });
+        }
         match &mut params.connections[i].kind {
             ConnectionKind::Resistor(r) => {
                 if let Some(v) = o.resistance_mmhg_s_per_ml {
@@ -1041,24 +1076,6 @@ fn apply_overrides(
                 }
                 if let Some(v) = o.critical_closing_pressure_mmhg {
                     r.critical_closing_pressure_mmhg = Some(v);
-                }
-                for (k, set) in [
-                    (
-                        "inertance_mmhg_s2_per_ml",
-                        o.inertance_mmhg_s2_per_ml.is_some(),
-                    ),
-                    (
-                        "open_resistance_mmhg_s_per_ml",
-                        o.open_resistance_mmhg_s_per_ml.is_some(),
-                    ),
-                    (
-                        "regurgitant_conductance_ml_per_s_mmhg",
-                        o.regurgitant_conductance_ml_per_s_mmhg.is_some(),
-                    ),
-                ] {
-                    if set {
-                        return Err(na(k, "resistor"));
-                    }
                 }
             }
             ConnectionKind::Segment(s) => {
@@ -1068,24 +1085,6 @@ fn apply_overrides(
                 if let Some(v) = o.inertance_mmhg_s2_per_ml {
                     s.inertance_mmhg_s2_per_ml = v;
                 }
-                for (k, set) in [
-                    (
-                        "open_resistance_mmhg_s_per_ml",
-                        o.open_resistance_mmhg_s_per_ml.is_some(),
-                    ),
-                    (
-                        "regurgitant_conductance_ml_per_s_mmhg",
-                        o.regurgitant_conductance_ml_per_s_mmhg.is_some(),
-                    ),
-                    (
-                        "critical_closing_pressure_mmhg",
-                        o.critical_closing_pressure_mmhg.is_some(),
-                    ),
-                ] {
-                    if set {
-                        return Err(na(k, "vessel segment"));
-                    }
-                }
             }
             ConnectionKind::Valve(v) => {
                 if let Some(x) = o.open_resistance_mmhg_s_per_ml {
@@ -1093,24 +1092,6 @@ fn apply_overrides(
                 }
                 if let Some(x) = o.regurgitant_conductance_ml_per_s_mmhg {
                     v.regurgitant_conductance_ml_per_s_mmhg = x;
-                }
-                for (k, set) in [
-                    (
-                        "resistance_mmhg_s_per_ml",
-                        o.resistance_mmhg_s_per_ml.is_some(),
-                    ),
-                    (
-                        "inertance_mmhg_s2_per_ml",
-                        o.inertance_mmhg_s2_per_ml.is_some(),
-                    ),
-                    (
-                        "critical_closing_pressure_mmhg",
-                        o.critical_closing_pressure_mmhg.is_some(),
-                    ),
-                ] {
-                    if set {
-                        return Err(na(k, "valve"));
-                    }
                 }
             }
         }
