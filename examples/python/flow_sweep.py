@@ -19,7 +19,7 @@ import argparse
 import ecmova
 
 # A recovering LV (2.4 x the shock preset's end-systolic elastance) and lungs with a 50 %
-# shunt: the case in which femoral return gives differential hypoxaemia (PMC4557538, table 2;
+# shunt: the case in which femoral return gives differential hypoxaemia (J Extra Corpor Technol 2013;45:183-6, PMC4557538, table 2;
 # the same patient as the scenario crate's acceptance test).
 PATIENT = {
     "preset": "cardiogenic-shock-ami",

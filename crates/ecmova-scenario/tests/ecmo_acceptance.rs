@@ -278,7 +278,8 @@ fn preload_limited_flow_plateaus_with_rpm_once_the_drained_vein_collapses() {
 /// SaO2 well below the femoral SaO2 (differential hypoxaemia: the heart ejects native,
 /// poorly oxygenated blood into the coronaries and the arch); the same patient with central
 /// or axillary return does not. Published: femoral return with severe respiratory failure,
-/// radial vs femoral 73 vs 99 % (n = 5), axillary/central 99/99 (PMC4557538, table 2);
+/// radial vs femoral 73 vs 99 % (n = 5), axillary/central 99/99 (J Extra Corpor Technol
+/// 2013;45:183-6, PMC4557538, table 2);
 /// the watershed sits in the arch when native output is modest (Stevens 2017, ASAIO J).
 #[test]
 fn femoral_return_gives_differential_hypoxaemia_central_and_axillary_do_not() {
